@@ -1,0 +1,191 @@
+// Package sdk is what a lavacore plugin author imports.
+//
+// A plugin serves one or more Methods (deploy/tftp, boot/grub-efi, test/definitions …)
+// or a Protocol (lava-multinode). A Method declares the actions it contributes
+// (Describe) so the host can number levels, resolve timeouts and print a pipeline
+// before anything runs; the host then drives each action (Run, Cleanup) and lends
+// the method a Host for the console, the job log, results, namespace data and
+// protocol calls.
+//
+// The same interfaces are used in-process (the core's method registry) and over
+// go-plugin gRPC (sdk.Serve / core/pluginhost); plugin authors never see protobuf.
+package sdk
+
+import (
+	"context"
+	"time"
+)
+
+// Section is the kind of job action block a method serves.
+type Section string
+
+// The sections of a LAVA job.
+const (
+	SectionDeploy  Section = "deploy"
+	SectionBoot    Section = "boot"
+	SectionTest    Section = "test"
+	SectionCommand Section = "command"
+)
+
+// MethodInfo names a method and declares its device-type HCL block.
+type MethodInfo struct {
+	Section     Section
+	Name        string // "tftp", "grub-efi", "ssh", "definitions" …
+	Description string
+	// DeviceSpec is the schema of the device type's block for this method,
+	// e.g. `boot "grub-efi" { … }`. Nil means the block takes no arguments.
+	DeviceSpec *BlockSpec
+}
+
+// Key is the registry key of a method: "<section>/<name>".
+func (m MethodInfo) Key() string { return string(m.Section) + "/" + m.Name }
+
+// AttrSpec declares one attribute of a device-type block.
+type AttrSpec struct {
+	Name     string
+	Type     string // "string", "number", "bool", "list(string)", "map(string)"
+	Required bool
+	Default  any
+	Doc      string
+}
+
+// BlockSpec declares the body of a device-type block.
+type BlockSpec struct {
+	Attrs  []AttrSpec
+	Blocks []NestedBlockSpec
+}
+
+// NestedBlockSpec declares a repeated, labelled nested block (e.g. `commands "nfs" {}`).
+type NestedBlockSpec struct {
+	TypeName string
+	Labels   []string
+	Body     BlockSpec
+}
+
+// ActionSpec declares an action and its children, as LAVA's populate() would build them.
+type ActionSpec struct {
+	Name        string // kebab-case, LAVA's action name (the key for timeout overrides)
+	Description string
+	Summary     string
+	Class       string // LAVA's class name, for describe comparisons (optional)
+	Retry       bool   // a RetryAction: failure_retry / repeat apply to it
+	URL         string // download handlers only
+	// Timeout is a default the method suggests (0: use the job's resolution).
+	Timeout  time.Duration
+	Children []ActionSpec
+}
+
+// Severity of a Diagnostic.
+type Severity int
+
+// Diagnostic severities.
+const (
+	SevError Severity = iota
+	SevWarning
+)
+
+// Diagnostic is a validation problem. Path is LAVA-style relative to the block,
+// e.g. "commands" or "kernel.url"; the host prefixes it with the block's own path
+// and turns it into file:line:col.
+type Diagnostic struct {
+	Severity Severity
+	Path     string
+	Summary  string
+	Detail   string
+}
+
+// Diagnostics is a list of problems.
+type Diagnostics []Diagnostic
+
+// HasErrors reports whether any diagnostic is an error.
+func (d Diagnostics) HasErrors() bool {
+	for _, x := range d {
+		if x.Severity == SevError {
+			return true
+		}
+	}
+	return false
+}
+
+// Block is one job action block as a method sees it.
+type Block struct {
+	Section   Section
+	Method    string
+	Index     int // position in the (sub-)job's actions list, 0-based
+	Namespace string
+	Params    map[string]any // the block's mapping, JSON-compatible values
+}
+
+// Device is the resolved device a method runs against.
+type Device struct {
+	Name string
+	Type string
+	// Vars holds every resolved variable (type default < device file < job context).
+	Vars map[string]string
+	// Method is this method's device-type block decoded with the method's DeviceSpec
+	// (JSON-compatible: string, float64, bool, []any, map[string]any).
+	Method map[string]any
+	// Methods holds every method block of the device type, by "<section>/<name>".
+	Methods map[string]map[string]any
+	// Constants are device-wide values (kernel-start-message, default-shell-prompt …).
+	Constants map[string]any
+}
+
+// Dispatcher describes the machine running the job.
+type Dispatcher struct {
+	IP        string // the address devices use to reach TFTP/NFS/HTTP
+	TFTPRoot  string
+	NFSRoot   string
+	WorkDir   string // per-job scratch directory
+	OutputDir string // per-job output directory
+}
+
+// JobInfo is the job around a block.
+type JobInfo struct {
+	ID     string
+	Name   string
+	Blocks []Block // every block of this (sub-)job, in order
+	// MultiNode fields; empty for single-node jobs.
+	Role        string
+	SubID       int
+	GroupSize   int
+	TargetGroup string
+	Context     map[string]any
+	Secrets     map[string]string
+}
+
+// Request is what every Method call receives.
+type Request struct {
+	Job        JobInfo
+	Block      Block
+	Device     Device
+	Dispatcher Dispatcher
+}
+
+// Call is one run (or cleanup) of one declared action.
+type Call struct {
+	Request
+	Action string // the action's name, as declared in Describe
+	Level  string // "1.2.3"
+	// ConnectionTimeout is the per-expect limit (LAVA's connection timeout).
+	ConnectionTimeout time.Duration
+	// Attempt counts tries of the enclosing retry action, from 1.
+	Attempt int
+}
+
+// Method is a deploy, boot, test or command method.
+type Method interface {
+	Info() MethodInfo
+	// Accepts says whether this method can run the block on the device, and why not.
+	Accepts(req Request) (bool, string)
+	// Describe returns the method's top-level action with its children.
+	Describe(req Request) (ActionSpec, error)
+	// Validate checks the block against the device without side effects.
+	Validate(ctx context.Context, req Request) Diagnostics
+	// Run runs one declared action (leaf or parent: the host calls it for every
+	// action, parents first; a parent whose work is all in its children returns nil).
+	// ctx carries the action's deadline.
+	Run(ctx context.Context, call Call, host Host) error
+	// Cleanup undoes one action; the host calls it in reverse order, always.
+	Cleanup(ctx context.Context, call Call, host Host) error
+}
