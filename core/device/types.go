@@ -1,7 +1,12 @@
 // Package device loads HCL device types, devices and lab configuration.
 package device
 
-import "time"
+import (
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclparse"
+)
 
 // Origin says where a resolved value came from.
 type Origin string
@@ -14,11 +19,23 @@ const (
 )
 
 // Value is a resolved variable with its provenance.
+//
+// Value is the string form (numbers without exponent, bools "true"/"false",
+// lists and maps as JSON, null as ""). Raw is the typed value as a JSON-compatible
+// Go value (string, float64, bool, []any, map[string]any, nil for null).
+// File/Line/Column point at the `default` of the variable (type default), the
+// attribute in the device file's `vars {}` (device file), or the job file's
+// context key when the caller passed a ContextValue (job context; File is
+// "job context" and Line 0 otherwise).
 type Value struct {
 	Value  string
 	Origin Origin
 	File   string
 	Line   int
+
+	Raw    any
+	Type   string // cty friendly name: "string", "number", "bool", "list of string", "dynamic" …
+	Column int
 }
 
 // Power holds a device's power commands (each may be empty).
@@ -54,11 +71,40 @@ type Device struct {
 	// Methods holds each method block by "<section>/<name>" (e.g. "boot/grub-efi"),
 	// decoded to JSON-compatible values; command sets appear as
 	// Methods["boot/grub-efi"]["commands"].(map[string]any)["nfs"] = []any{lines…}.
+	//
+	// The shape, with or without a plugin spec (LoadOptions.Spec):
+	//   - an attribute is its value: string, float64, bool, []any, map[string]any;
+	//     an attribute whose value is null is left out (absent == null);
+	//   - a nested block with labels nests one map per label:
+	//     `menu "pxe-grub" { select = ["x"] }` → m["menu"]["pxe-grub"] = {"select": ["x"]};
+	//   - a nested block without labels is a map (or, repeated, a []any of maps);
+	//   - a nested block whose only attribute is `lines` becomes that list:
+	//     `commands "nfs" { lines = [...] }` → m["commands"]["nfs"] = []any{...};
+	//   - the reserved attribute `enabled = false` on a method block drops the
+	//     method (it is never part of the decoded map).
+	// Run-time placeholders ({SERVER_IP}, {KERNEL} …) are left in the strings.
 	Methods map[string]map[string]any
-	// Constants are device-wide values (kernel-start-message, default-shell-prompt …).
+	// Constants are device-wide values (kernel-start-message, default-shell-prompt …),
+	// keyed as written in the HCL `constants {}` block, which uses LAVA's own
+	// spelling; nested blocks (`grub-efi { … }`, `posix { … }`) are maps.
+	// Use (*Device).Constant to look one up tolerating "_" for "-".
 	Constants map[string]any
 	// Environment is exported into the test shell's environment file.
 	Environment map[string]string
+
+	// Description and Arch come from the device type's header.
+	Description string
+	Arch        string
+	// JobContext lists the variables a job's `context:` may override.
+	JobContext []string
+	// MethodRanges is the source range of each method block's header, by the
+	// Methods key, so a method's validation errors can point into the type file.
+	MethodRanges map[string]hcl.Range
+	// Range is the device block's header in the device file (zero for GuestDevice).
+	Range hcl.Range
+	// Guest is set on the minimised copy GuestDevice makes for a MultiNode role
+	// with `connection: ssh` (LAVA's dynamic connection); Name/Type are the host's.
+	Guest bool
 }
 
 // Lab is a lab directory: its config, device types and devices.
@@ -69,5 +115,19 @@ type Lab struct {
 	NFSRoot      string
 	HTTPRoot     string
 	Coordinator  string // host:port, empty = embedded
-	Devices      map[string]*Device
+	// Devices holds the devices resolved without a job context; a device whose
+	// resolution failed is left out (its errors are in LoadLab's diagnostics, and
+	// (*Lab).Device reports them again).
+	Devices map[string]*Device
+
+	// File is the lab config (<dir>/lab.hcl).
+	File string
+	// Types holds every device type known to the lab: <dir>/devicetypes/*.hcl
+	// first, then the built-in ones (devicetypes.FS); a lab type shadows a
+	// built-in type of the same name.
+	Types map[string]*DeviceType
+
+	parser *hclparse.Parser
+	decls  map[string]*deviceDecl
+	opts   LoadOptions
 }

@@ -1,0 +1,466 @@
+package device
+
+import (
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/gohcl"
+	"github.com/hashicorp/hcl/v2/hclparse"
+
+	"github.com/lavacore/lavacore/devicetypes"
+	"github.com/lavacore/lavacore/sdk"
+)
+
+// BaseFile is the name of the file holding the defaults every device type
+// starts from (LAVA's base.jinja2); it is merged before the type's own file.
+const BaseFile = "_base.hcl"
+
+// BuiltinPrefix names the built-in device type files in diagnostics and
+// provenance ("<builtin>/mustang.hcl").
+const BuiltinPrefix = "<builtin>/"
+
+// LoadOptions tunes LoadLab and LoadTypes.
+type LoadOptions struct {
+	// Spec returns the schema of a method block by its key ("boot/grub-efi"),
+	// or nil to decode the block generically. Method plugins supply these.
+	Spec func(key string) *sdk.BlockSpec
+	// Builtin replaces the built-in device types (devicetypes.FS); tests use it.
+	Builtin fs.FS
+	// NoBuiltin leaves the built-in device types out.
+	NoBuiltin bool
+}
+
+func (o LoadOptions) builtin() fs.FS {
+	if o.Builtin != nil {
+		return o.Builtin
+	}
+	return devicetypes.FS
+}
+
+// LoadTypes loads the built-in device types (and the built-in base).
+func LoadTypes(opts LoadOptions) (map[string]*DeviceType, hcl.Diagnostics) {
+	l := &loader{parser: hclparse.NewParser(), opts: opts}
+	diags := l.loadTypes("")
+	return l.types, diags
+}
+
+// LoadLab loads <dir>/lab.hcl, the device types (<dir>/devicetypes/*.hcl, then
+// the built-in ones) and every <dir>/devices/*.hcl, and resolves each device
+// without a job context. It returns the lab even when there are errors; the
+// devices that failed to resolve are missing from Lab.Devices.
+func LoadLab(dir string, opts LoadOptions) (*Lab, hcl.Diagnostics) {
+	l := &loader{parser: hclparse.NewParser(), opts: opts}
+	lab := &Lab{
+		Dir:     dir,
+		Devices: map[string]*Device{},
+		parser:  l.parser,
+		decls:   map[string]*deviceDecl{},
+		opts:    opts,
+	}
+	var diags hcl.Diagnostics
+	diags = append(diags, l.loadLabConfig(lab)...)
+	diags = append(diags, l.loadTypes(filepath.Join(dir, "devicetypes"))...)
+	lab.Types = l.types
+	diags = append(diags, l.loadDevices(lab, filepath.Join(dir, "devices"))...)
+
+	names := make([]string, 0, len(lab.decls))
+	for n := range lab.decls {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		d, dd := lab.Device(n, nil)
+		diags = append(diags, dd...)
+		if !dd.HasErrors() {
+			lab.Devices[n] = d
+		}
+	}
+	return lab, dedupe(diags)
+}
+
+// Files returns every parsed file by name, for WriteDiagnostics.
+func (l *Lab) Files() map[string]*hcl.File {
+	if l == nil || l.parser == nil {
+		return nil
+	}
+	return l.parser.Files()
+}
+
+// DeviceNames returns the name of every declared device, sorted, including
+// those that failed to resolve.
+func (l *Lab) DeviceNames() []string {
+	names := make([]string, 0, len(l.decls))
+	for n := range l.decls {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// DeviceDecl returns what a device file declares about a device (no resolution).
+func (l *Lab) DeviceDecl(name string) (typ, worker, file string, ok bool) {
+	d, ok := l.decls[name]
+	if !ok {
+		return "", "", "", false
+	}
+	return d.Type, d.Worker, d.File, true
+}
+
+// DevicesOfType returns the resolved devices (no job context) of device type t,
+// sorted by name.
+func (l *Lab) DevicesOfType(t string) []*Device {
+	var out []*Device
+	for _, d := range l.Devices {
+		if d.Type == t {
+			out = append(out, d)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// Device resolves device name with a job's context applied (nil: none).
+// jobContext values are plain YAML values, or ContextValue to carry the
+// position of the key in the job file. Only variables the device type lists
+// in job_context are overridden; a context key naming another declared
+// variable gives a warning; other keys are ignored (LAVA's context also
+// carries keys for other consumers).
+func (l *Lab) Device(name string, jobContext map[string]any) (*Device, hcl.Diagnostics) {
+	decl, ok := l.decls[name]
+	if !ok {
+		return nil, hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  "Unknown device",
+			Detail:   fmt.Sprintf("The lab %q has no device %q.%s", l.Dir, name, suggest(name, keys(l.decls))),
+		}}
+	}
+	t, ok := l.Types[decl.Type]
+	if !ok {
+		return nil, hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  "Unknown device type",
+			Detail:   fmt.Sprintf("Device %q uses device type %q, which is neither in %s nor built in.%s", decl.Name, decl.Type, filepath.Join(l.Dir, "devicetypes"), suggest(decl.Type, keys(l.Types))),
+			Subject:  decl.TypeRange.Ptr(),
+		}}
+	}
+	return resolve(t, decl, jobContext, l.opts)
+}
+
+// ContextValue is a job context value with the position of its key in the job
+// file, for provenance.
+type ContextValue struct {
+	Value  any
+	File   string
+	Line   int
+	Column int
+}
+
+type loader struct {
+	parser *hclparse.Parser
+	opts   LoadOptions
+	types  map[string]*DeviceType
+}
+
+type labFile struct {
+	Lab  *labBlock `hcl:"lab,block"`
+	Body hcl.Body  `hcl:",remain"`
+}
+
+type labBlock struct {
+	DispatcherIP string `hcl:"dispatcher_ip"`
+	TFTPRoot     string `hcl:"tftp_root"`
+	NFSRoot      string `hcl:"nfs_root"`
+	HTTPRoot     string `hcl:"http_root,optional"`
+	Coordinator  string `hcl:"coordinator,optional"`
+}
+
+func (l *loader) loadLabConfig(lab *Lab) hcl.Diagnostics {
+	name := filepath.Join(lab.Dir, "lab.hcl")
+	lab.File = name
+	if _, err := os.Stat(name); err != nil {
+		return hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  "Missing lab config",
+			Detail:   fmt.Sprintf("A lab directory needs %s with a `lab { dispatcher_ip, tftp_root, nfs_root }` block: %v.", name, err),
+		}}
+	}
+	f, diags := l.parser.ParseHCLFile(name)
+	if diags.HasErrors() {
+		return diags
+	}
+	var lf labFile
+	diags = append(diags, gohcl.DecodeBody(f.Body, funcContext(), &lf)...)
+	if lf.Body != nil {
+		_, d := lf.Body.Content(&hcl.BodySchema{})
+		diags = append(diags, d...)
+	}
+	if lf.Lab == nil {
+		if !diags.HasErrors() {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Missing lab block",
+				Detail:   "The lab config needs a `lab { dispatcher_ip, tftp_root, nfs_root }` block.",
+				Subject:  f.Body.MissingItemRange().Ptr(),
+			})
+		}
+		return diags
+	}
+	abs := func(p string) string {
+		if p == "" || filepath.IsAbs(p) {
+			return p
+		}
+		return filepath.Join(lab.Dir, p)
+	}
+	lab.DispatcherIP = lf.Lab.DispatcherIP
+	lab.TFTPRoot = abs(lf.Lab.TFTPRoot)
+	lab.NFSRoot = abs(lf.Lab.NFSRoot)
+	lab.HTTPRoot = abs(lf.Lab.HTTPRoot)
+	lab.Coordinator = lf.Lab.Coordinator
+	return diags
+}
+
+// srcFile is one device type file to load, from disk or from the built-ins.
+type srcFile struct {
+	name    string // name in diagnostics
+	base    string // file name without directory
+	data    []byte
+	builtin bool
+}
+
+func (l *loader) loadTypes(dir string) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	var files []srcFile
+	if dir != "" {
+		matches, _ := filepath.Glob(filepath.Join(dir, "*.hcl"))
+		sort.Strings(matches)
+		for _, m := range matches {
+			data, err := os.ReadFile(m)
+			if err != nil {
+				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot read device type", Detail: err.Error()})
+				continue
+			}
+			files = append(files, srcFile{name: m, base: filepath.Base(m), data: data})
+		}
+	}
+	if !l.opts.NoBuiltin {
+		bfs := l.opts.builtin()
+		matches, _ := fs.Glob(bfs, "*.hcl")
+		sort.Strings(matches)
+		for _, m := range matches {
+			data, err := fs.ReadFile(bfs, m)
+			if err != nil {
+				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot read built-in device type", Detail: err.Error()})
+				continue
+			}
+			files = append(files, srcFile{name: BuiltinPrefix + m, base: path.Base(m), data: data, builtin: true})
+		}
+	}
+
+	// The first _base.hcl found (lab, then built-in) is the base.
+	var base *typePart
+	for _, sf := range files {
+		if sf.base != BaseFile {
+			continue
+		}
+		p, d := l.parsePart(sf)
+		diags = append(diags, d...)
+		if p != nil && p.header != nil {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Unexpected device_type block",
+				Detail:   fmt.Sprintf("%s holds the defaults shared by every device type; it declares no device_type of its own.", BaseFile),
+				Subject:  p.header.DefRange.Ptr(),
+			})
+		}
+		base = p
+		break
+	}
+
+	l.types = map[string]*DeviceType{}
+	for _, sf := range files {
+		if sf.base == BaseFile {
+			continue
+		}
+		p, d := l.parsePart(sf)
+		diags = append(diags, d...)
+		if p == nil {
+			continue
+		}
+		if p.header == nil {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Missing device_type block",
+				Detail:   fmt.Sprintf("A device type file needs a `device_type \"NAME\" { description, arch, job_context }` block (only %s may leave it out).", BaseFile),
+				Subject:  p.file.Body.MissingItemRange().Ptr(),
+			})
+			continue
+		}
+		name := p.header.Name
+		if prev, dup := l.types[name]; dup {
+			if prev.Builtin && sf.builtin || !prev.Builtin && !sf.builtin {
+				diags = append(diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError,
+					Summary:  "Duplicate device type",
+					Detail:   fmt.Sprintf("Device type %q is already declared in %s.", name, prev.File),
+					Subject:  p.header.DefRange.Ptr(),
+				})
+			}
+			continue // a lab type shadows the built-in one
+		}
+		t, d := newDeviceType(base, p, sf.builtin)
+		diags = append(diags, d...)
+		l.types[name] = t
+	}
+	return diags
+}
+
+func (l *loader) parsePart(sf srcFile) (*typePart, hcl.Diagnostics) {
+	f, diags := l.parser.ParseHCL(sf.data, sf.name)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	p, d := decodePart(f, sf.name)
+	return p, append(diags, d...)
+}
+
+type deviceFile struct {
+	Devices []*deviceBlock `hcl:"device,block"`
+}
+
+type deviceBlock struct {
+	Name        string         `hcl:"name,label"`
+	DeviceType  *hcl.Attribute `hcl:"device_type"`
+	Worker      string         `hcl:"worker,optional"`
+	Tags        []string       `hcl:"tags,optional"`
+	Description string         `hcl:"description,optional"`
+	Vars        []*varsBlock   `hcl:"vars,block"`
+	DefRange    hcl.Range      `hcl:",def_range"`
+}
+
+type varsBlock struct {
+	Body     hcl.Body  `hcl:",remain"`
+	DefRange hcl.Range `hcl:",def_range"`
+}
+
+// deviceDecl is a device as its file declares it, before resolution.
+type deviceDecl struct {
+	Name      string
+	Type      string
+	TypeRange hcl.Range
+	Worker    string
+	Tags      []string
+	File      string
+	Range     hcl.Range
+	VarsRange hcl.Range // the `vars {` header, or the device header without one
+	Vars      hcl.Attributes
+}
+
+func (l *loader) loadDevices(lab *Lab, dir string) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	matches, _ := filepath.Glob(filepath.Join(dir, "*.hcl"))
+	sort.Strings(matches)
+	for _, m := range matches {
+		f, d := l.parser.ParseHCLFile(m)
+		diags = append(diags, d...)
+		if d.HasErrors() {
+			continue
+		}
+		decls, d := decodeDevices(f, m)
+		diags = append(diags, d...)
+		for _, dd := range decls {
+			if prev, dup := lab.decls[dd.Name]; dup {
+				diags = append(diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError,
+					Summary:  "Duplicate device",
+					Detail:   fmt.Sprintf("Device %q is already declared in %s:%d.", dd.Name, prev.File, prev.Range.Start.Line),
+					Subject:  dd.Range.Ptr(),
+				})
+				continue
+			}
+			lab.decls[dd.Name] = dd
+		}
+	}
+	return diags
+}
+
+// decodeDevices decodes the device blocks of one parsed device file.
+func decodeDevices(f *hcl.File, name string) ([]*deviceDecl, hcl.Diagnostics) {
+	var df deviceFile
+	diags := gohcl.DecodeBody(f.Body, funcContext(), &df)
+	var out []*deviceDecl
+	for _, b := range df.Devices {
+		if b.DeviceType == nil {
+			continue // gohcl reported it
+		}
+		dd := &deviceDecl{
+			Name:      b.Name,
+			TypeRange: b.DeviceType.Expr.Range(),
+			Worker:    b.Worker,
+			Tags:      b.Tags,
+			File:      name,
+			Range:     b.DefRange,
+			VarsRange: b.DefRange,
+			Vars:      hcl.Attributes{},
+		}
+		d := gohcl.DecodeExpression(b.DeviceType.Expr, funcContext(), &dd.Type)
+		diags = append(diags, d...)
+		if d.HasErrors() {
+			continue
+		}
+		if strings.TrimSpace(b.Name) == "" {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid device name", Detail: "A device needs a non-empty name.", Subject: b.DefRange.Ptr()})
+			continue
+		}
+		for i, v := range b.Vars {
+			if i > 0 {
+				diags = append(diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError,
+					Summary:  "Duplicate vars block",
+					Detail:   fmt.Sprintf("Device %q already has a vars block at line %d.", b.Name, b.Vars[0].DefRange.Start.Line),
+					Subject:  v.DefRange.Ptr(),
+				})
+				continue
+			}
+			dd.VarsRange = v.DefRange
+			attrs, d := v.Body.JustAttributes()
+			diags = append(diags, d...)
+			dd.Vars = attrs
+		}
+		out = append(out, dd)
+	}
+	return out, diags
+}
+
+func keys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// dedupe drops diagnostics repeated with the same summary, detail and subject
+// (a device type's mistake shows once, not once per device).
+func dedupe(diags hcl.Diagnostics) hcl.Diagnostics {
+	seen := map[string]bool{}
+	var out hcl.Diagnostics
+	for _, d := range diags {
+		k := fmt.Sprintf("%d|%s|%s", d.Severity, d.Summary, d.Detail)
+		if d.Subject != nil {
+			k += "|" + d.Subject.String()
+		}
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		out = append(out, d)
+	}
+	return out
+}
