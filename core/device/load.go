@@ -366,25 +366,35 @@ func (l *loader) loadDevices(lab *Lab, dir string) hcl.Diagnostics {
 	matches, _ := filepath.Glob(filepath.Join(dir, "*.hcl"))
 	sort.Strings(matches)
 	for _, m := range matches {
-		f, d := l.parser.ParseHCLFile(m)
-		diags = append(diags, d...)
-		if d.HasErrors() {
+		src, err := os.ReadFile(m)
+		if err != nil {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot read device file", Detail: err.Error()})
 			continue
 		}
-		decls, d := decodeDevices(f, m)
-		diags = append(diags, d...)
-		for _, dd := range decls {
-			if prev, dup := lab.decls[dd.Name]; dup {
-				diags = append(diags, &hcl.Diagnostic{
-					Severity: hcl.DiagError,
-					Summary:  "Duplicate device",
-					Detail:   fmt.Sprintf("Device %q is already declared in %s:%d.", dd.Name, prev.File, prev.Range.Start.Line),
-					Subject:  dd.Range.Ptr(),
-				})
-				continue
-			}
-			lab.decls[dd.Name] = dd
+		diags = append(diags, l.addDeviceFile(lab, m, src)...)
+	}
+	return diags
+}
+
+// addDeviceFile parses one device file and adds its declarations to lab.
+func (l *loader) addDeviceFile(lab *Lab, name string, src []byte) hcl.Diagnostics {
+	f, diags := l.parser.ParseHCL(src, name)
+	if diags.HasErrors() {
+		return diags
+	}
+	decls, d := decodeDevices(f, name)
+	diags = append(diags, d...)
+	for _, dd := range decls {
+		if prev, dup := lab.decls[dd.Name]; dup {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Duplicate device",
+				Detail:   fmt.Sprintf("Device %q is already declared in %s:%d.", dd.Name, prev.File, prev.Range.Start.Line),
+				Subject:  dd.Range.Ptr(),
+			})
+			continue
 		}
+		lab.decls[dd.Name] = dd
 	}
 	return diags
 }
@@ -393,6 +403,10 @@ func (l *loader) loadDevices(lab *Lab, dir string) hcl.Diagnostics {
 func decodeDevices(f *hcl.File, name string) ([]*deviceDecl, hcl.Diagnostics) {
 	var df deviceFile
 	diags := gohcl.DecodeBody(f.Body, funcContext(), &df)
+	if diags.HasErrors() {
+		// A device whose declaration is wrong is not resolved at all.
+		return nil, diags
+	}
 	var out []*deviceDecl
 	for _, b := range df.Devices {
 		if b.DeviceType == nil {

@@ -3,6 +3,7 @@ package device
 import (
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -126,7 +127,7 @@ func resolveVars(t *DeviceType, decl *deviceDecl, jobCtx map[string]any) (map[st
 		}
 		detail := fmt.Sprintf("Device %q must set variable %q of device type %q in its vars block", decl.Name, name, t.Name)
 		if v.Description != "" {
-			detail += " (" + v.Description + ")"
+			detail += ": " + strings.TrimSuffix(v.Description, ".")
 		}
 		diags = append(diags, &hcl.Diagnostic{
 			Severity: hcl.DiagError,

@@ -1,0 +1,3 @@
+device "broken-01" {
+  device_type = "broken"
+}

@@ -1,0 +1,7 @@
+device_type "badref" {}
+
+variable "port" { default = 22 }
+
+deploy "ssh" {
+  port = var.prot
+}
