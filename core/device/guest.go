@@ -36,6 +36,7 @@ func GuestDevice(host *Device) *Device {
 		Arch:               host.Arch,
 		JobContext:         append([]string(nil), host.JobContext...),
 		MethodRanges:       map[string]hcl.Range{},
+		Range:              host.Range,
 		Guest:              true,
 	}
 	for k, v := range host.Vars {

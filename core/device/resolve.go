@@ -147,13 +147,15 @@ func resolveVars(t *DeviceType, decl *deviceDecl, jobCtx map[string]any) (map[st
 		var subject *hcl.Range
 		if cv, ok := raw.(ContextValue); ok && cv.File != "" {
 			file, line, col = cv.File, cv.Line, cv.Column
-			subject = &hcl.Range{Filename: cv.File, Start: hcl.Pos{Line: cv.Line, Column: cv.Column}, End: hcl.Pos{Line: cv.Line, Column: cv.Column + len(k)}}
+		}
+		if line > 0 {
+			subject = &hcl.Range{Filename: file, Start: hcl.Pos{Line: line, Column: col}, End: hcl.Pos{Line: line, Column: col + len(k)}}
 		}
 		if !t.Overridable(k) {
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagWarning,
 				Summary:  "Variable not overridable by job context",
-				Detail:   fmt.Sprintf("The job context sets %q, but device type %q does not list it in job_context; the device's value is kept.", k, t.Name),
+				Detail:   fmt.Sprintf("The job context sets %q%s, but device type %q does not list it in job_context; the device's value is kept.", k, fromWhere(file, line), t.Name),
 				Subject:  subject,
 			})
 			continue
@@ -166,7 +168,7 @@ func resolveVars(t *DeviceType, decl *deviceDecl, jobCtx map[string]any) (map[st
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
 				Summary:  "Invalid value for variable",
-				Detail:   fmt.Sprintf("Job context %q for device type %q needs a %s: %s.", k, t.Name, v.Type.FriendlyName(), err),
+				Detail:   fmt.Sprintf("Job context %q%s for device type %q needs a %s: %s.", k, fromWhere(file, line), t.Name, v.Type.FriendlyName(), err),
 				Subject:  subject,
 			})
 			continue
@@ -478,4 +480,12 @@ func checkDevice(dev *Device) hcl.Diagnostics {
 		}
 	}
 	return diags
+}
+
+// fromWhere names a context value's source when no range points at it.
+func fromWhere(file string, line int) string {
+	if line > 0 || file == "" || file == "job context" {
+		return ""
+	}
+	return " (" + file + ")"
 }

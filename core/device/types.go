@@ -100,7 +100,7 @@ type Device struct {
 	// MethodRanges is the source range of each method block's header, by the
 	// Methods key, so a method's validation errors can point into the type file.
 	MethodRanges map[string]hcl.Range
-	// Range is the device block's header in the device file (zero for GuestDevice).
+	// Range is the device block's header in the device file.
 	Range hcl.Range
 	// Guest is set on the minimised copy GuestDevice makes for a MultiNode role
 	// with `connection: ssh` (LAVA's dynamic connection); Name/Type are the host's.
