@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hashicorp/hcl/v2/hclwrite"
+
 	"github.com/lavacore/lavacore/core/device"
 )
 
@@ -141,5 +143,48 @@ func TestBuiltinTypes(t *testing.T) {
 		if !m.Overridable(n) {
 			t.Errorf("mustang: %s not in job_context", n)
 		}
+	}
+}
+
+// The built-in device types stay hclwrite.Format-clean (`lavacore fmt`-ready).
+func TestBuiltinFormatted(t *testing.T) {
+	files, _ := filepath.Glob(filepath.Join("..", "..", "devicetypes", "*.hcl"))
+	if len(files) < 3 {
+		t.Fatalf("found %d built-in device type files", len(files))
+	}
+	for _, f := range files {
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := hclwrite.Format(src); !bytes.Equal(got, src) {
+			t.Errorf("%s is not formatted like hclwrite.Format", f)
+		}
+	}
+}
+
+// Lab.Device may be called from several sub-jobs at once.
+func TestDeviceConcurrent(t *testing.T) {
+	lab, diags := device.LoadLab(filepath.Join("testdata", "labs", "mustang"), device.LoadOptions{})
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	done := make(chan string)
+	for i := 0; i < 8; i++ {
+		go func(i int) {
+			d, diags := lab.Device("mustang-01", map[string]any{"console_device": "ttyS" + string(rune('0'+i))})
+			if diags.HasErrors() {
+				done <- diags.Error()
+				return
+			}
+			done <- d.Vars["console_device"].Value
+		}(i)
+	}
+	seen := map[string]bool{}
+	for i := 0; i < 8; i++ {
+		seen[<-done] = true
+	}
+	if len(seen) != 8 {
+		t.Errorf("results = %v", seen)
 	}
 }

@@ -1,4 +1,3 @@
-// Package device loads HCL device types, devices and lab configuration.
 package device
 
 import (

@@ -1,0 +1,56 @@
+// Package device loads HCL device types, devices and lab configuration.
+//
+// # Lab directory
+//
+//	<lab>/lab.hcl             lab { dispatcher_ip, tftp_root, nfs_root, http_root?, coordinator? }
+//	<lab>/devices/*.hcl       device "NAME" { … }  (several per file allowed)
+//	<lab>/devicetypes/*.hcl   device types; they shadow the built-in ones (package devicetypes)
+//
+// Relative paths in lab.hcl resolve against the lab directory; coordinator is
+// host:port ("" = the embedded coordinator).
+//
+// # Device type file
+//
+//	device_type "NAME" { description, arch, job_context = ["var", …] }
+//	variable "x" { type = string|number|bool|list(string)|any…, default = …, description = "…" }
+//	    no default: every device must set it; no type: the default's primitive type, else any
+//	locals { name = expr … }                 may use var.* and other locals
+//	connection "serial" { primary = true, command = var.connection_command, tags = ["telnet"] }
+//	power { power_on = …, power_off = …, hard_reset = … }   each a string, a list of strings, or null
+//	character_delays { deploy = …, boot = "10ms", test = … }   a number means milliseconds
+//	constants { kernel-start-message = "…", grub-efi { interrupt-prompt = "…" } … }
+//	deploy "tftp" {}   deploy "ssh" { host, port, user, identity_file, options }
+//	boot "grub-efi" { bootloader_prompt = "grub>", commands "nfs" { lines = [ … ] } }
+//	boot "uefi-menu" { enabled = var.uefi_menu, menu "pxe-grub" { select = [ … ] } }
+//	timeouts { actions = { "power-off" = "20s" }, connections = { … } }   a number means seconds
+//	environment = { NAME = "value" }
+//
+// devicetypes/_base.hcl (the lab's, else the built-in one) is evaluated first
+// for every type: it holds LAVA's base.jinja2 defaults (constants, default
+// timeouts) and may declare variables and a top-level job_context. The type's
+// own blocks then override it key by key (constants deep-merged; methods,
+// connections, timeouts and delays by name).
+//
+// # Device file
+//
+//	device "mustang-01" {
+//	  device_type = "mustang"
+//	  worker      = "worker-a"      # optional
+//	  tags        = ["rack-3"]      # optional
+//	  vars { connection_command = "telnet serial4 7012" … }
+//	}
+//
+// # Values and placeholders
+//
+// Variables resolve as type default < device file vars < job context (only for
+// names the type lists in job_context), each keeping its Origin and file:line
+// (Device.Vars). `${var.x}` and `${local.x}` are resolved at load time; LAVA's
+// run-time placeholders ({SERVER_IP}, {KERNEL}, {RAMDISK}, {NFSROOTFS},
+// {NFS_SERVER_IP}, {DTB} …) are plain text to HCL and stay in the strings for
+// the method plugin. Write `$${` or `%%{` for a literal `${` or `%{`.
+//
+// Method blocks are decoded with the hcldec spec built from the plugin's
+// sdk.BlockSpec (LoadOptions.Spec), or generically; Device.Methods documents
+// the resulting shape. Errors are hcl.Diagnostics with source ranges; print
+// them with WriteDiagnostics.
+package device
