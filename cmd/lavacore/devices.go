@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -28,7 +29,7 @@ func init() {
 const devicesUsage = `usage:
   lavacore devices list  [--lab DIR]
   lavacore devices types [--lab DIR]
-  lavacore devices show NAME [--lab DIR] [--job JOB.yaml [--role ROLE]] [--context KEY=VALUE ...] [--guest]
+  lavacore devices show NAME [--lab DIR] [--job JOB.yaml [--role ROLE]] [--context KEY=VALUE ...] [--guest] [--json]
 
 list   every device of the lab: name, device type, worker, file.
 types  every device type the lab can use (DIR/devicetypes/*.hcl, then the built-in ones).
@@ -43,6 +44,8 @@ show   every resolved variable with its origin (type default, device file:line,
                 job_context are overridden, as LAVA does.
 --context K=V   apply one more context value (repeatable; wins over --job).
 --guest         show the minimised copy a MultiNode "connection: ssh" role gets.
+--json          print the resolved device (core/device.Device) as JSON; durations
+                are nanoseconds.
 `
 
 // devicesOptions are the flags of `lavacore devices`.
@@ -52,6 +55,7 @@ type devicesOptions struct {
 	Role     string
 	Contexts []string
 	Guest    bool
+	JSON     bool
 }
 
 type multiFlag []string
@@ -85,6 +89,7 @@ func runDevices(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		fs.StringVar(&o.Role, "role", "", "MultiNode role whose context applies")
 		fs.Var(&contexts, "context", "KEY=VALUE context value")
 		fs.BoolVar(&o.Guest, "guest", false, "show the ssh guest's minimised copy")
+		fs.BoolVar(&o.JSON, "json", false, "print the resolved device as JSON")
 	}
 	// Allow flags after the positional NAME.
 	var positional []string
@@ -247,6 +252,15 @@ func devicesShow(o devicesOptions, name string, stdout, stderr io.Writer) int {
 	}
 	if o.Guest {
 		d = device.GuestDevice(d)
+	}
+	if o.JSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(d); err != nil {
+			fmt.Fprintf(stderr, "lavacore devices show: %v\n", err)
+			return 1
+		}
+		return 0
 	}
 	if err := device.WriteDevice(stdout, d); err != nil {
 		fmt.Fprintf(stderr, "lavacore devices show: %v\n", err)

@@ -55,6 +55,7 @@ func TestDevicesCommand(t *testing.T) {
 		{name: "show_unknown", args: []string{"show", "mustang-1", "--lab", lab}, wantCode: 1},
 		{name: "show_bad_device", args: []string{"show", "mustang-02", "--lab", badLab}, wantCode: 1},
 		{name: "list_bad", args: []string{"list", "--lab", badLab}, wantCode: 1},
+		{name: "show_json", args: []string{"show", "mustang-01", "--lab", lab, "--json", "--guest"}},
 		{name: "usage", args: []string{"show"}, wantCode: 2},
 	}
 	for _, tt := range tests {

@@ -33,7 +33,7 @@ type Value struct {
 	Line   int
 
 	Raw    any
-	Type   string // cty friendly name: "string", "number", "bool", "list of string", "dynamic" …
+	Type   string // cty friendly name: "string", "number", "bool", "list of string", "any" (null of no type) …
 	Column int
 }
 
