@@ -1,0 +1,515 @@
+package console
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+	"unicode/utf8"
+
+	"github.com/lavacore/lavacore/sdk"
+)
+
+// Defaults taken from LAVA's pexpect spawn of a connection.
+const (
+	DefaultMaxRead   = 4092               // bytes moved into the search window per step (pexpect maxread)
+	DefaultWindow    = 2 * DefaultMaxRead // bytes searched (pexpect searchwindowsize)
+	DefaultLineSep   = "\n"               // LAVA's sendline always sends "\n"
+	DefaultTailLines = 20                 // console lines quoted in a timeout error
+	maxPending       = 4 << 20            // unread bytes held before the reader stops reading
+	closeWait        = 5 * time.Second    // how long Close waits for the reader
+	timeoutPrefix    = "wait for prompt timed out"
+)
+
+// ErrTimeout is matched (errors.Is) by every Expect timeout.
+var ErrTimeout = errors.New("console: timed out")
+
+// Options configure a Console. The zero value works: no transcript, no
+// log, LAVA's defaults.
+type Options struct {
+	Name string  // namespace; names the transcript files (console-<Name>.log/.jsonl)
+	Dir  string  // transcript directory; "" records no transcript
+	Log  LogFunc // console lines (target), sent lines (input), debug/warning records; nil discards
+
+	LineSep   string        // sent after SendLine's text; "" means DefaultLineSep ("\n")
+	CharDelay time.Duration // delay after each character SendLine writes (character_delays); see SetCharDelay, WithCharDelay
+	Window    int           // bytes searched by Expect; 0: DefaultWindow
+	MaxRead   int           // bytes added to the window per search step; 0: DefaultMaxRead
+	// StripANSI removes ANSI/VT100 escape sequences (CSI, OSC, two- and
+	// three-byte ESC sequences) from the data before it is searched, so
+	// Before/Text are clean too. Default false: like LAVA, patterns match the
+	// raw output. Prompts such as "grub>" or "# " match raw output anyway;
+	// turn this on to match text that a terminal redraws (GRUB's echo, which
+	// positions the cursor before every character).
+	StripANSI bool
+	TailLines int // console lines quoted in a timeout error; 0: DefaultTailLines
+}
+
+// Console is a device console: a transport, a reader goroutine, LAVA's
+// expect semantics, a transcript and line logging. It implements
+// sdk.Console and io.Closer. Expect calls are serialised; sending may
+// happen while an Expect waits.
+type Console struct {
+	conn Conn
+	opts Options
+	rec  *Recorder
+	log  LogFunc
+
+	mu      sync.Mutex
+	pend    []byte // read but not yet searched
+	pendOff int
+	rerr    error         // the reader's final error (io.EOF, …)
+	changed chan struct{} // closed (and replaced) when pend or rerr change
+	drained chan struct{} // closed (and replaced) when pend shrinks
+	closed  bool
+	stop    chan struct{}
+	done    chan struct{} // the reader exited
+
+	tmu  sync.Mutex // rx splitter and tail
+	rx   *LineSplitter
+	tail []string
+	tpos int
+
+	xmu   sync.Mutex // one Expect at a time; guards buf and strip
+	buf   []byte     // search window, len ≤ Window
+	strip ansiStripper
+
+	wmu       sync.Mutex // writes
+	tx        *LineSplitter
+	charDelay atomic.Int64
+
+	closeOnce sync.Once
+}
+
+// Dial opens spec's transport (see Open) and returns a Console on it.
+func Dial(ctx context.Context, spec sdk.ConsoleSpec, opts Options) (*Console, error) {
+	conn, err := Open(ctx, spec)
+	if err != nil {
+		return nil, err
+	}
+	c, err := New(conn, opts)
+	if err != nil {
+		conn.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
+// New starts a Console on an open transport; the Console owns conn.
+func New(conn Conn, opts Options) (*Console, error) {
+	if opts.LineSep == "" {
+		opts.LineSep = DefaultLineSep
+	}
+	if opts.Window <= 0 {
+		opts.Window = DefaultWindow
+	}
+	if opts.MaxRead <= 0 {
+		opts.MaxRead = DefaultMaxRead
+	}
+	if opts.TailLines <= 0 {
+		opts.TailLines = DefaultTailLines
+	}
+	c := &Console{
+		conn:    conn,
+		opts:    opts,
+		log:     opts.Log,
+		changed: make(chan struct{}),
+		drained: make(chan struct{}),
+		stop:    make(chan struct{}),
+		done:    make(chan struct{}),
+		tail:    make([]string, opts.TailLines),
+		buf:     make([]byte, 0, opts.Window+opts.MaxRead),
+	}
+	if c.log == nil {
+		c.log = func(sdk.LogLevel, string) {}
+	}
+	c.charDelay.Store(int64(opts.CharDelay))
+	if opts.Dir != "" {
+		rec, err := NewRecorder(opts.Dir, opts.Name)
+		if err != nil {
+			return nil, sdk.InfraErrorf("%v", err)
+		}
+		c.rec = rec
+		_ = rec.Record(DirOpen, []byte(conn.String()))
+	}
+	c.rx = NewLineSplitter(func(l string) {
+		c.tail[c.tpos%len(c.tail)] = l
+		c.tpos++
+		c.log(sdk.LevelTarget, l)
+	})
+	c.tx = NewLineSplitter(func(l string) { c.log(sdk.LevelInput, l) })
+	go c.readLoop()
+	return c, nil
+}
+
+// String says what the console is connected to.
+func (c *Console) String() string { return c.conn.String() }
+
+// Conn returns the transport.
+func (c *Console) Conn() Conn { return c.conn }
+
+func (c *Console) readLoop() {
+	defer close(c.done)
+	b := make([]byte, 32<<10)
+	for {
+		n, err := c.conn.Read(b)
+		if n > 0 {
+			_ = c.rec.Record(DirRead, b[:n])
+			c.tmu.Lock()
+			c.rx.Write(b[:n])
+			c.tmu.Unlock()
+			c.mu.Lock()
+			for len(c.pend)-c.pendOff >= maxPending && !c.closed {
+				ch := c.drained
+				c.mu.Unlock()
+				select {
+				case <-ch:
+				case <-c.stop:
+				}
+				c.mu.Lock()
+			}
+			if c.pendOff > 0 && c.pendOff >= len(c.pend)/2 {
+				c.pend = append(c.pend[:0], c.pend[c.pendOff:]...)
+				c.pendOff = 0
+			}
+			c.pend = append(c.pend, b[:n]...)
+			close(c.changed)
+			c.changed = make(chan struct{})
+			c.mu.Unlock()
+		}
+		if err != nil {
+			if err == io.EOF {
+				_ = c.rec.Record(DirClose, []byte("EOF"))
+			} else {
+				_ = c.rec.Record(DirClose, []byte(err.Error()))
+			}
+			c.mu.Lock()
+			c.rerr = err
+			close(c.changed)
+			c.changed = make(chan struct{})
+			c.mu.Unlock()
+			return
+		}
+	}
+}
+
+// Close closes the transport (killing a command's process group), flushes
+// partial lines to the log and closes the transcript.
+func (c *Console) Close() error {
+	var err error
+	c.closeOnce.Do(func() {
+		c.mu.Lock()
+		c.closed = true
+		close(c.stop)
+		c.mu.Unlock()
+		err = c.conn.Close()
+		select {
+		case <-c.done:
+		case <-time.After(closeWait):
+		}
+		c.Flush()
+		c.wmu.Lock()
+		c.tx.Flush()
+		c.wmu.Unlock()
+		if e := c.rec.Close(); err == nil {
+			err = e
+		}
+	})
+	return err
+}
+
+// Flush logs the partial console line (output not yet ended by a newline),
+// as LAVA does at the end of an action.
+func (c *Console) Flush() {
+	c.tmu.Lock()
+	c.rx.Flush()
+	c.tmu.Unlock()
+}
+
+// Tail returns the last console lines read (up to TailLines), the partial
+// line last if there is one.
+func (c *Console) Tail() []string {
+	c.tmu.Lock()
+	defer c.tmu.Unlock()
+	n := len(c.tail)
+	var out []string
+	start := 0
+	if c.tpos > n {
+		start = c.tpos - n
+	}
+	for i := start; i < c.tpos; i++ {
+		out = append(out, c.tail[i%n])
+	}
+	if p := c.rx.Partial(); p != "" {
+		out = append(out, p)
+		if len(out) > n {
+			out = out[1:]
+		}
+	}
+	return out
+}
+
+// ---- sending ----
+
+type charDelayKey struct{}
+
+// WithCharDelay returns a context whose SendLine calls use delay per
+// character (the device's character_delays for the running section),
+// overriding the console's own setting.
+func WithCharDelay(ctx context.Context, delay time.Duration) context.Context {
+	return context.WithValue(ctx, charDelayKey{}, delay)
+}
+
+// SetCharDelay sets the per-character delay SendLine uses from now on.
+func (c *Console) SetCharDelay(d time.Duration) { c.charDelay.Store(int64(d)) }
+
+// SendLine sends s and the line separator. With a character delay each
+// character (rune) is written on its own, followed by the delay, the
+// separator included, as LAVA's sendline(delay=…).
+func (c *Console) SendLine(ctx context.Context, s string) error {
+	d := time.Duration(c.charDelay.Load())
+	if v, ok := ctx.Value(charDelayKey{}).(time.Duration); ok {
+		d = v
+	}
+	c.log(sdk.LevelDebug, fmt.Sprintf("Sending line: '%s'", s))
+	line := s + c.opts.LineSep
+	if d <= 0 {
+		return c.write(ctx, line)
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	for i := 0; i < len(line); {
+		_, n := utf8.DecodeRuneInString(line[i:])
+		if err := c.write(ctx, line[i:i+n]); err != nil {
+			return err
+		}
+		i += n
+		t.Reset(d)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			return ctxError(ctx, "sending "+quote(s))
+		}
+	}
+	return nil
+}
+
+// SendRaw sends s as it is (no separator, no delay).
+func (c *Console) SendRaw(ctx context.Context, s string) error { return c.write(ctx, s) }
+
+func (c *Console) write(ctx context.Context, s string) error {
+	if err := ctx.Err(); err != nil {
+		return ctxError(ctx, "sending "+quote(s))
+	}
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	c.mu.Lock()
+	closed := c.closed
+	c.mu.Unlock()
+	if closed {
+		return sdk.InfraErrorf("Connection closed")
+	}
+	b := []byte(s)
+	_ = c.rec.Record(DirWrite, b)
+	c.tx.Write(b)
+	if _, err := c.conn.Write(b); err != nil {
+		return sdk.InfraErrorf("Connection closed (writing to %s: %v)", c.conn, err)
+	}
+	return nil
+}
+
+func ctxError(ctx context.Context, what string) error {
+	if errors.Is(ctx.Err(), context.Canceled) {
+		return &sdk.Error{Type: sdk.Canceled, Msg: "canceled while " + what, Err: ctx.Err()}
+	}
+	return &sdk.Error{Type: sdk.Job, Msg: "timed out while " + what, Err: ctx.Err()}
+}
+
+// ---- expect ----
+
+// TimeoutError is the detail of an Expect timeout (wrapped in an
+// *sdk.Error of type Job). errors.Is(err, ErrTimeout) is true, and so is
+// errors.Is(err, context.DeadlineExceeded) when ctx's deadline ended the wait.
+type TimeoutError struct {
+	Patterns []string
+	After    time.Duration
+	Tail     []string
+	Ctx      error
+}
+
+func (e *TimeoutError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s after %s waiting for ", timeoutPrefix, e.After.Round(time.Millisecond))
+	for i, p := range e.Patterns {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(quote(p))
+	}
+	if len(e.Tail) == 0 {
+		b.WriteString("; the console printed nothing")
+	} else {
+		b.WriteString("; last console lines:")
+		for _, l := range e.Tail {
+			b.WriteString("\n    ")
+			b.WriteString(l)
+		}
+	}
+	return b.String()
+}
+
+// Is matches ErrTimeout.
+func (e *TimeoutError) Is(target error) bool { return target == ErrTimeout }
+
+// Unwrap returns ctx's error when ctx ended the wait.
+func (e *TimeoutError) Unwrap() error { return e.Ctx }
+
+// IsTimeout reports whether err is an Expect timeout. It also recognises
+// the message of a timeout that crossed a plugin boundary as text.
+func IsTimeout(err error) bool {
+	return err != nil && (errors.Is(err, ErrTimeout) || strings.HasPrefix(err.Error(), timeoutPrefix))
+}
+
+// Expect waits for the earliest match of any pattern in the console output
+// (ties: the first pattern in the list), until ctx's deadline or timeout,
+// whichever comes first (timeout 0: ctx only).
+//
+// Semantics are pexpect's as LAVA uses them: data is moved into a search
+// window MaxRead bytes at a time and the window (the last Window bytes,
+// 8184 by default) is searched after each step, so data older than the
+// window that matched nothing is dropped; a match consumes the window up to
+// its end. Before is the window's text before the match (bounded by the
+// window, unlike pexpect's), Text the match, Groups its submatches ("" for
+// a group that did not take part).
+//
+// Patterns are Go RE2 (see the package doc): a pattern that does not
+// compile is a Test error naming it. Timeout: a Job error (TimeoutError)
+// naming the patterns, the wait and the last console lines. The connection
+// closing (EOF) with no match left: Infrastructure error "Connection closed".
+func (c *Console) Expect(ctx context.Context, patterns []string, timeout time.Duration) (sdk.Match, error) {
+	res, err := compilePatterns(patterns)
+	if err != nil {
+		return sdk.Match{}, err
+	}
+	start := time.Now()
+	var deadline time.Time
+	var timer <-chan time.Time
+	if timeout > 0 {
+		deadline = start.Add(timeout)
+		t := time.NewTimer(timeout)
+		defer t.Stop()
+		timer = t.C
+	}
+	if d, ok := ctx.Deadline(); ok && (deadline.IsZero() || d.Before(deadline)) {
+		deadline = d
+	}
+	c.xmu.Lock()
+	defer c.xmu.Unlock()
+	search := true
+	for {
+		if search {
+			if m, ok := c.search(res); ok {
+				return m, nil
+			}
+			search = false
+		}
+		c.mu.Lock()
+		if n := len(c.pend) - c.pendOff; n > 0 {
+			if n > c.opts.MaxRead {
+				n = c.opts.MaxRead
+			}
+			c.appendWindow(c.pend[c.pendOff : c.pendOff+n])
+			c.pendOff += n
+			close(c.drained)
+			c.drained = make(chan struct{})
+			c.mu.Unlock()
+			search = true
+			// A device that never stops talking must not outlive the deadline.
+			if !deadline.IsZero() && time.Now().After(deadline) {
+				if m, ok := c.search(res); ok {
+					return m, nil
+				}
+				return sdk.Match{}, c.timeoutError(ctx, patterns, start)
+			}
+			continue
+		}
+		rerr, changed := c.rerr, c.changed
+		c.mu.Unlock()
+		if rerr != nil {
+			return sdk.Match{}, sdk.InfraErrorf("Connection closed")
+		}
+		select {
+		case <-changed:
+		case <-timer:
+			return sdk.Match{}, c.timeoutError(ctx, patterns, start)
+		case <-ctx.Done():
+			if errors.Is(ctx.Err(), context.Canceled) {
+				return sdk.Match{}, &sdk.Error{Type: sdk.Canceled, Msg: "canceled while waiting for " + quoteList(patterns), Err: ctx.Err()}
+			}
+			return sdk.Match{}, c.timeoutError(ctx, patterns, start)
+		}
+	}
+}
+
+func (c *Console) timeoutError(ctx context.Context, patterns []string, start time.Time) error {
+	te := &TimeoutError{Patterns: patterns, After: time.Since(start), Tail: c.Tail(), Ctx: ctx.Err()}
+	return &sdk.Error{Type: sdk.Job, Msg: te.Error(), Err: te}
+}
+
+// appendWindow adds p to the search window, keeping its last Window bytes.
+func (c *Console) appendWindow(p []byte) {
+	if c.opts.StripANSI {
+		c.buf = c.strip.append(c.buf, p)
+	} else {
+		c.buf = append(c.buf, p...)
+	}
+	if over := len(c.buf) - c.opts.Window; over > 0 {
+		c.buf = c.buf[:copy(c.buf, c.buf[over:])]
+	}
+}
+
+// search finds the earliest match in the window and consumes up to its end.
+func (c *Console) search(res []*pattern) (sdk.Match, bool) {
+	best, bs, be := -1, 0, 0
+	for i, p := range res {
+		loc := p.re.FindIndex(c.buf)
+		if loc == nil {
+			continue
+		}
+		if best < 0 || loc[0] < bs {
+			best, bs, be = i, loc[0], loc[1]
+			if bs == 0 {
+				break // nothing can start earlier; ties go to the lower index
+			}
+		}
+	}
+	if best < 0 {
+		return sdk.Match{}, false
+	}
+	m := sdk.Match{Index: best, Before: string(c.buf[:bs]), Text: string(c.buf[bs:be])}
+	if re := res[best].re; re.NumSubexp() > 0 {
+		sub := re.FindSubmatchIndex(c.buf)
+		m.Groups = make([]string, re.NumSubexp())
+		for g := range m.Groups {
+			if s, e := sub[2*g+2], sub[2*g+3]; s >= 0 {
+				m.Groups[g] = string(c.buf[s:e])
+			}
+		}
+	}
+	c.buf = c.buf[:copy(c.buf, c.buf[be:])]
+	return m, true
+}
+
+func quote(s string) string { return fmt.Sprintf("%q", s) }
+
+func quoteList(ps []string) string {
+	q := make([]string, len(ps))
+	for i, p := range ps {
+		q[i] = quote(p)
+	}
+	return strings.Join(q, ", ")
+}

@@ -1,0 +1,212 @@
+package console
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/creack/pty"
+	"go.bug.st/serial"
+
+	"github.com/lavacore/lavacore/sdk"
+)
+
+// Conn is a console transport. Close ends the connection and, for a
+// command, kills the command's whole process group.
+type Conn interface {
+	io.ReadWriteCloser
+	// String says what is connected ("command 'telnet localhost 7000'", "tcp 127.0.0.1:7000", …).
+	String() string
+}
+
+// DefaultConnectTimeout bounds connection retries when ctx has no deadline.
+const DefaultConnectTimeout = 30 * time.Second
+
+// Open opens the transport spec names. Exactly one of Command, TCP,
+// Serial and SSH is used, in that order of precedence. TCP may also name a
+// unix socket, as "unix:/path" or an absolute path.
+//
+// TCP, unix and ssh connections are retried until ctx's deadline (or
+// DefaultConnectTimeout): a QEMU serial socket or an sshd may not be
+// listening yet when the board is powered on.
+func Open(ctx context.Context, spec sdk.ConsoleSpec) (Conn, error) {
+	switch {
+	case spec.Command != "":
+		return OpenCommand(ctx, spec.Command)
+	case strings.HasPrefix(spec.TCP, "unix:"):
+		return DialUnix(ctx, strings.TrimPrefix(spec.TCP, "unix:"))
+	case strings.HasPrefix(spec.TCP, "/"):
+		return DialUnix(ctx, spec.TCP)
+	case spec.TCP != "":
+		return DialTCP(ctx, spec.TCP)
+	case spec.Serial != "":
+		return OpenSerial(spec.Serial, spec.Baud)
+	case spec.SSH != nil:
+		return DialSSH(ctx, *spec.SSH)
+	}
+	return nil, sdk.ConfigErrorf("console: no connection given (connection_command, tcp, serial or ssh)")
+}
+
+// ---- command under a pty ----
+
+type cmdConn struct {
+	desc string
+	pty  *os.File
+	cmd  *exec.Cmd
+
+	once sync.Once
+	done chan struct{}
+	err  error
+}
+
+// OpenCommand runs cmd (split like shlex, no shell, as LAVA's
+// pexpect.spawn) on a new pty of 24x80, in its own session and process
+// group. Reading returns what the command prints (io.EOF once it exits and
+// its output is drained); Close kills the process group with SIGKILL.
+func OpenCommand(ctx context.Context, cmd string) (Conn, error) {
+	argv, err := Split(cmd)
+	if err != nil {
+		return nil, sdk.ConfigErrorf("connection command %q: %v", cmd, err)
+	}
+	if len(argv) == 0 {
+		return nil, sdk.ConfigErrorf("connection command is empty")
+	}
+	path, err := exec.LookPath(argv[0])
+	if err != nil {
+		return nil, sdk.InfraErrorf("connection command %q: %v", cmd, err)
+	}
+	c := exec.Command(path, argv[1:]...)
+	c.Args[0] = argv[0]
+	// pty.Start sets Setsid and Setctty: the child leads a new session and
+	// process group (pgid == pid), so Close can kill everything it started.
+	f, err := pty.StartWithSize(c, &pty.Winsize{Rows: 24, Cols: 80})
+	if err != nil {
+		return nil, sdk.InfraErrorf("connection command %q: %v", cmd, err)
+	}
+	cc := &cmdConn{desc: fmt.Sprintf("command '%s'", cmd), pty: f, cmd: c, done: make(chan struct{})}
+	go func() {
+		cc.err = c.Wait()
+		close(cc.done)
+	}()
+	return cc, nil
+}
+
+func (c *cmdConn) String() string { return c.desc }
+
+func (c *cmdConn) Read(p []byte) (int, error) {
+	n, err := c.pty.Read(p)
+	if err != nil && n == 0 {
+		// Linux reports EIO on the master once the child side is gone.
+		if errors.Is(err, syscall.EIO) || errors.Is(err, os.ErrClosed) {
+			return 0, io.EOF
+		}
+	}
+	return n, err
+}
+
+func (c *cmdConn) Write(p []byte) (int, error) { return c.pty.Write(p) }
+
+func (c *cmdConn) Close() error {
+	c.once.Do(func() {
+		if c.cmd.Process != nil {
+			_ = syscall.Kill(-c.cmd.Process.Pid, syscall.SIGKILL)
+		}
+		select {
+		case <-c.done:
+		case <-time.After(5 * time.Second):
+		}
+		_ = c.pty.Close()
+	})
+	return nil
+}
+
+// Pid is the command's process id (its process group id too).
+func (c *cmdConn) Pid() int { return c.cmd.Process.Pid }
+
+// ---- tcp and unix sockets ----
+
+type netConn struct {
+	net.Conn
+	desc string
+}
+
+func (c *netConn) String() string { return c.desc }
+
+// DialTCP connects to host:port, retrying refused connections until ctx's
+// deadline (or DefaultConnectTimeout).
+func DialTCP(ctx context.Context, addr string) (Conn, error) {
+	return dialRetry(ctx, "tcp", addr)
+}
+
+// DialUnix connects to a unix stream socket, retrying like DialTCP.
+func DialUnix(ctx context.Context, path string) (Conn, error) {
+	return dialRetry(ctx, "unix", path)
+}
+
+func dialRetry(ctx context.Context, network, addr string) (Conn, error) {
+	ctx, cancel := connectContext(ctx)
+	defer cancel()
+	start := time.Now()
+	var d net.Dialer
+	var last error
+	for {
+		c, err := d.DialContext(ctx, network, addr)
+		if err == nil {
+			return &netConn{Conn: c, desc: network + " " + addr}, nil
+		}
+		last = err
+		select {
+		case <-ctx.Done():
+			return nil, sdk.InfraErrorf("could not connect to console %s %s within %s: %v", network, addr, time.Since(start).Round(time.Millisecond), last)
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+func connectContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	if _, ok := ctx.Deadline(); ok {
+		return context.WithCancel(ctx)
+	}
+	return context.WithTimeout(ctx, DefaultConnectTimeout)
+}
+
+// ---- serial port ----
+
+type serialConn struct {
+	serial.Port
+	desc string
+}
+
+func (c *serialConn) String() string { return c.desc }
+
+func (c *serialConn) Read(p []byte) (int, error) {
+	n, err := c.Port.Read(p)
+	if n == 0 {
+		var pe *serial.PortError
+		if err == nil || (errors.As(err, &pe) && pe.Code() == serial.PortClosed) || errors.Is(err, syscall.EIO) {
+			// Closed, or the other end of the line went away.
+			return 0, io.EOF
+		}
+	}
+	return n, err
+}
+
+// OpenSerial opens a serial device at baud (0: 115200), 8N1.
+func OpenSerial(path string, baud int) (Conn, error) {
+	if baud <= 0 {
+		baud = 115200
+	}
+	p, err := serial.Open(path, &serial.Mode{BaudRate: baud, DataBits: 8, Parity: serial.NoParity, StopBits: serial.OneStopBit})
+	if err != nil {
+		return nil, sdk.InfraErrorf("could not open serial console %s at %d baud: %v", path, baud, err)
+	}
+	return &serialConn{Port: p, desc: fmt.Sprintf("serial %s (%d baud)", path, baud)}, nil
+}
