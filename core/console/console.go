@@ -433,7 +433,7 @@ func (c *Console) Expect(ctx context.Context, patterns []string, timeout time.Du
 				if m, ok := c.search(res); ok {
 					return m, nil
 				}
-				return sdk.Match{}, c.timeoutError(ctx, patterns, start)
+				return sdk.Match{}, c.timeoutError(ctx, patterns, start, deadline)
 			}
 			continue
 		}
@@ -445,18 +445,22 @@ func (c *Console) Expect(ctx context.Context, patterns []string, timeout time.Du
 		select {
 		case <-changed:
 		case <-timer:
-			return sdk.Match{}, c.timeoutError(ctx, patterns, start)
+			return sdk.Match{}, c.timeoutError(ctx, patterns, start, deadline)
 		case <-ctx.Done():
 			if errors.Is(ctx.Err(), context.Canceled) {
 				return sdk.Match{}, &sdk.Error{Type: sdk.Canceled, Msg: "canceled while waiting for " + quoteList(patterns), Err: ctx.Err()}
 			}
-			return sdk.Match{}, c.timeoutError(ctx, patterns, start)
+			return sdk.Match{}, c.timeoutError(ctx, patterns, start, deadline)
 		}
 	}
 }
 
-func (c *Console) timeoutError(ctx context.Context, patterns []string, start time.Time) error {
-	te := &TimeoutError{Patterns: patterns, After: time.Since(start), Tail: c.Tail(), Ctx: ctx.Err()}
+func (c *Console) timeoutError(ctx context.Context, patterns []string, start, deadline time.Time) error {
+	after := time.Since(start)
+	if !deadline.IsZero() && deadline.Sub(start) < after {
+		after = deadline.Sub(start) // the limit that applied, not the scheduler's lateness
+	}
+	te := &TimeoutError{Patterns: patterns, After: after, Tail: c.Tail(), Ctx: ctx.Err()}
 	return &sdk.Error{Type: sdk.Job, Msg: te.Error(), Err: te}
 }
 

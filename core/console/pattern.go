@@ -55,7 +55,8 @@ func compilePattern(p string, i int) (*pattern, error) {
 	if err != nil {
 		hint := ""
 		var se *syntax.Error
-		if errors.As(err, &se) && (se.Code == syntax.ErrInvalidPerlOp || se.Code == syntax.ErrInvalidEscape) {
+		if errors.As(err, &se) && (se.Code == syntax.ErrInvalidPerlOp || se.Code == syntax.ErrInvalidEscape ||
+			strings.Contains(p, "(?<=") || strings.Contains(p, "(?<!")) {
 			hint = " (patterns are Go RE2: no look-around (?=…) (?!…) (?<=…) (?<!…), no back-references \\1 (?P=name))"
 		}
 		return nil, sdk.TestErrorf("invalid expect pattern %d %q: %v%s", i, p, err, hint)

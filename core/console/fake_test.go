@@ -1,0 +1,76 @@
+package console
+
+import (
+	"context"
+	"net"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/lavacore/lavacore/sdk"
+)
+
+// pipeConn is the console side of a net.Pipe whose other side is a scripted device.
+type pipeConn struct{ net.Conn }
+
+func (pipeConn) String() string { return "pipe" }
+
+// logSink collects log records.
+type logSink struct {
+	mu   sync.Mutex
+	recs []string
+}
+
+func (l *logSink) log(level sdk.LogLevel, msg string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.recs = append(l.recs, string(level)+": "+msg)
+}
+
+func (l *logSink) get() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]string(nil), l.recs...)
+}
+
+// newFake returns a console on a pipe and the device end of it.
+func newFake(t testing.TB, opts Options) (*Console, net.Conn) {
+	t.Helper()
+	a, b := net.Pipe()
+	c, err := New(pipeConn{a}, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close(); b.Close() })
+	return c, b
+}
+
+// feed writes s from the device and waits until the console holds it unread.
+func feed(t testing.TB, c *Console, dev net.Conn, s string) {
+	t.Helper()
+	c.mu.Lock()
+	want := len(c.pend) - c.pendOff + len(s)
+	c.mu.Unlock()
+	if _, err := dev.Write([]byte(s)); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		c.mu.Lock()
+		n := len(c.pend) - c.pendOff
+		c.mu.Unlock()
+		if n >= want {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("console did not receive %d bytes", want)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+func ctxT(t testing.TB, d time.Duration) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	t.Cleanup(cancel)
+	return ctx
+}
