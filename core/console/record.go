@@ -115,7 +115,7 @@ type Recorder struct {
 	js   *os.File
 	off  int64
 	now  func() time.Time
-	line []byte
+	line bytes.Buffer
 }
 
 // NewRecorder opens (creating or appending) the transcript files for name in dir.
@@ -195,12 +195,13 @@ func (r *Recorder) Record(dir string, p []byte) error {
 	} else {
 		ev.B64 = base64.StdEncoding.EncodeToString(p)
 	}
-	b, err := json.Marshal(ev)
-	if err != nil {
+	r.line.Reset()
+	enc := json.NewEncoder(&r.line)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(ev); err != nil { // Encode ends the line
 		return err
 	}
-	r.line = append(append(r.line[:0], b...), '\n')
-	if _, err := r.js.Write(r.line); err != nil {
+	if _, err := r.js.Write(r.line.Bytes()); err != nil {
 		return fmt.Errorf("console transcript: %w", err)
 	}
 	return nil
