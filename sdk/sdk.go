@@ -71,7 +71,10 @@ type ActionSpec struct {
 	Retry       bool   // a RetryAction: failure_retry / repeat apply to it
 	URL         string // download handlers only
 	// Timeout is a default the method suggests (0: use the job's resolution).
-	Timeout  time.Duration
+	Timeout time.Duration
+	// TimeoutError is the error type this action's timeout raises (LAVA's
+	// timeout_exception); empty means Job.
+	TimeoutError ErrorType
 	Children []ActionSpec
 }
 
