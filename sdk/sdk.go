@@ -75,7 +75,7 @@ type ActionSpec struct {
 	// TimeoutError is the error type this action's timeout raises (LAVA's
 	// timeout_exception); empty means Job.
 	TimeoutError ErrorType
-	Children []ActionSpec
+	Children     []ActionSpec
 }
 
 // Severity of a Diagnostic.
