@@ -1,0 +1,210 @@
+package download
+
+import (
+	"bytes"
+	"compress/bzip2"
+	"compress/gzip"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os/exec"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/lavacore/lavacore/sdk"
+)
+
+// Compressions LAVA decompresses while downloading (compression: in a deploy block).
+// "zip" is accepted too but, as in LAVA, left as it is.
+var decompressable = map[string]bool{"gz": true, "bz2": true, "xz": true, "zstd": true}
+
+// tools run as child processes, with the Debian package that has them.
+var tools = map[string]struct{ decompress, compress []string }{
+	"xz":   {[]string{"unxz"}, []string{"xz", "--check=crc32", "-c"}},
+	"zstd": {[]string{"unzstd", "-q"}, []string{"zstd", "-T0", "-q", "-c"}},
+	"bz2":  {nil, []string{"bzip2", "-c"}},
+}
+
+var debianPackage = map[string]string{"unxz": "xz-utils", "xz": "xz-utils", "unzstd": "zstd", "zstd": "zstd", "bzip2": "bzip2"}
+
+// NormalizeCompression maps the spellings LAVA accepts in its various places
+// (gz/gzip, bz2/bzip2, xz, zstd) to gz, bz2, xz, zstd; "" stays "".
+func NormalizeCompression(c string) string {
+	switch strings.ToLower(c) {
+	case "gzip":
+		return "gz"
+	case "bzip2":
+		return "bz2"
+	}
+	return strings.ToLower(c)
+}
+
+// lookTool finds a helper program, with an error that says how to install it.
+func lookTool(name string) (string, error) {
+	p, err := exec.LookPath(name)
+	if err != nil {
+		pkg := debianPackage[name]
+		return "", sdk.InfraErrorf("%s is not installed: it is needed to handle this compression (run `make deps`, Debian package %s)", name, pkg)
+	}
+	return p, nil
+}
+
+// Decompress returns the decompressed bytes of r. gz and bz2 are decoded in Go
+// (concatenated members included, as gunzip does); xz and zstd are piped through
+// unxz and unzstd child processes, which are killed when ctx ends or the reader is
+// closed early. A decoding failure surfaces as a Read error; compression "" returns r.
+func Decompress(ctx context.Context, compression string, r io.Reader) (io.ReadCloser, error) {
+	switch NormalizeCompression(compression) {
+	case "":
+		return io.NopCloser(r), nil
+	case "gz":
+		zr, err := gzip.NewReader(r)
+		if err != nil {
+			return nil, fmt.Errorf("gzip: %w", err)
+		}
+		return zr, nil
+	case "bz2":
+		return io.NopCloser(bzip2.NewReader(r)), nil
+	case "xz", "zstd":
+		argv := tools[NormalizeCompression(compression)].decompress
+		return startDecompressor(ctx, argv, r)
+	}
+	return nil, sdk.JobErrorf("Unknown 'compression' format '%s'", compression)
+}
+
+// procReader reads a child's stdout; at EOF it waits for the child and turns a
+// failed exit into the Read error.
+type procReader struct {
+	cmd    *exec.Cmd
+	out    io.ReadCloser
+	stderr *bytes.Buffer
+	once   sync.Once
+	err    error
+}
+
+func startDecompressor(ctx context.Context, argv []string, r io.Reader) (io.ReadCloser, error) {
+	path, err := lookTool(argv[0])
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.CommandContext(ctx, path, argv[1:]...)
+	cmd.Stdin = r
+	cmd.WaitDelay = 5 * time.Second
+	var stderr bytes.Buffer
+	cmd.Stderr = &limitedBuffer{buf: &stderr, max: 4096}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, sdk.InfraErrorf("start %s: %w", argv[0], err)
+	}
+	return &procReader{cmd: cmd, out: out, stderr: &stderr}, nil
+}
+
+func (p *procReader) wait() error {
+	p.once.Do(func() {
+		if err := p.cmd.Wait(); err != nil {
+			msg := strings.TrimSpace(p.stderr.String())
+			if msg == "" {
+				msg = err.Error()
+			}
+			p.err = fmt.Errorf("%s: %s", p.cmd.Args[0], msg)
+		}
+	})
+	return p.err
+}
+
+func (p *procReader) Read(b []byte) (int, error) {
+	n, err := p.out.Read(b)
+	if errors.Is(err, io.EOF) {
+		if werr := p.wait(); werr != nil {
+			return n, werr
+		}
+	}
+	return n, err
+}
+
+// Close stops the child if it is still running and reaps it.
+func (p *procReader) Close() error {
+	if p.cmd.ProcessState == nil && p.cmd.Process != nil {
+		p.cmd.Process.Kill()
+	}
+	p.wait()
+	return nil
+}
+
+type limitedBuffer struct {
+	buf *bytes.Buffer
+	max int
+}
+
+func (l *limitedBuffer) Write(b []byte) (int, error) {
+	if room := l.max - l.buf.Len(); room > 0 {
+		if len(b) > room {
+			l.buf.Write(b[:room])
+		} else {
+			l.buf.Write(b)
+		}
+	}
+	return len(b), nil
+}
+
+// Compress returns a writer that compresses into w: gz in Go, bz2/xz/zstd through
+// bzip2, `xz --check=crc32` (the check the kernel's decoder accepts) and `zstd -T0`,
+// as LAVA's compress-ramdisk does. Close flushes and, for a child, waits for it.
+// Compression "" (or "none") writes through unchanged.
+func Compress(ctx context.Context, compression string, w io.Writer) (io.WriteCloser, error) {
+	switch NormalizeCompression(compression) {
+	case "", "none":
+		return nopWriteCloser{w}, nil
+	case "gz":
+		return gzip.NewWriter(w), nil
+	case "bz2", "xz", "zstd":
+		argv := tools[NormalizeCompression(compression)].compress
+		path, err := lookTool(argv[0])
+		if err != nil {
+			return nil, err
+		}
+		cmd := exec.CommandContext(ctx, path, argv[1:]...)
+		cmd.Stdout = w
+		cmd.WaitDelay = 5 * time.Second
+		var stderr bytes.Buffer
+		cmd.Stderr = &limitedBuffer{buf: &stderr, max: 4096}
+		in, err := cmd.StdinPipe()
+		if err != nil {
+			return nil, err
+		}
+		if err := cmd.Start(); err != nil {
+			return nil, sdk.InfraErrorf("start %s: %w", argv[0], err)
+		}
+		return &procWriter{cmd: cmd, in: in, stderr: &stderr}, nil
+	}
+	return nil, sdk.JobErrorf("Unknown 'compression' format '%s'", compression)
+}
+
+type nopWriteCloser struct{ io.Writer }
+
+func (nopWriteCloser) Close() error { return nil }
+
+type procWriter struct {
+	cmd    *exec.Cmd
+	in     io.WriteCloser
+	stderr *bytes.Buffer
+}
+
+func (p *procWriter) Write(b []byte) (int, error) { return p.in.Write(b) }
+
+func (p *procWriter) Close() error {
+	p.in.Close()
+	if err := p.cmd.Wait(); err != nil {
+		msg := strings.TrimSpace(p.stderr.String())
+		if msg == "" {
+			msg = err.Error()
+		}
+		return fmt.Errorf("%s: %s", p.cmd.Args[0], msg)
+	}
+	return nil
+}

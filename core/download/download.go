@@ -1,0 +1,463 @@
+// Package download fetches the artefacts of a deploy block (kernel, ramdisk, dtb,
+// modules, nfsrootfs …) the way LAVA's download-retry action does:
+//
+//   - schemes http, https and file (anything else: "Unsupported url protocol scheme: X");
+//   - Validate sends HEAD, falling back to GET, without content encoding, and takes the
+//     size from Content-Length ("Resource unavailable at '<url>' (<code>)");
+//   - Fetch streams to <destDir>/<key>/<basename>, decompressing gz, bz2, xz or zstd on
+//     the way and dropping the last dot-suffix (rootfs.tar.gz → rootfs.tar), except for
+//     the key "ramdisk", which is never decompressed here; "zip" is kept as is;
+//   - the size and the md5/sha256/sha512 sums are those of the bytes downloaded
+//     (the compressed file, as LAVA hashes them), with LAVA's messages:
+//     "Download finished (X bytes) but was not expected size (Y bytes), check your
+//     networking." (Infrastructure) and "<algo> for '<url>' does not match." (Job);
+//   - the result is LAVA's {label, size, sha256sum}.
+//
+// Nothing is held in memory: the body is copied in chunks through the hashes and the
+// decompressor into a temporary file that is renamed into place once every check has
+// passed. The context bounds the whole transfer (the HTTP client has no timeout of
+// its own); cancelling it stops the copy and kills a decompressor child.
+package download
+
+import (
+	"context"
+	"crypto/md5"
+	"crypto/sha256"
+	"crypto/sha512"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+
+	"github.com/lavacore/lavacore/sdk"
+)
+
+// Spec is one artefact of a deploy block.
+type Spec struct {
+	Key         string // kernel, ramdisk, dtb, modules, nfsrootfs …: the sub-directory
+	URL         string // http://, https:// or file://
+	Compression string // "", gz, bz2, xz, zstd (decompressed unless Key is ramdisk), zip (kept)
+	MD5         string // md5sum:, hex
+	SHA256      string // sha256sum:, hex
+	SHA512      string // sha512sum:, hex
+	Archive     string // "" or "tar": untar into <destDir>/<key>/<key> (LAVA's layout) with Untar
+	// Size is the size Validate reported. 0 takes it from the transfer itself
+	// (Content-Length, or the file's size); negative means unknown: no size check.
+	Size int64
+	// Headers are extra request headers (LAVA's `headers:`).
+	Headers map[string]string
+	// Untar extracts a tarball safely; needed when Archive is "tar" (core/overlay's
+	// SafeUntar fits). The download package has no tar extractor of its own.
+	Untar func(ctx context.Context, tarball, dir string) error
+}
+
+// Result is a finished download.
+type Result struct {
+	Key  string
+	Path string // the file: <destDir>/<key>/<name>
+	// Dir is where an archive was extracted (<destDir>/<key>/<key>), "" otherwise.
+	Dir string
+	// Size is the number of bytes downloaded (before decompression).
+	Size int64
+	// SHA256 is the hex sha256 of the bytes downloaded.
+	SHA256 string
+	// Decompressed is true when the file was decompressed on the way.
+	Decompressed bool
+}
+
+// Results is LAVA's result record of a download action: {label, size, sha256sum}.
+func (r Result) Results() map[string]any {
+	return map[string]any{"label": r.Key, "size": r.Size, "sha256sum": r.SHA256}
+}
+
+// Client is the HTTP client used for http and https. It has no timeout: the context
+// bounds every request. It neither asks for nor undoes content encoding, so sizes and
+// sums are those of the file on the server.
+var Client = &http.Client{Transport: newTransport()}
+
+func newTransport() http.RoundTripper {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.DisableCompression = true
+	return t
+}
+
+// Scheme checks rawURL's scheme and returns the parsed URL.
+func parse(rawURL string) (*url.URL, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return nil, sdk.JobErrorf("Invalid url '%s': %v", rawURL, err)
+	}
+	switch u.Scheme {
+	case "http", "https", "file":
+		return u, nil
+	}
+	return nil, sdk.JobErrorf("Unsupported url protocol scheme: %s", u.Scheme)
+}
+
+// Validate checks that url can be downloaded and returns its size (-1 if the server
+// does not say). http(s): HEAD, then GET when HEAD is not answered with 200 (for
+// servers with broken HEAD or redirects), both with an empty Accept-Encoding.
+// file: the file must exist and be readable.
+//
+// Errors: an unsupported scheme, a non-200 answer ("Resource unavailable at '<url>'
+// (<code>)") and a missing file are Job errors (the job names a wrong resource, which
+// LAVA reports as invalid job data); a failed connection is an Infrastructure error.
+func Validate(ctx context.Context, rawURL string) (int64, error) {
+	return validate(ctx, rawURL, nil)
+}
+
+func validate(ctx context.Context, rawURL string, headers map[string]string) (int64, error) {
+	u, err := parse(rawURL)
+	if err != nil {
+		return 0, err
+	}
+	if u.Scheme == "file" {
+		fi, err := os.Stat(u.Path)
+		if err == nil && fi.IsDir() {
+			err = errors.New("is a directory")
+		}
+		if err == nil {
+			var f *os.File
+			if f, err = os.Open(u.Path); err == nil {
+				f.Close()
+			}
+		}
+		if err != nil {
+			return 0, sdk.JobErrorf("Image file '%s' does not exist or is not readable", u.Path)
+		}
+		return fi.Size(), nil
+	}
+	code, size, err := probe(ctx, http.MethodHead, rawURL, headers)
+	if err == nil && code != http.StatusOK {
+		code, size, err = probe(ctx, http.MethodGet, rawURL, headers)
+	}
+	if err != nil {
+		if ctx.Err() != nil {
+			return 0, ctxError(ctx, rawURL)
+		}
+		return 0, sdk.InfraErrorf("Unable to get '%s': %w", rawURL, err)
+	}
+	if code != http.StatusOK {
+		return 0, sdk.JobErrorf("Resource unavailable at '%s' (%d)", rawURL, code)
+	}
+	return size, nil
+}
+
+func newRequest(ctx context.Context, method, rawURL string, headers map[string]string) (*http.Request, error) {
+	req, err := http.NewRequestWithContext(ctx, method, rawURL, nil)
+	if err != nil {
+		return nil, err
+	}
+	// No content encoding: the size and sums must be those of the file itself.
+	req.Header.Set("Accept-Encoding", "")
+	for k, v := range headers {
+		req.Header.Set(k, v)
+	}
+	return req, nil
+}
+
+func probe(ctx context.Context, method, rawURL string, headers map[string]string) (int, int64, error) {
+	req, err := newRequest(ctx, method, rawURL, headers)
+	if err != nil {
+		return 0, 0, err
+	}
+	resp, err := Client.Do(req)
+	if err != nil {
+		return 0, 0, err
+	}
+	resp.Body.Close() // a GET probe reads no body
+	return resp.StatusCode, resp.ContentLength, nil
+}
+
+// Dest is where Fetch stores spec under destDir: <destDir>/<key>/<basename of the URL
+// path>, with the last dot-suffix dropped when the file is decompressed.
+func Dest(destDir string, spec Spec) (string, error) {
+	if err := checkKey(spec.Key); err != nil {
+		return "", err
+	}
+	u, err := parse(spec.URL)
+	if err != nil {
+		return "", err
+	}
+	if strings.HasSuffix(u.Path, "/") || path.Base(u.Path) == "/" || path.Base(u.Path) == "." || path.Base(u.Path) == ".." {
+		return "", sdk.JobErrorf("Cannot download a directory for %s", spec.Key)
+	}
+	name := path.Base(u.Path)
+	if decompresses(spec) {
+		if i := strings.LastIndexByte(name, '.'); i > 0 {
+			name = name[:i]
+		}
+	}
+	return filepath.Join(destDir, spec.Key, name), nil
+}
+
+func checkKey(key string) error {
+	if key == "" || key == "." || key == ".." || strings.ContainsAny(key, `/\`) {
+		return sdk.JobErrorf("Invalid key %q", key)
+	}
+	return nil
+}
+
+func decompresses(spec Spec) bool {
+	return spec.Key != "ramdisk" && decompressable[NormalizeCompression(spec.Compression)]
+}
+
+func checkSpec(spec Spec) error {
+	switch NormalizeCompression(spec.Compression) {
+	case "", "gz", "bz2", "xz", "zstd", "zip":
+	default:
+		return sdk.JobErrorf("Unknown 'compression' format '%s'", spec.Compression)
+	}
+	switch spec.Archive {
+	case "":
+	case "tar":
+		if spec.Untar == nil {
+			return &sdk.Error{Type: sdk.Bug, Msg: fmt.Sprintf("download %s: archive: tar needs Spec.Untar", spec.Key)}
+		}
+	default:
+		return sdk.JobErrorf("Unknown 'archive' format '%s'", spec.Archive)
+	}
+	return nil
+}
+
+// Fetch downloads spec into <destDir>/<key>/ (see Dest) and checks it. progress, if
+// not nil, is called with the bytes downloaded so far and the expected total (-1 if
+// unknown) after every MiB and once at the end. The file appears under its final
+// name only when the download, the size and the sums are all good.
+func Fetch(ctx context.Context, spec Spec, destDir string, progress func(done, total int64)) (Result, error) {
+	dest, err := Dest(destDir, spec)
+	if err != nil {
+		return Result{}, err
+	}
+	if err := checkSpec(spec); err != nil {
+		return Result{}, err
+	}
+	if fi, err := os.Stat(dest); err == nil && fi.IsDir() {
+		return Result{}, sdk.JobErrorf("Download '%s' is a directory, not a file", dest)
+	}
+	if err := os.MkdirAll(filepath.Dir(dest), 0o755); err != nil {
+		return Result{}, sdk.InfraErrorf("Unable to create %s: %w", filepath.Dir(dest), err)
+	}
+
+	body, expected, err := open(ctx, spec)
+	if err != nil {
+		return Result{}, err
+	}
+	defer body.Close()
+
+	src := &source{ctx: ctx, r: body, total: expected, progress: progress, sha256: sha256.New()}
+	if spec.MD5 != "" {
+		src.md5 = md5.New()
+	}
+	if spec.SHA512 != "" {
+		src.sha512 = sha512.New()
+	}
+
+	tmp, err := os.CreateTemp(filepath.Dir(dest), "."+filepath.Base(dest)+".part-*")
+	if err != nil {
+		return Result{}, sdk.InfraErrorf("Unable to open %s: %w", dest, err)
+	}
+	tmpName := tmp.Name()
+	keep := false
+	defer func() {
+		if !keep {
+			tmp.Close()
+			os.Remove(tmpName)
+		}
+	}()
+
+	comp := ""
+	if decompresses(spec) {
+		comp = NormalizeCompression(spec.Compression)
+	}
+	copyErr := copyThrough(ctx, comp, src, tmp)
+	if copyErr == nil {
+		// A decompressor may stop at the end of its stream: the rest still counts.
+		_, copyErr = io.Copy(io.Discard, src)
+	}
+	if progress != nil {
+		progress(src.n, expected)
+	}
+	if err := ctx.Err(); err != nil {
+		return Result{}, ctxError(ctx, spec.URL)
+	}
+	switch {
+	case src.err != nil && errors.Is(src.err, io.ErrUnexpectedEOF) && expected > 0:
+		// The server closed the connection before Content-Length bytes: a short body.
+		return Result{}, sizeError(src.n, expected)
+	case src.err != nil:
+		return Result{}, sdk.InfraErrorf("Unable to download '%s': %w", spec.URL, src.err)
+	case copyErr != nil:
+		var typed *sdk.Error
+		if errors.As(copyErr, &typed) {
+			return Result{}, copyErr
+		}
+		var pathErr *fs.PathError
+		if errors.As(copyErr, &pathErr) && pathErr.Path == tmpName {
+			return Result{}, sdk.InfraErrorf("Unable to write %s: %w", dest, copyErr)
+		}
+		return Result{}, sdk.JobErrorf("Unable to decompress '%s' as %s: %v. Make sure the 'compression' is corresponding to the image file type.", spec.URL, comp, copyErr)
+	}
+	if expected > 0 && src.n != expected {
+		return Result{}, sizeError(src.n, expected)
+	}
+	for _, c := range []struct {
+		algo, want string
+		h          hash.Hash
+	}{{"md5", spec.MD5, src.md5}, {"sha256", spec.SHA256, src.sha256}, {"sha512", spec.SHA512, src.sha512}} {
+		if c.want == "" {
+			continue
+		}
+		if got := hex.EncodeToString(c.h.Sum(nil)); !strings.EqualFold(got, strings.TrimSpace(c.want)) {
+			return Result{}, sdk.JobErrorf("%s for '%s' does not match.", c.algo, spec.URL)
+		}
+	}
+	if err := tmp.Chmod(0o644); err != nil {
+		return Result{}, sdk.InfraErrorf("Unable to write %s: %w", dest, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return Result{}, sdk.InfraErrorf("Unable to write %s: %w", dest, err)
+	}
+	if err := os.Rename(tmpName, dest); err != nil {
+		return Result{}, sdk.InfraErrorf("Unable to write %s: %w", dest, err)
+	}
+	keep = true
+	res := Result{Key: spec.Key, Path: dest, Size: src.n, SHA256: hex.EncodeToString(src.sha256.Sum(nil)), Decompressed: comp != ""}
+	if spec.Archive == "tar" {
+		// The sums are checked before anything is unpacked (LAVA untars first).
+		dir := filepath.Join(filepath.Dir(dest), spec.Key)
+		if err := spec.Untar(ctx, dest, dir); err != nil {
+			return res, err
+		}
+		res.Dir = dir
+	}
+	return res, nil
+}
+
+func sizeError(got, want int64) error {
+	return sdk.InfraErrorf("Download finished (%d bytes) but was not expected size (%d bytes), check your networking.", got, want)
+}
+
+// ctxError reports a transfer stopped by its context: Canceled when cancelled,
+// Infrastructure (LAVA's timeout type for downloads) when the deadline passed.
+func ctxError(ctx context.Context, rawURL string) error {
+	err := ctx.Err()
+	if errors.Is(err, context.Canceled) {
+		return &sdk.Error{Type: sdk.Canceled, Msg: fmt.Sprintf("download of '%s' canceled", rawURL), Err: err}
+	}
+	return &sdk.Error{Type: sdk.Infrastructure, Msg: fmt.Sprintf("download of '%s' timed out: %v", rawURL, err), Err: err}
+}
+
+// open starts the transfer and returns the body and the expected size.
+func open(ctx context.Context, spec Spec) (io.ReadCloser, int64, error) {
+	u, err := parse(spec.URL)
+	if err != nil {
+		return nil, 0, err
+	}
+	if u.Scheme == "file" {
+		f, err := os.Open(u.Path)
+		if err != nil {
+			return nil, 0, sdk.InfraErrorf("Unable to read from %s: %w", u.Path, err)
+		}
+		fi, err := f.Stat()
+		if err != nil || !fi.Mode().IsRegular() {
+			f.Close()
+			return nil, 0, sdk.JobErrorf("Image file '%s' does not exist or is not readable", u.Path)
+		}
+		size := spec.Size
+		if size == 0 {
+			size = fi.Size()
+		}
+		return f, size, nil
+	}
+	req, err := newRequest(ctx, http.MethodGet, spec.URL, spec.Headers)
+	if err != nil {
+		return nil, 0, sdk.JobErrorf("Invalid url '%s': %v", spec.URL, err)
+	}
+	resp, err := Client.Do(req)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, 0, ctxError(ctx, spec.URL)
+		}
+		return nil, 0, sdk.InfraErrorf("Unable to download '%s': %w", spec.URL, err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		resp.Body.Close()
+		return nil, 0, sdk.InfraErrorf("Unable to download '%s' (%d)", spec.URL, resp.StatusCode)
+	}
+	size := spec.Size
+	if size == 0 {
+		size = resp.ContentLength
+	}
+	return resp.Body, size, nil
+}
+
+const progressStep = 1 << 20
+
+// source is the raw byte stream: it counts, hashes, reports progress, stops when the
+// context ends and remembers its own error (to tell a network failure from a
+// decompression failure).
+type source struct {
+	ctx                 context.Context
+	r                   io.Reader
+	n, total, lastShown int64
+	progress            func(done, total int64)
+	md5, sha256, sha512 hash.Hash
+	err                 error
+}
+
+func (s *source) Read(p []byte) (int, error) {
+	if err := s.ctx.Err(); err != nil {
+		s.err = err
+		return 0, err
+	}
+	n, err := s.r.Read(p)
+	if n > 0 {
+		b := p[:n]
+		s.sha256.Write(b)
+		if s.md5 != nil {
+			s.md5.Write(b)
+		}
+		if s.sha512 != nil {
+			s.sha512.Write(b)
+		}
+		s.n += int64(n)
+		if s.progress != nil && s.n-s.lastShown >= progressStep {
+			s.lastShown = s.n
+			s.progress(s.n, s.total)
+		}
+	}
+	if err != nil && err != io.EOF {
+		s.err = err
+	}
+	return n, err
+}
+
+// copyThrough copies src to dst, decompressing with comp ("" for none).
+func copyThrough(ctx context.Context, comp string, src io.Reader, dst io.Writer) error {
+	buf := make([]byte, 256<<10)
+	if comp == "" {
+		_, err := io.CopyBuffer(dst, src, buf)
+		return err
+	}
+	dr, err := Decompress(ctx, comp, src)
+	if err != nil {
+		return err
+	}
+	_, err = io.CopyBuffer(writerOnly{dst}, dr, buf)
+	if cerr := dr.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// writerOnly hides ReadFrom so CopyBuffer uses our buffer.
+type writerOnly struct{ io.Writer }
