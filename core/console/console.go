@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -20,6 +21,7 @@ const (
 	DefaultWindow    = 2 * DefaultMaxRead // bytes searched (pexpect searchwindowsize)
 	DefaultLineSep   = "\n"               // LAVA's sendline always sends "\n"
 	DefaultTailLines = 20                 // console lines quoted in a timeout error
+	chunkSize        = 32 << 10           // pending data is kept in chunks of this size
 	maxPending       = 4 << 20            // unread bytes held before the reader stops reading
 	closeWait        = 5 * time.Second    // how long Close waits for the reader
 	timeoutPrefix    = "wait for prompt timed out"
@@ -60,8 +62,11 @@ type Console struct {
 	log  LogFunc
 
 	mu      sync.Mutex
-	pend    []byte // read but not yet searched
+	pend    [][]byte // chunks read but not yet searched; pend[0][pendOff:] is next
 	pendOff int
+	pendN   int           // bytes in pend
+	free    [][]byte      // spare chunks
+	waiting bool          // the reader waits for pend to shrink
 	rerr    error         // the reader's final error (io.EOF, …)
 	changed chan struct{} // closed (and replaced) when pend or rerr change
 	drained chan struct{} // closed (and replaced) when pend shrinks
@@ -75,7 +80,8 @@ type Console struct {
 	tpos int
 
 	xmu   sync.Mutex // one Expect at a time; guards buf and strip
-	buf   []byte     // search window, len ≤ Window
+	buf   []byte     // search window, len ≤ Window, a slice of back
+	back  []byte     // storage of the window; compacted when full
 	strip ansiStripper
 
 	wmu       sync.Mutex // writes
@@ -122,7 +128,7 @@ func New(conn Conn, opts Options) (*Console, error) {
 		stop:    make(chan struct{}),
 		done:    make(chan struct{}),
 		tail:    make([]string, opts.TailLines),
-		buf:     make([]byte, 0, opts.Window+opts.MaxRead),
+		back:    make([]byte, 4*(opts.Window+opts.MaxRead)),
 	}
 	if c.log == nil {
 		c.log = func(sdk.LogLevel, string) {}
@@ -163,7 +169,8 @@ func (c *Console) readLoop() {
 			c.rx.Write(b[:n])
 			c.tmu.Unlock()
 			c.mu.Lock()
-			for len(c.pend)-c.pendOff >= maxPending && !c.closed {
+			for c.pendN >= maxPending && !c.closed {
+				c.waiting = true
 				ch := c.drained
 				c.mu.Unlock()
 				select {
@@ -172,11 +179,7 @@ func (c *Console) readLoop() {
 				}
 				c.mu.Lock()
 			}
-			if c.pendOff > 0 && c.pendOff >= len(c.pend)/2 {
-				c.pend = append(c.pend[:0], c.pend[c.pendOff:]...)
-				c.pendOff = 0
-			}
-			c.pend = append(c.pend, b[:n]...)
+			c.queue(b[:n])
 			close(c.changed)
 			c.changed = make(chan struct{})
 			c.mu.Unlock()
@@ -194,6 +197,48 @@ func (c *Console) readLoop() {
 			c.mu.Unlock()
 			return
 		}
+	}
+}
+
+// queue appends p to the pending chunks (c.mu held): into the last chunk
+// while it has room, so a device writing a byte at a time costs no more
+// than one writing in blocks.
+func (c *Console) queue(p []byte) {
+	c.pendN += len(p)
+	if k := len(c.pend) - 1; k >= 0 && (k > 0 || c.pendOff == 0) && cap(c.pend[k])-len(c.pend[k]) >= len(p) {
+		c.pend[k] = append(c.pend[k], p...)
+		return
+	}
+	var ch []byte
+	if n := len(c.free); n > 0 && cap(c.free[n-1]) >= len(p) {
+		ch, c.free = c.free[n-1], c.free[:n-1]
+	} else {
+		ch = make([]byte, 0, max(len(p), chunkSize))
+	}
+	c.pend = append(c.pend, append(ch, p...))
+}
+
+// take moves up to n pending bytes into the search window (c.mu held).
+func (c *Console) take(n int) {
+	head := c.pend[0][c.pendOff:]
+	if n > len(head) {
+		n = len(head)
+	}
+	c.appendWindow(head[:n])
+	c.pendOff += n
+	c.pendN -= n
+	if c.pendOff == len(c.pend[0]) {
+		if len(c.free) < 4 {
+			c.free = append(c.free, c.pend[0][:0])
+		}
+		c.pend[0] = nil
+		c.pend = c.pend[1:]
+		c.pendOff = 0
+	}
+	if c.waiting && c.pendN < maxPending {
+		c.waiting = false
+		close(c.drained)
+		c.drained = make(chan struct{})
 	}
 }
 
@@ -397,12 +442,15 @@ func (c *Console) Expect(ctx context.Context, patterns []string, timeout time.Du
 	}
 	start := time.Now()
 	var deadline time.Time
-	var timer <-chan time.Time
+	var timer *time.Timer
+	var timerC <-chan time.Time // made when Expect first has to wait
 	if timeout > 0 {
 		deadline = start.Add(timeout)
-		t := time.NewTimer(timeout)
-		defer t.Stop()
-		timer = t.C
+		defer func() {
+			if timer != nil {
+				timer.Stop()
+			}
+		}()
 	}
 	if d, ok := ctx.Deadline(); ok && (deadline.IsZero() || d.Before(deadline)) {
 		deadline = d
@@ -418,14 +466,8 @@ func (c *Console) Expect(ctx context.Context, patterns []string, timeout time.Du
 			search = false
 		}
 		c.mu.Lock()
-		if n := len(c.pend) - c.pendOff; n > 0 {
-			if n > c.opts.MaxRead {
-				n = c.opts.MaxRead
-			}
-			c.appendWindow(c.pend[c.pendOff : c.pendOff+n])
-			c.pendOff += n
-			close(c.drained)
-			c.drained = make(chan struct{})
+		if c.pendN > 0 {
+			c.take(c.opts.MaxRead)
 			c.mu.Unlock()
 			search = true
 			// A device that never stops talking must not outlive the deadline.
@@ -442,9 +484,13 @@ func (c *Console) Expect(ctx context.Context, patterns []string, timeout time.Du
 		if rerr != nil {
 			return sdk.Match{}, sdk.InfraErrorf("Connection closed")
 		}
+		if timeout > 0 && timer == nil {
+			timer = time.NewTimer(time.Until(start.Add(timeout)))
+			timerC = timer.C
+		}
 		select {
 		case <-changed:
-		case <-timer:
+		case <-timerC:
 			return sdk.Match{}, c.timeoutError(ctx, patterns, start, deadline)
 		case <-ctx.Done():
 			if errors.Is(ctx.Err(), context.Canceled) {
@@ -466,46 +512,101 @@ func (c *Console) timeoutError(ctx context.Context, patterns []string, start, de
 
 // appendWindow adds p to the search window, keeping its last Window bytes.
 func (c *Console) appendWindow(p []byte) {
+	if len(c.buf)+len(p) > cap(c.buf) {
+		// Move the window to the start of its storage (rarely: the storage
+		// is 4× the window, and consuming a match only moves the start).
+		c.buf = c.back[:copy(c.back, c.buf)]
+	}
 	if c.opts.StripANSI {
 		c.buf = c.strip.append(c.buf, p)
 	} else {
 		c.buf = append(c.buf, p...)
 	}
 	if over := len(c.buf) - c.opts.Window; over > 0 {
-		c.buf = c.buf[:copy(c.buf, c.buf[over:])]
+		c.buf = c.buf[over:]
 	}
 }
 
 // search finds the earliest match in the window and consumes up to its end.
 func (c *Console) search(res []*pattern) (sdk.Match, bool) {
-	best, bs, be := -1, 0, 0
+	buf := c.buf
+	best := -1
+	var bloc []int // best match's (sub)match indexes, relative to buf
 	for i, p := range res {
-		loc := p.re.FindIndex(c.buf)
+		// Only a match starting before the best so far can win (ties: lower index).
+		limit := len(buf) + 1
+		if best >= 0 {
+			limit = bloc[0]
+		}
+		loc := p.find(buf, limit)
 		if loc == nil {
 			continue
 		}
-		if best < 0 || loc[0] < bs {
-			best, bs, be = i, loc[0], loc[1]
-			if bs == 0 {
-				break // nothing can start earlier; ties go to the lower index
-			}
+		best, bloc = i, loc
+		if bloc[0] == 0 {
+			break // nothing can start earlier
 		}
 	}
 	if best < 0 {
 		return sdk.Match{}, false
 	}
-	m := sdk.Match{Index: best, Before: string(c.buf[:bs]), Text: string(c.buf[bs:be])}
-	if re := res[best].re; re.NumSubexp() > 0 {
-		sub := re.FindSubmatchIndex(c.buf)
-		m.Groups = make([]string, re.NumSubexp())
+	bs, be := bloc[0], bloc[1]
+	m := sdk.Match{Index: best, Before: string(buf[:bs]), Text: string(buf[bs:be])}
+	if n := res[best].re.NumSubexp(); n > 0 {
+		m.Groups = make([]string, n)
 		for g := range m.Groups {
-			if s, e := sub[2*g+2], sub[2*g+3]; s >= 0 {
-				m.Groups[g] = string(c.buf[s:e])
+			if s, e := bloc[2*g+2], bloc[2*g+3]; s >= 0 {
+				m.Groups[g] = string(buf[s:e])
 			}
 		}
 	}
-	c.buf = c.buf[:copy(c.buf, c.buf[be:])]
+	c.buf = buf[be:]
 	return m, true
+}
+
+// maxAnchoredTries bounds the literal occurrences tried one by one before
+// the search hands over to the regexp engine.
+const maxAnchoredTries = 8
+
+// find returns p's leftmost match in b starting before limit, as
+// FindSubmatchIndex (or FindIndex without groups) would, or nil.
+func (p *pattern) find(b []byte, limit int) []int {
+	subs := p.re.NumSubexp() > 0
+	exec := func(re *regexp.Regexp, from int) []int {
+		var loc []int
+		if subs {
+			loc = re.FindSubmatchIndex(b[from:])
+		} else {
+			loc = re.FindIndex(b[from:])
+		}
+		if loc == nil || from+loc[0] >= limit {
+			return nil
+		}
+		for k := range loc {
+			if loc[k] >= 0 {
+				loc[k] += from
+			}
+		}
+		return loc
+	}
+	if p.starts == nil {
+		return exec(p.re, 0)
+	}
+	pos := 0
+	for tries := 0; ; tries++ {
+		q := firstIndex(b[pos:], p.starts, limit-pos)
+		if q < 0 {
+			return nil
+		}
+		q += pos
+		if tries >= maxAnchoredTries {
+			return exec(p.re, q)
+		}
+		if loc := exec(p.anch, q); loc != nil {
+			return loc
+		}
+		pos = q + 1
+	}
 }
 
 func quote(s string) string { return fmt.Sprintf("%q", s) }

@@ -49,7 +49,7 @@ func newFake(t testing.TB, opts Options) (*Console, net.Conn) {
 func feed(t testing.TB, c *Console, dev net.Conn, s string) {
 	t.Helper()
 	c.mu.Lock()
-	want := len(c.pend) - c.pendOff + len(s)
+	want := c.pendN + len(s)
 	c.mu.Unlock()
 	if _, err := dev.Write([]byte(s)); err != nil {
 		t.Fatal(err)
@@ -57,7 +57,7 @@ func feed(t testing.TB, c *Console, dev net.Conn, s string) {
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		c.mu.Lock()
-		n := len(c.pend) - c.pendOff
+		n := c.pendN
 		c.mu.Unlock()
 		if n >= want {
 			return
@@ -74,3 +74,7 @@ func ctxT(t testing.TB, d time.Duration) context.Context {
 	t.Cleanup(cancel)
 	return ctx
 }
+
+type sdkLevel = sdk.LogLevel
+
+func sdkSpec(cmd string) sdk.ConsoleSpec { return sdk.ConsoleSpec{Command: cmd} }

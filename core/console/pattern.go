@@ -11,8 +11,10 @@ import (
 )
 
 type pattern struct {
-	src string
-	re  *regexp.Regexp
+	src    string
+	re     *regexp.Regexp
+	starts []string       // every match begins with one of these (nil: unknown)
+	anch   *regexp.Regexp // \A(?:re): tries one start only (one-pass when it can)
 }
 
 const maxCache = 1024
@@ -61,7 +63,12 @@ func compilePattern(p string, i int) (*pattern, error) {
 		}
 		return nil, sdk.TestErrorf("invalid expect pattern %d %q: %v%s", i, p, err, hint)
 	}
-	c = &pattern{src: p, re: re}
+	c = &pattern{src: p, re: re, starts: startLiterals(translate(p))}
+	if c.starts != nil {
+		if c.anch, err = regexp.Compile(`\A(?:` + translate(p) + `)`); err != nil {
+			c.starts = nil
+		}
+	}
 	cacheMu.Lock()
 	if len(cache) >= maxCache {
 		clear(cache)

@@ -349,4 +349,3 @@ func TestParseSSHOptions(t *testing.T) {
 		t.Errorf("got %v", got)
 	}
 }
-

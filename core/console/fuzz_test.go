@@ -1,0 +1,90 @@
+package console
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"strings"
+	"testing"
+	"time"
+)
+
+// sliceConn serves fixed data in chunks of size n, then EOF.
+type sliceConn struct {
+	data []byte
+	n    int
+}
+
+func (s *sliceConn) Read(p []byte) (int, error) {
+	if len(s.data) == 0 {
+		return 0, io.EOF
+	}
+	k := min(len(p), len(s.data), max(s.n, 1))
+	copy(p, s.data[:k])
+	s.data = s.data[k:]
+	return k, nil
+}
+func (s *sliceConn) Write(p []byte) (int, error) { return len(p), nil }
+func (s *sliceConn) Close() error                { return nil }
+func (s *sliceConn) String() string              { return "slice" }
+
+func FuzzLineSplitter(f *testing.F) {
+	f.Add([]byte("a\r\nb\r\r\nc\nd"), uint8(3), uint8(0))
+	f.Add([]byte("\x1b[6n/ # \xff\xfe\r"), uint8(1), uint8(4))
+	f.Add(bytes.Repeat([]byte("x"), 300), uint8(7), uint8(16))
+	f.Fuzz(func(t *testing.T, data []byte, chunk, maxLine uint8) {
+		var lines []string
+		s := NewLineSplitter(func(l string) { lines = append(lines, l) })
+		s.MaxLine = int(maxLine)
+		step := int(chunk) + 1
+		for i := 0; i < len(data); i += step {
+			s.Write(data[i:min(i+step, len(data))])
+			if limit := s.MaxLine; limit > 0 && len(s.buf) >= limit {
+				t.Fatalf("partial line %d bytes ≥ max %d", len(s.buf), limit)
+			}
+		}
+		s.Flush()
+		for _, l := range lines {
+			if strings.ContainsAny(l, "\n\x1b") {
+				t.Fatalf("line %q holds a newline or ESC", l)
+			}
+		}
+		// Nothing is lost but terminators and ESC bytes.
+		if s.MaxLine == 0 {
+			want := strings.Count(string(bytes.ReplaceAll(data, []byte{0x1b}, nil)), "\n")
+			if got := len(lines); got < want {
+				t.Fatalf("%d lines for %d newlines", got, want)
+			}
+		}
+	})
+}
+
+func FuzzExpect(f *testing.F) {
+	f.Add([]byte("login: root\r\nroot@lava:~# <LAVA_SIGNAL_ENDRUN 0_smoke 1>"), `<LAVA_SIGNAL_(\S+) ([^>]+)>`, "login:", uint16(4092), uint8(7))
+	f.Add(bytes.Repeat([]byte("ab"), 9000), `(a|b)*c`, `b{3}`, uint16(16), uint8(200))
+	f.Add([]byte("\x1b[12;07Hgrub> "), `grub> `, `(?=x)`, uint16(8), uint8(3))
+	f.Fuzz(func(t *testing.T, data []byte, p1, p2 string, window uint16, chunk uint8) {
+		w := int(window)%20000 + 1
+		c, err := New(&sliceConn{data: data, n: int(chunk)}, Options{Window: w, MaxRead: max(w/2, 1), StripANSI: chunk%2 == 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		ctx := context.Background()
+		for i := 0; i < 10000; i++ {
+			m, err := c.Expect(ctx, []string{p1, p2}, time.Second)
+			if len(c.buf) > w {
+				t.Fatalf("window holds %d bytes > %d", len(c.buf), w)
+			}
+			if err != nil {
+				return // EOF, bad pattern or timeout
+			}
+			if len(m.Before)+len(m.Text) > w {
+				t.Fatalf("match spans %d bytes > window %d", len(m.Before)+len(m.Text), w)
+			}
+			if m.Text == "" {
+				return // an empty match consumes nothing new: it would repeat
+			}
+		}
+	})
+}
