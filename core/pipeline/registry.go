@@ -12,3 +12,33 @@ type Registry interface {
 	// All returns every registered method.
 	All() []sdk.Method
 }
+
+// StaticRegistry is an in-process Registry of Go values.
+type StaticRegistry struct {
+	all   []sdk.Method
+	byKey map[string][]sdk.Method
+}
+
+// NewStaticRegistry registers methods in order (earlier wins among equal priorities).
+func NewStaticRegistry(methods ...sdk.Method) *StaticRegistry {
+	r := &StaticRegistry{byKey: map[string][]sdk.Method{}}
+	for _, m := range methods {
+		r.Add(m)
+	}
+	return r
+}
+
+// Add registers one more method.
+func (r *StaticRegistry) Add(m sdk.Method) {
+	r.all = append(r.all, m)
+	k := m.Info().Key()
+	r.byKey[k] = append(r.byKey[k], m)
+}
+
+// Methods implements Registry.
+func (r *StaticRegistry) Methods(section sdk.Section, name string) []sdk.Method {
+	return r.byKey[string(section)+"/"+name]
+}
+
+// All implements Registry.
+func (r *StaticRegistry) All() []sdk.Method { return r.all }
