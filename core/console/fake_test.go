@@ -3,6 +3,7 @@ package console
 import (
 	"context"
 	"net"
+	"regexp"
 	"sync"
 	"testing"
 	"time"
@@ -78,3 +79,7 @@ func ctxT(t testing.TB, d time.Duration) context.Context {
 type sdkLevel = sdk.LogLevel
 
 func sdkSpec(cmd string) sdk.ConsoleSpec { return sdk.ConsoleSpec{Command: cmd} }
+
+type regexpT = regexp.Regexp
+
+var regexpMustCompile = regexp.MustCompile

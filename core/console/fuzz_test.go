@@ -88,3 +88,57 @@ func FuzzExpect(f *testing.F) {
 		}
 	})
 }
+
+// naiveSearch is the reference: every pattern over the whole window,
+// earliest start wins, ties to the lower index.
+func naiveSearch(buf []byte, ps []string) (int, []int) {
+	best := -1
+	var bloc []int
+	for i, p := range ps {
+		loc := regexpMust(p).FindSubmatchIndex(buf)
+		if loc != nil && (best < 0 || loc[0] < bloc[0]) {
+			best, bloc = i, loc
+		}
+	}
+	return best, bloc
+}
+
+func regexpMust(p string) *regexpT { return regexpMustCompile(translate(p)) }
+
+// FuzzSearchMatchesNaive checks the literal prefilter and anchored tries
+// against naiveSearch.
+func FuzzSearchMatchesNaive(f *testing.F) {
+	f.Add("x <LAVA_SIGNAL_TESTCASE A=b> kernel BUG at 1 BUG: <LAVA_SIGNAL_X", `<LAVA_SIGNAL_(\S+) ([^>]+)>`, `(kernel BUG at|BUG:)`, `Oops(?: -|:)`)
+	f.Add("aaab abab ba", `a+b`, `[ab]a`, `(ab)+`)
+	f.Add("foo\nbar$ foo", `o$`, `(?m)o$`, `bar\b`)
+	f.Add("Login: login:", `[Ll]ogin:`, `(?i)LOGIN`, `ogin`)
+	f.Fuzz(func(t *testing.T, text, p1, p2, p3 string) {
+		ps := []string{p1, p2, p3}
+		res, err := compilePatterns(ps)
+		if err != nil {
+			return
+		}
+		c := &Console{buf: []byte(text)}
+		m, ok := c.search(res)
+		wi, wloc := naiveSearch([]byte(text), ps)
+		if ok != (wi >= 0) {
+			t.Fatalf("found=%v, naive found=%v (%d)", ok, wi >= 0, wi)
+		}
+		if !ok {
+			return
+		}
+		if m.Index != wi || len(m.Before) != wloc[0] || len(m.Before)+len(m.Text) != wloc[1] {
+			t.Fatalf("got pattern %d at %d..%d, naive %d at %v", m.Index, len(m.Before), len(m.Before)+len(m.Text), wi, wloc)
+		}
+		for g := range m.Groups {
+			s, e := wloc[2*g+2], wloc[2*g+3]
+			want := ""
+			if s >= 0 {
+				want = text[s:e]
+			}
+			if m.Groups[g] != want {
+				t.Fatalf("group %d = %q, naive %q", g, m.Groups[g], want)
+			}
+		}
+	})
+}
