@@ -61,12 +61,13 @@ func (p *Pipeline) grace() time.Duration {
 	return 5 * time.Second
 }
 
-// FormatDuration prints d as LAVA does in start/end lines: HH:MM:SS.
+// FormatDuration prints d, rounded to the second, as LAVA does in start/end
+// lines: HH:MM:SS.
 func FormatDuration(d time.Duration) string {
 	if d < 0 {
 		d = 0
 	}
-	s := int64(d / time.Second)
+	s := int64(d.Round(time.Second) / time.Second)
 	return fmt.Sprintf("%02d:%02d:%02d", s/3600, (s/60)%60, s%60)
 }
 
@@ -136,7 +137,7 @@ func (r *runner) stopped(ctx, jobCtx context.Context) error {
 	if ctx.Err() != nil {
 		return canceled()
 	}
-	if jobCtx.Err() != nil {
+	if d, ok := jobCtx.Deadline(); jobCtx.Err() != nil || (ok && !time.Now().Before(d)) {
 		return &sdk.Error{Type: sdk.Job, Msg: fmt.Sprintf("job timed out after %d seconds", int64(r.p.JobTimeout/time.Second)), Err: ErrTimeout}
 	}
 	return nil
@@ -172,7 +173,7 @@ func (r *runner) runNode(ctx context.Context, n *Node, attempt int, top bool) er
 	} else {
 		err = r.runOnce(nctx, n, attempt)
 	}
-	if cerr := nctx.Err(); cerr != nil {
+	if nctx.Err() != nil || !time.Now().Before(deadline) {
 		if errors.Is(ctx.Err(), context.Canceled) {
 			err = canceled()
 		} else {
