@@ -82,6 +82,7 @@ type procReader struct {
 	stderr *bytes.Buffer
 	once   sync.Once
 	err    error
+	eof    bool
 }
 
 func startDecompressor(ctx context.Context, argv []string, r io.Reader) (io.ReadCloser, error) {
@@ -118,8 +119,16 @@ func (p *procReader) wait() error {
 }
 
 func (p *procReader) Read(b []byte) (int, error) {
+	if p.eof {
+		// The pipe is closed once the child is reaped: keep answering EOF (or its error).
+		if p.err != nil {
+			return 0, p.err
+		}
+		return 0, io.EOF
+	}
 	n, err := p.out.Read(b)
 	if errors.Is(err, io.EOF) {
+		p.eof = true
 		if werr := p.wait(); werr != nil {
 			return n, werr
 		}

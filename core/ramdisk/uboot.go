@@ -99,3 +99,5 @@ func (h UBootHeader) Marshal() ([]byte, error) {
 	be.PutUint32(b[4:], crc32.ChecksumIEEE(b))
 	return b, nil
 }
+
+func crc32IEEE(b []byte) uint32 { return crc32.ChecksumIEEE(b) }
