@@ -344,7 +344,6 @@ func TestUnpackParts(t *testing.T) {
 	}
 }
 
-
 func TestUnpackRefuses(t *testing.T) {
 	outside := t.TempDir()
 	tests := []struct {
