@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 	"strconv"
@@ -228,6 +229,7 @@ func Build(j *job.Job, dev *device.Device, reg Registry, disp sdk.Dispatcher) (*
 	if j.Timeouts.Job != nil {
 		p.JobTimeout = j.Timeouts.Job.Duration
 	}
+	var errs []error
 	for i := range j.Actions {
 		b := &j.Actions[i]
 		sb := p.Info.Blocks[i]
@@ -236,14 +238,22 @@ func Build(j *job.Job, dev *device.Device, reg Registry, disp sdk.Dispatcher) (*
 		p.requests = append(p.requests, req)
 		m, err := Select(reg, *req)
 		if err != nil {
-			return nil, blockErr(b, err)
+			errs = append(errs, blockErr(b, err))
+			continue
 		}
 		spec, err := m.Describe(*req)
 		if err != nil {
-			return nil, blockErr(b, err)
+			errs = append(errs, blockErr(b, err))
+			continue
 		}
 		n := p.newNode(spec, nil, len(p.Actions)+1, b, i, m, req)
 		p.Actions = append(p.Actions, n)
+	}
+	if len(errs) == 1 {
+		return nil, errs[0]
+	}
+	if len(errs) > 1 {
+		return nil, &sdk.Error{Type: sdk.TypeOf(errs[0]), Msg: errors.Join(errs...).Error(), Err: errors.Join(errs...)}
 	}
 	p.Actions = append(p.Actions, p.newNode(FinalizeSpec(), nil, len(p.Actions)+1, nil, -1, finalizeMethod{powerOff: len(dev.Power.Off) > 0}, &sdk.Request{Job: p.Info, Block: sdk.Block{Namespace: "common", Index: -1}, Device: dev.SDK(""), Dispatcher: disp}))
 	return p, nil

@@ -68,11 +68,24 @@ func decodeJobBytes(t testing.TB, name string, src []byte) *job.Job {
 		}
 	}
 	list, _ := raw["actions"].([]any)
+	var doc yaml.Node
+	_ = yaml.Unmarshal(src, &doc)
+	var items []*yaml.Node
+	root := doc.Content[0]
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		if root.Content[i].Value == "actions" {
+			items = root.Content[i+1].Content
+		}
+	}
 	for i, item := range list {
 		m := item.(map[string]any)
 		for section, body := range m {
 			params := body.(map[string]any)
 			b := job.ActionBlock{Index: i, Section: section, Params: params, Namespace: "common"}
+			if i < len(items) {
+				b.Node = items[i]
+				b.Pos = job.Pos{File: name, Line: items[i].Line, Column: items[i].Column}
+			}
 			switch section {
 			case "deploy":
 				b.Method, _ = params["to"].(string)

@@ -37,6 +37,15 @@ func (method) Accepts(req sdk.Request) (bool, string) {
 func MultiNode(j sdk.JobInfo) bool { return j.Role != "" || j.TargetGroup != "" }
 
 func (method) Describe(req sdk.Request) (sdk.ActionSpec, error) {
+	list, _ := req.Block.Params["definitions"].([]any)
+	for _, d := range list {
+		if m, ok := d.(map[string]any); ok {
+			from, _ := m["from"].(string)
+			if _, err := actionspec.RepoAction(from); err != nil {
+				return sdk.ActionSpec{}, err
+			}
+		}
+	}
 	if MultiNode(req.Job) {
 		return sdk.ActionSpec{Name: "multinode-test", Class: "MultinodeTestAction", TimeoutError: sdk.Test,
 			Description: "Executing lava-test-runner", Summary: "Multinode Lava Test Shell"}, nil

@@ -1,0 +1,71 @@
+package pipeline
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// Validation problems from the methods, placed in the job file.
+func TestValidateProblems(t *testing.T) {
+	src, err := os.ReadFile(filepath.Join("testdata", "bad-mustang.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	j := decodeJobBytes(t, "bad-mustang.yaml", src)
+	lab := loadTestLab(t)
+	p, err := Build(j, labDevice(t, lab, "mustang1"), builtinRegistry(), testDisp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, pr := range p.Validate(context.Background()) {
+		got = append(got, pr.String())
+	}
+	want := strings.Split(strings.TrimSpace(string(mustRead(t, "testdata/bad-mustang.golden"))), "\n")
+	if *update {
+		_ = os.WriteFile("testdata/bad-mustang.golden", []byte(strings.Join(got, "\n")+"\n"), 0o644)
+		return
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("problems (-want +got):\n%s", d)
+	}
+}
+
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil && !*update {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// Build reports every block it cannot build, each placed in the job file.
+func TestBuildErrors(t *testing.T) {
+	src := []byte(`device_type: mustang
+job_name: x
+timeouts: {job: {minutes: 15}}
+actions:
+- deploy:
+    to: tftp
+    kernel: {url: "ftp://example.com/vmlinuz"}
+- boot: {method: u-boot, commands: nfs}
+- test:
+    definitions:
+    - {from: svn, name: a, path: a.yaml, repository: http://example.com/t}
+`)
+	j := decodeJobBytes(t, "job.yaml", src)
+	_, err := Build(j, labDevice(t, loadTestLab(t), "mustang1"), builtinRegistry(), testDisp)
+	want := "job.yaml:5:3: actions[0].deploy.tftp: Unsupported url protocol scheme: ftp\n" +
+		"job.yaml:8:3: actions[1].boot.u-boot: None of the boot strategies accepted your boot parameters, reasons given:\n" +
+		"grub: \"method\" was not \"grub\"\ngrub-efi: \"method\" was not \"grub-efi\"\nssh: \"method\" was not \"ssh\"\n\n" +
+		"job.yaml:9:3: actions[2].test.definitions: No testdef_repo handler is available for the given repository type 'svn'."
+	if err == nil || err.Error() != want {
+		t.Errorf("err =\n%s\nwant\n%s", err, want)
+	}
+}
