@@ -24,6 +24,7 @@ const (
 	chunkSize        = 32 << 10           // pending data is kept in chunks of this size
 	maxPending       = 4 << 20            // unread bytes held before the reader stops reading
 	closeWait        = 5 * time.Second    // how long Close waits for the reader
+	tailBytes        = 8 << 10            // output kept to quote in errors
 	timeoutPrefix    = "wait for prompt timed out"
 )
 
@@ -74,10 +75,11 @@ type Console struct {
 	stop    chan struct{}
 	done    chan struct{} // the reader exited
 
-	tmu  sync.Mutex // rx splitter and tail
-	rx   *LineSplitter
-	tail []string
-	tpos int
+	tmu      sync.Mutex // rx splitter and tail
+	rx       *LineSplitter
+	last     []byte // the last tailBytes bytes read (for Tail), a slice of lastBack
+	lastBack []byte
+	trimmed  bool // bytes were dropped before last
 
 	xmu   sync.Mutex // one Expect at a time; guards buf and strip
 	buf   []byte     // search window, len ≤ Window, a slice of back
@@ -120,15 +122,15 @@ func New(conn Conn, opts Options) (*Console, error) {
 		opts.TailLines = DefaultTailLines
 	}
 	c := &Console{
-		conn:    conn,
-		opts:    opts,
-		log:     opts.Log,
-		changed: make(chan struct{}),
-		drained: make(chan struct{}),
-		stop:    make(chan struct{}),
-		done:    make(chan struct{}),
-		tail:    make([]string, opts.TailLines),
-		back:    make([]byte, 4*(opts.Window+opts.MaxRead)),
+		conn:     conn,
+		opts:     opts,
+		log:      opts.Log,
+		changed:  make(chan struct{}),
+		drained:  make(chan struct{}),
+		stop:     make(chan struct{}),
+		done:     make(chan struct{}),
+		lastBack: make([]byte, 0, 2*tailBytes),
+		back:     make([]byte, 4*(opts.Window+opts.MaxRead)),
 	}
 	if c.log == nil {
 		c.log = func(sdk.LogLevel, string) {}
@@ -142,11 +144,10 @@ func New(conn Conn, opts Options) (*Console, error) {
 		c.rec = rec
 		_ = rec.Record(DirOpen, []byte(conn.String()))
 	}
-	c.rx = NewLineSplitter(func(l string) {
-		c.tail[c.tpos%len(c.tail)] = l
-		c.tpos++
-		c.log(sdk.LevelTarget, l)
-	})
+	c.last = c.lastBack
+	if opts.Log != nil {
+		c.rx = NewLineSplitter(func(l string) { c.log(sdk.LevelTarget, l) })
+	}
 	c.tx = NewLineSplitter(func(l string) { c.log(sdk.LevelInput, l) })
 	go c.readLoop()
 	return c, nil
@@ -166,7 +167,10 @@ func (c *Console) readLoop() {
 		if n > 0 {
 			_ = c.rec.Record(DirRead, b[:n])
 			c.tmu.Lock()
-			c.rx.Write(b[:n])
+			if c.rx != nil {
+				c.rx.Write(b[:n])
+			}
+			c.keepLast(b[:n])
 			c.tmu.Unlock()
 			c.mu.Lock()
 			for c.pendN >= maxPending && !c.closed {
@@ -271,31 +275,46 @@ func (c *Console) Close() error {
 // as LAVA does at the end of an action.
 func (c *Console) Flush() {
 	c.tmu.Lock()
-	c.rx.Flush()
+	if c.rx != nil {
+		c.rx.Flush()
+	}
 	c.tmu.Unlock()
 }
 
-// Tail returns the last console lines read (up to TailLines), the partial
-// line last if there is one.
+// keepLast remembers the last tailBytes bytes read (c.tmu held).
+func (c *Console) keepLast(p []byte) {
+	if len(p) >= tailBytes {
+		c.last = append(c.lastBack[:0], p[len(p)-tailBytes:]...)
+		c.trimmed = true
+		return
+	}
+	if len(c.last)+len(p) > cap(c.last) {
+		c.last = c.lastBack[:copy(c.lastBack, c.last)]
+	}
+	c.last = append(c.last, p...)
+	if over := len(c.last) - tailBytes; over > 0 {
+		c.last = c.last[over:]
+		c.trimmed = true
+	}
+}
+
+// Tail returns the last console lines read (up to TailLines, from the
+// last 8 KiB), the partial line last if there is one, cleaned as log lines.
 func (c *Console) Tail() []string {
 	c.tmu.Lock()
-	defer c.tmu.Unlock()
-	n := len(c.tail)
-	var out []string
-	start := 0
-	if c.tpos > n {
-		start = c.tpos - n
+	var lines []string
+	s := NewLineSplitter(func(l string) { lines = append(lines, l) })
+	s.Write(c.last)
+	s.Flush()
+	trimmed := c.trimmed
+	c.tmu.Unlock()
+	if trimmed && len(lines) > 1 {
+		lines = lines[1:] // its start was dropped
 	}
-	for i := start; i < c.tpos; i++ {
-		out = append(out, c.tail[i%n])
+	if n := c.opts.TailLines; len(lines) > n {
+		lines = lines[len(lines)-n:]
 	}
-	if p := c.rx.Partial(); p != "" {
-		out = append(out, p)
-		if len(out) > n {
-			out = out[1:]
-		}
-	}
-	return out
+	return lines
 }
 
 // ---- sending ----
