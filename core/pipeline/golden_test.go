@@ -7,7 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/lavacore/lavacore/core/device"
+	"github.com/lavacore/lavacore/core/job"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -24,20 +24,21 @@ func seedJob(t testing.TB) string {
 	return ""
 }
 
-// seedSubJobs splits the founding job; the host runs on mustang1 and each
-// guest on the host device's guest view.
+// seedSubJobs splits the founding job; the host runs on the test lab's
+// mustang1 and each guest on the host device's guest view.
 func seedSubJobs(t testing.TB) []SubJob {
 	lab := loadTestLab(t)
-	host := labDevice(t, lab, "mustang1")
-	var out []SubJob
+	var jobs []*job.Job
+	roles := map[string]*job.Role{}
 	for _, s := range splitJob(t, seedJob(t)) {
-		d := host
-		if s.connection == "ssh" {
-			d = device.GuestDevice(host)
-		}
-		out = append(out, SubJob{Job: s.job, Device: d})
+		jobs = append(jobs, s.job)
+		roles[s.job.Role] = &job.Role{Name: s.job.Role, Connection: s.connection, HostRole: s.hostRole, DeviceType: s.job.DeviceType}
 	}
-	return out
+	subs, err := AssignDevices(jobs, roles, lab, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return subs
 }
 
 func golden(t *testing.T, name string, got []byte) {

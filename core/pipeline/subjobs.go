@@ -1,6 +1,10 @@
 package pipeline
 
 import (
+	"fmt"
+	"sort"
+	"strings"
+
 	"github.com/lavacore/lavacore/core/device"
 	"github.com/lavacore/lavacore/core/job"
 	"github.com/lavacore/lavacore/sdk"
@@ -38,4 +42,98 @@ func SpecFunc(reg Registry) func(key string) *sdk.BlockSpec {
 		}
 		return nil
 	}
+}
+
+// DispatcherOf returns the dispatcher a lab describes.
+func DispatcherOf(lab *device.Lab) sdk.Dispatcher {
+	return sdk.Dispatcher{IP: lab.DispatcherIP, TFTPRoot: lab.TFTPRoot, NFSRoot: lab.NFSRoot}
+}
+
+// AssignDevices picks the device of each sub-job (subs as job.Split returns
+// them; a single-node job is its own only sub-job). roles is the original
+// job's lava-multinode roles (nil for single-node jobs). A device role gets
+// pin (--device), else the job's `device:`, else the first device of its
+// type in the lab (by name), resolved with the sub-job's context. A role with
+// `connection: ssh` gets device.GuestDevice of its host_role's device.
+func AssignDevices(subs []*job.Job, roles map[string]*job.Role, lab *device.Lab, pin string) ([]SubJob, error) {
+	out := make([]SubJob, len(subs))
+	byRole := map[string]*device.Device{}
+	used := map[string]bool{}
+	var guests []int
+	for i, s := range subs {
+		out[i].Job = s
+		if r := roles[s.Role]; r != nil && r.Connection != "" {
+			guests = append(guests, i)
+			continue
+		}
+		name := pin
+		if name == "" {
+			name = s.Device
+		}
+		if name == "" {
+			dt := s.DeviceType
+			if dt == "" && roles[s.Role] != nil {
+				dt = roles[s.Role].DeviceType
+			}
+			cands := lab.DevicesOfType(dt)
+			if len(cands) == 0 {
+				return nil, sdk.ConfigErrorf("%s: no device of type %q in the lab %s%s", subName(s), dt, lab.Dir, typesHint(lab))
+			}
+			name = cands[0].Name
+			for _, c := range cands {
+				if !used[c.Name] {
+					name = c.Name
+					break
+				}
+			}
+		}
+		used[name] = true
+		d, diags := lab.Device(name, s.Context)
+		if diags.HasErrors() {
+			return nil, sdk.ConfigErrorf("%s: device %s: %s", subName(s), name, diags.Error())
+		}
+		out[i].Device = d
+		if _, ok := byRole[s.Role]; !ok {
+			byRole[s.Role] = d
+		}
+	}
+	for _, i := range guests {
+		s := subs[i]
+		r := roles[s.Role]
+		host, ok := byRole[r.HostRole]
+		if !ok {
+			return nil, sdk.ConfigErrorf("%s: host_role %q has no device sub-job", subName(s), r.HostRole)
+		}
+		out[i].Device = device.GuestDevice(host)
+	}
+	return out, nil
+}
+
+func subName(s *job.Job) string {
+	if s.Role == "" {
+		return "job"
+	}
+	return fmt.Sprintf("role %s (sub_id %d)", s.Role, s.SubID)
+}
+
+func typesHint(lab *device.Lab) string {
+	var ts []string
+	for _, d := range lab.Devices {
+		ts = append(ts, d.Type)
+	}
+	if len(ts) == 0 {
+		return " (the lab has no devices)"
+	}
+	sort.Strings(ts)
+	return " (device types in the lab: " + strings.Join(dedupe(ts), ", ") + ")"
+}
+
+func dedupe(s []string) []string {
+	var out []string
+	for i, x := range s {
+		if i == 0 || x != s[i-1] {
+			out = append(out, x)
+		}
+	}
+	return out
 }

@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/lavacore/lavacore/core/job"
 )
 
 // Validation problems from the methods, placed in the job file.
@@ -67,5 +69,24 @@ actions:
 		"job.yaml:9:3: actions[2].test.definitions: No testdef_repo handler is available for the given repository type 'svn'."
 	if err == nil || err.Error() != want {
 		t.Errorf("err =\n%s\nwant\n%s", err, want)
+	}
+}
+
+func TestAssignDevicesErrors(t *testing.T) {
+	lab := loadTestLab(t)
+	j := decodeJobBytes(t, "job.yaml", []byte("device_type: x15\njob_name: x\ntimeouts: {job: {minutes: 1}}\nactions: []\n"))
+	_, err := AssignDevices([]*job.Job{j}, nil, lab, "")
+	want := `job: no device of type "x15" in the lab testdata/lab (device types in the lab: mustang, ssh)`
+	if err == nil || err.Error() != want {
+		t.Errorf("err = %v, want %s", err, want)
+	}
+	_, err = AssignDevices([]*job.Job{j}, nil, lab, "nope")
+	if err == nil || !strings.Contains(err.Error(), `job: device nope:`) {
+		t.Errorf("err = %v", err)
+	}
+	j.DeviceType = "ssh"
+	subs, err := AssignDevices([]*job.Job{j}, nil, lab, "")
+	if err != nil || subs[0].Device.Name != "ssh-host-01" {
+		t.Errorf("subs %+v, err %v", subs, err)
 	}
 }
