@@ -51,6 +51,9 @@ func Repack(dir, out string, compression string, ubootHeader bool) error {
 // RepackWith writes the tree at dir as a newc archive to out (created through a
 // temporary file, renamed into place when complete), like LAVA's compress-ramdisk:
 // `find . | cpio -H newc -o`, compressed, optionally with a u-boot header.
+// Entries are sorted by name; hard links share an inode number and the last one
+// carries the data; the root directory is written as "." only when that is safe
+// (see keepRoot).
 func RepackWith(ctx context.Context, dir, out string, o RepackOptions) error {
 	comp := download.NormalizeCompression(o.Compression)
 	if comp == "" {
@@ -236,6 +239,9 @@ func scanTree(dir string, meta map[string]Header) ([]treeEntry, error) {
 				h.UID, h.GID = 0, 0
 			}
 		}
+		if rel == "." && !keepRoot(meta, st.Mode) {
+			return nil
+		}
 		if h.Type() == TypeReg && st.Nlink > 1 {
 			k := inode{st.Dev, st.Ino}
 			groups[k] = append(groups[k], len(entries))
@@ -300,6 +306,18 @@ func scanTree(dir string, meta map[string]Header) ([]treeEntry, error) {
 		}
 	}
 	return entries, nil
+}
+
+// keepRoot decides whether the tree's root goes into the archive as ".": the kernel
+// applies that entry's mode to the device's /, so a root others cannot enter (a
+// mkdtemp directory) would lock them out. With Meta, "." is written when the
+// original image had it; without, when the directory is world-searchable.
+func keepRoot(meta map[string]Header, mode uint32) bool {
+	if meta != nil {
+		_, ok := meta["."]
+		return ok
+	}
+	return mode&0o005 == 0o005
 }
 
 func parentOf(name string) string {

@@ -584,3 +584,35 @@ func TestHardLinksFromCpio(t *testing.T) {
 		}
 	}
 }
+
+func TestRepackRootEntry(t *testing.T) {
+	names := func(t *testing.T, dir string, meta map[string]Header) string {
+		out := filepath.Join(t.TempDir(), "r.cpio")
+		if err := RepackWith(context.Background(), dir, out, RepackOptions{Compression: "none", Meta: meta}); err != nil {
+			t.Fatal(err)
+		}
+		raw, _ := os.ReadFile(out)
+		got, err := readAll(t, raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var n []string
+		for _, e := range got {
+			n = append(n, fmt.Sprintf("%s %o", e.h.Name, e.h.Perm()))
+		}
+		return strings.Join(n, ",")
+	}
+	dir := t.TempDir()
+	os.Chmod(dir, 0o700) // as mkdtemp makes it
+	os.WriteFile(filepath.Join(dir, "init"), []byte("x"), 0o755)
+	if got := names(t, dir, nil); got != "init 755" {
+		t.Errorf("0700 root: %s", got)
+	}
+	os.Chmod(dir, 0o755)
+	if got := names(t, dir, nil); got != ". 755,init 755" {
+		t.Errorf("0755 root: %s", got)
+	}
+	if got := names(t, dir, map[string]Header{"init": {}}); got != "init 755" {
+		t.Errorf("meta without .: %s", got)
+	}
+}
