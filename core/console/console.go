@@ -81,10 +81,12 @@ type Console struct {
 	lastBack []byte
 	trimmed  bool // bytes were dropped before last
 
-	xmu   sync.Mutex // one Expect at a time; guards buf and strip
-	buf   []byte     // search window, len ≤ Window, a slice of back
-	back  []byte     // storage of the window; compacted when full
-	strip ansiStripper
+	xmu     sync.Mutex // one Expect at a time; guards buf and strip
+	buf     []byte     // search window, len ≤ Window, a slice of back
+	back    []byte     // storage of the window; compacted when full
+	strip   ansiStripper
+	lastSrc []string // the last pattern list and its compiled form
+	lastRes []*pattern
 
 	wmu       sync.Mutex // writes
 	tx        *LineSplitter
@@ -455,10 +457,6 @@ func IsTimeout(err error) bool {
 // naming the patterns, the wait and the last console lines. The connection
 // closing (EOF) with no match left: Infrastructure error "Connection closed".
 func (c *Console) Expect(ctx context.Context, patterns []string, timeout time.Duration) (sdk.Match, error) {
-	res, err := compilePatterns(patterns)
-	if err != nil {
-		return sdk.Match{}, err
-	}
 	start := time.Now()
 	var deadline time.Time
 	var timer *time.Timer
@@ -476,6 +474,10 @@ func (c *Console) Expect(ctx context.Context, patterns []string, timeout time.Du
 	}
 	c.xmu.Lock()
 	defer c.xmu.Unlock()
+	res, err := c.compile(patterns)
+	if err != nil {
+		return sdk.Match{}, err
+	}
 	search := true
 	for {
 		if search {
@@ -527,6 +529,29 @@ func (c *Console) timeoutError(ctx context.Context, patterns []string, start, de
 	}
 	te := &TimeoutError{Patterns: patterns, After: after, Tail: c.Tail(), Ctx: ctx.Err()}
 	return &sdk.Error{Type: sdk.Job, Msg: te.Error(), Err: te}
+}
+
+// compile returns the compiled patterns (c.xmu held), reusing the last
+// list: the test shell waits for the same list thousands of times.
+func (c *Console) compile(ps []string) ([]*pattern, error) {
+	if len(ps) == len(c.lastSrc) && len(ps) > 0 {
+		same := true
+		for i := range ps {
+			if ps[i] != c.lastSrc[i] {
+				same = false
+				break
+			}
+		}
+		if same {
+			return c.lastRes, nil
+		}
+	}
+	res, err := compilePatterns(ps)
+	if err != nil {
+		return nil, err
+	}
+	c.lastSrc, c.lastRes = append(c.lastSrc[:0], ps...), res
+	return res, nil
 }
 
 // appendWindow adds p to the search window, keeping its last Window bytes.
@@ -618,6 +643,16 @@ func (p *pattern) find(b []byte, limit int) []int {
 			return nil
 		}
 		q += pos
+		if p.simple != nil {
+			if loc := p.simple.matchAt(b, q); loc != nil {
+				if !subs {
+					loc = loc[:2]
+				}
+				return loc
+			}
+			pos = q + 1
+			continue
+		}
 		if tries >= maxAnchoredTries {
 			return exec(p.re, q)
 		}

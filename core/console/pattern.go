@@ -15,6 +15,7 @@ type pattern struct {
 	re     *regexp.Regexp
 	starts []string       // every match begins with one of these (nil: unknown)
 	anch   *regexp.Regexp // \A(?:re): tries one start only (one-pass when it can)
+	simple *simpleMatcher // exact one-pass matcher for simple shapes, or nil
 }
 
 const maxCache = 1024
@@ -65,6 +66,8 @@ func compilePattern(p string, i int) (*pattern, error) {
 	}
 	c = &pattern{src: p, re: re, starts: startLiterals(translate(p))}
 	if c.starts != nil {
+		c.simple = newSimpleMatcher(translate(p))
+		c.simple = newSimpleMatcher(translate(p))
 		if c.anch, err = regexp.Compile(`\A(?:` + translate(p) + `)`); err != nil {
 			c.starts = nil
 		}
