@@ -42,10 +42,14 @@ func (p *Pipeline) Validate(ctx context.Context) []Problem {
 			continue
 		}
 		b := &p.Job.Actions[n.Block]
-		for _, d := range n.Method.Validate(ctx, *n.Request) {
+		diags := n.Method.Validate(ctx, *n.Request)
+		if b.Repeat > 0 && b.FailureRetry > 0 {
+			diags = append(diags, sdk.Diagnostic{Path: "repeat", Summary: "Unable to use repeat and failure_retry, use a repeat block"})
+		}
+		for _, d := range diags {
 			pr := Problem{Diagnostic: d, Block: n.Block, Pos: b.Pos}
 			pr.Path = fmt.Sprintf("actions[%d].%s.%s", b.Index, b.Section, b.Method)
-			if b.Section == string(sdk.SectionTest) && strings.HasPrefix(d.Path, b.Method) {
+			if b.Section == string(sdk.SectionTest) {
 				pr.Path = fmt.Sprintf("actions[%d].%s", b.Index, b.Section)
 			}
 			if d.Path != "" {
