@@ -83,3 +83,21 @@ func durationString(d time.Duration) string {
 	s := int(d.Round(time.Second) / time.Second)
 	return fmt.Sprintf("%02d:%02d:%02d", s/3600, s/60%60, s%60)
 }
+
+// Disconnect leaves the console politely before closing it, as LAVA's
+// disconnect-device: with the "telnet" tag it sends Ctrl-] and "quit"; with
+// the "ssh" tag an empty line and "~." (ssh's escape). Then it closes the
+// console (killing a connection command's process group).
+func (c *Console) Disconnect(ctx context.Context, tags []string) error {
+	for _, t := range tags {
+		switch t {
+		case "telnet":
+			_ = c.SendRaw(ctx, "\x1d")
+			_ = c.SendLine(ctx, "quit")
+		case "ssh":
+			_ = c.SendLine(ctx, "")
+			_ = c.SendRaw(ctx, "~.")
+		}
+	}
+	return c.Close()
+}
