@@ -242,3 +242,11 @@ func WriteJSON(w io.Writer, v any) error {
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
 }
+
+// WriteDescription writes LAVA's description.yaml: `pipeline:` then the tree.
+func (p *Pipeline) WriteDescription(w io.Writer) error {
+	b := []byte("pipeline:\n")
+	b = appendDescriptions(b, p.Describe(), 0)
+	_, err := w.Write(b)
+	return err
+}

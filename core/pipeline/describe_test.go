@@ -46,3 +46,22 @@ func TestYAMLRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+func TestWriteDescription(t *testing.T) {
+	subs := seedSubJobs(t)
+	p, err := Build(subs[0].Job, subs[0].Device, builtinRegistry(), testDisp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := p.WriteDescription(&buf); err != nil {
+		t.Fatal(err)
+	}
+	var doc struct{ Pipeline []Description }
+	if err := yaml.Unmarshal(buf.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(p.Describe(), doc.Pipeline); d != "" {
+		t.Error(d)
+	}
+}

@@ -1,4 +1,14 @@
 // Package pipeline builds LAVA's action tree from a job and a device and runs it.
+//
+// Build asks the Registry for the method of each job block (LAVA's
+// strategies: Accepts, highest priority first), takes the actions the method
+// declares (Describe), numbers them with LAVA's level counters (1, 1.1,
+// 1.1.5, 2.10), resolves their timeouts with LAVA's six-step precedence and
+// their max_retries (failure_retry, repeat, boot_retry), and appends finalize.
+// Describe prints the tree in LAVA's pipeline_refs shape. Validate asks each
+// method to check its block. Run drives the tree under nested context
+// deadlines, with LAVA's retries, and always runs finalize and the Cleanup of
+// every started action, newest first.
 package pipeline
 
 import "github.com/lavacore/lavacore/sdk"
