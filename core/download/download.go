@@ -36,6 +36,7 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/lavacore/lavacore/sdk"
 )
@@ -71,6 +72,42 @@ type Result struct {
 	SHA256 string
 	// Decompressed is true when the file was decompressed on the way.
 	Decompressed bool
+	// Duration is how long the transfer took.
+	Duration time.Duration
+}
+
+// Summary is LAVA's line after a download: "<n> MB downloaded in <s> s (<r> MB/s)".
+func (r Result) Summary() string {
+	mb := float64(r.Size) / (1024 * 1024)
+	secs := r.Duration.Seconds()
+	rate := 0.0
+	if secs > 0 {
+		rate = mb / secs
+	}
+	return fmt.Sprintf("%d MB downloaded in %0.2f s (%0.2f MB/s)", int64(mb), secs, rate)
+}
+
+// Progress returns a progress function for Fetch that logs LAVA's lines: with a
+// known total, "progress  45 % (12 MB)" every 5 %; otherwise "progress 75 MB" every
+// 25 MB, or every second.
+func Progress(log func(msg string)) func(done, total int64) {
+	last := int64(-1)
+	lastTime := time.Time{}
+	return func(done, total int64) {
+		now := time.Now()
+		if total > 0 {
+			pct := done * 100 / total
+			if last < 0 || pct >= last+5 || (done == total && pct != last) {
+				last, lastTime = pct, now
+				log(fmt.Sprintf("progress %3d %% (%d MB)", pct, done/(1024*1024)))
+			}
+			return
+		}
+		if last < 0 || done >= last+25*1024*1024 || now.Sub(lastTime) >= time.Second {
+			last, lastTime = done, now
+			log(fmt.Sprintf("progress %d MB", done/(1024*1024)))
+		}
+	}
 }
 
 // Results is LAVA's result record of a download action: {label, size, sha256sum}.
@@ -111,10 +148,11 @@ func parse(rawURL string) (*url.URL, error) {
 // (<code>)") and a missing file are Job errors (the job names a wrong resource, which
 // LAVA reports as invalid job data); a failed connection is an Infrastructure error.
 func Validate(ctx context.Context, rawURL string) (int64, error) {
-	return validate(ctx, rawURL, nil)
+	return ValidateWith(ctx, rawURL, nil)
 }
 
-func validate(ctx context.Context, rawURL string, headers map[string]string) (int64, error) {
+// ValidateWith is Validate with extra request headers (LAVA's `headers:`).
+func ValidateWith(ctx context.Context, rawURL string, headers map[string]string) (int64, error) {
 	u, err := parse(rawURL)
 	if err != nil {
 		return 0, err
@@ -247,6 +285,7 @@ func Fetch(ctx context.Context, spec Spec, destDir string, progress func(done, t
 		return Result{}, sdk.InfraErrorf("Unable to create %s: %w", filepath.Dir(dest), err)
 	}
 
+	began := time.Now()
 	body, expected, err := open(ctx, spec)
 	if err != nil {
 		return Result{}, err
@@ -330,7 +369,7 @@ func Fetch(ctx context.Context, spec Spec, destDir string, progress func(done, t
 		return Result{}, sdk.InfraErrorf("Unable to write %s: %w", dest, err)
 	}
 	keep = true
-	res := Result{Key: spec.Key, Path: dest, Size: src.n, SHA256: hex.EncodeToString(src.sha256.Sum(nil)), Decompressed: comp != ""}
+	res := Result{Key: spec.Key, Path: dest, Size: src.n, SHA256: hex.EncodeToString(src.sha256.Sum(nil)), Decompressed: comp != "", Duration: time.Since(began)}
 	if spec.Archive == "tar" {
 		// The sums are checked before anything is unpacked (LAVA untars first).
 		dir := filepath.Join(filepath.Dir(dest), spec.Key)

@@ -167,8 +167,8 @@ func TestFetchCompression(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := Result{Key: tc.key, Path: filepath.Join(dir, tc.key, tc.wantName), Size: int64(len(raw)), SHA256: s256, Decompressed: tc.decompressed}
-			if res != want {
+			want := Result{Key: tc.key, Path: filepath.Join(dir, tc.key, tc.wantName), Size: int64(len(raw)), SHA256: s256, Decompressed: tc.decompressed, Duration: res.Duration}
+			if res != want || res.Duration <= 0 {
 				t.Errorf("Result = %+v\nwant     %+v", res, want)
 			}
 			if last != [2]int64{int64(len(raw)), int64(len(raw))} {
@@ -494,5 +494,29 @@ func BenchmarkFetchPlain(b *testing.B) {
 		if _, err := Fetch(context.Background(), Spec{Key: "kernel", URL: u}, dir, nil); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+func TestProgressAndSummary(t *testing.T) {
+	var lines []string
+	p := Progress(func(m string) { lines = append(lines, m) })
+	const mb = 1 << 20
+	for done := int64(0); done <= 100*mb; done += mb {
+		p(done, 100*mb)
+	}
+	if len(lines) != 21 || lines[0] != "progress   0 % (0 MB)" || lines[20] != "progress 100 % (100 MB)" {
+		t.Errorf("known total: %d lines: %q", len(lines), lines)
+	}
+	lines = nil
+	p = Progress(func(m string) { lines = append(lines, m) })
+	for done := int64(0); done <= 100*mb; done += mb {
+		p(done, -1)
+	}
+	if len(lines) != 5 || lines[1] != "progress 25 MB" {
+		t.Errorf("unknown total: %q", lines)
+	}
+	r := Result{Size: 300 * mb, Duration: 2 * time.Second}
+	if got := r.Summary(); got != "300 MB downloaded in 2.00 s (150.00 MB/s)" {
+		t.Errorf("Summary = %q", got)
 	}
 }
