@@ -32,15 +32,16 @@ type RepackOptions struct {
 	UBootArch   string
 	// UBootTime is the header's timestamp (zero: now).
 	UBootTime time.Time
-	// Meta is Info.Meta from Unpack. Without root, the owners it records replace
-	// those on disk (files it does not know become root's, as under fakeroot), and
-	// the device nodes that could not be created are written from it.
+	// Meta is Info.Meta from Unpack: the device nodes it records are written back
+	// (where their directory still exists), and, without root, the owners it records
+	// replace those on disk (files it does not know become root's, as under fakeroot).
 	Meta map[string]Header
 }
 
 // Repack writes the tree at dir as a newc archive to out, compressed with
-// compression (gz if ""). A u-boot header needs the device's architecture: use
-// RepackWith with UBootArch.
+// compression (gz if ""). It knows only what is on disk: to re-pack an unpacked
+// image with its device nodes, use RepackWith with Info.Meta. A u-boot header needs
+// the device's architecture: use RepackWith with UBootArch.
 func Repack(dir, out string, compression string, ubootHeader bool) error {
 	if ubootHeader {
 		return errors.New("ramdisk: a u-boot header needs the device's mkimage_arch: use RepackWith(ctx, dir, out, RepackOptions{UBootHeader: true, UBootArch: …})")
@@ -252,9 +253,9 @@ func scanTree(dir string, meta map[string]Header) ([]treeEntry, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Device nodes that could not be created unprivileged come from Meta.
-	if !asRoot && meta != nil {
-		have := make(map[string]bool, len(entries))
+	// Device nodes (never created by Unpack) come from Meta.
+	if meta != nil {
+		have := map[string]bool{".": true}
 		for _, e := range entries {
 			have[e.name] = true
 		}

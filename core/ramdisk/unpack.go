@@ -10,9 +10,10 @@
 // image's root are refused. Absolute link targets (/proc/mounts, /usr/bin/busybox)
 // are kept as they are: they mean the device's root, and lavacore never follows them.
 //
-// Owners, modes, device numbers and times come from the cpio headers. Run as root,
-// they are applied to the files (no fakeroot needed); otherwise Info.Meta keeps them
-// and RepackWith puts them back, so a ramdisk survives an unprivileged round trip.
+// Owners, modes and times come from the cpio headers. Run as root, owners are applied
+// to the files (no fakeroot needed); otherwise Info.Meta keeps them. Character and
+// block device nodes are never created on the dispatcher: Info.Meta keeps them too.
+// Pass Info.Meta to RepackWith so the re-packed image has them all back.
 package ramdisk
 
 import (
@@ -57,11 +58,11 @@ type Info struct {
 	// Meta is the header of every entry by cleaned name ("." for the root), the
 	// record RepackWith uses for what the file system could not keep.
 	Meta map[string]Header
-	// Skipped lists entries that could not be created without root (device nodes).
+	// Skipped lists entries kept in Meta only (device nodes, sockets).
 	Skipped []string
 }
 
-// canChown is whether extraction applies owners and creates device nodes.
+// canChown is whether extraction applies owners (and Repack trusts them on disk).
 var canChown = os.Geteuid() == 0
 
 // Unpack extracts the ramdisk at path into dir (created if needed).
@@ -377,20 +378,17 @@ func (x *extractor) entry(h *Header, data io.Reader) error {
 		})
 	case TypeReg:
 		return x.file(name, h, data)
-	case TypeChar, TypeBlock, TypeFifo, TypeSocket:
-		if !canChown && typ != TypeFifo {
-			x.skipped = append(x.skipped, name)
-			return nil
-		}
-		if typ == TypeSocket {
-			x.skipped = append(x.skipped, name)
-			return nil
-		}
-		dev := unix.Mkdev(h.RdevMajor, h.RdevMinor)
+	case TypeChar, TypeBlock, TypeSocket:
+		// Device nodes are data for the device, never made on the dispatcher (where
+		// a tftp or NFS server could hand them out): Info.Meta keeps them and
+		// RepackWith writes them back.
+		x.skipped = append(x.skipped, name)
+		return nil
+	case TypeFifo:
 		if err := x.atParent(name, func(fd int, base string) error {
-			return unix.Mknodat(fd, base, h.Mode&(TypeMask|0o777), int(dev))
+			return unix.Mkfifoat(fd, base, h.Perm()&0o777)
 		}); err != nil {
-			return fmt.Errorf("entry %q: mknod: %w", h.Name, err)
+			return fmt.Errorf("entry %q: mkfifo: %w", h.Name, err)
 		}
 		if err := x.own(name, h); err != nil {
 			return err
