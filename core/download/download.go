@@ -126,7 +126,7 @@ func newTransport() http.RoundTripper {
 	return t
 }
 
-// Scheme checks rawURL's scheme and returns the parsed URL.
+// parse checks rawURL's scheme and returns the parsed URL.
 func parse(rawURL string) (*url.URL, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
