@@ -87,6 +87,8 @@ type Console struct {
 	strip   ansiStripper
 	lastSrc []string // the last pattern list and its compiled form
 	lastRes []*pattern
+	memo    []int64 // per lastRes pattern: no start literal begins before this stream offset
+	base    int64   // stream offset of buf[0]
 
 	wmu       sync.Mutex // writes
 	tx        *LineSplitter
@@ -226,20 +228,21 @@ func (c *Console) queue(p []byte) {
 
 // take moves up to n pending bytes into the search window (c.mu held).
 func (c *Console) take(n int) {
-	head := c.pend[0][c.pendOff:]
-	if n > len(head) {
-		n = len(head)
-	}
-	c.appendWindow(head[:n])
-	c.pendOff += n
-	c.pendN -= n
-	if c.pendOff == len(c.pend[0]) {
-		if len(c.free) < 4 {
-			c.free = append(c.free, c.pend[0][:0])
+	for n > 0 && c.pendN > 0 {
+		head := c.pend[0][c.pendOff:]
+		k := min(n, len(head))
+		c.appendWindow(head[:k])
+		n -= k
+		c.pendOff += k
+		c.pendN -= k
+		if c.pendOff == len(c.pend[0]) {
+			if len(c.free) < 4 {
+				c.free = append(c.free, c.pend[0][:0])
+			}
+			c.pend[0] = nil
+			c.pend = c.pend[1:]
+			c.pendOff = 0
 		}
-		c.pend[0] = nil
-		c.pend = c.pend[1:]
-		c.pendOff = 0
 	}
 	if c.waiting && c.pendN < maxPending {
 		c.waiting = false
@@ -551,6 +554,7 @@ func (c *Console) compile(ps []string) ([]*pattern, error) {
 		return nil, err
 	}
 	c.lastSrc, c.lastRes = append(c.lastSrc[:0], ps...), res
+	c.memo = make([]int64, len(res))
 	return res, nil
 }
 
@@ -568,12 +572,16 @@ func (c *Console) appendWindow(p []byte) {
 	}
 	if over := len(c.buf) - c.opts.Window; over > 0 {
 		c.buf = c.buf[over:]
+		c.base += int64(over)
 	}
 }
 
 // search finds the earliest match in the window and consumes up to its end.
 func (c *Console) search(res []*pattern) (sdk.Match, bool) {
 	buf := c.buf
+	if len(c.memo) != len(res) {
+		c.memo = make([]int64, len(res))
+	}
 	best := -1
 	var bloc []int // best match's (sub)match indexes, relative to buf
 	for i, p := range res {
@@ -582,7 +590,10 @@ func (c *Console) search(res []*pattern) (sdk.Match, bool) {
 		if best >= 0 {
 			limit = bloc[0]
 		}
-		loc := p.find(buf, limit)
+		known := c.memo[i] - c.base
+		known = max(0, min(known, int64(len(buf))))
+		loc, none := p.find(buf, limit, int(known))
+		c.memo[i] = c.base + int64(none)
 		if loc == nil {
 			continue
 		}
@@ -605,6 +616,7 @@ func (c *Console) search(res []*pattern) (sdk.Match, bool) {
 		}
 	}
 	c.buf = buf[be:]
+	c.base += int64(be)
 	return m, true
 }
 
@@ -613,8 +625,10 @@ func (c *Console) search(res []*pattern) (sdk.Match, bool) {
 const maxAnchoredTries = 8
 
 // find returns p's leftmost match in b starting before limit, as
-// FindSubmatchIndex (or FindIndex without groups) would, or nil.
-func (p *pattern) find(b []byte, limit int) []int {
+// FindSubmatchIndex (or FindIndex without groups) would, or nil. known says
+// no start literal begins before it (what earlier searches of the same
+// stream learned); none returns what this search learned.
+func (p *pattern) find(b []byte, limit, known int) (loc []int, none int) {
 	subs := p.re.NumSubexp() > 0
 	exec := func(re *regexp.Regexp, from int) []int {
 		var loc []int
@@ -634,30 +648,40 @@ func (p *pattern) find(b []byte, limit int) []int {
 		return loc
 	}
 	if p.starts == nil {
-		return exec(p.re, 0)
+		return exec(p.re, 0), 0
 	}
-	pos := 0
+	pos := known
+	none = -1
 	for tries := 0; ; tries++ {
-		q := firstIndex(b[pos:], p.starts, limit-pos)
+		q := -1
+		if pos < limit {
+			q = firstIndex(b[pos:], p.lits, limit-pos)
+		}
 		if q < 0 {
-			return nil
+			if none < 0 {
+				none = max(pos, min(limit, len(b)-p.maxLit+1))
+			}
+			return nil, none
 		}
 		q += pos
+		if none < 0 {
+			none = q // an occurrence: later data may complete its match
+		}
 		if p.simple != nil {
 			if loc := p.simple.matchAt(b, q); loc != nil {
 				if !subs {
 					loc = loc[:2]
 				}
-				return loc
+				return loc, none
 			}
 			pos = q + 1
 			continue
 		}
 		if tries >= maxAnchoredTries {
-			return exec(p.re, q)
+			return exec(p.re, q), none
 		}
 		if loc := exec(p.anch, q); loc != nil {
-			return loc
+			return loc, none
 		}
 		pos = q + 1
 	}

@@ -3,6 +3,7 @@ package console
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -139,6 +140,72 @@ func FuzzSearchMatchesNaive(f *testing.F) {
 			if m.Groups[g] != want {
 				t.Fatalf("group %d = %q, naive %q", g, m.Groups[g], want)
 			}
+		}
+	})
+}
+
+// naiveRun is the reference pexpect loop: move maxRead bytes into the
+// window, keep its last window bytes, search every pattern over all of it,
+// consume to the end of the earliest match; until the data runs out.
+func naiveRun(data []byte, ps []string, window, maxRead int) []string {
+	var out []string
+	var buf []byte
+	for {
+		if i, loc := naiveSearch(buf, ps); i >= 0 {
+			out = append(out, fmt.Sprintf("%d %q %q", i, buf[:loc[0]], buf[loc[0]:loc[1]]))
+			buf = buf[loc[1]:]
+			if loc[1] == loc[0] {
+				return out // empty match: would repeat
+			}
+			continue
+		}
+		if len(data) == 0 {
+			return out
+		}
+		k := min(maxRead, len(data))
+		buf = append(buf, data[:k]...)
+		data = data[k:]
+		if len(buf) > window {
+			buf = buf[len(buf)-window:]
+		}
+	}
+}
+
+// FuzzExpectStream runs whole streams through Expect (window, chunks, the
+// literal memo across searches) and compares with naiveRun.
+func FuzzExpectStream(f *testing.F) {
+	sig := "<LAVA_SIGNAL_TESTCASE TEST_CASE_ID=a RESULT=pass>\r\nnoise BUG: x\r\n"
+	f.Add([]byte(strings.Repeat(sig, 40)+"<LAVA_TEST_RUNNER EXIT>"), `<LAVA_TEST_RUNNER EXIT>`, `<LAVA_SIGNAL_(\S+) ([^>]+)>`, `(kernel BUG at|BUG:)`, uint16(64), uint16(30), uint8(7))
+	f.Add([]byte("aaa login: bbb # login: #"), `# `, `login:`, `[Ll]ogin`, uint16(8), uint16(3), uint8(1))
+	f.Fuzz(func(t *testing.T, data []byte, p1, p2, p3 string, window, maxRead uint16, chunk uint8) {
+		ps := []string{p1, p2, p3}
+		if _, err := compilePatterns(ps); err != nil {
+			return
+		}
+		w := int(window)%4096 + 1
+		mr := int(maxRead)%w + 1
+		want := naiveRun(data, ps, w, mr)
+		c, err := New(&sliceConn{data: data, n: int(chunk) + 1}, Options{Window: w, MaxRead: mr})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		var got []string
+		for len(got) <= len(want) {
+			m, err := c.Expect(context.Background(), ps, 5*time.Second)
+			if err != nil {
+				if err.Error() != "Connection closed" {
+					t.Fatal(err)
+				}
+				break
+			}
+			got = append(got, fmt.Sprintf("%d %q %q", m.Index, m.Before, m.Text))
+			if m.Text == "" {
+				break
+			}
+		}
+		if strings.Join(got, "\n") != strings.Join(want, "\n") {
+			t.Fatalf("got:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 		}
 	})
 }

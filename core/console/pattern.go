@@ -16,6 +16,8 @@ type pattern struct {
 	starts []string       // every match begins with one of these (nil: unknown)
 	anch   *regexp.Regexp // \A(?:re): tries one start only (one-pass when it can)
 	simple *simpleMatcher // exact one-pass matcher for simple shapes, or nil
+	lits   [][]byte       // starts as bytes
+	maxLit int            // longest of starts
 }
 
 const maxCache = 1024
@@ -67,7 +69,15 @@ func compilePattern(p string, i int) (*pattern, error) {
 	c = &pattern{src: p, re: re, starts: startLiterals(translate(p))}
 	if c.starts != nil {
 		c.simple = newSimpleMatcher(translate(p))
+		for _, l := range c.starts {
+			c.lits = append(c.lits, []byte(l))
+			c.maxLit = max(c.maxLit, len(l))
+		}
 		c.simple = newSimpleMatcher(translate(p))
+		for _, l := range c.starts {
+			c.lits = append(c.lits, []byte(l))
+			c.maxLit = max(c.maxLit, len(l))
+		}
 		if c.anch, err = regexp.Compile(`\A(?:` + translate(p) + `)`); err != nil {
 			c.starts = nil
 		}

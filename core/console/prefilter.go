@@ -84,7 +84,7 @@ func firstLits(re *syntax.Regexp) ([]string, bool) {
 }
 
 // firstIndex returns the first position < limit where one of lits occurs in b, or -1.
-func firstIndex(b []byte, lits []string, limit int) int {
+func firstIndex(b []byte, lits [][]byte, limit int) int {
 	best := -1
 	for _, l := range lits {
 		end := limit + len(l) - 1
@@ -94,7 +94,7 @@ func firstIndex(b []byte, lits []string, limit int) int {
 		if end > len(b) {
 			end = len(b)
 		}
-		if i := bytes.Index(b[:end], []byte(l)); i >= 0 && (best < 0 || i < best) {
+		if i := bytes.Index(b[:end], l); i >= 0 && (best < 0 || i < best) {
 			best = i
 		}
 	}
