@@ -494,10 +494,14 @@ func (c *Console) Expect(ctx context.Context, patterns []string, timeout time.Du
 			c.take(c.opts.MaxRead)
 			c.mu.Unlock()
 			search = true
-			// A device that never stops talking must not outlive the deadline.
-			if !deadline.IsZero() && time.Now().After(deadline) {
+			// A device that never stops talking must not outlive the
+			// deadline or a cancellation.
+			if late := !deadline.IsZero() && time.Now().After(deadline); late || ctx.Err() != nil {
 				if m, ok := c.search(res); ok {
 					return m, nil
+				}
+				if !late && errors.Is(ctx.Err(), context.Canceled) {
+					return sdk.Match{}, &sdk.Error{Type: sdk.Canceled, Msg: "canceled while waiting for " + quoteList(patterns), Err: ctx.Err()}
 				}
 				return sdk.Match{}, c.timeoutError(ctx, patterns, start, deadline)
 			}

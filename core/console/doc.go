@@ -25,6 +25,15 @@
 // 4 MiB unread, then stops reading (back-pressure on the device) until the
 // next Expect.
 //
+// The search is exact but avoids running the regexp engine where it can:
+// a pattern whose matches all begin with one of a few literals (most LAVA
+// patterns) is only tried where such a literal occurs (found with
+// bytes.Index, and remembered across searches of the same stream); a
+// pattern made of literals and repeated classes that cannot run into the
+// next literal (<LAVA_SIGNAL_(\S+) ([^>]+)>) is matched by a one-pass
+// matcher. Differential fuzz targets check both against plain regexp search
+// and a naive pexpect loop.
+//
 // Patterns are Go regular expressions (RE2), matched against the raw bytes
 // (windows and sizes are in bytes, LAVA's in characters). RE2 has no
 // look-around ((?=…), (?!…), (?<=…), (?<!…)) and no back-references (\1,
