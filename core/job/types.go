@@ -98,4 +98,5 @@ type Job struct {
 	SubID       int
 	GroupSize   int
 	TargetGroup string
+	roleTimeout *Timeout
 }

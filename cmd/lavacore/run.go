@@ -1,0 +1,167 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"path/filepath"
+
+	"github.com/lavacore/lavacore/core/device"
+	"github.com/lavacore/lavacore/core/job"
+	"github.com/lavacore/lavacore/core/pipeline"
+	"github.com/lavacore/lavacore/core/runner"
+)
+
+func init() {
+	register(command{
+		name:    "run",
+		summary: "run a LAVA job on a lab's devices (every MultiNode sub-job, in one process)",
+		run:     runRun,
+	})
+}
+
+const runUsage = `usage: lavacore run JOB.yaml [--lab DIR] [flags]
+
+Runs the job: validates it, splits a MultiNode job into its sub-jobs, picks a
+device of the lab for each, builds each pipeline and runs them all at once with
+an embedded coordinator. Every (sub-)job writes log.yaml, results.yaml,
+junit.xml, description.yaml, result.yaml and its console transcripts into its
+output directory; a MultiNode job also writes summary.yaml.
+
+Exit status: 0 when the job is Complete, 1 when it is Incomplete or Canceled,
+2 for bad usage or an invalid job.
+`
+
+// runOptions are the flags of `lavacore run`.
+type runOptions struct {
+	Lab         string
+	OutputDir   string
+	JobID       string
+	Role        string
+	SubID       int
+	Device      string
+	Coordinator string
+	Output      string
+	Console     bool
+	Debug       bool
+}
+
+// registryHook and protocolsHook let the plugin host replace the in-process
+// methods (cmd/lavacore/plugins.go sets them when plugin binaries are found).
+var (
+	registryHook  func(ctx context.Context, stderr io.Writer) (pipeline.Registry, func(), error)
+	protocolsHook func(ctx context.Context) (runner.ProtocolFactory, func(), error)
+)
+
+func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	var o runOptions
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, runUsage, "\nflags:\n"); fs.PrintDefaults() }
+	fs.StringVar(&o.Lab, "lab", defaultLabDir(), "lab directory (lab.hcl, devices/*.hcl); default $LAVACORE_LAB_DIR, else ./lab")
+	fs.StringVar(&o.OutputDir, "output-dir", "", "output directory (default ./lavacore-out/<job name>)")
+	fs.StringVar(&o.JobID, "job-id", "", "numeric job id (default: from the clock); sub-job i gets id+i")
+	fs.StringVar(&o.Role, "role", "", "run only this MultiNode role")
+	fs.IntVar(&o.SubID, "sub-id", -1, "with --role: run only this sub_id")
+	fs.StringVar(&o.Device, "device", "", "run on this device of the lab")
+	fs.StringVar(&o.Coordinator, "coordinator", "", "HOST:PORT of a coordinator for groups that span machines (default: embedded)")
+	fs.StringVar(&o.Output, "output", "text", "terminal output: text or json (NDJSON records)")
+	fs.BoolVar(&o.Console, "console", false, "show console output on the terminal")
+	fs.BoolVar(&o.Debug, "debug", false, "show debug records on the terminal")
+	jobFile, rest := splitPositional(args)
+	if err := fs.Parse(rest); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if jobFile == "" && fs.NArg() > 0 {
+		jobFile = fs.Arg(0)
+	}
+	if jobFile == "" {
+		fs.Usage()
+		return 2
+	}
+	if o.Output != "text" && o.Output != "json" {
+		fmt.Fprintf(stderr, "lavacore run: --output must be text or json, not %q\n", o.Output)
+		return 2
+	}
+	j, diags := job.Load(jobFile)
+	if len(diags) > 0 {
+		for _, d := range diags {
+			fmt.Fprintln(stderr, d.String())
+		}
+		fmt.Fprintf(stderr, "lavacore run: %s is not a valid job (%d problems)\n", jobFile, len(diags))
+		return 2
+	}
+
+	reg := pipeline.Registry(nil)
+	if registryHook != nil {
+		r, stop, err := registryHook(ctx, stderr)
+		if err != nil {
+			fmt.Fprintf(stderr, "lavacore run: plugins: %v\n", err)
+			return 1
+		}
+		defer stop()
+		reg = r
+	} else {
+		reg = builtinRegistry()
+	}
+	lab, hdiags := device.LoadLab(o.Lab, device.LoadOptions{Spec: pipeline.SpecFunc(reg)})
+	if hdiags.HasErrors() {
+		_ = device.WriteDiagnostics(stderr, lab.Files(), hdiags, 100, false)
+		fmt.Fprintf(stderr, "lavacore run: the lab %s has errors\n", o.Lab)
+		return 2
+	}
+	var protocols runner.ProtocolFactory
+	if protocolsHook != nil {
+		pf, stop, err := protocolsHook(ctx)
+		if err != nil {
+			fmt.Fprintf(stderr, "lavacore run: protocols: %v\n", err)
+			return 1
+		}
+		defer stop()
+		protocols = pf
+	}
+	if o.OutputDir == "" {
+		o.OutputDir = filepath.Join("lavacore-out", runner.Slug(j.Name))
+	}
+	out, err := runner.Run(ctx, runner.Options{
+		Job: j, Lab: lab, OutputDir: o.OutputDir, JobID: o.JobID, Role: o.Role, SubID: o.SubID,
+		Device: o.Device, Coordinator: o.Coordinator, Registry: reg, Protocols: protocols,
+		Stdout: stdout, JSON: o.Output == "json", Console: o.Console, Debug: o.Debug,
+	})
+	if err != nil {
+		fmt.Fprintf(stderr, "lavacore run: %v\n", err)
+		return 1
+	}
+	if o.Output == "text" {
+		fmt.Fprintf(stdout, "\n%s: %s (output in %s)\n", j.Name, out.Health, o.OutputDir)
+		for _, s := range out.SubJobs {
+			line := fmt.Sprintf("  job %s", s.JobID)
+			if s.Role != "" {
+				line += fmt.Sprintf(" %s.%d", s.Role, s.SubID)
+			}
+			line += ": " + s.Health
+			if s.Error != "" {
+				line += fmt.Sprintf(" — %s: %s", s.Type, s.Error)
+			}
+			fmt.Fprintln(stdout, line)
+		}
+	}
+	if !out.OK() {
+		return 1
+	}
+	return 0
+}
+
+// splitPositional takes the first argument that is not a flag as the job file,
+// so `lavacore run job.yaml --lab D` works as well as `lavacore run --lab D job.yaml`.
+func splitPositional(args []string) (string, []string) {
+	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
+		return args[0], args[1:]
+	}
+	return "", args
+}

@@ -1,0 +1,77 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+
+	"github.com/lavacore/lavacore/core/job"
+)
+
+func init() {
+	register(command{
+		name:    "validate",
+		summary: "check a LAVA job file and list every problem as file:line:col: path: message",
+		run:     runValidate,
+	})
+}
+
+const validateUsage = `usage: lavacore validate JOB.yaml [--lab DIR]
+
+Checks the job against LAVA's job schema (top-level keys, timeouts, protocols,
+context, action blocks) and LAVA's cross-field rules, and with --lab also
+builds every sub-job's pipeline on the lab's devices (methods accept the
+blocks, command sets exist, MultiNode lint). Every problem is printed as
+file:line:col: <path>: <message>; the exit status is 1 when there is one.
+`
+
+// validateHooks add checks that need more than the job file (a lab, the
+// pipeline, MultiNode lint). Each returns problems as printable lines.
+var validateHooks []func(ctx context.Context, j *job.Job, labDir string) []string
+
+func runValidate(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("validate", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, validateUsage, "\nflags:\n"); fs.PrintDefaults() }
+	lab := fs.String("lab", "", "also check the job against this lab's devices and the pipeline")
+	file, rest := splitPositional(args)
+	if err := fs.Parse(rest); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if file == "" && fs.NArg() > 0 {
+		file = fs.Arg(0)
+	}
+	if file == "" {
+		fs.Usage()
+		return 2
+	}
+	j, diags := job.Load(file)
+	problems := make([]string, 0, len(diags))
+	for _, d := range diags {
+		problems = append(problems, d.String())
+	}
+	if j != nil && len(diags) == 0 {
+		for _, h := range validateHooks {
+			problems = append(problems, h(ctx, j, *lab)...)
+		}
+	}
+	for _, p := range problems {
+		fmt.Fprintln(stderr, p)
+	}
+	if len(problems) > 0 {
+		fmt.Fprintf(stderr, "%s: %d problem(s)\n", file, len(problems))
+		return 1
+	}
+	subs, err := job.Split(j)
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", file, err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "%s: valid (%d actions, %d sub-jobs)\n", file, len(j.Actions), len(subs))
+	return 0
+}

@@ -1,0 +1,574 @@
+package job
+
+import (
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// ContextVariables are the keys LAVA accepts in a job's `context:` (CONTEXT_VARIABLES).
+var ContextVariables = []string{
+	// qemu
+	"arch", "boot_console", "boot_root", "cpu", "extra_options", "guestfs_driveid", "guestfs_interface",
+	"guestfs_size", "machine", "memory", "model", "monitor", "netdevice", "no_kvm", "no_network", "serial", "vga",
+	// u-boot
+	"bootm_kernel_addr", "bootm_ramdisk_addr", "bootm_dtb_addr", "bootz_kernel_addr", "bootz_ramdisk_addr",
+	"bootz_dtb_addr", "booti_kernel_addr", "booti_ramdisk_addr", "booti_dtb_addr",
+	// others
+	"deploy_character_delay", "boot_character_delay", "boot_retry", "bootloader_prompt", "console_device",
+	"custom_kernel_args", "extra_kernel_args", "extra_nfsroot_args", "failure_retry", "kernel_loglevel",
+	"kernel_start_message", "lava_test_results_dir", "menu_interrupt_prompt", "mustang_menu_list",
+	"test_character_delay", "tftp_mac_address", "uboot_extra_error_message", "uboot_needs_interrupt", "uboot_altbank",
+}
+
+// methods lists the deploy `to:` and boot `method:` values lavacore knows.
+// Beyond the ones lavacore checks in full (deploy tftp/nfs/ssh, boot
+// grub/grub-efi/ssh/minimal), LAVA's other methods are known by name and
+// checked only for the keys every action accepts; whether a device can run
+// them is the pipeline's question ("None of the strategies accepted …").
+var methods = map[string]map[string]bool{
+	"deploy": set("tftp", "nfs", "ssh", "tmpfs", "image", "downloads", "fastboot", "vemsd", "lxc", "docker",
+		"iso-installer", "nbd", "recovery-mode", "mps", "musca", "uuu", "usb", "sata", "flasher", "overlay",
+		"android-projects", "avh", "fvp", "qemu-nbd"),
+	"boot": set("grub", "grub-efi", "ssh", "minimal", "u-boot", "uefi", "uefi-menu", "qemu", "qemu-nfs",
+		"qemu-iso", "ipxe", "fastboot", "lxc", "docker", "depthcharge", "bootloader", "cmsis-dap", "dfu", "gdb",
+		"openocd", "pyocd", "jlink", "barebox", "kexec", "musca", "new_connection", "recovery", "secondary",
+		"avh", "fvp", "schroot", "nodebooter", "u-boot-ums", "uuu", "mps"),
+}
+
+func set(names ...string) map[string]bool {
+	m := map[string]bool{}
+	for _, n := range names {
+		m[n] = true
+	}
+	return m
+}
+
+// RegisterMethod makes a plugin's deploy `to:` or boot `method:` valid in jobs.
+// Its block is then checked only for the keys every action accepts.
+func RegisterMethod(section, name string) {
+	if methods[section] == nil {
+		methods[section] = map[string]bool{}
+	}
+	methods[section][name] = true
+}
+
+var nameRE = regexp.MustCompile(`^[-_a-zA-Z0-9.]+$`)
+
+func contextSchema() schema {
+	s := schema{}
+	for _, k := range ContextVariables {
+		s[k] = opt(contextValue)
+	}
+	return s
+}
+
+func contextValue(v *validator, n *yaml.Node, path string) {
+	switch {
+	case isScalar(n) && !isNull(n):
+	case isSeq(n):
+		for i, c := range resolve(n).Content {
+			if !isScalar(c) {
+				v.errAt(c, fmt.Sprintf("%s[%d]", path, i), "expected int or str")
+			}
+		}
+	default:
+		v.errAt(n, path, "expected int, str or a list of them")
+	}
+}
+
+func visibility(v *validator, n *yaml.Node, path string) {
+	if isStr(n) && (resolve(n).Value == "public" || resolve(n).Value == "personal") {
+		return
+	}
+	if isMap(n) && len(pairs(n)) == 1 && get(n, "group") != nil && isSeq(get(n, "group")) {
+		return
+	}
+	v.errAt(n, path, "not a valid value for dictionary value")
+}
+
+func priority(v *validator, n *yaml.Node, path string) {
+	if i, ok := intOf(n); ok {
+		if i < 0 || i > 100 {
+			v.errAt(n, path, "value must be between 0 and 100")
+		}
+		return
+	}
+	enum("high", "medium", "low")(v, n, path)
+}
+
+func timeoutsSchema() schema {
+	return schema{
+		"job":         req(timeoutValue),
+		"action":      opt(timeoutValue),
+		"connection":  opt(timeoutValue),
+		"queue":       opt(timeoutValue),
+		"actions":     opt(timeoutMap),
+		"connections": opt(timeoutMap),
+	}
+}
+
+func roleSchema() schema {
+	return schema{
+		"count":       req(intMin(0)),
+		"device_type": opt(strLen(1, 200)),
+		"connection":  opt(nonEmptyStr),
+		"host_role":   opt(nonEmptyStr),
+		"expect_role": opt(nonEmptyStr),
+		"request":     opt(nonEmptyStr),
+		"timeout":     opt(timeoutValue),
+		"context":     opt(dict(contextSchema())),
+		"tags":        opt(list(scalarStr)),
+		"environment": opt(dict(schema{"*": opt(anyValue)})),
+		"essential":   opt(boolean),
+		"device":      opt(strLen(1, 200)),
+		"worker":      opt(strLen(1, 200)),
+	}
+}
+
+func protocolsSchema() schema {
+	return schema{
+		"lava-multinode": opt(multinodeCheck),
+		"lava-xnbd": opt(dict(schema{"port": opt(anyValue), "timeout": opt(timeoutValue)})),
+	}
+}
+
+// multinodeCheck accepts a submission's block (roles → role parameters) or a
+// sub-job's block after the split (target_group, role, roles → job id map …).
+func multinodeCheck(v *validator, n *yaml.Node, path string) {
+	if get(n, "target_group") != nil {
+		v.mapping(n, path, schema{
+			"target_group": req(nonEmptyStr),
+			"role":         req(nonEmptyStr),
+			"roles":        opt(strMap),
+			"group_size":   req(intMin(1)),
+			"sub_id":       opt(scalarStr),
+			"request":      opt(nonEmptyStr),
+			"expect_role":  opt(nonEmptyStr),
+			"host_role":    opt(nonEmptyStr),
+			"timeout":      opt(timeoutValue),
+			"essential":    opt(boolean),
+			"tags":         opt(list(scalarStr)),
+			"environment":  opt(dict(schema{"*": opt(anyValue)})),
+			"device":       opt(nonEmptyStr),
+			"worker":       opt(nonEmptyStr),
+		})
+		return
+	}
+	v.mapping(n, path, schema{"roles": req(rolesCheck), "timeout": opt(timeoutValue)})
+}
+
+func rolesCheck(v *validator, n *yaml.Node, path string) {
+	if !isMap(n) {
+		v.errAt(n, path, "expected a dictionary")
+		return
+	}
+	if len(pairs(n)) == 0 {
+		v.errAt(n, path, "length of value must be at least 1")
+	}
+	for _, p := range pairs(n) {
+		v.mapping(p.Value, join(path, p.Key), roleSchema())
+	}
+}
+
+func notifySchema() schema {
+	return schema{"*": opt(anyValue), "criteria": req(dict(schema{"*": opt(anyValue)}))}
+}
+
+func topSchema() schema {
+	return schema{
+		"job_name":           req(strLen(1, 200)),
+		"device_type":        opt(strLen(1, 200)),
+		"device":             opt(strLen(1, 200)),
+		"worker":             opt(strLen(1, 200)),
+		"timeouts":           req(dict(timeoutsSchema())),
+		"visibility":         req(visibility),
+		"context":            opt(dict(contextSchema())),
+		"metadata":           opt(dict(schema{"*": opt(anyValue)})),
+		"priority":           opt(priority),
+		"tags":               opt(list(scalarStr)),
+		"secrets":            opt(strMap),
+		"environment":        opt(dict(schema{"*": opt(anyValue)})),
+		"protocols":          opt(dict(protocolsSchema())),
+		"notify":             opt(dict(notifySchema())),
+		"reboot_to_fastboot": opt(boolean),
+		"actions":            req(actionsCheck),
+	}
+}
+
+// common keys every action block accepts (LAVA §1.4).
+func commonKeys(s schema) schema {
+	add := schema{
+		"namespace":              opt(namespaceName),
+		"connection-namespace":   opt(nonEmptyStr),
+		"connection":             opt(nonEmptyStr),
+		"protocols":              opt(dict(schema{"*": opt(anyValue)})),
+		"role":                   opt(strOrList(true)),
+		"timeout":                opt(timeoutValue),
+		"timeouts":               opt(timeoutMap),
+		"repeat":                 opt(intMin(1)),
+		"failure_retry":          opt(intMin(1)),
+		"failure_retry_interval": opt(intMin(1)),
+	}
+	for k, f := range add {
+		if _, ok := s[k]; !ok {
+			s[k] = f
+		}
+	}
+	return s
+}
+
+func namespaceName(v *validator, n *yaml.Node, path string) {
+	if !isStr(n) {
+		v.errAt(n, path, "expected str")
+		return
+	}
+	if x := resolve(n).Value; x == "common" || x == "docker-test-shell" {
+		v.errAt(n, path, "'common' and 'docker-test-shell' are reserved namespace names")
+	}
+}
+
+// urlResource is LAVA's deploy.url() with the extra keys each artefact allows.
+func urlResource(extra ...string) checker {
+	s := schema{
+		"url":         req(nonEmptyStr),
+		"headers":     opt(strMap),
+		"compression": opt(compression),
+		"archive":     opt(enum("tar")),
+		"md5sum":      opt(nonEmptyStr),
+		"sha256sum":   opt(nonEmptyStr),
+		"sha512sum":   opt(nonEmptyStr),
+		"use_cache":   opt(boolean),
+	}
+	for _, k := range extra {
+		switch k {
+		case "type":
+			s[k] = opt(enum("image", "uimage", "zimage"))
+		case "install_modules", "install_overlay":
+			s[k] = opt(boolean)
+		case "header":
+			s[k] = opt(enum("u-boot"))
+		case "prefix":
+			s[k] = opt(nonEmptyStr)
+		default:
+			s[k] = opt(anyValue)
+		}
+	}
+	return dict(s)
+}
+
+func compression(v *validator, n *yaml.Node, path string) {
+	if isNull(n) {
+		return
+	}
+	enum("bz2", "gz", "xz", "zip", "zstd")(v, n, path)
+}
+
+func deploySchema(to string) (schema, bool) {
+	base := schema{
+		"to":              req(nonEmptyStr),
+		"os":              opt(nonEmptyStr),
+		"authorize":       opt(enum("ssh")),
+		"overlay_backend": opt(enum("auto", "e2fsprogs", "guestfs")),
+	}
+	switch to {
+	case "tftp":
+		base["kernel"] = opt(urlResource("type"))
+		base["dtb"] = opt(urlResource())
+		base["dtbo"] = opt(list(urlResource()))
+		base["modules"] = opt(urlResource())
+		base["preseed"] = opt(urlResource())
+		base["tee"] = opt(urlResource())
+		base["ramdisk"] = opt(urlResource("install_modules", "install_overlay", "header"))
+		base["nfsrootfs"] = opt(urlResource("install_modules", "install_overlay", "prefix"))
+		base["persistent_nfs"] = opt(dict(schema{"address": req(nonEmptyStr), "install_overlay": opt(boolean)}))
+		base["extra_files"] = opt(dict(schema{"*": opt(nonEmptyStr)}))
+	case "nfs":
+		base["nfsrootfs"] = opt(urlResource("install_modules", "install_overlay", "prefix"))
+		base["modules"] = opt(urlResource())
+		base["images"] = opt(dict(schema{"*": opt(urlResource("image_arg"))}))
+	case "ssh":
+		base["firmware"] = opt(urlResource())
+		base["kernel"] = opt(urlResource())
+		base["rootfs"] = opt(urlResource())
+		base["modules"] = opt(urlResource())
+	default:
+		return nil, false
+	}
+	return commonKeys(base), true
+}
+
+func autoLogin(v *validator, n *yaml.Node, path string) {
+	if !v.mapping(n, path, schema{
+		"login_prompt":    req(nonEmptyStr),
+		"username":        req(nonEmptyStr),
+		"password_prompt": opt(nonEmptyStr),
+		"password":        opt(scalarStr),
+		"login_commands":  opt(list(scalarStr)),
+	}) {
+		return
+	}
+	pp, pw := get(n, "password_prompt") != nil, get(n, "password") != nil
+	if pp != pw {
+		missing := "password"
+		if !pp {
+			missing = "password_prompt"
+		}
+		v.errAt(n, path, "required key not provided: %s (password_prompt and password go together)", missing)
+	}
+}
+
+func transferOverlay(v *validator, n *yaml.Node, path string) {
+	v.mapping(n, path, schema{
+		"download_command": opt(nonEmptyStr),
+		"unpack_command":   req(nonEmptyStr),
+		"transfer_method":  opt(enum("http", "nfs", "zmodem")),
+	})
+}
+
+func bootSchema(method string) (schema, bool) {
+	base := schema{
+		"method": req(nonEmptyStr),
+		"parameters": opt(dict(schema{
+			"bootloader-final-message": opt(scalarStr),
+			"kernel-start-message":     opt(scalarStr),
+			"shutdown-message":         opt(scalarStr),
+			"hostID":                   opt(nonEmptyStr),
+			"host_key":                 opt(nonEmptyStr),
+			"*":                        opt(anyValue),
+		})),
+		"soft_reboot":            opt(strOrList(true)),
+		"ignore_kernel_messages": opt(boolean),
+		"auto_login":             opt(autoLogin),
+		"prompts":                opt(strOrList(true)),
+		"transfer_overlay":       opt(transferOverlay),
+		"failure_message":        opt(nonEmptyStr),
+	}
+	switch method {
+	case "grub", "grub-efi":
+		base["commands"] = req(strOrList(true))
+		base["boot_finished"] = opt(strOrList(true))
+		base["reset"] = opt(boolean)
+		base["expect_shell"] = opt(boolean)
+		base["use_bootscript"] = opt(boolean)
+	case "ssh":
+	case "minimal":
+		base["pre_power_command"] = opt(boolean)
+		base["pre_os_command"] = opt(boolean)
+		base["reset"] = opt(boolean)
+	default:
+		return nil, false
+	}
+	return commonKeys(base), true
+}
+
+func definitionCheck(v *validator, n *yaml.Node, path string) {
+	if !isMap(n) {
+		v.errAt(n, path, "expected a dictionary")
+		return
+	}
+	from := ""
+	if f := get(n, "from"); isScalar(f) {
+		from = resolve(f).Value
+	}
+	s := schema{
+		"from":         req(enum("git", "url", "inline")),
+		"path":         req(nonEmptyStr),
+		"name":         req(regexStr(nameRE)),
+		"skip_install": opt(list(enum("keys", "sources", "deps", "steps", "git-repos", "all"))),
+		"lava-signal":  opt(enum("kmsg", "stdout")),
+		"expected":     opt(list(scalarStr)),
+		"parameters":   opt(dict(schema{"*": opt(anyValue)})),
+		"params":       opt(dict(schema{"*": opt(anyValue)})),
+	}
+	switch from {
+	case "git":
+		s["repository"] = req(nonEmptyStr)
+		s["branch"] = opt(nonEmptyStr)
+		s["history"] = opt(boolean)
+		s["revision"] = opt(scalarStr)
+		s["recursive"] = opt(boolean)
+		s["shallow"] = opt(boolean)
+	case "url":
+		s["repository"] = req(nonEmptyStr)
+		s["compression"] = opt(compression)
+		s["strip-components"] = opt(intMin(0))
+		s["headers"] = opt(strMap)
+	case "inline":
+		s["repository"] = req(testdefCheck)
+	default:
+		s["repository"] = req(anyValue)
+	}
+	v.mapping(n, path, s)
+}
+
+// testdefCheck checks an inline Lava-Test Test Definition (lax, as the dispatcher is:
+// parse.pattern is accepted).
+func testdefCheck(v *validator, n *yaml.Node, path string) {
+	v.mapping(n, path, schema{
+		"metadata": req(dict(schema{
+			"format":      req(enum("Lava-Test Test Definition 1.0")),
+			"name":        req(nonEmptyStr),
+			"description": opt(scalarStr),
+			"*":           opt(anyValue),
+		})),
+		"install":    opt(dict(schema{"*": opt(anyValue)})),
+		"parameters": opt(dict(schema{"*": opt(anyValue)})),
+		"params":     opt(dict(schema{"*": opt(anyValue)})),
+		"parse":      opt(dict(schema{"pattern": opt(nonEmptyStr), "fixupdict": opt(strMap)})),
+		"run":        opt(dict(schema{"steps": opt(list(anyValue))})),
+		"expected":   opt(list(scalarStr)),
+	})
+}
+
+func definitionsCheck(v *validator, n *yaml.Node, path string) {
+	if !isSeq(n) {
+		v.errAt(n, path, "expected a list")
+		return
+	}
+	seen := map[string]bool{}
+	for i, c := range resolve(n).Content {
+		c = resolve(c)
+		p := fmt.Sprintf("%s[%d]", path, i)
+		definitionCheck(v, c, p)
+		if nm := get(c, "name"); isScalar(nm) {
+			name := resolve(nm).Value
+			if name == "lava" {
+				v.errAt(nm, p+".name", "'lava' is a reserved test definition name")
+			}
+			if seen[name] {
+				v.errAt(nm, p+".name", "Test definition names need to be unique.")
+			}
+			seen[name] = true
+		}
+	}
+}
+
+func interactiveCheck(v *validator, n *yaml.Node, path string) {
+	step := dict(schema{
+		"command":         opt(anyValue),
+		"delay":           opt(intMin(0)),
+		"name":            opt(regexStr(nameRE)),
+		"wait_for_prompt": opt(boolean),
+		"lava-send":       opt(anyValue),
+		"lava-sync":       opt(anyValue),
+		"lava-wait":       opt(anyValue),
+		"lava-wait-all":   opt(anyValue),
+		"successes":       opt(list(dict(schema{"message": req(nonEmptyStr)}))),
+		"failures": opt(list(dict(schema{
+			"message":   req(nonEmptyStr),
+			"exception": opt(enum("InfrastructureError", "JobError", "TestError")),
+			"error":     opt(scalarStr),
+		}))),
+	})
+	list(dict(schema{
+		"name":     req(regexStr(nameRE)),
+		"prompts":  req(list(scalarStr)),
+		"echo":     opt(enum("discard")),
+		"expected": opt(list(scalarStr)),
+		"script":   req(list(step)),
+	}))(v, n, path)
+}
+
+func monitorsCheck(v *validator, n *yaml.Node, path string) {
+	list(dict(schema{
+		"name":      req(nonEmptyStr),
+		"start":     req(nonEmptyStr),
+		"end":       req(nonEmptyStr),
+		"pattern":   req(nonEmptyStr),
+		"fixupdict": opt(strMap),
+		"expected":  opt(list(scalarStr)),
+	}))(v, n, path)
+}
+
+// actionsCheck checks the actions list and each block by its section and method.
+func actionsCheck(v *validator, n *yaml.Node, path string) {
+	if !isSeq(n) {
+		v.errAt(n, path, "expected a list")
+		return
+	}
+	for i, item := range resolve(n).Content {
+		item = resolve(item)
+		ap := fmt.Sprintf("actions[%d]", i)
+		ps := pairs(item)
+		if !isMap(item) || len(ps) != 1 {
+			v.errAt(item, ap, "expected a dictionary with one of the keys: boot, command, deploy, test")
+			continue
+		}
+		section, body := ps[0].Key, ps[0].Value
+		sp := ap + "." + section
+		switch section {
+		case "deploy", "boot":
+			key := "to"
+			if section == "boot" {
+				key = "method"
+			}
+			mn := get(body, key)
+			method := ""
+			if isScalar(mn) {
+				method = resolve(mn).Value
+			}
+			if !isMap(body) {
+				v.errAt(body, sp, "expected a dictionary")
+				continue
+			}
+			var s schema
+			var ok bool
+			if section == "deploy" {
+				s, ok = deploySchema(method)
+			} else {
+				s, ok = bootSchema(method)
+			}
+			if !ok && methods[section][method] {
+				s, ok = commonKeys(schema{key: req(nonEmptyStr), "*": opt(anyValue)}), true
+			}
+			if !ok {
+				at := mn
+				if at == nil {
+					at = body
+				}
+				v.errAt(at, sp+"."+method, "unknown action type")
+				continue
+			}
+			v.mapping(body, sp+"."+method, s)
+		case "test":
+			if !isMap(body) {
+				v.errAt(body, sp, "expected a dictionary")
+				continue
+			}
+			base := commonKeys(schema{"name": opt(regexStr(nameRE))})
+			switch {
+			case get(body, "definitions") != nil:
+				base["definitions"] = req(definitionsCheck)
+				base["docker"] = opt(anyValue)
+				v.mapping(body, sp+".definitions", base)
+			case get(body, "interactive") != nil:
+				base["interactive"] = req(interactiveCheck)
+				v.mapping(body, sp+".interactive", base)
+			case get(body, "monitors") != nil:
+				base["monitors"] = req(monitorsCheck)
+				v.mapping(body, sp+".monitors", base)
+			default:
+				v.errAt(body, sp, "invalid action")
+			}
+		case "command":
+			v.mapping(body, sp, commonKeys(schema{"name": req(nonEmptyStr)}))
+		default:
+			v.errAt(ps[0].KNode, sp, "unknown action type")
+		}
+	}
+}
+
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+var _ = strings.Join

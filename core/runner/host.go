@@ -1,0 +1,129 @@
+package runner
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sync"
+
+	"github.com/lavacore/lavacore/sdk"
+)
+
+// OpenedConsole is a console the runner owns, and how to close it.
+type OpenedConsole interface {
+	sdk.Console
+	io.Closer
+}
+
+// ConsoleOpener opens a device console for a namespace.
+type ConsoleOpener func(ctx context.Context, ns string, spec sdk.ConsoleSpec) (OpenedConsole, error)
+
+// PowerRunner runs a device power command ("power_on", "power_off", "hard_reset").
+type PowerRunner func(ctx context.Context, op string) error
+
+// Logger is where a sub-job's log records go.
+type Logger interface {
+	Add(lvl string, msg any)
+}
+
+// subjobHost holds what a sub-job's actions share: consoles by namespace,
+// namespace data, protocols. A Host (per call) is a view of it for one namespace.
+type subjobHost struct {
+	mu        sync.Mutex
+	consoles  map[string]OpenedConsole
+	open      ConsoleOpener
+	power     PowerRunner
+	log       Logger
+	result    func(sdk.Result)
+	data      NSData
+	protocols map[string]sdk.Protocol
+}
+
+func newSubjobHost(open ConsoleOpener, power PowerRunner, log Logger, result func(sdk.Result), protocols map[string]sdk.Protocol) *subjobHost {
+	return &subjobHost{consoles: map[string]OpenedConsole{}, open: open, power: power, log: log, result: result, protocols: protocols}
+}
+
+// closeAll closes every console (finalize, cleanup).
+func (s *subjobHost) closeAll() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for ns, c := range s.consoles {
+		_ = c.Close()
+		delete(s.consoles, ns)
+	}
+}
+
+// view returns the sdk.Host of namespace ns.
+func (s *subjobHost) view(ns string) sdk.Host { return &nsHost{s: s, ns: ns} }
+
+type nsHost struct {
+	s  *subjobHost
+	ns string
+}
+
+func (h *nsHost) Console(ctx context.Context) (sdk.Console, error) {
+	h.s.mu.Lock()
+	defer h.s.mu.Unlock()
+	c, ok := h.s.consoles[h.ns]
+	if !ok {
+		return nil, sdk.JobErrorf("No connection to the DUT (namespace %q has no open console)", h.ns)
+	}
+	return c, nil
+}
+
+func (h *nsHost) OpenConsole(ctx context.Context, spec sdk.ConsoleSpec) (sdk.Console, error) {
+	h.s.mu.Lock()
+	defer h.s.mu.Unlock()
+	if c, ok := h.s.consoles[h.ns]; ok {
+		return c, nil
+	}
+	if h.s.open == nil {
+		return nil, sdk.ConfigErrorf("no console support configured")
+	}
+	c, err := h.s.open(ctx, h.ns, spec)
+	if err != nil {
+		return nil, err
+	}
+	h.s.consoles[h.ns] = c
+	return c, nil
+}
+
+func (h *nsHost) CloseConsole(ctx context.Context) error {
+	h.s.mu.Lock()
+	defer h.s.mu.Unlock()
+	c, ok := h.s.consoles[h.ns]
+	if !ok {
+		return nil
+	}
+	delete(h.s.consoles, h.ns)
+	return c.Close()
+}
+
+func (h *nsHost) Power(ctx context.Context, op string) error {
+	if h.s.power == nil {
+		return sdk.ConfigErrorf("device has no power control")
+	}
+	return h.s.power(ctx, op)
+}
+
+func (h *nsHost) Log(level sdk.LogLevel, msg string) { h.s.log.Add(string(level), msg) }
+
+func (h *nsHost) Result(r sdk.Result) { h.s.result(r) }
+
+func (h *nsHost) Get(action, label, key string) (string, bool) {
+	return h.s.data.Get(h.ns, action, label, key)
+}
+
+func (h *nsHost) Set(action, label, key, value string) { h.s.data.Set(h.ns, action, label, key, value) }
+
+func (h *nsHost) Protocol(ctx context.Context, name string, req map[string]any) (map[string]any, error) {
+	p, ok := h.s.protocols[name]
+	if !ok {
+		return nil, sdk.JobErrorf("protocol %q is not configured for this job", name)
+	}
+	resp, err := p.Call(ctx, req)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return resp, nil
+}

@@ -1,0 +1,435 @@
+// Package runner runs a LAVA job: every sub-job of a MultiNode group at once
+// (each with its own output directory, log and results), one pipeline per
+// sub-job, protocols configured before and finalized after, and a group summary.
+package runner
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/lavacore/lavacore/core/console"
+	"github.com/lavacore/lavacore/core/device"
+	"github.com/lavacore/lavacore/core/job"
+	"github.com/lavacore/lavacore/core/pipeline"
+	"github.com/lavacore/lavacore/core/report"
+	"github.com/lavacore/lavacore/sdk"
+)
+
+// ProtocolFactory returns a fresh client of the named protocol for one sub-job.
+type ProtocolFactory func(name string) (sdk.Protocol, error)
+
+// Options say what to run and where.
+type Options struct {
+	Job       *job.Job // a loaded, valid job
+	Lab       *device.Lab
+	OutputDir string // the job's output directory; sub-jobs get <role>-<sub_id>/ below it
+	JobID     string // numeric base id; sub-job i of a group gets base+i
+	Role      string // run only this role ("" all)
+	SubID     int    // with Role: run only this sub_id (-1 all of the role)
+	Device    string // pin the (single) device sub-job to this device
+	// Coordinator is host:port of a coordinator for groups that span machines ("" embedded).
+	Coordinator string
+	Registry    pipeline.Registry
+	Protocols   ProtocolFactory
+	// Terminal output (nil: none); JSON prints NDJSON records instead of text.
+	Stdout  io.Writer
+	JSON    bool
+	Console bool // also show console lines on the terminal
+	Debug   bool
+}
+
+// SubOutcome is how one sub-job ended.
+type SubOutcome struct {
+	Role   string `yaml:"role,omitempty"`
+	SubID  int    `yaml:"sub_id"`
+	JobID  string `yaml:"job_id"`
+	Device string `yaml:"device,omitempty"`
+	Dir    string `yaml:"output_dir"`
+	Health string `yaml:"health"` // Complete, Incomplete, Canceled
+	Error  string `yaml:"error,omitempty"`
+	Type   string `yaml:"error_type,omitempty"`
+	Took   string `yaml:"duration"`
+}
+
+// Outcome is how the whole job (group) ended.
+type Outcome struct {
+	Job     string       `yaml:"job_name"`
+	Health  string       `yaml:"health"`
+	SubJobs []SubOutcome `yaml:"sub_jobs"`
+}
+
+// OK reports whether every sub-job completed.
+func (o *Outcome) OK() bool { return o.Health == "Complete" }
+
+// DefaultJobID returns a numeric job id from the clock (unique per second).
+func DefaultJobID() string { return strconv.FormatInt(time.Now().Unix()%1_000_000_000, 10) }
+
+var slugRE = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
+
+// Slug makes a job name usable as a directory name.
+func Slug(s string) string {
+	s = strings.Trim(slugRE.ReplaceAllString(s, "-"), "-")
+	if s == "" {
+		return "job"
+	}
+	return s
+}
+
+// Run runs the job. The returned error is about the run itself (bad options, a
+// lab that cannot hold the job); how the job went is in the Outcome.
+func Run(ctx context.Context, o Options) (*Outcome, error) {
+	if o.Job == nil || o.Lab == nil || o.Registry == nil {
+		return nil, fmt.Errorf("runner: job, lab and registry are required")
+	}
+	if o.JobID == "" {
+		o.JobID = DefaultJobID()
+	}
+	base, err := strconv.Atoi(o.JobID)
+	if err != nil {
+		return nil, fmt.Errorf("runner: job id %q must be a number (LAVA job ids are)", o.JobID)
+	}
+	subs, err := job.Split(o.Job)
+	if err != nil {
+		return nil, fmt.Errorf("split %s: %w", o.Job.File, err)
+	}
+	var roles map[string]*job.Role
+	if o.Job.MultiNode != nil {
+		roles = o.Job.MultiNode.Roles
+	}
+	assigned, err := pipeline.AssignDevices(subs, roles, o.Lab, o.Device)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(o.OutputDir, 0o755); err != nil {
+		return nil, fmt.Errorf("output dir: %w", err)
+	}
+	multi := len(assigned) > 1 || o.Job.MultiNode != nil
+	type planned struct {
+		sj  pipeline.SubJob
+		id  string
+		dir string
+	}
+	var plan []planned
+	for i, sj := range assigned {
+		if o.Role != "" && (sj.Job.Role != o.Role || (o.SubID >= 0 && sj.Job.SubID != o.SubID)) {
+			continue
+		}
+		dir := o.OutputDir
+		if multi {
+			dir = filepath.Join(o.OutputDir, fmt.Sprintf("%s-%d", Slug(sj.Job.Role), sj.Job.SubID))
+		}
+		plan = append(plan, planned{sj: sj, id: strconv.Itoa(base + i), dir: dir})
+	}
+	if len(plan) == 0 {
+		return nil, fmt.Errorf("no sub-job matches --role %q --sub-id %d", o.Role, o.SubID)
+	}
+	out := &Outcome{Job: o.Job.Name, SubJobs: make([]SubOutcome, len(plan))}
+	var wg sync.WaitGroup
+	for i, p := range plan {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out.SubJobs[i] = runSubjob(ctx, o, p.sj, p.id, p.dir, multi)
+		}()
+	}
+	wg.Wait()
+	out.Health = "Complete"
+	for _, s := range out.SubJobs {
+		if s.Health != "Complete" {
+			out.Health = s.Health
+			if s.Health == "Incomplete" {
+				break
+			}
+		}
+	}
+	if err := writeYAML(filepath.Join(o.OutputDir, "summary.yaml"), out); err != nil {
+		return out, err
+	}
+	return out, nil
+}
+
+func writeYAML(path string, v any) error {
+	b, err := yaml.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}
+
+// runSubjob runs one sub-job to its end and writes its output directory,
+// whatever happens.
+func runSubjob(ctx context.Context, o Options, sj pipeline.SubJob, id, dir string, multi bool) (so SubOutcome) {
+	start := time.Now()
+	so = SubOutcome{Role: sj.Job.Role, SubID: sj.Job.SubID, JobID: id, Dir: dir}
+	if sj.Device != nil {
+		so.Device = sj.Device.Name
+	}
+	fail := func(err error) SubOutcome {
+		so.Health, so.Error, so.Type = health(err), err.Error(), string(sdk.TypeOf(err))
+		so.Took = time.Since(start).Round(time.Millisecond).String()
+		return so
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fail(sdk.InfraErrorf("output dir: %v", err))
+	}
+	prefix := ""
+	if multi {
+		prefix = fmt.Sprintf("[%s.%d] ", sj.Job.Role, sj.Job.SubID)
+	}
+	var sinks []report.Sink
+	var term *report.Terminal
+	if o.Stdout != nil {
+		if o.JSON {
+			sinks = append(sinks, &report.NDJSON{W: &prefixWriter{w: o.Stdout}})
+		} else {
+			term = &report.Terminal{W: o.Stdout, Prefix: prefix, Console: o.Console, Debug: o.Debug}
+			sinks = append(sinks, term)
+		}
+	}
+	log, err := report.CreateLog(filepath.Join(dir, "log.yaml"), sinks...)
+	if err != nil {
+		return fail(sdk.InfraErrorf("%v", err))
+	}
+	defer log.Close()
+	for _, v := range sj.Job.Secrets {
+		log.Mask(v)
+	}
+	results := &report.Results{}
+	addResult := func(r sdk.Result) {
+		results.Add(r)
+		log.Add("results", report.Map(r))
+	}
+	defer func() {
+		if err := results.WriteFiles(dir, sj.Job.Name); err != nil {
+			log.Errorf("%v", err)
+		}
+		so.Took = time.Since(start).Round(time.Millisecond).String()
+		_ = writeYAML(filepath.Join(dir, "result.yaml"), so)
+	}()
+
+	disp := pipeline.DispatcherOf(o.Lab)
+	disp.WorkDir = filepath.Join(dir, "work")
+	disp.OutputDir = dir
+	p, err := pipeline.Build(sj.Job, sj.Device, o.Registry, disp)
+	if err != nil {
+		addResult(pipeline.JobResult(err))
+		return fail(err)
+	}
+	p.SetJobID(id)
+	if f, err := os.Create(filepath.Join(dir, "description.yaml")); err == nil {
+		_ = p.WriteDescription(f)
+		f.Close()
+	}
+	log.Infof("lavacore: job %s (%s) on %s", id, sj.Job.Name, deviceName(sj.Device))
+
+	protocols := map[string]sdk.Protocol{}
+	for name, params := range sj.Job.Protocols {
+		if o.Protocols == nil {
+			err := sdk.ConfigErrorf("protocol %q: no protocol plugins available", name)
+			addResult(pipeline.JobResult(err))
+			return fail(err)
+		}
+		pr, err := o.Protocols(name)
+		if err != nil {
+			err = sdk.InfraErrorf("protocol %q: %v", name, err)
+			addResult(pipeline.JobResult(err))
+			return fail(err)
+		}
+		pm, _ := params.(map[string]any)
+		if err := pr.Configure(ctx, sdk.ProtocolConfig{JobID: id, Params: pm, Coordinator: o.Coordinator}); err != nil {
+			err = fmt.Errorf("protocol %s: %w", name, err)
+			addResult(pipeline.JobResult(err))
+			return fail(err)
+		}
+		protocols[name] = pr
+	}
+
+	opener := func(ctx context.Context, ns string, spec sdk.ConsoleSpec) (OpenedConsole, error) {
+		log.Infof("[%s] connect-device Connecting to device using '%s'", ns, describeSpec(spec))
+		c, err := console.Dial(ctx, spec, console.Options{Name: ns, Dir: dir,
+			Log: func(level sdk.LogLevel, msg string) { log.Add(string(level), msg) }})
+		if err != nil {
+			return nil, err
+		}
+		return c, nil
+	}
+	var power PowerRunner
+	if sj.Device != nil {
+		dev := sj.Device
+		power = func(ctx context.Context, op string) error {
+			cmds := powerCommands(dev, op)
+			if len(cmds) == 0 {
+				return sdk.ConfigErrorf("device %s has no %s command", dev.Name, op)
+			}
+			return console.RunCommands(ctx, cmds, func(l sdk.LogLevel, m string) { log.Add(string(l), m) })
+		}
+	}
+	sh := newSubjobHost(opener, power, log, addResult, protocols)
+	env := &runEnv{sh: sh, log: log, result: addResult, term: term, dev: sj.Device}
+
+	err = p.Run(ctx, env)
+	for name, pr := range protocols {
+		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		if ferr := pr.Finalize(fctx, err == nil); ferr != nil {
+			log.Errorf("protocol %s: finalize: %v", name, ferr)
+		}
+		cancel()
+	}
+	sh.closeAll()
+	addResult(pipeline.JobResult(err))
+	if err != nil {
+		log.Errorf("%s", errorHelp(err))
+		return fail(err)
+	}
+	log.Infof("Job finished correctly")
+	so.Health = "Complete"
+	return so
+}
+
+func deviceName(d *device.Device) string {
+	if d == nil {
+		return "no device"
+	}
+	return d.Name + " (" + d.Type + ")"
+}
+
+func describeSpec(s sdk.ConsoleSpec) string {
+	switch {
+	case s.Command != "":
+		return s.Command
+	case s.TCP != "":
+		return "tcp " + s.TCP
+	case s.Serial != "":
+		return "serial " + s.Serial
+	case s.SSH != nil:
+		return fmt.Sprintf("ssh %s@%s:%d", s.SSH.User, s.SSH.Host, s.SSH.Port)
+	}
+	return "?"
+}
+
+func powerCommands(d *device.Device, op string) []string {
+	switch op {
+	case "power_on":
+		return d.Power.On
+	case "power_off":
+		return d.Power.Off
+	case "hard_reset":
+		if len(d.Power.HardReset) > 0 {
+			return d.Power.HardReset
+		}
+		if len(d.Power.Off) > 0 && len(d.Power.On) > 0 {
+			return append(append([]string{}, d.Power.Off...), d.Power.On...)
+		}
+	}
+	return nil
+}
+
+func health(err error) string {
+	if sdk.TypeOf(err) == sdk.Canceled {
+		return "Canceled"
+	}
+	return "Incomplete"
+}
+
+// errorHelp is LAVA's error_help line for each error type.
+func errorHelp(err error) string {
+	switch sdk.TypeOf(err) {
+	case sdk.Infrastructure:
+		return "InfrastructureError: The Infrastructure is not working correctly. Please report this error to LAVA admins."
+	case sdk.Job:
+		return "JobError: Your job cannot terminate cleanly."
+	case sdk.Test:
+		return "TestError: A test failed to run, look at the error message."
+	case sdk.Configuration:
+		return "ConfigurationError: The LAVA instance is not configured correctly. Please report this error to LAVA admins."
+	case sdk.Canceled:
+		return "JobCanceled: The job was canceled"
+	}
+	return "LAVABug: This is probably a bug in LAVA, please report it."
+}
+
+// prefixWriter serialises writes from several sub-jobs.
+type prefixWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (p *prefixWriter) Write(b []byte) (int, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.w.Write(b)
+}
+
+// runEnv is the pipeline.RunEnv of one sub-job.
+type runEnv struct {
+	sh     *subjobHost
+	log    *report.Log
+	result func(sdk.Result)
+	term   *report.Terminal
+	dev    *device.Device
+}
+
+func (e *runEnv) Host(ns string, call sdk.Call) sdk.Host {
+	h := e.sh.view(ns)
+	var delay time.Duration
+	if e.dev != nil {
+		delay = e.dev.CharacterDelays[string(call.Block.Section)]
+	}
+	return &delayHost{Host: h, delay: delay}
+}
+
+func (e *runEnv) Log(level sdk.LogLevel, msg string) { e.log.Add(string(level), msg) }
+func (e *runEnv) Result(r sdk.Result)                { e.result(r) }
+func (e *runEnv) ActionStart(ev pipeline.ActionEvent) {
+	if e.term != nil {
+		e.term.ActionStarted(ev.Level, ev.Name, ev.Deadline)
+	}
+}
+func (e *runEnv) ActionEnd(ev pipeline.ActionEvent) {}
+
+// delayHost applies the section's character delay to console sends.
+type delayHost struct {
+	sdk.Host
+	delay time.Duration
+}
+
+func (h *delayHost) Console(ctx context.Context) (sdk.Console, error) {
+	c, err := h.Host.Console(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &delayConsole{Console: c, delay: h.delay}, nil
+}
+
+func (h *delayHost) OpenConsole(ctx context.Context, spec sdk.ConsoleSpec) (sdk.Console, error) {
+	c, err := h.Host.OpenConsole(ctx, spec)
+	if err != nil {
+		return nil, err
+	}
+	return &delayConsole{Console: c, delay: h.delay}, nil
+}
+
+type delayConsole struct {
+	sdk.Console
+	delay time.Duration
+}
+
+func (c *delayConsole) SendLine(ctx context.Context, s string) error {
+	if c.delay > 0 {
+		ctx = console.WithCharDelay(ctx, c.delay)
+	}
+	return c.Console.SendLine(ctx, s)
+}
