@@ -132,7 +132,7 @@ func roleSchema() schema {
 func protocolsSchema() schema {
 	return schema{
 		"lava-multinode": opt(multinodeCheck),
-		"lava-xnbd": opt(dict(schema{"port": opt(anyValue), "timeout": opt(timeoutValue)})),
+		"lava-xnbd":      opt(dict(schema{"port": opt(anyValue), "timeout": opt(timeoutValue)})),
 	}
 }
 
