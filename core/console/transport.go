@@ -91,6 +91,12 @@ func OpenCommand(ctx context.Context, cmd string) (Conn, error) {
 	if err != nil {
 		return nil, sdk.InfraErrorf("connection command %q: %v", cmd, err)
 	}
+	// creack/pty hands back the master in blocking mode (it calls Fd), so
+	// deadlines and Close could not interrupt a Read: use a non-blocking
+	// duplicate that Go's poller manages.
+	if nf, err := pollable(f); err == nil {
+		f = nf
+	}
 	cc := &cmdConn{desc: fmt.Sprintf("command '%s'", cmd), pty: f, cmd: c, done: make(chan struct{})}
 	go func() {
 		cc.err = c.Wait()
@@ -100,6 +106,23 @@ func OpenCommand(ctx context.Context, cmd string) (Conn, error) {
 }
 
 func (c *cmdConn) String() string { return c.desc }
+
+// pollable returns a non-blocking duplicate of f (closing f), or an error
+// and f untouched.
+func pollable(f *os.File) (*os.File, error) {
+	fd, err := syscall.Dup(int(f.Fd()))
+	if err != nil {
+		return nil, err
+	}
+	syscall.CloseOnExec(fd)
+	if err := syscall.SetNonblock(fd, true); err != nil {
+		syscall.Close(fd)
+		return nil, err
+	}
+	nf := os.NewFile(uintptr(fd), f.Name())
+	f.Close()
+	return nf, nil
+}
 
 func (c *cmdConn) Read(p []byte) (int, error) {
 	n, err := c.pty.Read(p)
@@ -113,6 +136,9 @@ func (c *cmdConn) Read(p []byte) (int, error) {
 }
 
 func (c *cmdConn) Write(p []byte) (int, error) { return c.pty.Write(p) }
+
+// SetReadDeadline bounds a pending or future Read (the pty is pollable).
+func (c *cmdConn) SetReadDeadline(t time.Time) error { return c.pty.SetReadDeadline(t) }
 
 func (c *cmdConn) Close() error {
 	c.once.Do(func() {
