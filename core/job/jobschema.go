@@ -526,11 +526,11 @@ func actionsCheck(v *validator, n *yaml.Node, path string) {
 				s, ok = commonKeys(schema{key: req(nonEmptyStr), "*": opt(anyValue)}), true
 			}
 			if !ok {
-				at := mn
-				if at == nil {
-					at = body
+				if mn == nil {
+					v.errAt(body, sp, "required key not provided: %s", key)
+				} else {
+					v.errAt(mn, sp+"."+method, "unknown action type")
 				}
-				v.errAt(at, sp+"."+method, "unknown action type")
 				continue
 			}
 			v.mapping(body, sp+"."+method, s)
@@ -544,13 +544,13 @@ func actionsCheck(v *validator, n *yaml.Node, path string) {
 			case get(body, "definitions") != nil:
 				base["definitions"] = req(definitionsCheck)
 				base["docker"] = opt(anyValue)
-				v.mapping(body, sp+".definitions", base)
+				v.mapping(body, sp, base)
 			case get(body, "interactive") != nil:
 				base["interactive"] = req(interactiveCheck)
-				v.mapping(body, sp+".interactive", base)
+				v.mapping(body, sp, base)
 			case get(body, "monitors") != nil:
 				base["monitors"] = req(monitorsCheck)
-				v.mapping(body, sp+".monitors", base)
+				v.mapping(body, sp, base)
 			default:
 				v.errAt(body, sp, "invalid action")
 			}
