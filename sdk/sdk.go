@@ -132,6 +132,10 @@ type Device struct {
 	Methods map[string]map[string]any
 	// Constants are device-wide values (kernel-start-message, default-shell-prompt …).
 	Constants map[string]any
+	// Connection is the primary console connection command (LAVA's connection_command).
+	Connection string
+	// ConnectionTags are its tags (telnet, ssh …), which say how to disconnect.
+	ConnectionTags []string
 }
 
 // Dispatcher describes the machine running the job.

@@ -19,5 +19,10 @@ func (d *Device) SDK(key string) sdk.Device {
 	if key != "" {
 		out.Method = d.Methods[key]
 	}
+	for i, c := range d.Connections {
+		if c.Primary || (i == 0 && out.Connection == "") {
+			out.Connection, out.ConnectionTags = c.Command, c.Tags
+		}
+	}
 	return out
 }
