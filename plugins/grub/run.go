@@ -2,19 +2,251 @@ package grub
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
 
+	"github.com/lavacore/lavacore/plugins/internal/bootflow"
 	"github.com/lavacore/lavacore/sdk"
 )
 
-var parents = map[string]bool{"grub-main-action": true, "reset-device": true, "auto-login-action": true}
-
-// Run runs one declared action; leaves are not implemented yet.
-func (method) Run(ctx context.Context, call sdk.Call, host sdk.Host) error {
-	if parents[call.Action] {
+// Run runs one action of grub-main-action's tree.
+func (m method) Run(ctx context.Context, call sdk.Call, host sdk.Host) error {
+	p := call.Block.Params
+	dm := call.Device.Method
+	switch call.Action {
+	case "grub-main-action", "reset-device", "bootloader-from-media":
 		return nil
+	case "bootloader-overlay":
+		lines, err := m.commands(call)
+		if err != nil {
+			return err
+		}
+		subs := substitutions(call, host)
+		out := bootflow.Substitute(lines, subs)
+		b, _ := json.Marshal(out)
+		host.Set("bootloader-overlay", m.name, "commands", string(b))
+		for _, l := range out {
+			host.Log(sdk.LevelDebug, "bootloader command: "+l)
+		}
+		return nil
+	case "connect-device":
+		cmd := call.Device.Connection
+		if cmd == "" {
+			cmd = call.Device.Vars["connection_command"]
+		}
+		if cmd == "" {
+			return sdk.ConfigErrorf("device %s has no connection command", call.Device.Name)
+		}
+		_, err := host.OpenConsole(ctx, sdk.ConsoleSpec{Command: cmd})
+		return err
+	case "pdu-reboot":
+		return host.Power(ctx, "hard_reset")
+	case "send-reboot-commands":
+		con, err := host.Console(ctx)
+		if err != nil {
+			return err
+		}
+		for _, c := range []string{"reboot", "reboot -n", "reboot -nf"} {
+			if err := con.SendLine(ctx, c); err != nil {
+				return err
+			}
+		}
+		msg, _ := call.Device.Constants["shutdown-message"].(string)
+		if msg == "" {
+			msg = "The system is going down for reboot NOW"
+		}
+		if _, err := con.Expect(ctx, []string{regexp.QuoteMeta(msg), "Restarting system", "reboot: Restarting"}, 0); err != nil {
+			return sdk.InfraErrorf("send-reboot-commands: the device did not reboot: %v", err)
+		}
+		return nil
+	case "uefi-menu-interrupt":
+		menu := call.Device.Methods["boot/uefi-menu"]
+		con, err := host.Console(ctx)
+		if err != nil {
+			return err
+		}
+		prompt := bootflow.Str(menu, "interrupt_prompt")
+		if _, err := con.Expect(ctx, []string{regexp.QuoteMeta(prompt)}, 0); err != nil {
+			return sdk.InfraErrorf("uefi-menu-interrupt: waiting for %q: %v", prompt, err)
+		}
+		return con.SendRaw(ctx, bootflow.Str(menu, "interrupt_string"))
+	case "grub-efi-menu-selector":
+		return selectMenu(ctx, call, host)
+	case "bootloader-interrupt":
+		con, err := host.Console(ctx)
+		if err != nil {
+			return err
+		}
+		consts, _ := call.Device.Constants[m.name].(map[string]any)
+		prompt := firstNonEmpty(bootflow.Str(dm, "interrupt_prompt"), bootflow.Str(consts, "interrupt-prompt"))
+		char := firstNonEmpty(bootflow.Str(dm, "interrupt_char"), bootflow.Str(consts, "interrupt-character"))
+		newline := true
+		if v, ok := consts["interrupt-newline"].(bool); ok {
+			newline = v
+		}
+		if needs, ok := dm["needs_interrupt"].(bool); ok && !needs {
+			prompt, char = "", ""
+		}
+		bp := bootflow.Str(dm, "bootloader_prompt")
+		if err := bootflow.Interrupt(ctx, con, host, prompt, char, newline, bp); err != nil {
+			return err
+		}
+		host.Set("interrupt", "interrupt", "at_bootloader_prompt", "true")
+		return nil
+	case "bootloader-commands":
+		con, err := host.Console(ctx)
+		if err != nil {
+			return err
+		}
+		var lines []string
+		if v, ok := host.Get("bootloader-overlay", m.name, "commands"); ok {
+			_ = json.Unmarshal([]byte(v), &lines)
+		}
+		consts, _ := call.Device.Constants[m.name].(map[string]any)
+		errs := bootflow.StringList(dm["error_messages"])
+		if len(errs) == 0 {
+			errs = bootflow.StringList(consts["error-messages"])
+		}
+		final := bootflow.Str(consts, "final-message")
+		if params, ok := p["parameters"].(map[string]any); ok && bootflow.Str(params, "bootloader-final-message") != "" {
+			final = bootflow.Str(params, "bootloader-final-message")
+		}
+		return bootflow.Commands(ctx, con, host, lines, bootflow.Str(dm, "bootloader_prompt"), errs, final)
+	case "auto-login-action":
+		con, err := host.Console(ctx)
+		if err != nil {
+			return err
+		}
+		start, _ := call.Device.Constants["kernel-start-message"].(string)
+		if params, ok := p["parameters"].(map[string]any); ok && bootflow.Str(params, "kernel-start-message") != "" {
+			start = bootflow.Str(params, "kernel-start-message")
+		}
+		consts, _ := call.Device.Constants[m.name].(map[string]any)
+		errs := bootflow.StringList(dm["error_messages"])
+		if len(errs) == 0 {
+			errs = bootflow.StringList(consts["error-messages"])
+		}
+		return bootflow.WaitKernelStart(ctx, con, host, start, errs)
+	case "login-action":
+		con, err := host.Console(ctx)
+		if err != nil {
+			return err
+		}
+		return bootflow.Login(ctx, con, host, call.Level, bootflow.LoginFromParams(p))
+	case "expect-shell-connection":
+		con, err := host.Console(ctx)
+		if err != nil {
+			return err
+		}
+		return bootflow.ExpectShell(ctx, con, bootflow.StringList(p["prompts"]))
+	case "export-device-env":
+		con, err := host.Console(ctx)
+		if err != nil {
+			return err
+		}
+		env := map[string]string{}
+		if nfs := bootflow.GetString(host, bootflow.KeyNFSRoot); nfs != "" {
+			env["NFS_ROOTFS"] = nfs
+			env["NFS_SERVER_IP"] = firstNonEmpty(bootflow.GetString(host, bootflow.KeyNFSServer), call.Dispatcher.IP)
+		}
+		return bootflow.ExportEnv(ctx, con, bootflow.StringList(p["prompts"]), env)
+	case "installer-wait":
+		con, err := host.Console(ctx)
+		if err != nil {
+			return err
+		}
+		_, err = con.Expect(ctx, bootflow.StringList(p["boot_finished"]), 0)
+		return err
 	}
-	return sdk.InfraErrorf("%s: not implemented yet", call.Action)
+	return sdk.InfraErrorf("%s: not implemented by the %s boot method", call.Action, m.name)
 }
 
-// Cleanup has nothing to undo while Run does nothing.
-func (method) Cleanup(ctx context.Context, call sdk.Call, host sdk.Host) error { return nil }
+// Cleanup closes the console when the boot is undone (retries reconnect).
+func (m method) Cleanup(ctx context.Context, call sdk.Call, host sdk.Host) error {
+	if call.Action == "grub-main-action" {
+		return nil
+	}
+	return nil
+}
+
+// commands returns the block's command list: a device command set by name, or a literal list.
+func (m method) commands(call sdk.Call) ([]string, error) {
+	switch c := call.Block.Params["commands"].(type) {
+	case string:
+		sets, _ := call.Device.Method["commands"].(map[string]any)
+		lines, ok := sets[c]
+		if !ok {
+			return nil, sdk.JobErrorf("Command '%s' not found in supported methods", c)
+		}
+		return bootflow.StringList(lines), nil
+	case []any:
+		return bootflow.StringList(c), nil
+	}
+	return nil, sdk.JobErrorf("commands: expected a command set name or a list of commands")
+}
+
+// substitutions are LAVA's bootloader placeholders with this job's values.
+func substitutions(call sdk.Call, host sdk.Host) map[string]string {
+	ip := call.Dispatcher.IP
+	return map[string]string{
+		"{SERVER_IP}":          ip,
+		"{LAVA_DISPATCHER_IP}": ip,
+		"{KERNEL}":             bootflow.GetString(host, bootflow.KeyKernel),
+		"{DTB}":                bootflow.GetString(host, bootflow.KeyDTB),
+		"{TEE}":                bootflow.GetString(host, bootflow.KeyTee),
+		"{RAMDISK}":            bootflow.GetString(host, bootflow.KeyRamdisk),
+		"{INITRD}":             bootflow.GetString(host, bootflow.KeyRamdisk),
+		"{NFSROOTFS}":          bootflow.GetString(host, bootflow.KeyNFSRoot),
+		"{NFS_SERVER_IP}":      firstNonEmpty(bootflow.GetString(host, bootflow.KeyNFSServer), ip),
+		"{LAVA_JOB_ID}":        call.Job.ID,
+	}
+}
+
+var menuItemRE = regexp.MustCompile(`\[([0-9]+)\] ([a-zA-Z0-9\s\:]*)`)
+
+// selectMenu picks the UEFI menu entry named by the grub-efi block's uses_menu.
+func selectMenu(ctx context.Context, call sdk.Call, host sdk.Host) error {
+	con, err := host.Console(ctx)
+	if err != nil {
+		return err
+	}
+	menu := call.Device.Methods["boot/uefi-menu"]
+	ref := bootflow.Str(call.Device.Method, "uses_menu")
+	name := ref[strings.LastIndex(ref, "/")+1:]
+	menus, _ := menu["menu"].(map[string]any)
+	entry, _ := menus[name].(map[string]any)
+	items := bootflow.StringList(entry["select"])
+	if len(items) == 0 {
+		return sdk.ConfigErrorf("grub-efi-menu-selector: the uefi-menu block has no menu %q with a select list", name)
+	}
+	prompt := bootflow.Str(menu, "bootloader_prompt")
+	mt, err := con.Expect(ctx, []string{regexp.QuoteMeta(prompt)}, 0)
+	if err != nil {
+		return sdk.InfraErrorf("grub-efi-menu-selector: waiting for %q: %v", prompt, err)
+	}
+	lines := strings.Split(mt.Before, "\n")
+	for i := len(lines) - 1; i >= 0; i-- {
+		sm := menuItemRE.FindStringSubmatch(lines[i])
+		if sm != nil && strings.Contains(sm[2], items[0]) {
+			n, _ := strconv.Atoi(sm[1])
+			host.Log(sdk.LevelDebug, fmt.Sprintf("Selecting menu item %d: %s", n, strings.TrimSpace(sm[2])))
+			return con.SendLine(ctx, sm[1])
+		}
+	}
+	return sdk.InfraErrorf("grub-efi-menu-selector: menu item %q not found in the UEFI menu", items[0])
+}
+
+func firstNonEmpty(vs ...string) string {
+	for _, v := range vs {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+var _ = time.Second
