@@ -148,7 +148,7 @@ func Commands(ctx context.Context, con sdk.Console, host sdk.Host, lines []strin
 // kernelMessage is one of LAVA's kernel message kinds: where it starts, where it ends.
 type kernelMessage struct {
 	start, end, kind string
-	fatal          bool
+	fatal            bool
 }
 
 var kernelMessages = []kernelMessage{
