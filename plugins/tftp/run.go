@@ -2,22 +2,326 @@ package tftp
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
 
+	"github.com/lavacore/lavacore/core/download"
+	"github.com/lavacore/lavacore/core/ramdisk"
+	"github.com/lavacore/lavacore/plugins/internal/bootflow"
 	"github.com/lavacore/lavacore/sdk"
 )
 
-// parents have all their work in their children.
-var parents = map[string]bool{"tftp-deploy": true, "lava-overlay": true, "test-definition": true,
-	"download-retry": true, "prepare-tftp-overlay": true}
+// Namespace data of this deployment.
+var (
+	keyTFTPDir  = [3]string{"tftp-deploy", "tftp", "tftp_dir"}
+	keySuffix   = [3]string{"tftp-deploy", "tftp", "suffix"}
+	keyRamdiskD = [3]string{"extract-overlay-ramdisk", "extracted_ramdisk", "directory"}
+)
 
-// Run runs one declared action. Only the tree exists so far: leaves are not
-// implemented yet.
-func (method) Run(ctx context.Context, call sdk.Call, host sdk.Host) error {
-	if parents[call.Action] {
+func fileKey(key string) [3]string  { return [3]string{"download-action", key, "file"} }
+func relKey(key string) [3]string   { return [3]string{"download-action", "file", key} }
+func compKey(key string) [3]string  { return [3]string{"download-action", key, "compression"} }
+func metaKey(name string) [3]string { return [3]string{"extract-overlay-ramdisk", "meta", name} }
+
+// Run runs one action of the tftp-deploy tree.
+func (m method) Run(ctx context.Context, call sdk.Call, host sdk.Host) error {
+	p := call.Block.Params
+	switch call.Action {
+	case "tftp-deploy":
+		return m.prepareDirs(call, host)
+	case "download-retry", "prepare-tftp-overlay", "test-definition", "lava-overlay":
+		return nil
+	case "http-download", "file-download":
+		return m.download(ctx, call, host)
+	case "extract-nfsrootfs":
+		return extractNFS(ctx, call, host)
+	case "parse-persistent-nfs":
+		if pn, ok := p["persistent_nfs"].(map[string]any); ok {
+			addr := bootflow.Str(pn, "address")
+			i := strings.Index(addr, ":")
+			if i < 1 {
+				return sdk.JobErrorf("persistent_nfs address %q must be server:/path", addr)
+			}
+			bootflow.SetString(host, bootflow.KeyNFSServer, addr[:i])
+			bootflow.SetString(host, bootflow.KeyNFSRoot, addr[i+1:])
+		}
+		return nil
+	case "extract-overlay-ramdisk":
+		return extractRamdisk(ctx, call, host)
+	case "extract-modules":
+		return extractModules(ctx, call, host)
+	case "apply-overlay-tftp":
+		return applyOverlay(ctx, call, host)
+	case "prepare-kernel", "configure-preseed-file":
+		return nil // a zImage/Image is booted as it is by GRUB; no preseed support
+	case "compress-ramdisk":
+		return compressRamdisk(ctx, call, host)
+	case "deploy-device-env":
 		return nil
 	}
-	return sdk.InfraErrorf("%s: not implemented yet", call.Action)
+	if overlayAction(call.Action) {
+		return runOverlay(ctx, call, host)
+	}
+	return sdk.InfraErrorf("%s: not implemented by the tftp deploy", call.Action)
 }
 
-// Cleanup has nothing to undo while Run does nothing.
-func (method) Cleanup(ctx context.Context, call sdk.Call, host sdk.Host) error { return nil }
+// Cleanup removes what the deployment put in the TFTP and NFS roots.
+func (m method) Cleanup(ctx context.Context, call sdk.Call, host sdk.Host) error {
+	if call.Action != "tftp-deploy" {
+		return nil
+	}
+	var errs []string
+	if d := bootflow.GetString(host, keyTFTPDir); d != "" && os.Getenv("LAVACORE_KEEP") == "" {
+		if err := os.RemoveAll(filepath.Dir(d)); err != nil {
+			errs = append(errs, err.Error())
+		}
+	}
+	if d := bootflow.GetString(host, bootflow.KeyNFSRoot); d != "" && strings.HasPrefix(d, call.Dispatcher.NFSRoot) && os.Getenv("LAVACORE_KEEP") == "" {
+		if err := os.RemoveAll(d); err != nil {
+			errs = append(errs, err.Error())
+		}
+	}
+	if len(errs) > 0 {
+		return sdk.InfraErrorf("tftp-deploy cleanup: %s", strings.Join(errs, "; "))
+	}
+	return nil
+}
+
+// prepareDirs makes <tftp_root>/<job_id>/tftp-deploy-<level>/ (LAVA: a mkdtemp).
+func (m method) prepareDirs(call sdk.Call, host sdk.Host) error {
+	root := call.Dispatcher.TFTPRoot
+	if root == "" {
+		return sdk.ConfigErrorf("the lab has no tftp_root")
+	}
+	suffix := filepath.Join(call.Job.ID, "tftp-deploy-"+strings.ReplaceAll(call.Level, ".", "-"))
+	dir := filepath.Join(root, suffix)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return sdk.InfraErrorf("tftp-deploy: %v", err)
+	}
+	bootflow.SetString(host, keyTFTPDir, dir)
+	bootflow.SetString(host, keySuffix, suffix)
+	host.Log(sdk.LevelDebug, "tftp directory: "+dir)
+	return nil
+}
+
+// download fetches the key this download-retry stands for.
+func (m method) download(ctx context.Context, call sdk.Call, host sdk.Host) error {
+	top, err := m.Describe(call.Request)
+	if err != nil {
+		return err
+	}
+	path, spec, ok := bootflow.SpecPath(top, call.Level)
+	if !ok || len(path) < 1 {
+		return sdk.InfraErrorf("%s %s: not in the tftp-deploy tree", call.Level, call.Action)
+	}
+	keys, urls := downloads(call.Block.Params)
+	var key string
+	for i, u := range urls {
+		if u == spec.URL {
+			key = keys[i]
+			break
+		}
+	}
+	if key == "" {
+		return sdk.InfraErrorf("%s: no artefact of the block has the url %s", call.Action, spec.URL)
+	}
+	res, _ := call.Block.Params[strings.Split(key, "/")[0]].(map[string]any)
+	tftpDir := bootflow.GetString(host, keyTFTPDir)
+	dest := tftpDir
+	if key == "nfsrootfs" || key == "modules" {
+		dest = filepath.Join(call.Dispatcher.WorkDir, "downloads", call.Job.ID)
+	}
+	ds := download.Spec{Key: key, URL: spec.URL, Compression: bootflow.Str(res, "compression"),
+		MD5: bootflow.Str(res, "md5sum"), SHA256: bootflow.Str(res, "sha256sum"), SHA512: bootflow.Str(res, "sha512sum")}
+	if key == "nfsrootfs" {
+		// Extracted later by tar, which detects compression itself: keep the file as it is.
+		ds.Compression = ""
+	}
+	host.Log(sdk.LevelInfo, fmt.Sprintf("downloading %s", spec.URL))
+	r, err := download.Fetch(ctx, ds, dest, download.Progress(func(s string) { host.Log(sdk.LevelDebug, s) }))
+	if err != nil {
+		return err
+	}
+	host.Log(sdk.LevelInfo, r.Summary())
+	bootflow.SetString(host, fileKey(key), r.Path)
+	bootflow.SetString(host, compKey(key), bootflow.Str(res, "compression"))
+	if strings.HasPrefix(r.Path, call.Dispatcher.TFTPRoot+"/") {
+		rel := strings.TrimPrefix(r.Path, call.Dispatcher.TFTPRoot+"/")
+		bootflow.SetString(host, relKey(key), rel)
+		if key == "ramdisk" {
+			bootflow.SetString(host, bootflow.KeyRamdisk, rel)
+		}
+	}
+	host.Result(sdk.Result{Definition: "lava", Case: call.Action, Level: call.Level,
+		Duration: fmt.Sprintf("%.2f", r.Duration.Seconds()), Result: "pass", Extra: r.Results()})
+	return nil
+}
+
+// extractNFS unpacks nfsrootfs under the lab's NFS root: <nfs_root>/<job_id>/extract-nfsrootfs/.
+func extractNFS(ctx context.Context, call sdk.Call, host sdk.Host) error {
+	tarball := bootflow.GetString(host, fileKey("nfsrootfs"))
+	if tarball == "" {
+		return nil
+	}
+	if call.Dispatcher.NFSRoot == "" {
+		return sdk.ConfigErrorf("the lab has no nfs_root to export the nfsrootfs from")
+	}
+	dir := filepath.Join(call.Dispatcher.NFSRoot, call.Job.ID, "extract-nfsrootfs")
+	if err := os.RemoveAll(dir); err != nil {
+		return sdk.InfraErrorf("extract-nfsrootfs: %v", err)
+	}
+	if err := untar(ctx, tarball, dir); err != nil {
+		return sdk.InfraErrorf("extract-nfsrootfs: %v", err)
+	}
+	root := dir
+	if res, ok := call.Block.Params["nfsrootfs"].(map[string]any); ok {
+		if pre := bootflow.Str(res, "prefix"); pre != "" {
+			if filepath.IsAbs(pre) || strings.Contains(pre, "..") {
+				return sdk.JobErrorf("nfsrootfs prefix %q must be a relative path", pre)
+			}
+			root = filepath.Join(dir, pre)
+		}
+	}
+	bootflow.SetString(host, bootflow.KeyNFSRoot, root)
+	bootflow.SetString(host, bootflow.KeyNFSServer, call.Dispatcher.IP)
+	host.Log(sdk.LevelInfo, "nfsrootfs extracted to "+root)
+	return nil
+}
+
+// untar extracts a (possibly compressed) tarball with GNU tar, which refuses
+// members that leave the directory and defers links that point outside it.
+func untar(ctx context.Context, tarball, dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	cmd := exec.CommandContext(ctx, "tar", "--numeric-owner", "--warning=no-timestamp", "-xpf", tarball, "-C", dir)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("tar -xf %s: %v: %s", filepath.Base(tarball), err, tail(string(out)))
+	}
+	return nil
+}
+
+func tail(s string) string {
+	s = strings.TrimSpace(s)
+	if len(s) > 500 {
+		s = "…" + s[len(s)-500:]
+	}
+	return s
+}
+
+func installFlag(call sdk.Call, key, flag string) bool {
+	res, _ := call.Block.Params[key].(map[string]any)
+	if v, ok := res[flag].(bool); ok {
+		return v
+	}
+	return true
+}
+
+// extractRamdisk unpacks the ramdisk when modules or the overlay go into it.
+func extractRamdisk(ctx context.Context, call sdk.Call, host sdk.Host) error {
+	path := bootflow.GetString(host, fileKey("ramdisk"))
+	if path == "" {
+		return nil
+	}
+	_, hasNFS := call.Block.Params["nfsrootfs"]
+	_, hasModules := call.Block.Params["modules"]
+	needModules := hasModules && installFlag(call, "ramdisk", "install_modules")
+	needOverlay := !hasNFS && installFlag(call, "ramdisk", "install_overlay")
+	if !needModules && !needOverlay {
+		return nil
+	}
+	dir := filepath.Join(call.Dispatcher.WorkDir, "ramdisk-"+call.Job.ID)
+	_ = os.RemoveAll(dir)
+	res, _ := call.Block.Params["ramdisk"].(map[string]any)
+	info, err := ramdisk.UnpackWith(ctx, path, dir, ramdisk.Options{UBootHeader: bootflow.Str(res, "header") == "u-boot"})
+	if err != nil {
+		return sdk.InfraErrorf("extract-overlay-ramdisk: %v", err)
+	}
+	bootflow.SetString(host, keyRamdiskD, dir)
+	meta, _ := json.Marshal(info.Meta)
+	host.Set(metaKey("meta")[0], metaKey("meta")[1], metaKey("meta")[2], string(meta))
+	bootflow.SetString(host, metaKey("compression"), info.Compression)
+	host.Log(sdk.LevelInfo, fmt.Sprintf("ramdisk extracted: %d entries (%s)", info.Entries, info.Compression))
+	return nil
+}
+
+func extractModules(ctx context.Context, call sdk.Call, host sdk.Host) error {
+	tarball := bootflow.GetString(host, fileKey("modules"))
+	if tarball == "" {
+		return nil
+	}
+	var targets []string
+	if nfs := bootflow.GetString(host, bootflow.KeyNFSRoot); nfs != "" && installFlag(call, "nfsrootfs", "install_modules") {
+		targets = append(targets, nfs)
+	}
+	if rd := bootflow.GetString(host, keyRamdiskD); rd != "" && installFlag(call, "ramdisk", "install_modules") {
+		targets = append(targets, rd)
+	}
+	if len(targets) == 0 {
+		return sdk.JobErrorf("Unable to identify a location for the unpacked modules")
+	}
+	for _, t := range targets {
+		if err := untar(ctx, tarball, t); err != nil {
+			return sdk.InfraErrorf("extract-modules: %v", err)
+		}
+		host.Log(sdk.LevelInfo, "modules extracted into "+t)
+	}
+	return nil
+}
+
+// applyOverlay untars the overlay into the first target that exists: the NFS
+// root (unless install_overlay: false), else the extracted ramdisk.
+func applyOverlay(ctx context.Context, call sdk.Call, host sdk.Host) error {
+	ov := bootflow.GetString(host, bootflow.KeyOverlay)
+	if ov == "" {
+		return sdk.InfraErrorf("apply-overlay-tftp: no overlay was built")
+	}
+	target := ""
+	if nfs := bootflow.GetString(host, bootflow.KeyNFSRoot); nfs != "" && installFlag(call, "nfsrootfs", "install_overlay") {
+		target = nfs
+	} else if rd := bootflow.GetString(host, keyRamdiskD); rd != "" {
+		target = rd
+	}
+	if target == "" {
+		return sdk.JobErrorf("apply-overlay-tftp: no nfsrootfs or ramdisk to apply the overlay to")
+	}
+	if err := untar(ctx, ov, target); err != nil {
+		return sdk.InfraErrorf("apply-overlay-tftp: %v", err)
+	}
+	host.Log(sdk.LevelInfo, "overlay applied to "+target)
+	return nil
+}
+
+func compressRamdisk(ctx context.Context, call sdk.Call, host sdk.Host) error {
+	dir := bootflow.GetString(host, keyRamdiskD)
+	if dir == "" {
+		return nil
+	}
+	var meta map[string]ramdisk.Header
+	if v, ok := host.Get(metaKey("meta")[0], metaKey("meta")[1], metaKey("meta")[2]); ok {
+		_ = json.Unmarshal([]byte(v), &meta)
+	}
+	comp := bootflow.GetString(host, compKey("ramdisk"))
+	if comp == "" {
+		comp = "gz"
+	}
+	tftpDir := bootflow.GetString(host, keyTFTPDir)
+	out := filepath.Join(tftpDir, "ramdisk", "ramdisk.cpio."+comp)
+	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+		return sdk.InfraErrorf("compress-ramdisk: %v", err)
+	}
+	res, _ := call.Block.Params["ramdisk"].(map[string]any)
+	if err := ramdisk.RepackWith(ctx, dir, out, ramdisk.RepackOptions{Compression: comp, Meta: meta,
+		UBootHeader: bootflow.Str(res, "header") == "u-boot"}); err != nil {
+		return sdk.InfraErrorf("compress-ramdisk: %v", err)
+	}
+	rel := strings.TrimPrefix(out, call.Dispatcher.TFTPRoot+"/")
+	bootflow.SetString(host, bootflow.KeyRamdisk, rel)
+	host.Log(sdk.LevelInfo, "ramdisk re-packed: "+rel)
+	return os.RemoveAll(dir)
+}
