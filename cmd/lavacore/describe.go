@@ -1,0 +1,133 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+
+	"github.com/lavacore/lavacore/core/device"
+	"github.com/lavacore/lavacore/core/job"
+	"github.com/lavacore/lavacore/core/pipeline"
+)
+
+func init() {
+	register(command{
+		name:    "describe",
+		summary: "print the action pipeline of every sub-job, in LAVA's description shape",
+		run:     runDescribe,
+	})
+}
+
+const describeUsage = `usage: lavacore describe JOB.yaml [--lab DIR] [--role ROLE] [--device NAME] [--output yaml|json]
+
+Builds the pipeline of every sub-job (one per MultiNode role instance) on the
+lab's devices and prints it as LAVA's describe() does: for each sub-job
+"sub_job: {role, sub_id}" then "pipeline:", a tree of actions with class,
+name, level, max_retries, description, summary, timeout (seconds) and url.
+`
+
+// describeOptions are the flags of `lavacore describe`.
+type describeOptions struct {
+	Job    string
+	Lab    string
+	Role   string
+	Device string
+	Output string
+}
+
+func runDescribe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	var o describeOptions
+	fs := flag.NewFlagSet("describe", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, describeUsage, "\nflags:\n"); fs.PrintDefaults() }
+	fs.StringVar(&o.Lab, "lab", defaultLabDir(), "the lab directory (default $LAVACORE_LAB_DIR, else ./lab)")
+	fs.StringVar(&o.Role, "role", "", "only the sub-jobs of this MultiNode role")
+	fs.StringVar(&o.Device, "device", "", "run device roles on this device instead of the first of their type")
+	fs.StringVar(&o.Output, "output", "yaml", "yaml or json")
+	file, rest := splitPositional(args)
+	if err := fs.Parse(rest); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if file == "" && fs.NArg() > 0 {
+		file = fs.Arg(0)
+	}
+	if file == "" {
+		fs.Usage()
+		return 2
+	}
+	if o.Output != "yaml" && o.Output != "json" {
+		fmt.Fprintf(stderr, "lavacore describe: --output must be yaml or json, not %q\n", o.Output)
+		return 2
+	}
+	o.Job = file
+	return describe(ctx, o, stdout, stderr)
+}
+
+// describe loads the job and the lab, builds each sub-job's pipeline and prints it.
+func describe(_ context.Context, o describeOptions, stdout, stderr io.Writer) int {
+	j, diags := job.Load(o.Job)
+	if len(diags) > 0 {
+		for _, d := range diags {
+			fmt.Fprintln(stderr, d.String())
+		}
+		fmt.Fprintf(stderr, "lavacore describe: %s is not a valid job (%d problems)\n", o.Job, len(diags))
+		return 1
+	}
+	subs, err := job.Split(j)
+	if err != nil {
+		fmt.Fprintf(stderr, "lavacore describe: %v\n", err)
+		return 1
+	}
+	var roles map[string]*job.Role
+	if j.MultiNode != nil {
+		roles = j.MultiNode.Roles
+		if o.Role != "" && roles[o.Role] == nil {
+			fmt.Fprintf(stderr, "lavacore describe: the job has no role %q\n", o.Role)
+			return 1
+		}
+	} else if o.Role != "" {
+		fmt.Fprintf(stderr, "lavacore describe: --role %s: the job is not a MultiNode job\n", o.Role)
+		return 1
+	}
+	reg := builtinRegistry()
+	lab, ldiags := device.LoadLab(o.Lab, device.LoadOptions{Spec: pipeline.SpecFunc(reg)})
+	if ldiags.HasErrors() {
+		_ = device.WriteDiagnostics(stderr, lab.Files(), ldiags, 100, false)
+		fmt.Fprintf(stderr, "lavacore describe: the lab %s has errors\n", o.Lab)
+		return 1
+	}
+	assigned, err := pipeline.AssignDevices(subs, roles, lab, o.Device)
+	if err != nil {
+		fmt.Fprintf(stderr, "lavacore describe: %v\n", err)
+		return 1
+	}
+	if o.Role != "" {
+		keep := assigned[:0]
+		for _, s := range assigned {
+			if s.Job.Role == o.Role {
+				keep = append(keep, s)
+			}
+		}
+		assigned = keep
+	}
+	descs, err := pipeline.DescribeSubJobs(assigned, reg, pipeline.DispatcherOf(lab))
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	if o.Output == "json" {
+		err = pipeline.WriteJSON(stdout, descs)
+	} else {
+		err = pipeline.WriteYAML(stdout, descs)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "lavacore describe: %v\n", err)
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,100 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/lavacore/lavacore/core/pipeline"
+)
+
+func describeSeedPath(t *testing.T) string {
+	for _, p := range []string{"../../examples/jobs/mustang-ssh-guest.yaml", "../../../shared/seed/mustang-ssh-guest.yaml"} {
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	t.Skip("the founding job is absent")
+	return ""
+}
+
+func describeCLI(args ...string) (int, string, string) {
+	var out, errb bytes.Buffer
+	code := describeCommand(context.Background(), args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+// describeCommand runs one command without signal handling.
+func describeCommand(ctx context.Context, args []string, stdout, stderr *bytes.Buffer) int {
+	c, ok := commands[args[0]]
+	if !ok {
+		return 2
+	}
+	return c.run(ctx, args[1:], stdout, stderr)
+}
+
+func TestDescribeSeed(t *testing.T) {
+	seed := describeSeedPath(t)
+	lab := filepath.Join("..", "..", "examples", "lab")
+	code, out, errs := describeCLI("describe", seed, "--lab", lab)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var subs []pipeline.SubJobDescription
+	if err := yaml.Unmarshal([]byte(out), &subs); err != nil {
+		t.Fatal(err)
+	}
+	if len(subs) != 4 {
+		t.Fatalf("%d sub-jobs, want 4", len(subs))
+	}
+	for _, s := range subs {
+		overlay := s.Pipeline[0].Pipeline[0]
+		last := overlay.Pipeline[len(overlay.Pipeline)-1]
+		if last.Name != "compress-overlay" || last.Level != "1.1.5" {
+			t.Errorf("%s %d: %s at %s", s.SubJob.Role, s.SubJob.SubID, last.Name, last.Level)
+		}
+	}
+	if subs[3].SubJob.Role != "host" || subs[3].Pipeline[1].Name != "grub-main-action" || subs[0].Pipeline[1].Name != "login-ssh" {
+		t.Errorf("roles/pipelines: %+v", subs[3].SubJob)
+	}
+
+	code, out, errs = describeCLI("describe", seed, "--lab", lab, "--role", "guest", "--output", "json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	if err := json.Unmarshal([]byte(out), &subs); err != nil || len(subs) != 3 {
+		t.Fatalf("json: %v, %d sub-jobs", err, len(subs))
+	}
+}
+
+func TestDescribeErrors(t *testing.T) {
+	seed := describeSeedPath(t)
+	lab := filepath.Join("..", "..", "examples", "lab")
+	bad := filepath.Join(t.TempDir(), "bad.yaml")
+	if err := os.WriteFile(bad, []byte("job_name: x\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"describe"}, 2, "usage: lavacore describe JOB.yaml"},
+		{[]string{"describe", seed, "--output", "xml"}, 2, `--output must be yaml or json, not "xml"`},
+		{[]string{"describe", seed, "--lab", lab, "--role", "server"}, 1, `the job has no role "server"`},
+		{[]string{"describe", seed, "--lab", lab, "--device", "nope"}, 1, `role host (sub_id 3): device nope:`},
+		{[]string{"describe", bad, "--lab", lab}, 1, "is not a valid job"},
+	}
+	for _, c := range cases {
+		code, _, errs := describeCLI(c.args...)
+		if code != c.code || !strings.Contains(errs, c.want) {
+			t.Errorf("%v: exit %d, stderr %q; want %d, %q", c.args, code, errs, c.code, c.want)
+		}
+	}
+}
