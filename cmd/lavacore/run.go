@@ -115,7 +115,7 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "lavacore run: the lab %s has errors\n", o.Lab)
 		return 2
 	}
-	var protocols runner.ProtocolFactory
+	protocols := builtinProtocols
 	if protocolsHook != nil {
 		pf, stop, err := protocolsHook(ctx)
 		if err != nil {

@@ -133,6 +133,28 @@ func Run(ctx context.Context, o Options) (*Outcome, error) {
 	if len(plan) == 0 {
 		return nil, fmt.Errorf("no sub-job matches --role %q --sub-id %d", o.Role, o.SubID)
 	}
+	if o.Job.MultiNode != nil {
+		// LAVA's scheduler writes roles: {<job id>: <role>} for the sub-jobs
+		// that have a device (guests with a connection are left out).
+		ids := map[string]any{}
+		for i, sj := range assigned {
+			if r := roles[sj.Job.Role]; r != nil && r.Connection != "" {
+				continue
+			}
+			ids[strconv.Itoa(base+i)] = sj.Job.Role
+		}
+		for _, sj := range assigned {
+			if mn, ok := sj.Job.Protocols["lava-multinode"].(map[string]any); ok {
+				cp := make(map[string]any, len(mn))
+				for k, v := range mn {
+					cp[k] = v
+				}
+				cp["roles"] = ids
+				sj.Job.Protocols = copyProtocols(sj.Job.Protocols)
+				sj.Job.Protocols["lava-multinode"] = cp
+			}
+		}
+	}
 	out := &Outcome{Job: o.Job.Name, SubJobs: make([]SubOutcome, len(plan))}
 	var wg sync.WaitGroup
 	for i, p := range plan {
@@ -156,6 +178,14 @@ func Run(ctx context.Context, o Options) (*Outcome, error) {
 		return out, err
 	}
 	return out, nil
+}
+
+func copyProtocols(m map[string]any) map[string]any {
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
 }
 
 func writeYAML(path string, v any) error {

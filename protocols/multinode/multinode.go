@@ -1,0 +1,264 @@
+// Package multinode is the lava-multinode protocol: a sub-job registers with
+// its group's coordinator (embedded in the process, lavacore's over TCP, or
+// Debian's lava-coordinator), waits for lava_start when its role asks for a
+// delayed start, serves the test shell's and actions' lava-send / lava-wait /
+// lava-wait-all / lava-sync, and clears the group when it ends — telling its
+// peers when it failed, so their waits fail at once instead of timing out.
+package multinode
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/lavacore/lavacore/protocols/multinode/coordinator"
+	"github.com/lavacore/lavacore/sdk"
+)
+
+// Name is the protocol's name in job files.
+const Name = "lava-multinode"
+
+// SystemTimeout bounds registration (group_data) and clear_group, as LAVA's.
+const SystemTimeout = 90 * time.Second
+
+// MultinodeTimeout is the error type of a protocol timeout (LAVA's MultinodeProtocolTimeoutError).
+const MultinodeTimeout sdk.ErrorType = "MultinodeTimeout"
+
+var (
+	embeddedOnce sync.Once
+	embedded     *coordinator.Coordinator
+)
+
+// Embedded returns the process's in-process coordinator, shared by every
+// sub-job of a group run in one process.
+func Embedded() *coordinator.Coordinator {
+	embeddedOnce.Do(func() { embedded = coordinator.New() })
+	return embedded
+}
+
+// Protocol is one sub-job's lava-multinode client.
+type Protocol struct {
+	coord   *coordinator.Coordinator // embedded, when no address is given
+	client  coordinator.Client
+	unwatch func() error
+
+	jobID, group, role, hostname string
+	size                         int
+	roleTimeout                  time.Duration
+	request, expectRole          string
+}
+
+// New returns a protocol that uses the process's embedded coordinator unless
+// Configure names a coordinator address.
+func New() sdk.Protocol { return &Protocol{coord: Embedded()} }
+
+// NewWith returns a protocol on the given in-process coordinator.
+func NewWith(c *coordinator.Coordinator) sdk.Protocol { return &Protocol{coord: c} }
+
+// Name implements sdk.Protocol.
+func (p *Protocol) Name() string { return Name }
+
+func durationOf(v any) time.Duration {
+	switch t := v.(type) {
+	case map[string]any:
+		var d time.Duration
+		for k, n := range t {
+			var f float64
+			switch x := n.(type) {
+			case int:
+				f = float64(x)
+			case float64:
+				f = x
+			}
+			switch k {
+			case "days":
+				d += time.Duration(f * float64(24*time.Hour))
+			case "hours":
+				d += time.Duration(f * float64(time.Hour))
+			case "minutes":
+				d += time.Duration(f * float64(time.Minute))
+			case "seconds":
+				d += time.Duration(f * float64(time.Second))
+			}
+		}
+		return d
+	case int:
+		return time.Duration(t) * time.Second
+	case float64:
+		return time.Duration(t * float64(time.Second))
+	}
+	return 0
+}
+
+func sval(m map[string]any, k string) string {
+	if v, ok := m[k]; ok && v != nil {
+		return fmt.Sprint(v)
+	}
+	return ""
+}
+
+// Configure registers the sub-job with its group and, for a delayed-start
+// role, waits for lava_start from the expected role.
+func (p *Protocol) Configure(ctx context.Context, cfg sdk.ProtocolConfig) error {
+	par := cfg.Params
+	p.jobID = cfg.JobID
+	p.group = sval(par, "target_group")
+	p.role = sval(par, "role")
+	fmt.Sscan(sval(par, "group_size"), &p.size)
+	p.roleTimeout = durationOf(par["timeout"])
+	p.request, p.expectRole = sval(par, "request"), sval(par, "expect_role")
+	p.hostname, _ = os.Hostname()
+	if p.group == "" || p.role == "" || p.size < 1 {
+		return sdk.JobErrorf("lava-multinode: the sub-job has no target_group, role or group_size (was the job split?)")
+	}
+	if p.request == "lava-start" && p.expectRole == p.role {
+		return sdk.JobErrorf("protocol lava-multinode has errors: [expect_role must not match the role declaring lava_start]")
+	}
+	if cfg.Coordinator != "" {
+		t, err := coordinator.Detect(ctx, cfg.Coordinator)
+		if err != nil {
+			return sdk.InfraErrorf("lava-multinode: %v", err)
+		}
+		p.client = t
+		if !t.Poll {
+			if p.unwatch, err = t.Watch(ctx, p.group, p.jobID); err != nil {
+				return sdk.InfraErrorf("lava-multinode: %v", err)
+			}
+		}
+	} else {
+		if p.coord == nil {
+			p.coord = Embedded()
+		}
+		p.client = coordinator.Embedded{C: p.coord}
+	}
+	rctx, cancel := context.WithTimeout(ctx, SystemTimeout)
+	defer cancel()
+	if _, err := p.call(rctx, coordinator.Request{"request": "group_data", "group_size": p.size}); err != nil {
+		return p.wrap("registering with the group", err)
+	}
+	if p.request == "lava-start" && p.expectRole != "" {
+		d := p.roleTimeout
+		if d <= 0 {
+			d = SystemTimeout
+		}
+		sctx, cancel := context.WithTimeout(ctx, d)
+		defer cancel()
+		if _, err := p.call(sctx, coordinator.Request{"request": "lava_wait_all", "messageID": "lava_start", "waitrole": p.expectRole}); err != nil {
+			return p.wrap(fmt.Sprintf("waiting for lava_start from role %s (delayed start, up to %s)", p.expectRole, d), err)
+		}
+	}
+	return nil
+}
+
+func (p *Protocol) call(ctx context.Context, req coordinator.Request) (coordinator.Reply, error) {
+	req["group_name"] = p.group
+	req["client_name"] = p.jobID
+	req["role"] = p.role
+	req["hostname"] = p.hostname
+	req["port"] = 3079
+	req["blocksize"] = 4096
+	req["poll_delay"] = 1
+	return p.client.Call(ctx, req)
+}
+
+func (p *Protocol) wrap(what string, err error) error {
+	var te *coordinator.TimeoutError
+	if errors.As(err, &te) {
+		return &sdk.Error{Type: MultinodeTimeout, Msg: fmt.Sprintf("lava-multinode: %s: %v", what, err), Err: err}
+	}
+	var pe *coordinator.PeerError
+	if errors.As(err, &pe) {
+		return &sdk.Error{Type: sdk.Job, Msg: fmt.Sprintf("lava-multinode: %s: %v", what, err), Err: err}
+	}
+	return sdk.InfraErrorf("lava-multinode: %s: %v", what, err)
+}
+
+// Call handles one request from a method or the test shell:
+// {"request": "lava-send"|"lava-wait"|"lava-wait-all"|"lava-sync", "messageID",
+// "message", "waitrole"|"role", "timeout"}. The reply is the coordinator's
+// ({"response": "ack"|"nack", "message": …}).
+func (p *Protocol) Call(ctx context.Context, req map[string]any) (map[string]any, error) {
+	if p.client == nil {
+		return nil, sdk.JobErrorf("lava-multinode: the protocol is not configured")
+	}
+	request := strings.ReplaceAll(sval(req, "request"), "-", "_")
+	id := sval(req, "messageID")
+	switch request {
+	case "lava_send", "lava_wait", "lava_wait_all", "lava_sync":
+	case "":
+		return nil, sdk.JobErrorf("Bad API call over protocol - missing request")
+	default:
+		return nil, sdk.TestErrorf("Unsupported api call: %s", request)
+	}
+	if id == "" {
+		return nil, sdk.JobErrorf("Missing messageID")
+	}
+	out := coordinator.Request{"request": request, "messageID": id}
+	switch request {
+	case "lava_send":
+		msg, _ := req["message"].(map[string]any)
+		if msg == nil {
+			msg = map[string]any{}
+		}
+		out["message"] = msg
+	case "lava_sync":
+		out["message"] = nil
+	case "lava_wait_all":
+		if r := firstNonEmpty(sval(req, "waitrole"), sval(req, "role")); r != "" {
+			out["waitrole"] = r
+		}
+	}
+	d := durationOf(req["timeout"])
+	if d <= 0 {
+		d = p.roleTimeout
+	}
+	if d > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, d)
+		defer cancel()
+	}
+	r, err := p.call(ctx, out)
+	if err != nil {
+		return nil, p.wrap(strings.ReplaceAll(request, "_", "-")+" "+id, err)
+	}
+	return r, nil
+}
+
+// Finalize tells the group this sub-job is over: on failure its peers' waits
+// fail at once; then clear_group.
+func (p *Protocol) Finalize(ctx context.Context, ok bool) error {
+	if p.client == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, SystemTimeout)
+	defer cancel()
+	if !ok {
+		if _, err := p.call(ctx, coordinator.Request{"request": "lavacore_fail", "group_size": p.size,
+			"reason": "the sub-job ended Incomplete"}); err != nil {
+			// A LAVA coordinator nacks this: that is fine.
+			_ = err
+		}
+	}
+	_, err := p.call(ctx, coordinator.Request{"request": "clear_group", "group_size": p.size})
+	if p.unwatch != nil {
+		_ = p.unwatch()
+		p.unwatch = nil
+	}
+	if err != nil {
+		return p.wrap("clear_group", err)
+	}
+	return nil
+}
+
+func firstNonEmpty(vs ...string) string {
+	for _, v := range vs {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
