@@ -98,3 +98,21 @@ func TestDescribeErrors(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkDescribeCommand is `lavacore describe` of the founding job in
+// process (job load + split, lab load, pipelines, YAML).
+func BenchmarkDescribeCommand(b *testing.B) {
+	seed := "../../../shared/seed/mustang-ssh-guest.yaml"
+	if _, err := os.Stat("../../examples/jobs/mustang-ssh-guest.yaml"); err == nil {
+		seed = "../../examples/jobs/mustang-ssh-guest.yaml"
+	} else if _, err := os.Stat(seed); err != nil {
+		b.Skip("the founding job is absent")
+	}
+	o := describeOptions{Job: seed, Lab: filepath.Join("..", "..", "examples", "lab"), Output: "yaml"}
+	for b.Loop() {
+		var out, errs bytes.Buffer
+		if code := describe(context.Background(), o, &out, &errs); code != 0 {
+			b.Fatal(errs.String())
+		}
+	}
+}

@@ -6,6 +6,8 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -154,6 +156,24 @@ func appendDescriptions(b []byte, ds []Description, indent int) []byte {
 // appendScalar writes s plain when YAML reads it back as the same string,
 // single-quoted otherwise (double-quoted when it holds control characters).
 func appendScalar(b []byte, s string) []byte {
+	if v, ok := scalarCache.Load(s); ok {
+		return append(b, v.(string)...)
+	}
+	q := string(quoteScalar(nil, s))
+	if len(s) < 256 && scalarCount.Add(1) <= 4096 {
+		scalarCache.Store(s, q)
+	}
+	return append(b, q...)
+}
+
+// scalarCache remembers how each (short) string is written: a pipeline
+// repeats the same names and texts hundreds of times.
+var (
+	scalarCache sync.Map
+	scalarCount atomic.Int64
+)
+
+func quoteScalar(b []byte, s string) []byte {
 	if plainSafe(s) {
 		return append(b, s...)
 	}

@@ -5,6 +5,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/hashicorp/hcl/v2"
+
 	"github.com/lavacore/lavacore/core/device"
 	"github.com/lavacore/lavacore/core/job"
 	"github.com/lavacore/lavacore/sdk"
@@ -88,9 +90,13 @@ func AssignDevices(subs []*job.Job, roles map[string]*job.Role, lab *device.Lab,
 			}
 		}
 		used[name] = true
-		d, diags := lab.Device(name, s.Context)
-		if diags.HasErrors() {
-			return nil, sdk.ConfigErrorf("%s: device %s: %s", subName(s), name, diags.Error())
+		d := lab.Devices[name]
+		if d == nil || len(s.Context) > 0 {
+			var diags hcl.Diagnostics
+			d, diags = lab.Device(name, s.Context)
+			if diags.HasErrors() {
+				return nil, sdk.ConfigErrorf("%s: device %s: %s", subName(s), name, diags.Error())
+			}
 		}
 		out[i].Device = d
 		if _, ok := byRole[s.Role]; !ok {
