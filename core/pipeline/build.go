@@ -242,6 +242,9 @@ func Build(j *job.Job, dev *device.Device, reg Registry, disp sdk.Dispatcher) (*
 			continue
 		}
 		spec, err := m.Describe(*req)
+		if err == nil {
+			err = checkSpec(spec, m.Info().Key())
+		}
 		if err != nil {
 			errs = append(errs, blockErr(b, err))
 			continue
@@ -391,4 +394,18 @@ func (p *Pipeline) connectionTimeout(name string) time.Duration {
 		t = d.Duration
 	}
 	return t
+}
+
+// checkSpec rejects declarations LAVA's Action.validate would: every action
+// needs a kebab-case name (the key of timeout overrides and result cases).
+func checkSpec(s sdk.ActionSpec, method string) error {
+	if s.Name == "" || strings.ContainsAny(s.Name, " _\t") {
+		return &sdk.Error{Type: sdk.Bug, Msg: fmt.Sprintf("method %s declares an action named %q: names are kebab-case, without spaces or underscores", method, s.Name)}
+	}
+	for _, c := range s.Children {
+		if err := checkSpec(c, method); err != nil {
+			return err
+		}
+	}
+	return nil
 }

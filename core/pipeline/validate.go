@@ -61,6 +61,20 @@ func (p *Pipeline) Validate(ctx context.Context) []Problem {
 			out = append(out, pr)
 		}
 	}
+	if p.JobTimeout > 0 {
+		p.Walk(func(n *Node) bool {
+			if n.Timeout > p.JobTimeout {
+				pr := Problem{Block: n.Block, Pos: job.Pos{File: p.Job.File}, Path: "timeouts",
+					Diagnostic: sdk.Diagnostic{Severity: sdk.SevWarning,
+						Summary: fmt.Sprintf("%s %s: its timeout (%d s) is longer than the job timeout (%d s)", n.Level, n.Name, int64(n.Timeout.Seconds()), int64(p.JobTimeout.Seconds()))}}
+				if n.Block >= 0 {
+					pr.Pos = p.Job.Actions[n.Block].Pos
+				}
+				out = append(out, pr)
+			}
+			return true
+		})
+	}
 	return out
 }
 

@@ -9,7 +9,9 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/lavacore/lavacore/core/device"
 	"github.com/lavacore/lavacore/core/job"
+	"github.com/lavacore/lavacore/sdk"
 )
 
 // Validation problems from the methods, placed in the job file.
@@ -88,5 +90,27 @@ func TestAssignDevicesErrors(t *testing.T) {
 	subs, err := AssignDevices([]*job.Job{j}, nil, lab, "")
 	if err != nil || subs[0].Device.Name != "ssh-host-01" {
 		t.Errorf("subs %+v, err %v", subs, err)
+	}
+}
+
+func TestValidateLongTimeoutWarning(t *testing.T) {
+	j := decodeJobBytes(t, "job.yaml", []byte("device_type: mustang\njob_name: x\ntimeouts: {job: {minutes: 1}, action: {minutes: 1}}\nactions:\n- boot: {method: grub-efi, commands: nfs, timeout: {minutes: 2}}\n"))
+	p, err := Build(j, labDevice(t, loadTestLab(t), "mustang1"), builtinRegistry(), testDisp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	probs := p.Validate(context.Background())
+	if len(probs) == 0 || probs[0].String() != "job.yaml:5:3: timeouts: 1 grub-main-action: its timeout (120 s) is longer than the job timeout (60 s) (warning)" {
+		t.Errorf("%v", probs)
+	}
+}
+
+func TestBadActionName(t *testing.T) {
+	rec := &recorder{}
+	j := &job.Job{Actions: []job.ActionBlock{{Section: "deploy", Method: "d", Namespace: "common"}}}
+	m := &scripted{section: "deploy", name: "d", spec: sdk.ActionSpec{Name: "bad_name"}, rec: rec}
+	_, err := Build(j, &device.Device{}, NewStaticRegistry(m), testDisp)
+	if sdk.TypeOf(err) != sdk.Bug || !strings.Contains(err.Error(), `declares an action named "bad_name"`) {
+		t.Errorf("err = %v", err)
 	}
 }
