@@ -10,6 +10,7 @@ import (
 	"github.com/lavacore/lavacore/core/device"
 	"github.com/lavacore/lavacore/core/job"
 	"github.com/lavacore/lavacore/core/pipeline"
+	"github.com/lavacore/lavacore/sdk"
 )
 
 func init() {
@@ -18,6 +19,58 @@ func init() {
 		summary: "print the action pipeline of every sub-job, in LAVA's description shape",
 		run:     runDescribe,
 	})
+	validateHooks = append(validateHooks, validatePipelines)
+}
+
+// validatePipelines is `lavacore validate --lab DIR`'s pipeline check: every
+// sub-job is built on the lab's devices (a method must accept each block) and
+// each method validates its block; problems are file:line:col lines, each once.
+func validatePipelines(ctx context.Context, j *job.Job, labDir string) []string {
+	if labDir == "" {
+		return nil
+	}
+	subs, err := job.Split(j)
+	if err != nil {
+		return []string{err.Error()}
+	}
+	var roles map[string]*job.Role
+	if j.MultiNode != nil {
+		roles = j.MultiNode.Roles
+	}
+	reg := builtinRegistry()
+	lab, ldiags := device.LoadLab(labDir, device.LoadOptions{Spec: pipeline.SpecFunc(reg)})
+	if ldiags.HasErrors() {
+		var out []string
+		for _, d := range ldiags.Errs() {
+			out = append(out, d.Error())
+		}
+		return out
+	}
+	assigned, err := pipeline.AssignDevices(subs, roles, lab, "")
+	if err != nil {
+		return []string{err.Error()}
+	}
+	var out []string
+	seen := map[string]bool{}
+	add := func(s string) {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	for _, s := range assigned {
+		p, err := pipeline.Build(s.Job, s.Device, reg, pipeline.DispatcherOf(lab))
+		if err != nil {
+			add(err.Error())
+			continue
+		}
+		for _, pr := range p.Validate(ctx) {
+			if pr.Severity == sdk.SevError {
+				add(pr.String())
+			}
+		}
+	}
+	return out
 }
 
 const describeUsage = `usage: lavacore describe JOB.yaml [--lab DIR] [--role ROLE] [--device NAME] [--output yaml|json]

@@ -116,3 +116,24 @@ func BenchmarkDescribeCommand(b *testing.B) {
 		}
 	}
 }
+
+// `lavacore validate --lab` builds and validates every sub-job's pipeline.
+func TestValidatePipelinesHook(t *testing.T) {
+	src, err := os.ReadFile(describeSeedPath(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := filepath.Join(t.TempDir(), "bad.yaml")
+	if err := os.WriteFile(bad, bytes.Replace(src, []byte("commands: nfs"), []byte("commands: nfsx"), 1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	lab := filepath.Join("..", "..", "examples", "lab")
+	code, _, errs := describeCLI("validate", bad, "--lab", lab)
+	if code != 1 || !strings.Contains(errs, "actions[2].boot.grub-efi.commands: Command 'nfsx' not found in supported methods\n") ||
+		strings.Count(errs, "nfsx") != 1 {
+		t.Errorf("exit %d, stderr %q", code, errs)
+	}
+	if code, _, errs := describeCLI("validate", describeSeedPath(t), "--lab", lab); code != 0 {
+		t.Errorf("seed: exit %d: %s", code, errs)
+	}
+}
