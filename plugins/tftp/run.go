@@ -63,8 +63,8 @@ func (m method) Run(ctx context.Context, call sdk.Call, host sdk.Host) error {
 	case "deploy-device-env":
 		return nil
 	}
-	if overlayAction(call.Action) {
-		return runOverlay(ctx, call, host)
+	if bootflow.OverlayAction(call.Action) {
+		return bootflow.RunOverlay(ctx, call, host)
 	}
 	return sdk.InfraErrorf("%s: not implemented by the tftp deploy", call.Action)
 }

@@ -1,4 +1,4 @@
-package tftp
+package bootflow
 
 import (
 	"context"
@@ -6,8 +6,8 @@ import (
 	"github.com/lavacore/lavacore/sdk"
 )
 
-// overlayAction reports whether name is one of lava-overlay's actions.
-func overlayAction(name string) bool {
+// OverlayAction reports whether name is one of lava-overlay's actions.
+func OverlayAction(name string) bool {
 	switch name {
 	case "ssh-authorize", "lava-vland-overlay", "lava-multinode-overlay", "compress-overlay",
 		"git-repo-action", "inline-repo-action", "url-repo-action",
@@ -17,7 +17,7 @@ func overlayAction(name string) bool {
 	return false
 }
 
-// runOverlay runs the overlay actions (core/overlay builds the tree).
-func runOverlay(ctx context.Context, call sdk.Call, host sdk.Host) error {
+// RunOverlay runs lava-overlay's actions (core/overlay builds the tree).
+func RunOverlay(ctx context.Context, call sdk.Call, host sdk.Host) error {
 	return sdk.InfraErrorf("%s: the overlay builder is not wired yet", call.Action)
 }
