@@ -40,7 +40,7 @@ func BenchmarkProcessValidateDescribe(b *testing.B) {
 		b.Skip("cmd/lavacore does not build")
 	}
 	lab, _ := filepath.Abs("../../examples/lab")
-	steps := [][]string{{"validate", seed, "--lab", lab}, {"describe", seed, "--lab", lab}}
+	steps := [][]string{{"validate", seed}, {"describe", seed, "--lab", lab}}
 	for _, s := range steps {
 		out, err := exec.Command(bin, s...).CombinedOutput()
 		if err != nil {
