@@ -159,6 +159,11 @@ type JobInfo struct {
 	TargetGroup string
 	Context     map[string]any
 	Secrets     map[string]string
+	// Protocols is the (sub-)job's protocols block (lava-multinode after the
+	// split: role, roles {job id: role}, target_group …).
+	Protocols map[string]any
+	// Environment is exported in the test shell's environment file.
+	Environment map[string]string
 }
 
 // Request is what every Method call receives.

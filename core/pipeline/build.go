@@ -145,6 +145,7 @@ func JobInfo(j *job.Job) sdk.JobInfo {
 		TargetGroup: j.TargetGroup,
 		Context:     j.Context,
 		Secrets:     j.Secrets,
+		Protocols:   j.Protocols,
 	}
 	info.Blocks = make([]sdk.Block, len(j.Actions))
 	for i := range j.Actions {

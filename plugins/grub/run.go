@@ -142,6 +142,7 @@ func (m method) Run(ctx context.Context, call sdk.Call, host sdk.Host) error {
 		if err != nil {
 			return err
 		}
+		bootflow.SetPrompts(host, bootflow.StringList(p["prompts"]))
 		return bootflow.ExpectShell(ctx, con, bootflow.StringList(p["prompts"]))
 	case "export-device-env":
 		con, err := host.Console(ctx)

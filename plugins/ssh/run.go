@@ -40,7 +40,7 @@ func (deploy) Run(ctx context.Context, call sdk.Call, host sdk.Host) error {
 	case call.Action == "prepare-scp-overlay":
 		return prepareScp(ctx, call, host)
 	case bootflow.OverlayAction(call.Action):
-		return bootflow.RunOverlay(ctx, call, host)
+		return bootflow.RunOverlay(ctx, call, host, deploy{}.Describe)
 	}
 	return sdk.InfraErrorf("%s: not implemented by the ssh deploy", call.Action)
 }
@@ -138,6 +138,7 @@ func (boot) Run(ctx context.Context, call sdk.Call, host sdk.Host) error {
 		if err != nil {
 			return err
 		}
+		bootflow.SetPrompts(host, bootflow.StringList(p["prompts"]))
 		return bootflow.ExpectShell(ctx, con, bootflow.StringList(p["prompts"]))
 	case "export-device-env":
 		return nil

@@ -2,17 +2,181 @@ package testshell
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
 
+	"github.com/lavacore/lavacore/core/overlay"
+	"github.com/lavacore/lavacore/core/pipeline/actionspec"
+	"github.com/lavacore/lavacore/plugins/internal/bootflow"
 	"github.com/lavacore/lavacore/sdk"
 )
 
-// Run runs one declared action; the test shell is not implemented yet.
+// Run runs lava-test-shell (or multinode-test): it starts lava-test-runner
+// for this test action's stage on the console and turns what the scripts
+// print into results, answering MultiNode requests through the protocol.
 func (method) Run(ctx context.Context, call sdk.Call, host sdk.Host) error {
-	if call.Action == "lava-test-retry" {
+	switch call.Action {
+	case "lava-test-retry":
 		return nil
+	case "lava-test-shell", "multinode-test":
+	default:
+		return sdk.InfraErrorf("%s: not implemented by the test shell", call.Action)
 	}
-	return sdk.InfraErrorf("%s: not implemented yet", call.Action)
+	con, err := host.Console(ctx)
+	if err != nil {
+		return sdk.JobErrorf("No connection to the DUT: %v", err)
+	}
+	prompts := bootflow.Prompts(host)
+	if len(prompts) == 0 {
+		return sdk.JobErrorf("lava-test-shell: the boot gave no shell prompts")
+	}
+	results := bootflow.GetString(host, bootflow.KeyResultsDir)
+	if results == "" {
+		results = bootflow.ResultsDir(call.Request)
+	}
+	stage, first, names := stageOf(call.Request)
+	shell := "/bin/sh"
+	if posix, ok := call.Device.Constants["posix"].(map[string]any); ok && bootflow.Str(posix, "lava_test_sh_cmd") != "" {
+		shell = bootflow.Str(posix, "lava_test_sh_cmd")
+	}
+	for _, l := range []string{"export SHELL=" + shell, ". " + results + "/environment"} {
+		if err := con.SendLine(ctx, l); err != nil {
+			return err
+		}
+		if _, err := con.Expect(ctx, prompts, 0); err != nil {
+			return sdk.JobErrorf("lava-test-shell: no prompt after %q: %v", l, err)
+		}
+	}
+	col := &overlay.Collector{Result: host.Result, Info: map[string]map[string]any{}, Patterns: map[string]overlay.ParseSpec{}}
+	defs, _ := call.Block.Params["definitions"].([]any)
+	for i, d := range defs {
+		m, _ := d.(map[string]any)
+		id := fmt.Sprintf("%d_%s", first+i, bootflow.Str(m, "name"))
+		info := map[string]any{"path": bootflow.Str(m, "path"), "namespace": call.Block.Namespace,
+			"revision": "unspecified"}
+		if r, ok := m["repository"].(string); ok {
+			info["repository"] = r
+		} else {
+			info["repository"] = "inline"
+		}
+		if v := bootflow.Str(m, "revision"); v != "" {
+			info["revision"] = v
+		}
+		if c := bootflow.GetString(host, [3]string{"test", bootflow.Str(m, "name"), "commit-id"}); c != "" {
+			info["commit_id"] = c
+		}
+		col.Info[id] = info
+		if v, ok := host.Get("test", id, "parse"); ok {
+			var ps overlay.ParseSpec
+			if json.Unmarshal([]byte(v), &ps) == nil {
+				col.Patterns[id] = ps
+			}
+		}
+	}
+	runner := fmt.Sprintf("%s/bin/lava-test-runner %s/%d", results, results, stage)
+	host.Log(sdk.LevelInfo, fmt.Sprintf("Running the test shell: %s (%s)", runner, strings.Join(names, ", ")))
+	if err := con.SendLine(ctx, runner); err != nil {
+		return err
+	}
+	patterns := []string{overlay.PatternExit, overlay.PatternInstallFail, overlay.PatternSignal, overlay.PatternMultiNode}
+	for {
+		m, err := con.Expect(ctx, patterns, 0)
+		if err != nil {
+			where := "before any test definition started"
+			if r := col.Current(); r != nil {
+				where = "in test definition " + r.ID
+			} else if len(col.Done) > 0 {
+				where = "after test definition " + col.Done[len(col.Done)-1]
+			}
+			col.Abort()
+			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+				return sdk.TestErrorf("lava-test-shell timed out %s: %v", where, err)
+			}
+			return fmt.Errorf("lava-test-shell %s: %w", where, err)
+		}
+		col.Parse(m.Before)
+		switch m.Index {
+		case 0:
+			col.Abort()
+			// Wait for the shell prompt so the next action starts clean.
+			_, _ = con.Expect(ctx, prompts, 30*time.Second)
+			return nil
+		case 1:
+			host.Result(sdk.Result{Definition: "lava", Case: fmt.Sprintf("stage_%d", stage), Result: "fail"})
+			return sdk.TestErrorf("test definition install failed (<LAVA_TEST_RUNNER INSTALL_FAIL>)")
+		case 2:
+			if len(m.Groups) < 2 {
+				continue
+			}
+			if m.Groups[0] == "ENDRUN" {
+				if r := col.Current(); r == nil {
+					host.Log(sdk.LevelWarning, "ENDRUN without STARTRUN: "+m.Text)
+				}
+			}
+			if err := col.Signal(m.Groups[0], m.Groups[1]); err != nil {
+				col.Abort()
+				return err
+			}
+		case 3:
+			if len(m.Groups) < 2 {
+				continue
+			}
+			if err := multinode(ctx, con, host, m.Groups[0], m.Groups[1]); err != nil {
+				host.Log(sdk.LevelWarning, "Sync error in multinode signal: "+err.Error())
+				col.Abort()
+				return err
+			}
+		}
+	}
 }
 
-// Cleanup has nothing to undo while Run does nothing.
+// multinode answers one <LAVA_MULTI_NODE> request through the protocol.
+func multinode(ctx context.Context, con sdk.Console, host sdk.Host, api, params string) error {
+	req, err := overlay.MultiNodeRequest(api, params)
+	if err != nil {
+		return err
+	}
+	reply, err := host.Protocol(ctx, "lava-multinode", req)
+	id := strings.ToLower(fmt.Sprintf("multinode-%s-%s", api, req["messageID"]))
+	if err != nil {
+		host.Result(sdk.Result{Definition: "lava", Case: id, Result: "fail"})
+		return err
+	}
+	host.Result(sdk.Result{Definition: "lava", Case: id, Result: "pass"})
+	if api == "SEND" {
+		if reply["response"] == "nack" {
+			return sdk.TestErrorf("Coordinator was unable to accept LAVA_SEND")
+		}
+		return nil
+	}
+	return con.SendLine(ctx, overlay.MultiNodeReply(api, reply))
+}
+
+// stageOf returns the stage of this test action (its index among the
+// namespace's test actions with definitions), the index of its first
+// definition over all of them, and its definitions' names.
+func stageOf(req sdk.Request) (stage, first int, names []string) {
+	stage = 0
+	for _, b := range actionspec.TestBlocks(req) {
+		if b.Method != "definitions" {
+			continue
+		}
+		list, _ := b.Params["definitions"].([]any)
+		if b.Index == req.Block.Index {
+			for _, d := range list {
+				m, _ := d.(map[string]any)
+				names = append(names, bootflow.Str(m, "name"))
+			}
+			return stage, first, names
+		}
+		stage++
+		first += len(list)
+	}
+	return stage, first, names
+}
+
+// Cleanup has nothing to undo.
 func (method) Cleanup(ctx context.Context, call sdk.Call, host sdk.Host) error { return nil }

@@ -64,7 +64,7 @@ func (m method) Run(ctx context.Context, call sdk.Call, host sdk.Host) error {
 		return nil
 	}
 	if bootflow.OverlayAction(call.Action) {
-		return bootflow.RunOverlay(ctx, call, host)
+		return bootflow.RunOverlay(ctx, call, host, m.Describe)
 	}
 	return sdk.InfraErrorf("%s: not implemented by the tftp deploy", call.Action)
 }
