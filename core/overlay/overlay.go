@@ -175,7 +175,7 @@ func (ov *Overlay) writeScripts() error {
 	}
 	sort.Strings(ids)
 	var group strings.Builder
-	group.WriteString("LAVA_GROUP=\"\n")
+	group.WriteString("LAVA_GROUP=\"")
 	for _, id := range ids {
 		group.WriteString(id + `\t` + mn.Group[id] + `\n`)
 	}
