@@ -260,15 +260,22 @@ func (ov *Overlay) writeDefinition(stage int, name string, d Definition) error {
 		testdef = m
 	case "git":
 		repo, _ := d.Repository.(string)
-		args := []string{"clone", "-q"}
-		if d.Revision == "" {
-			args = append(args, "--depth=1")
+		clone := func(shallow bool) ([]byte, error) {
+			args := []string{"clone", "-q"}
+			if shallow {
+				args = append(args, "--depth=1")
+			}
+			if d.Branch != "" {
+				args = append(args, "-b", d.Branch)
+			}
+			_ = os.RemoveAll(dir)
+			return exec.Command("git", append(args, "--", repo, dir)...).CombinedOutput()
 		}
-		if d.Branch != "" {
-			args = append(args, "-b", d.Branch)
+		out, err := clone(d.Revision == "")
+		if err != nil && d.Revision == "" && strings.Contains(string(out), "shallow") {
+			out, err = clone(false) // dumb HTTP servers cannot serve shallow clones
 		}
-		args = append(args, "--", repo, dir)
-		if out, err := exec.Command("git", args...).CombinedOutput(); err != nil {
+		if err != nil {
 			return fmt.Errorf("git clone %s: %v: %s", repo, err, strings.TrimSpace(string(out)))
 		}
 		if d.Revision != "" {
