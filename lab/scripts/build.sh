@@ -120,6 +120,7 @@ build_real() {
 	cp "$K/boot/vmlinuz-$KV" "$R/boot/"; cp "$K"/boot/config-"$KV" "$K"/boot/System.map-"$KV" "$R/boot/" 2>/dev/null || true
 	chroot "$R" depmod "$KV"
 	echo "virtio_net" > "$R/etc/initramfs-tools/modules"; echo "virtio_pci" >> "$R/etc/initramfs-tools/modules"
+	sed -i 's/^COMPRESS=.*/COMPRESS=gzip/' "$R/etc/initramfs-tools/initramfs.conf"
 	chroot "$R" mkinitramfs -o "/boot/initrd.img-$KV" "$KV" 2>/dev/null
 	chroot "$R" passwd -d root >/dev/null
 	echo stretch > "$R/etc/hostname"

@@ -198,7 +198,7 @@ func untar(ctx context.Context, tarball, dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	cmd := exec.CommandContext(ctx, "tar", "--numeric-owner", "--warning=no-timestamp", "-xpf", tarball, "-C", dir)
+	cmd := exec.CommandContext(ctx, "tar", "--numeric-owner", "--keep-directory-symlink", "--warning=no-timestamp", "-xpf", tarball, "-C", dir)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		return fmt.Errorf("tar -xf %s: %v: %s", filepath.Base(tarball), err, tail(string(out)))
