@@ -71,7 +71,7 @@ func TestRunnerAndSignals(t *testing.T) {
 				{From: "inline", Name: "bad", Path: "inline/bad.yaml", Repository: failing, Level: "1.1.4.5"},
 			}}, nil)
 			cmd := exec.Command(sh[0], append(sh[1:], filepath.Join(res, "bin", "lava-test-runner"), filepath.Join(res, "0"))...)
-			cmd.Env = append(os.Environ(), "SHELL="+sh[0])
+			cmd.Env = append(os.Environ(), "SHELL="+strings.Join(sh, " "))
 			out, _ := cmd.CombinedOutput()
 			if !strings.Contains(string(out), PatternExit) {
 				t.Fatalf("no runner exit marker:\n%s", out)
