@@ -39,7 +39,10 @@ type TCP struct {
 // LAVA's (poll) and returns a client for it.
 func Detect(ctx context.Context, addr string) (*TCP, error) {
 	t := &TCP{Addr: addr, PollDelay: time.Second}
-	r, err := t.once(ctx, Request{"request": "lavacore_hello"}, false)
+	// LAVA's coordinator dies on a request without group_name, and nacks an
+	// unknown group without group_size: this hello is safe for both.
+	r, err := t.once(ctx, Request{"request": "lavacore_hello", "group_name": "lavacore-hello", "client_name": "hello",
+		"role": "hello", "hostname": "lavacore"}, false)
 	if err != nil && !errors.Is(err, ErrEmpty) {
 		return nil, fmt.Errorf("coordinator %s: %w", addr, err)
 	}

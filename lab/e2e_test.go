@@ -1,0 +1,213 @@
+package lab_test
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// These tests run the real path: the virtual lab's QEMU boards, netbooted by
+// lavacore over TFTP with GRUB, Linux, NFS or ramdisk roots and ssh guests.
+// They need root and what `make deps` installs; `make test` sets LAVACORE_LAB=1.
+
+func repoRoot(t *testing.T) string {
+	_, f, _, _ := runtime.Caller(0)
+	return filepath.Dir(filepath.Dir(f))
+}
+
+// lavacore returns the lavacore binary (LAVACORE_BIN from the Makefile, or built here).
+func lavacore(t *testing.T) string {
+	if d := os.Getenv("LAVACORE_BIN"); d != "" {
+		if _, err := os.Stat(filepath.Join(d, "lavacore")); err == nil {
+			return filepath.Join(d, "lavacore")
+		}
+	}
+	bin := filepath.Join(t.TempDir(), "lavacore")
+	cmd := exec.Command("go", "build", "-o", bin, "./cmd/lavacore")
+	cmd.Dir = repoRoot(t)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+type result struct {
+	Suite, Name, Result string
+}
+
+func readResults(t *testing.T, dir string) []result {
+	b, err := os.ReadFile(filepath.Join(dir, "results.yaml"))
+	if err != nil {
+		t.Fatalf("results.yaml: %v", err)
+	}
+	var rs []result
+	if err := yaml.Unmarshal(b, &rs); err != nil {
+		t.Fatalf("results.yaml: %v", err)
+	}
+	return rs
+}
+
+type outcome struct {
+	Health, Error string
+	Type          string `yaml:"error_type"`
+}
+
+func readOutcome(t *testing.T, dir string) outcome {
+	b, err := os.ReadFile(filepath.Join(dir, "result.yaml"))
+	if err != nil {
+		t.Fatalf("result.yaml: %v", err)
+	}
+	var o outcome
+	if err := yaml.Unmarshal(b, &o); err != nil {
+		t.Fatal(err)
+	}
+	return o
+}
+
+func run(t *testing.T, bin, labDir, job, out string) (string, error) {
+	t.Helper()
+	start := time.Now()
+	cmd := exec.Command(bin, "run", job, "--lab", labDir, "--output-dir", out)
+	cmd.Dir = repoRoot(t)
+	var buf bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &buf, &buf
+	err := cmd.Run()
+	t.Logf("%s: %s in %s", filepath.Base(job), map[bool]string{true: "exit 0", false: "exit non-zero"}[err == nil], time.Since(start).Round(time.Second))
+	return buf.String(), err
+}
+
+func TestVirtualLab(t *testing.T) {
+	if os.Getenv("LAVACORE_LAB") != "1" {
+		t.Skip("the virtual lab needs root and `make deps`; set LAVACORE_LAB=1 (make test does)")
+	}
+	bin := lavacore(t)
+	// The lab's addresses are fixed (the example jobs name them), so the test
+	// uses the one lab of this machine: $LAVACORE_LAB_DIR or the default.
+	dirOut, err := exec.Command(bin, "lab", "dir").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	labDir := strings.TrimSpace(string(dirOut))
+	up := exec.Command(bin, "lab", "up", "--boards", "1", "--image", "all")
+	start := time.Now()
+	if out, err := up.CombinedOutput(); err != nil {
+		t.Fatalf("lab up: %v\n%s", err, out)
+	}
+	t.Logf("lab up (build + start): %s", time.Since(start).Round(time.Second))
+	defer func() {
+		down := exec.Command(bin, "lab", "down")
+		if out, err := down.CombinedOutput(); err != nil {
+			t.Errorf("lab down: %v\n%s", err, out)
+		}
+		// Nothing may be left behind.
+		out, _ := exec.Command("sh", "-c", "ps -eo args | grep -E 'qemu-system|dnsmasq --conf-file|ganesha.nfsd|lab relay|http.server --bind 10.77' | grep -v grep || true").Output()
+		if s := strings.TrimSpace(string(out)); s != "" {
+			t.Errorf("left behind after lab down:\n%s", s)
+		}
+		if err := exec.Command("ip", "link", "show", "lvcbr0").Run(); err == nil {
+			t.Errorf("the lab bridge is still there after lab down")
+		}
+	}()
+	outRoot := t.TempDir()
+
+	complete := []struct {
+		job   string
+		cases []string // suite/name that must pass
+	}{
+		{"examples/jobs/single-node-ramdisk.yaml", []string{"0_smoke-inline/uname", "0_smoke-inline/measured", "1_smoke-tests/linux-uname", "lava/0_smoke-inline", "lava/1_smoke-tests", "lava/job"}},
+		{"examples/jobs/single-node-nfs.yaml", []string{"0_nfs-inline/root-on-nfs", "0_nfs-inline/sshd-active", "1_smoke-tests/linux-pwd", "2_singlenode-advanced/loadavg", "2_singlenode-advanced/parsed-case", "lava/2_singlenode-advanced", "lava/job"}},
+	}
+	for _, c := range complete {
+		t.Run(filepath.Base(c.job), func(t *testing.T) {
+			out := filepath.Join(outRoot, filepath.Base(c.job))
+			log, err := run(t, bin, labDir, c.job, out)
+			if err != nil {
+				t.Fatalf("job not Complete: %v\n%s", err, tail(log))
+			}
+			assertPass(t, readResults(t, out), c.cases)
+			if _, err := os.Stat(filepath.Join(out, "junit.xml")); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+
+	t.Run("mustang-ssh-guest", func(t *testing.T) {
+		out := filepath.Join(outRoot, "founding")
+		log, err := run(t, bin, labDir, "examples/jobs/mustang-ssh-guest.yaml", out)
+		if err != nil {
+			t.Fatalf("founding job not Complete: %v\n%s", err, tail(log))
+		}
+		for _, sub := range []string{"guest-0", "guest-1", "guest-2", "host-3"} {
+			rs := readResults(t, filepath.Join(out, sub))
+			for _, r := range rs {
+				if r.Result != "pass" {
+					t.Errorf("%s: %s/%s = %s", sub, r.Suite, r.Name, r.Result)
+				}
+			}
+			want := []string{"lava/job", "lava/multinode-sync-clients"}
+			if strings.HasPrefix(sub, "guest") {
+				want = append(want, "lava/1_ssh-client", "0_pre-smoke-tests/linux-uname", "2_post-smoke-tests/linux-uname")
+			} else {
+				want = append(want, "lava/0_ssh-inline", "lava/multinode-send-ipv4", "lava/multinode-send-lava_start", "1_smoke-tests/linux-uname")
+			}
+			assertPass(t, rs, want)
+		}
+	})
+
+	failing := []struct {
+		job, errType, msg, evidence string
+	}{
+		{"lab/testdata/bad-commands.yaml", "", "Command 'ramdisk-typo' not found", ""},
+		{"lab/testdata/kernel-panic.yaml", "Job", "Kernel panic", "end Kernel panic"},
+		{"lab/testdata/no-login.yaml", "Job", "this-never-appears", "login:"},
+	}
+	for _, f := range failing {
+		t.Run(filepath.Base(f.job), func(t *testing.T) {
+			out := filepath.Join(outRoot, filepath.Base(f.job))
+			log, err := run(t, bin, labDir, f.job, out)
+			if err == nil {
+				t.Fatalf("job Complete, want Incomplete\n%s", tail(log))
+			}
+			if !strings.Contains(log, f.msg) {
+				t.Errorf("output does not say %q:\n%s", f.msg, tail(log))
+			}
+			if f.errType != "" {
+				o := readOutcome(t, out)
+				if o.Health != "Incomplete" || o.Type != f.errType {
+					t.Errorf("outcome %+v, want Incomplete %s", o, f.errType)
+				}
+			}
+			if f.evidence != "" && !strings.Contains(log, f.evidence) {
+				t.Errorf("the error does not quote the console (%q):\n%s", f.evidence, tail(log))
+			}
+		})
+	}
+}
+
+func assertPass(t *testing.T, rs []result, want []string) {
+	t.Helper()
+	got := map[string]string{}
+	for _, r := range rs {
+		got[r.Suite+"/"+r.Name] = r.Result
+	}
+	for _, w := range want {
+		if got[w] != "pass" {
+			t.Errorf("%s = %q, want pass", w, got[w])
+		}
+	}
+}
+
+func tail(s string) string {
+	lines := strings.Split(s, "\n")
+	if len(lines) > 60 {
+		lines = lines[len(lines)-60:]
+	}
+	return strings.Join(lines, "\n")
+}
