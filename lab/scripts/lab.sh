@@ -58,8 +58,14 @@ up() {
 	[ -f "$OVMF_CODE" ] || die "$OVMF_CODE is missing: run 'make deps' (package ovmf)"
 	mkdir -p "$RUN" "$LAB/tftp" "$LAB/nfs" "$LAB/http" "$LAB/devices" "$LAB/keys"
 	if ip link show "$BR" >/dev/null 2>&1 && ! alive "$RUN/dnsmasq.pid"; then
-		die "a bridge $BR exists but this lab's dnsmasq is not running: a stale lab? run 'lavacore lab down' first"
+		log "found a stale lab (bridge $BR without this lab's services, e.g. after a reboot or a killed session): cleaning it up"
+		down
 	fi
+	for p in 8080 7001; do
+		if ! alive "$RUN/http.pid" && ss -Hltn "sport = :$p" 2>/dev/null | grep -q .; then
+			die "port $p is in use by another program ($(ss -Hltnp "sport = :$p" | grep -o 'users:.*' | head -1)): stop it or run 'lavacore lab down'"
+		fi
+	done
 	[ -f "$LAB/keys/id_ed25519" ] || ssh-keygen -q -t ed25519 -N '' -C lavacore-lab -f "$LAB/keys/id_ed25519"
 	if [ ! -f "$LAB/tftp/grub/x86_64-efi/core.efi" ]; then
 		grub-mknetdir --net-directory="$LAB/tftp" --subdir=grub -d /usr/lib/grub/x86_64-efi >/dev/null 2>&1 || die "grub-mknetdir failed"
