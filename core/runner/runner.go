@@ -91,6 +91,7 @@ func Run(ctx context.Context, o Options) (*Outcome, error) {
 	if o.Job == nil || o.Lab == nil || o.Registry == nil {
 		return nil, fmt.Errorf("runner: job, lab and registry are required")
 	}
+	explicitID := o.JobID != ""
 	if o.JobID == "" {
 		o.JobID = DefaultJobID()
 	}
@@ -132,6 +133,19 @@ func Run(ctx context.Context, o Options) (*Outcome, error) {
 	}
 	if len(plan) == 0 {
 		return nil, fmt.Errorf("no sub-job matches --role %q --sub-id %d", o.Role, o.SubID)
+	}
+	if o.Job.MultiNode != nil && o.Coordinator != "" {
+		// Sub-jobs run by separate lavacore processes must agree on the group:
+		// with --coordinator, it is named after the (shared) --job-id.
+		if !explicitID {
+			return nil, fmt.Errorf("runner: --coordinator needs --job-id, the same for every process of the group")
+		}
+		for _, sj := range assigned {
+			if mn, ok := sj.Job.Protocols["lava-multinode"].(map[string]any); ok {
+				mn["target_group"] = "lavacore-" + o.JobID
+			}
+			sj.Job.TargetGroup = "lavacore-" + o.JobID
+		}
 	}
 	if o.Job.MultiNode != nil {
 		// LAVA's scheduler writes roles: {<job id>: <role>} for the sub-jobs

@@ -61,10 +61,11 @@ func (t *TCP) Call(ctx context.Context, req Request) (Reply, error) {
 	for {
 		r, err := t.once(ctx, req, !t.Poll)
 		switch {
+		case err == nil && !t.Poll && r["error"] != nil && r["response"] != "ack":
+			// lavacore's coordinator says why a push wait ended without an answer
+			return nil, fmt.Errorf("%v", r["error"])
 		case err == nil && r["response"] != "wait":
 			return r, nil
-		case err == nil && !t.Poll && r["error"] != nil:
-			return nil, fmt.Errorf("%v", r["error"])
 		case err != nil && ctx.Err() != nil:
 			return nil, &TimeoutError{Request: str(req, "request"), MessageID: str(req, "messageID"),
 				Who: fmt.Sprintf("last error: %v", err), Err: ctx.Err()}
