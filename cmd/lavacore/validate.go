@@ -51,6 +51,9 @@ func runValidate(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		return 2
 	}
 	j, diags := job.Load(file)
+	if j != nil && len(diags) == 0 {
+		diags = append(diags, job.LintMultiNode(j)...)
+	}
 	problems := make([]string, 0, len(diags))
 	for _, d := range diags {
 		problems = append(problems, d.String())

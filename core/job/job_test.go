@@ -176,3 +176,30 @@ func BenchmarkLoadSeed(b *testing.B) {
 		}
 	}
 }
+
+func TestLintMultiNode(t *testing.T) {
+	files, _ := filepath.Glob("testdata/lint/*.yaml")
+	for _, f := range files {
+		j, diags := Load(f)
+		if len(diags) > 0 {
+			t.Fatalf("%s: %s", f, diags.Error())
+		}
+		var b strings.Builder
+		for _, d := range LintMultiNode(j) {
+			b.WriteString(d.String() + "\n")
+		}
+		golden := strings.TrimSuffix(f, ".yaml") + ".err"
+		if *update {
+			_ = os.WriteFile(golden, []byte(b.String()), 0o644)
+		}
+		want, _ := os.ReadFile(golden)
+		if b.String() != string(want) {
+			t.Errorf("%s lint:\n got:\n%s\nwant:\n%s", f, b.String(), want)
+		}
+	}
+	if j, _ := Load(seed); j != nil {
+		if d := LintMultiNode(j); len(d) > 0 {
+			t.Errorf("the seed job does not lint clean: %s", d.Error())
+		}
+	}
+}
