@@ -179,8 +179,12 @@ func (r *runner) runNode(ctx context.Context, n *Node, attempt int, top bool) er
 		} else {
 			// This node's deadline (its own or a parent's) has passed: as in
 			// LAVA, the node raises its own timeout error.
-			err = &sdk.Error{Type: n.TimeoutError, Err: ErrTimeout,
-				Msg: fmt.Sprintf("%s timed out after %d seconds", n.Name, int64(r.p.now().Sub(start)/time.Second))}
+			msg := fmt.Sprintf("%s timed out after %d seconds", n.Name, int64(r.p.now().Sub(start)/time.Second))
+			if err != nil && !errors.Is(err, context.DeadlineExceeded) && err.Error() != context.DeadlineExceeded.Error() {
+				// what the method was waiting for, and the console lines that prove it
+				msg += ": " + err.Error()
+			}
+			err = &sdk.Error{Type: n.TimeoutError, Err: ErrTimeout, Msg: msg}
 			r.env.Log(sdk.LevelError, err.Error())
 		}
 	}
