@@ -175,3 +175,101 @@ func TestSameRepliesAsDebian(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkSyncReleaseDebian measures lava-sync release latency after the
+// last arrival against Debian's lava-coordinator, polled as LAVA's dispatcher
+// does (poll_delay 1 s), beside coordinator.BenchmarkSyncRelease (push).
+func BenchmarkSyncReleaseDebian(b *testing.B) {
+	if os.Getenv("LAVACORE_LAB") != "1" {
+		b.Skip("set LAVACORE_LAB=1 after make deps")
+	}
+	if _, err := exec.LookPath("lava-coordinator"); err != nil {
+		b.Skip("lava-coordinator is not installed")
+	}
+	for _, n := range []int{2, 32} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			addr := debianCoordinatorB(b)
+			var lat []time.Duration
+			for it := 0; it < b.N; it++ {
+				grp := fmt.Sprintf("d%d-%d-%d", n, it, time.Now().UnixNano())
+				ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
+				var wg sync.WaitGroup
+				var mu sync.Mutex
+				var last time.Time
+				rel := make([]time.Time, n)
+				for i := 0; i < n; i++ {
+					wg.Add(1)
+					go func(i int) {
+						defer wg.Done()
+						cl := &coordinator.TCP{Addr: addr, Poll: true, PollDelay: time.Second}
+						base := coordinator.Request{"group_name": grp, "client_name": fmt.Sprint(i), "role": "r", "group_size": n, "hostname": "w"}
+						r := map[string]any{}
+						for k, v := range base {
+							r[k] = v
+						}
+						r["request"] = "group_data"
+						if _, err := cl.Call(ctx, r); err != nil {
+							b.Error(err)
+							return
+						}
+						r["request"], r["messageID"] = "lava_sync", "s"
+						mu.Lock()
+						if now := time.Now(); now.After(last) {
+							last = now
+						}
+						mu.Unlock()
+						if _, err := cl.Call(ctx, r); err != nil {
+							b.Error(err)
+						}
+						rel[i] = time.Now()
+					}(i)
+				}
+				wg.Wait()
+				cancel()
+				for _, r := range rel {
+					lat = append(lat, r.Sub(last))
+				}
+			}
+			sortDur(lat)
+			b.ReportMetric(float64(lat[len(lat)/2].Milliseconds()), "p50-ms")
+			b.ReportMetric(float64(lat[(len(lat)-1)*99/100].Milliseconds()), "p99-ms")
+		})
+	}
+}
+
+func sortDur(d []time.Duration) {
+	for i := 1; i < len(d); i++ {
+		for j := i; j > 0 && d[j] < d[j-1]; j-- {
+			d[j], d[j-1] = d[j-1], d[j]
+		}
+	}
+}
+
+// debianCoordinatorB is debianCoordinator for benchmarks.
+func debianCoordinatorB(b *testing.B) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	dir := b.TempDir()
+	conf := filepath.Join(dir, "c.conf")
+	cb, _ := json.Marshal(map[string]any{"port": port, "blocksize": 4096, "poll_delay": 1, "coordinator_hostname": "127.0.0.1"})
+	_ = os.WriteFile(conf, cb, 0o644)
+	cmd := exec.Command("lava-coordinator", "--config", conf, "--logfile", filepath.Join(dir, "log"), "--loglevel", "ERROR")
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	for i := 0; i < 100; i++ {
+		if c, err := net.Dial("tcp", addr); err == nil {
+			c.Close()
+			return addr
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	b.Fatalf("lava-coordinator did not start")
+	return ""
+}
