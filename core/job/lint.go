@@ -61,7 +61,7 @@ func LintMultiNode(j *Job) Diagnostics {
 			}
 		}
 	}
-	sent := map[string]map[string]bool{}   // ID → roles that send it
+	sent := map[string]map[string]bool{}     // ID → roles that send it
 	sentKeys := map[string]map[string]bool{} // ID → keys sent
 	synced := map[string]map[string]bool{}   // ID → roles that sync on it
 	for _, s := range steps {
