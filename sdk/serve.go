@@ -14,5 +14,5 @@ func Serve(cfg ServeConfig) {
 	serve(cfg)
 }
 
-// serve is replaced by the go-plugin implementation (sdk/serve_grpc.go).
-var serve = func(cfg ServeConfig) { panic("sdk.Serve: not implemented yet") }
+// serve is set by plugin.go to the go-plugin implementation.
+var serve func(cfg ServeConfig)
