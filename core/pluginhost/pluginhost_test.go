@@ -29,8 +29,12 @@ func (h *fakeHost) OpenConsole(context.Context, sdk.ConsoleSpec) (sdk.Console, e
 }
 func (h *fakeHost) CloseConsole(context.Context) error  { return nil }
 func (h *fakeHost) Power(context.Context, string) error { return nil }
-func (h *fakeHost) Log(l sdk.LogLevel, m string)        { h.mu.Lock(); h.logs = append(h.logs, m); h.mu.Unlock() }
-func (h *fakeHost) Result(r sdk.Result)                 { h.mu.Lock(); h.results = append(h.results, r); h.mu.Unlock() }
+func (h *fakeHost) Log(l sdk.LogLevel, m string) {
+	h.mu.Lock()
+	h.logs = append(h.logs, m)
+	h.mu.Unlock()
+}
+func (h *fakeHost) Result(r sdk.Result) { h.mu.Lock(); h.results = append(h.results, r); h.mu.Unlock() }
 func (h *fakeHost) Get(a, l, k string) (string, bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -41,8 +45,11 @@ func (h *fakeHost) Set(a, l, k, v string) { h.mu.Lock(); h.data[a+l+k] = v; h.mu
 func (h *fakeHost) Protocol(context.Context, string, map[string]any) (map[string]any, error) {
 	return nil, nil
 }
-func (h *fakeHost) SendLine(_ context.Context, s string) error { h.sent = append(h.sent, s); return nil }
-func (h *fakeHost) SendRaw(_ context.Context, s string) error  { return nil }
+func (h *fakeHost) SendLine(_ context.Context, s string) error {
+	h.sent = append(h.sent, s)
+	return nil
+}
+func (h *fakeHost) SendRaw(_ context.Context, s string) error { return nil }
 func (h *fakeHost) Expect(context.Context, []string, time.Duration) (sdk.Match, error) {
 	return sdk.Match{Index: 0, Text: "world", Groups: []string{"ld"}}, nil
 }

@@ -15,7 +15,9 @@ type method struct{}
 func (method) Info() sdk.MethodInfo {
 	return sdk.MethodInfo{Section: sdk.SectionBoot, Name: "testplugin", Description: "test plugin"}
 }
-func (method) Accepts(req sdk.Request) (bool, string) { return req.Block.Method == "testplugin", "method" }
+func (method) Accepts(req sdk.Request) (bool, string) {
+	return req.Block.Method == "testplugin", "method"
+}
 func (method) Describe(sdk.Request) (sdk.ActionSpec, error) {
 	return sdk.ActionSpec{Name: "test-boot", Children: []sdk.ActionSpec{{Name: "ok"}, {Name: "crash"}, {Name: "hang"}}}, nil
 }
