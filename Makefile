@@ -5,7 +5,7 @@ PLUGINDIR := $(BIN)/plugins
 FUZZTIME  ?= 10s
 export GOFLAGS ?= -buildvcs=false
 
-.PHONY: all build plugins test unit lint bench fuzz deps proto demo clean
+.PHONY: all build plugins test unit lint bench fuzz deps demo clean
 
 all: build
 
@@ -47,9 +47,6 @@ fuzz:
 
 deps:
 	bash scripts/deps.sh
-
-proto:
-	bash scripts/proto.sh
 
 # The README's first command: the founding job on the built-in virtual lab.
 demo: build

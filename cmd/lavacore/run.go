@@ -88,15 +88,6 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "lavacore run: --output must be text or json, not %q\n", o.Output)
 		return 2
 	}
-	j, diags := job.Load(jobFile)
-	if len(diags) > 0 {
-		for _, d := range diags {
-			fmt.Fprintln(stderr, d.String())
-		}
-		fmt.Fprintf(stderr, "lavacore run: %s is not a valid job (%d problems)\n", jobFile, len(diags))
-		return 2
-	}
-
 	reg := pipeline.Registry(nil)
 	if registryHook != nil {
 		r, stop, err := registryHook(ctx, stderr)
@@ -108,6 +99,18 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		reg = r
 	} else {
 		reg = builtinRegistry()
+	}
+	// Methods served by plugins are valid in jobs too.
+	for _, m := range reg.All() {
+		job.RegisterMethod(string(m.Info().Section), m.Info().Name)
+	}
+	j, diags := job.Load(jobFile)
+	if len(diags) > 0 {
+		for _, d := range diags {
+			fmt.Fprintln(stderr, d.String())
+		}
+		fmt.Fprintf(stderr, "lavacore run: %s is not a valid job (%d problems)\n", jobFile, len(diags))
+		return 2
 	}
 	lab, hdiags := device.LoadLab(o.Lab, device.LoadOptions{Spec: pipeline.SpecFunc(reg)})
 	if hdiags.HasErrors() {

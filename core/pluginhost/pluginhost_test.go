@@ -179,3 +179,37 @@ func pluginRunning(dir string) bool {
 	out, _ := exec.Command("pgrep", "-f", filepath.Join(dir, Prefix+"testplugin")).Output()
 	return len(strings.TrimSpace(string(out))) > 0
 }
+
+// TestOutOfTreePlugin builds examples/plugin-hello (its own go.mod), points
+// lavacore at it and runs a job that uses its boot method.
+func TestOutOfTreePlugin(t *testing.T) {
+	if os.Getenv("LAVACORE_LAB") != "1" {
+		t.Skip("builds binaries: set LAVACORE_LAB=1 (make test does)")
+	}
+	root, _ := filepath.Abs("../..")
+	dir := t.TempDir()
+	build := func(out, pkgDir string, env ...string) {
+		cmd := exec.Command("go", "build", "-o", out, ".")
+		cmd.Dir = pkgDir
+		cmd.Env = append(os.Environ(), env...)
+		if b, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("build %s: %v\n%s", pkgDir, err, b)
+		}
+	}
+	build(filepath.Join(dir, "plugins", Prefix+"hello"), filepath.Join(root, "examples", "plugin-hello"), "GOFLAGS=-mod=mod")
+	build(filepath.Join(dir, "lavacore"), filepath.Join(root, "cmd", "lavacore"))
+	if _, err := WriteChecksums(filepath.Join(dir, "plugins")); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out")
+	cmd := exec.Command(filepath.Join(dir, "lavacore"), "run", "examples/plugin-hello/job.yaml", "--lab", "examples/plugin-hello/lab", "--output-dir", out)
+	cmd.Dir = root
+	b, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(b), "hello, lavacore, from job") {
+		t.Fatalf("run: %v\n%s", err, b)
+	}
+	res, err := os.ReadFile(filepath.Join(out, "results.yaml"))
+	if err != nil || !strings.Contains(string(res), "name: hello") {
+		t.Fatalf("results.yaml: %v\n%s", err, res)
+	}
+}

@@ -1,0 +1,49 @@
+// Command lavacore-plugin-hello is an out-of-tree lavacore plugin: a boot
+// method "hello" that needs no device. Build it, put it (and its checksum)
+// where lavacore looks for plugins, and a job can say `boot: {method: hello}`.
+//
+//	go build -o ~/.local/share/lavacore/plugins/lavacore-plugin-hello .
+//	lavacore plugins checksum ~/.local/share/lavacore/plugins
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/lavacore/lavacore/sdk"
+)
+
+type hello struct{}
+
+func (hello) Info() sdk.MethodInfo {
+	return sdk.MethodInfo{Section: sdk.SectionBoot, Name: "hello", Description: "say hello instead of booting"}
+}
+
+func (hello) Accepts(req sdk.Request) (bool, string) {
+	if req.Block.Method != "hello" {
+		return false, `"method" is not "hello"`
+	}
+	return true, "accepted"
+}
+
+func (hello) Describe(sdk.Request) (sdk.ActionSpec, error) {
+	return sdk.ActionSpec{Name: "hello-boot", Class: "HelloBoot", Description: "say hello", Summary: "hello boot"}, nil
+}
+
+func (hello) Validate(context.Context, sdk.Request) sdk.Diagnostics { return nil }
+
+func (hello) Run(ctx context.Context, call sdk.Call, host sdk.Host) error {
+	who, _ := call.Block.Params["greeting"].(string)
+	if who == "" {
+		who = "world"
+	}
+	host.Log(sdk.LevelInfo, fmt.Sprintf("hello, %s, from job %s on %s", who, call.Job.ID, call.Device.Name))
+	host.Result(sdk.Result{Definition: "lava", Case: "hello", Level: call.Level, Result: "pass"})
+	return nil
+}
+
+func (hello) Cleanup(context.Context, sdk.Call, sdk.Host) error { return nil }
+
+func main() {
+	sdk.Serve(sdk.ServeConfig{Name: "hello", Version: "0.1.0", Methods: []sdk.Method{hello{}}})
+}
