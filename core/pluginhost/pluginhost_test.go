@@ -213,3 +213,58 @@ func TestOutOfTreePlugin(t *testing.T) {
 		t.Fatalf("results.yaml: %v\n%s", err, res)
 	}
 }
+
+// TestSIGTERMRunsCleanupThenStopsPlugins: SIGTERM to `lavacore run` cancels
+// the job, runs the plugin's Cleanup, then stops the plugins: nothing is left.
+func TestSIGTERMRunsCleanupThenStopsPlugins(t *testing.T) {
+	dir := buildPlugin(t)
+	root, _ := filepath.Abs("../..")
+	bin := filepath.Join(t.TempDir(), "lavacore")
+	cmd := exec.Command("go", "build", "-o", bin, "./cmd/lavacore")
+	cmd.Dir = root
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, b)
+	}
+	marker := filepath.Join(t.TempDir(), "cleanup-ran")
+	job := filepath.Join(t.TempDir(), "hang.yaml")
+	os.WriteFile(job, []byte(`job_name: hang until SIGTERM
+device_type: ssh
+timeouts: {job: {minutes: 5}}
+visibility: public
+actions:
+- boot: {method: testplugin, mode: hang, marker: `+marker+`}
+`), 0o644)
+	run := exec.Command(bin, "run", job, "--lab", filepath.Join(root, "examples", "plugin-hello", "lab"), "--output-dir", t.TempDir())
+	run.Env = append(os.Environ(), "LAVACORE_PLUGIN_PATH="+dir)
+	var out strings.Builder
+	run.Stdout, run.Stderr = &out, &out
+	if err := run.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for !strings.Contains(out.String(), "start: 1 test-hang") && time.Now().Before(deadline) {
+		time.Sleep(100 * time.Millisecond)
+	}
+	if !pluginRunning(dir) {
+		t.Fatalf("the plugin is not running:\n%s", out.String())
+	}
+	run.Process.Signal(syscall.SIGTERM)
+	done := make(chan error, 1)
+	go func() { done <- run.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		run.Process.Kill()
+		t.Fatalf("lavacore did not stop after SIGTERM:\n%s", out.String())
+	}
+	if b, err := os.ReadFile(marker); err != nil || !strings.Contains(string(b), "cleanup ran") {
+		t.Errorf("the plugin's Cleanup did not run (%v):\n%s", err, out.String())
+	}
+	if !strings.Contains(out.String(), "Canceled") {
+		t.Errorf("the job did not end Canceled:\n%s", out.String())
+	}
+	time.Sleep(500 * time.Millisecond)
+	if pluginRunning(dir) {
+		t.Errorf("a plugin process was left behind after SIGTERM")
+	}
+}

@@ -18,7 +18,10 @@ func (method) Info() sdk.MethodInfo {
 func (method) Accepts(req sdk.Request) (bool, string) {
 	return req.Block.Method == "testplugin", "method"
 }
-func (method) Describe(sdk.Request) (sdk.ActionSpec, error) {
+func (method) Describe(req sdk.Request) (sdk.ActionSpec, error) {
+	if req.Block.Params["mode"] == "hang" {
+		return sdk.ActionSpec{Name: "test-hang", Description: "hang until canceled", Summary: "hang"}, nil
+	}
 	return sdk.ActionSpec{Name: "test-boot", Children: []sdk.ActionSpec{{Name: "ok"}, {Name: "crash"}, {Name: "hang"}}}, nil
 }
 func (method) Validate(context.Context, sdk.Request) sdk.Diagnostics {
@@ -51,10 +54,18 @@ func (method) Run(ctx context.Context, call sdk.Call, host sdk.Host) error {
 	case "hang":
 		<-ctx.Done()
 		time.Sleep(time.Hour)
+	case "test-hang":
+		<-ctx.Done()
+		return ctx.Err()
 	}
 	return nil
 }
-func (method) Cleanup(context.Context, sdk.Call, sdk.Host) error { return nil }
+func (method) Cleanup(ctx context.Context, call sdk.Call, host sdk.Host) error {
+	if marker, _ := call.Block.Params["marker"].(string); marker != "" {
+		return os.WriteFile(marker, []byte("cleanup ran\n"), 0o644)
+	}
+	return nil
+}
 
 func main() {
 	sdk.Serve(sdk.ServeConfig{Name: "testplugin", Version: "1.2.3", Methods: []sdk.Method{method{}}})
