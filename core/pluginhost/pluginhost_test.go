@@ -268,3 +268,52 @@ actions:
 		t.Errorf("a plugin process was left behind after SIGTERM")
 	}
 }
+
+// BenchmarkPluginStart: start a plugin process, handshake (AutoMTLS), read its manifest, stop it.
+func BenchmarkPluginStart(b *testing.B) {
+	if os.Getenv("LAVACORE_LAB") != "1" {
+		b.Skip("set LAVACORE_LAB=1")
+	}
+	dir := b.TempDir()
+	bin := filepath.Join(dir, Prefix+"testplugin")
+	if out, err := exec.Command("go", "build", "-o", bin, "./testdata/testplugin").CombinedOutput(); err != nil {
+		b.Fatalf("%v\n%s", err, out)
+	}
+	WriteChecksums(dir)
+	bins := Discover([]string{dir})
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		p, err := Start(context.Background(), bins[0], nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		(&Host{Plugins: []*Plugin{p}}).Close()
+	}
+}
+
+// BenchmarkHostRoundTrip: one plugin action that makes host-service calls
+// (log, set, get, result, console send and expect) through the broker.
+func BenchmarkHostRoundTrip(b *testing.B) {
+	if os.Getenv("LAVACORE_LAB") != "1" {
+		b.Skip("set LAVACORE_LAB=1")
+	}
+	dir := b.TempDir()
+	bin := filepath.Join(dir, Prefix+"testplugin")
+	if out, err := exec.Command("go", "build", "-o", bin, "./testdata/testplugin").CombinedOutput(); err != nil {
+		b.Fatalf("%v\n%s", err, out)
+	}
+	WriteChecksums(dir)
+	h, err := StartAll(context.Background(), []string{dir}, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer h.Close()
+	m := h.Plugins[0].Methods[0]
+	fh := &fakeHost{data: map[string]string{}}
+	req := sdk.Request{Block: sdk.Block{Section: sdk.SectionBoot, Method: "testplugin"}}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		_ = m.Run(context.Background(), sdk.Call{Request: req, Action: "ok"}, fh)
+	}
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N)/7, "us/host-call")
+}
