@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net/http"
 	"os"
 	"os/exec"
 	"path"
@@ -36,6 +37,8 @@ type Definition struct {
 	Params      map[string]any // job parameters/params
 	Level       string         // level of its repository action (for the uuid)
 	SkipInstall []string
+	// StripComponents is applied when a url definition is a tarball.
+	StripComponents int
 }
 
 // MultiNode is what the MultiNode helpers need.
@@ -294,6 +297,18 @@ func (ov *Overlay) writeDefinition(stage int, name string, d Definition) error {
 		if err := yaml.Unmarshal(b, &testdef); err != nil {
 			return fmt.Errorf("%s in %s: %w", d.Path, repo, err)
 		}
+	case "url":
+		repo, _ := d.Repository.(string)
+		if err := fetchURL(repo, dir, d.StripComponents); err != nil {
+			return fmt.Errorf("url %s: %w", repo, err)
+		}
+		b, err := os.ReadFile(filepath.Join(dir, d.Path))
+		if err != nil {
+			return fmt.Errorf("%s in %s: %w", d.Path, repo, err)
+		}
+		if err := yaml.Unmarshal(b, &testdef); err != nil {
+			return fmt.Errorf("%s in %s: %w", d.Path, repo, err)
+		}
 	default:
 		return fmt.Errorf("No testdef_repo handler is available for the given repository type '%s'.", d.From)
 	}
@@ -485,4 +500,56 @@ func (ov *Overlay) WriteTarGz(w io.Writer) error {
 		return fmt.Errorf("overlay tarball: %w", err)
 	}
 	return gz.Close()
+}
+
+// fetchURL downloads a url test definition (http(s):// or file://) and
+// unpacks it into dir: tarballs (compressed or not) with GNU tar, any other
+// file as it is, under its own name.
+func fetchURL(url, dir string, strip int) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp("", "lavacore-testdef-")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	defer tmp.Close()
+	var src io.ReadCloser
+	if strings.HasPrefix(url, "file://") {
+		src, err = os.Open(strings.TrimPrefix(url, "file://"))
+	} else {
+		var resp *http.Response
+		resp, err = http.Get(url)
+		if err == nil && resp.StatusCode != http.StatusOK {
+			resp.Body.Close()
+			err = fmt.Errorf("Resource unavailable at '%s' (%d)", url, resp.StatusCode)
+		}
+		if err == nil {
+			src = resp.Body
+		}
+	}
+	if err != nil {
+		return err
+	}
+	_, err = io.Copy(tmp, src)
+	src.Close()
+	if err != nil {
+		return err
+	}
+	tmp.Close()
+	args := []string{"-xf", tmp.Name(), "-C", dir}
+	if strip > 0 {
+		args = append(args, fmt.Sprintf("--strip-components=%d", strip))
+	}
+	if out, err := exec.Command("tar", args...).CombinedOutput(); err != nil {
+		// not a tarball: keep the file under its name
+		name := path.Base(url)
+		b, rerr := os.ReadFile(tmp.Name())
+		if rerr != nil {
+			return fmt.Errorf("tar: %v: %s", err, out)
+		}
+		return os.WriteFile(filepath.Join(dir, name), b, 0o644)
+	}
+	return nil
 }

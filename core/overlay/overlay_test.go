@@ -161,3 +161,18 @@ func FuzzSignals(f *testing.F) {
 		c.Abort()
 	})
 }
+
+func TestURLDefinition(t *testing.T) {
+	src := t.TempDir()
+	os.MkdirAll(filepath.Join(src, "top", "defs"), 0o755)
+	os.WriteFile(filepath.Join(src, "top", "defs", "u.yaml"), []byte("metadata:\n  format: Lava-Test Test Definition 1.0\n  name: u\nrun:\n  steps:\n  - lava-test-case from-url --result pass\n"), 0o644)
+	tarball := filepath.Join(t.TempDir(), "defs.tar.gz")
+	if out, err := exec.Command("tar", "-czf", tarball, "-C", src, "top").CombinedOutput(); err != nil {
+		t.Fatalf("%v %s", err, out)
+	}
+	res := build(t, [][]Definition{{{From: "url", Name: "fromurl", Path: "defs/u.yaml", Repository: "file://" + tarball, StripComponents: 1, Level: "1.1.4.1"}}}, nil)
+	out, _ := exec.Command("/bin/sh", filepath.Join(res, "bin", "lava-test-runner"), filepath.Join(res, "0")).CombinedOutput()
+	if !strings.Contains(string(out), "TEST_CASE_ID=from-url RESULT=pass") {
+		t.Fatalf("url definition did not run:\n%s", out)
+	}
+}

@@ -108,6 +108,9 @@ func RunOverlay(ctx context.Context, call sdk.Call, host sdk.Host, describe func
 				def.Params = p
 			}
 			def.SkipInstall = StringList(m["skip_install"])
+			if n, ok := m["strip-components"].(int); ok {
+				def.StripComponents = n
+			}
 			if i < len(levels) {
 				def.Level = levels[i]
 			}
