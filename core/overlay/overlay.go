@@ -17,6 +17,7 @@ import (
 	"os/exec"
 	"path"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -423,6 +424,10 @@ func InstallScript(testdef map[string]any, testdir, header string, skip []string
 	return b.String()
 }
 
+// positional finds $1, $2 … in a step; LAVA escapes them in --shell/--cmd
+// steps so that lava-test-case, not run.sh, expands them.
+var positional = regexp.MustCompile(`\$(\d+)\b`)
+
 // RunScript returns run.sh for a test definition, in LAVA's shape.
 func RunScript(testdef map[string]any, name, testdir, header string) string {
 	var b strings.Builder
@@ -434,6 +439,9 @@ func RunScript(testdef map[string]any, name, testdir, header string) string {
 	b.WriteString("echo \"<LAVA_SIGNAL_STARTRUN $TESTRUN_ID $UUID>\"\nset -x\n")
 	run, _ := testdef["run"].(map[string]any)
 	for _, s := range strs(run["steps"]) {
+		if strings.Contains(s, "--cmd") || strings.Contains(s, "--shell") {
+			s = positional.ReplaceAllString(s, `\$$1`)
+		}
 		b.WriteString(s + "\n")
 	}
 	b.WriteString("set +x\necho \"<LAVA_SIGNAL_ENDRUN $TESTRUN_ID $UUID>\"\n")

@@ -1,0 +1,225 @@
+package overlay
+
+import (
+	"bufio"
+	"context"
+	"flag"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lavacore/lavacore/core/overlay/signals"
+	"github.com/lavacore/lavacore/sdk"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+// stream feeds console output line by line through signals.Parser and a
+// Collector, as the test shell does, and returns the results and the errors
+// the signals raised.
+func stream(out string, patterns map[string]ParseSpec) (results []string, errs []string, events []signals.Event) {
+	c := &Collector{Result: func(r sdk.Result) {
+		l := r.Definition + "/" + r.Case + "=" + r.Result
+		if r.Measurement != "" {
+			l += " " + r.Measurement + r.Units
+		}
+		if r.Set != "" {
+			l += " set=" + r.Set
+		}
+		results = append(results, l)
+	}, Patterns: patterns}
+	var p signals.Parser
+	for _, line := range strings.Split(out, "\n") {
+		evs := p.Feed(line)
+		events = append(events, evs...)
+		if len(evs) == 0 {
+			c.Parse(line)
+		}
+		for _, ev := range evs {
+			m := sigRE.FindStringSubmatch(ev.Raw)
+			if m == nil {
+				continue
+			}
+			if err := c.Signal(m[1], m[2]); err != nil {
+				errs = append(errs, err.Error())
+			}
+		}
+	}
+	c.Abort()
+	return results, errs, events
+}
+
+func runStage(t *testing.T, sh []string, res string, stage string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, sh[0], append(sh[1:], filepath.Join(res, "bin", "lava-test-runner"), filepath.Join(res, stage))...)
+	cmd.Env = append(os.Environ(), "SHELL="+strings.Join(sh, " "))
+	out, _ := cmd.CombinedOutput()
+	if ctx.Err() != nil {
+		t.Fatalf("lava-test-runner did not finish in 60s:\n%s", out)
+	}
+	return string(out)
+}
+
+func TestRunnerThroughSignalParser(t *testing.T) {
+	parse := map[string]any{
+		"metadata": map[string]any{"format": "Lava-Test Test Definition 1.0", "name": "parsed"},
+		"install":  map[string]any{"deps": []any{"dpkg"}},
+		"parse":    map[string]any{"pattern": `^check (?P<test_case_id>\S+): (?P<result>\w+)$`, "fixupdict": map[string]any{"OK": "pass"}},
+		"run": map[string]any{"steps": []any{
+			"echo 'check alpha: OK'",
+			"echo 'check beta: fail'",
+			"lava-test-case out --shell echo captured",
+		}}}
+	raise := map[string]any{
+		"metadata": map[string]any{"format": "Lava-Test Test Definition 1.0", "name": "raise"},
+		"run":      map[string]any{"steps": []any{"lava-test-case first --result pass", "lava-test-raise disk on fire", "lava-test-case never --result pass"}}}
+	patterns := map[string]ParseSpec{"0_parsed": {Pattern: parse["parse"].(map[string]any)["pattern"].(string), Fixup: map[string]string{"OK": "pass"}}}
+	for _, sh := range shells(t) {
+		t.Run(strings.Join(sh, " "), func(t *testing.T) {
+			res := build(t, [][]Definition{
+				{{From: "inline", Name: "parsed", Path: "inline/parsed.yaml", Repository: parse, Level: "1.3.1"}},
+				{{From: "inline", Name: "raise", Path: "inline/raise.yaml", Repository: raise, Level: "2.3.1"}},
+			}, nil)
+			out := runStage(t, sh, res, "0")
+			if _, err := exec.LookPath("dpkg-query"); err == nil && !strings.Contains(out, "already installed: dpkg") {
+				t.Errorf("install deps of an installed package did not short-cut:\n%s", out)
+			}
+			got, errs, events := stream(out, patterns)
+			want := "0_parsed/alpha=pass 0_parsed/beta=fail 0_parsed/out=pass lava/0_parsed=pass"
+			if strings.Join(got, " ") != want || len(errs) != 0 {
+				t.Errorf("stage 0 results\n got %s (errors %v)\nwant %s\n%s", strings.Join(got, " "), errs, want, out)
+			}
+			var kinds []string
+			for _, ev := range events {
+				kinds = append(kinds, string(ev.Kind))
+			}
+			if k := strings.Join(kinds, " "); k != "STARTRUN STARTTC ENDTC TESTCASE ENDRUN RUNNER_EXIT" {
+				t.Errorf("stage 0 events: %s", k)
+			}
+			if fi, err := os.Stat(filepath.Join(res, "0", "tests", "0_parsed", "run.sh")); err != nil || fi.Mode().Perm() != 0o755 {
+				t.Errorf("run.sh mode: %v %v", fi, err)
+			}
+
+			out = runStage(t, sh, res, "1")
+			got, errs, _ = stream(out, nil)
+			if strings.Join(got, " ") != "1_raise/first=pass lava/1_raise=fail" {
+				t.Errorf("stage 1 results %v\n%s", got, out)
+			}
+			if len(errs) != 1 || !strings.Contains(errs[0], "disk on fire") {
+				t.Errorf("TESTRAISE gave %v", errs)
+			}
+		})
+	}
+}
+
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	file := filepath.Join("testdata", name)
+	if *update {
+		os.MkdirAll("testdata", 0o755)
+		if err := os.WriteFile(file, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatalf("%v (run with -update)", err)
+	}
+	if string(want) != got {
+		t.Errorf("%s differs (run with -update to accept):\n--- got\n%s--- want\n%s", file, got, want)
+	}
+}
+
+func TestScriptGoldens(t *testing.T) {
+	td := map[string]any{
+		"metadata": map[string]any{"format": "Lava-Test Test Definition 1.0", "name": "smoke-tests"},
+		"params":   map[string]any{"SIZE": "10", "MODE": "fast run"},
+		"install": map[string]any{
+			"keys":      []any{"0xDEADBEEF"},
+			"sources":   []any{"http://deb.example.org/debian bookworm main"},
+			"deps":      []any{"curl", "git"},
+			"git-repos": []any{"http://git.example.org/x.git"},
+			"steps":     []any{"make -C src", "echo installed"},
+		},
+		"run": map[string]any{"steps": []any{"lava-test-case pwd --shell pwd", "./run-tests.sh \"$SIZE\"", "lava-test-case awk --shell awk '{print $1}' /proc/version", "echo $1"}},
+	}
+	header := paramsHeader(td, map[string]any{"SIZE": "20"})
+	dir := "/lava-74585/0/tests/0_smoke-tests"
+	golden(t, "run.sh.golden", RunScript(td, "0_smoke-tests", dir, header))
+	golden(t, "install.sh.golden", InstallScript(td, dir, header, nil))
+	golden(t, "install-skip.sh.golden", InstallScript(td, dir, header, []string{"keys", "sources", "deps"}))
+}
+
+// A fake dispatcher: it reads the helper's console output, and when it sees
+// a MultiNode request it types the reply on the helper's stdin (the console
+// tty), as the test shell action does.
+func TestMultiNodeLiveResponder(t *testing.T) {
+	res := build(t, nil, &MultiNode{Role: "client", Group: map[string]string{"74587": "server", "74588": "client"}})
+	data := map[string]map[string]string{"74587": {"ipaddr": "10.0.0.5", "note": "hello world"}, "74588": {"x": "1"}}
+	tests := []struct {
+		args []string
+		kind signals.Kind
+		data map[string]map[string]string
+	}{
+		{[]string{"lava-wait", "ipv4"}, signals.Wait, data},
+		{[]string{"lava-wait-all", "done", "server"}, signals.WaitAll, data},
+		{[]string{"lava-wait", "gone"}, signals.Wait, nil},
+		{[]string{"lava-sync", "clients"}, signals.Sync, map[string]map[string]string{}},
+	}
+	const cache = "/tmp/lava_multi_node_cache.txt"
+	for _, sh := range shells(t) {
+		for _, tc := range tests {
+			t.Run(strings.Join(sh, " ")+" "+strings.Join(tc.args, " "), func(t *testing.T) {
+				os.WriteFile(cache, []byte("stale\n"), 0o644)
+				ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+				defer cancel()
+				cmd := exec.CommandContext(ctx, sh[0], append(append(sh[1:], filepath.Join(res, "bin", tc.args[0])), tc.args[1:]...)...)
+				stdin, _ := cmd.StdinPipe()
+				stdout, _ := cmd.StdoutPipe()
+				cmd.Stderr = cmd.Stdout
+				if err := cmd.Start(); err != nil {
+					t.Fatal(err)
+				}
+				var p signals.Parser
+				var reply string
+				var console strings.Builder
+				sc := bufio.NewScanner(stdout)
+				for sc.Scan() {
+					console.WriteString(sc.Text() + "\n")
+					for _, ev := range p.Feed(sc.Text()) {
+						if ev.Kind != tc.kind {
+							t.Errorf("request %s, want %s", ev.Kind, tc.kind)
+						}
+						if ev.MessageID != tc.args[1] || (len(tc.args) > 2 && ev.Role != tc.args[2]) {
+							t.Errorf("request %+v for %v", ev, tc.args)
+						}
+						reply = signals.FormatReply(string(ev.Kind), ev.MessageID, tc.data)
+						io.WriteString(stdin, "echo noise\r\n"+reply+"\r\n")
+					}
+				}
+				stdin.Close()
+				if err := cmd.Wait(); err != nil || ctx.Err() != nil {
+					t.Fatalf("%v %v:\n%s", err, ctx.Err(), console.String())
+				}
+				if reply == "" {
+					t.Fatalf("no request seen:\n%s", console.String())
+				}
+				want, exists := signals.CacheFile(reply)
+				b, err := os.ReadFile(cache)
+				if exists != (err == nil) || string(b) != want {
+					t.Errorf("cache file %q (%v), want %q (exists %v)\n%s", b, err, want, exists, console.String())
+				}
+				if tc.data == nil && !strings.Contains(console.String(), "Error:no-response  nack") {
+					t.Errorf("nack not reported:\n%s", console.String())
+				}
+			})
+		}
+	}
+	os.Remove(cache)
+}
