@@ -223,3 +223,41 @@ func TestMultiNodeLiveResponder(t *testing.T) {
 	}
 	os.Remove(cache)
 }
+
+// TestMultiNodeHelperOutput checks each helper's console output and exit
+// status against lava-multinode.md §3.2 (LAVA's, verified under dash).
+func TestMultiNodeHelperOutput(t *testing.T) {
+	res := build(t, nil, &MultiNode{Role: "client", Group: map[string]string{"74587": "server", "74588": "client", "74589": "client"}})
+	tests := []struct {
+		args []string
+		out  string
+		code int
+	}{
+		{[]string{"lava-send", "id", "a=x  y", "foo", "b=2"}, "<LAVA_MULTI_NODE> <LAVA_SEND id a=x y b=2>\n", 0},
+		{[]string{"lava-send", "k=v"}, "", 1},
+		{[]string{"lava-send"}, "", 1},
+		{[]string{"lava-role"}, "client", 0},
+		{[]string{"lava-role", "list"}, "server\nclient\nclient\n", 0},
+		{[]string{"lava-group"}, "74587\tserver\n74588\tclient\n74589\tclient\n", 0},
+		{[]string{"lava-group", "client"}, "74588\n74589", 0},
+		{[]string{"lava-group", "nobody"}, "", 1},
+		{[]string{"lava-self"}, "42\n", 0},
+		{[]string{"lava-echo-config"}, "no shared config\n", 1},
+		{[]string{"lava-echo-ipv4"}, "Specify the interface to query\n", 0},
+	}
+	for _, sh := range shells(t) {
+		for _, tc := range tests {
+			t.Run(strings.Join(sh, " ")+" "+strings.Join(tc.args, " "), func(t *testing.T) {
+				cmd := exec.Command(sh[0], append(append(sh[1:], filepath.Join(res, "bin", tc.args[0])), tc.args[1:]...)...)
+				out, err := cmd.Output()
+				code := 0
+				if ee, ok := err.(*exec.ExitError); ok {
+					code = ee.ExitCode()
+				}
+				if code != tc.code || (tc.code == 0 && string(out) != tc.out) || (tc.out != "" && string(out) != tc.out) {
+					t.Errorf("printed %q exit %d, want %q exit %d", out, code, tc.out, tc.code)
+				}
+			})
+		}
+	}
+}
