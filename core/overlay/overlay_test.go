@@ -47,6 +47,9 @@ func shells(t *testing.T) [][]string {
 	if _, err := exec.LookPath("busybox"); err == nil {
 		out = append(out, []string{"busybox", "sh"})
 	}
+	if _, err := exec.LookPath("bash"); err == nil {
+		out = append(out, []string{"bash", "--posix"}, []string{"bash"})
+	}
 	return out
 }
 
