@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"flag"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -30,6 +31,9 @@ func stream(out string, patterns map[string]ParseSpec) (results []string, errs [
 		if r.Set != "" {
 			l += " set=" + r.Set
 		}
+		if s, ok := r.Extra["starttc"].(int); ok {
+			l += fmt.Sprintf(" tc=%d", r.Extra["endtc"].(int)-s)
+		}
 		results = append(results, l)
 	}, Patterns: patterns}
 	var p signals.Parser
@@ -40,11 +44,7 @@ func stream(out string, patterns map[string]ParseSpec) (results []string, errs [
 			c.Parse(line)
 		}
 		for _, ev := range evs {
-			m := sigRE.FindStringSubmatch(ev.Raw)
-			if m == nil {
-				continue
-			}
-			if err := c.Signal(m[1], m[2]); err != nil {
+			if err := c.Event(ev); err != nil {
 				errs = append(errs, err.Error())
 			}
 		}
@@ -91,7 +91,7 @@ func TestRunnerThroughSignalParser(t *testing.T) {
 				t.Errorf("install deps of an installed package did not short-cut:\n%s", out)
 			}
 			got, errs, events := stream(out, patterns)
-			want := "0_parsed/alpha=pass 0_parsed/beta=fail 0_parsed/out=pass lava/0_parsed=pass"
+			want := "0_parsed/alpha=pass 0_parsed/beta=fail 0_parsed/out=pass tc=2 lava/0_parsed=pass"
 			if strings.Join(got, " ") != want || len(errs) != 0 {
 				t.Errorf("stage 0 results\n got %s (errors %v)\nwant %s\n%s", strings.Join(got, " "), errs, want, out)
 			}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/lavacore/lavacore/core/overlay/signals"
 	"github.com/lavacore/lavacore/sdk"
 )
 
@@ -28,6 +29,7 @@ type Run struct {
 	Fixup    map[string]string
 	Expected []string
 	seen     map[string]bool
+	tc       map[string][2]int // STARTTC/ENDTC line numbers by test case id
 }
 
 // Collector turns test-shell signals into LAVA results.
@@ -123,6 +125,39 @@ func (c *Collector) Signal(name, params string) error {
 	return nil
 }
 
+// Event handles one event of a signals.Parser: the LAVA signals as Signal
+// does, with STARTTC/ENDTC line numbers recorded as starttc/endtc on the
+// case's result. Runner and MultiNode events are the caller's to handle.
+func (c *Collector) Event(ev signals.Event) error {
+	switch ev.Kind {
+	case signals.StartTC, signals.EndTC:
+		if c.cur == nil || ev.ID == "" {
+			return nil
+		}
+		if c.cur.tc == nil {
+			c.cur.tc = map[string][2]int{}
+		}
+		id := strings.ReplaceAll(ev.ID, "/", "_")
+		l := c.cur.tc[id]
+		if ev.Kind == signals.StartTC {
+			l[0] = ev.Line
+		} else {
+			l[1] = ev.Line
+		}
+		c.cur.tc[id] = l
+		return nil
+	case signals.RunnerExit, signals.InstallFail, signals.Send, signals.Wait, signals.WaitAll, signals.Sync:
+		return nil
+	}
+	m := sigLine.FindStringSubmatch(ev.Raw)
+	if m == nil {
+		return nil
+	}
+	return c.Signal(m[1], m[2])
+}
+
+var sigLine = regexp.MustCompile(PatternSignal)
+
 // testCase records one test case of the current run.
 func (c *Collector) testCase(id, result, measurement, units string) {
 	if c.cur == nil || id == "" || strings.ContainsAny(id, " \t") {
@@ -142,6 +177,10 @@ func (c *Collector) testCase(id, result, measurement, units string) {
 			return
 		}
 		r.Measurement = measurement
+	}
+	if lines, ok := c.cur.tc[id]; ok {
+		r.Extra = map[string]any{"starttc": lines[0], "endtc": lines[1]}
+		delete(c.cur.tc, id)
 	}
 	if len(c.cur.Expected) > 0 && !contains(c.cur.Expected, id) {
 		r.Result = "fail"
