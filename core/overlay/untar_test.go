@@ -4,8 +4,10 @@ import (
 	"archive/tar"
 	"bytes"
 	"compress/gzip"
+	"io"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 )
@@ -154,4 +156,85 @@ func TestApplyToDir(t *testing.T) {
 			}
 		}
 	}
+}
+
+func TestTarballShape(t *testing.T) {
+	dir := t.TempDir()
+	td := map[string]any{"metadata": map[string]any{"name": "t"}, "run": map[string]any{"steps": []any{"true"}}}
+	ov, err := Build(Options{JobID: "74585", WorkDir: dir, AuthorizedKey: "ssh-ed25519 AAAA k",
+		Stages: [][]Definition{{{From: "inline", Name: "a", Path: "a.yaml", Repository: td, Level: "1.3.2.1"}},
+			{{From: "inline", Name: "b", Path: "b.yaml", Repository: td, Level: "3.1.2.1"}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var one, two bytes.Buffer
+	if err := ov.WriteTarGz(&one); err != nil {
+		t.Fatal(err)
+	}
+	ov.WriteTarGz(&two)
+	if !bytes.Equal(one.Bytes(), two.Bytes()) {
+		t.Error("two tarballs of the same overlay differ")
+	}
+	zr, err := gzip.NewReader(&one)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := tar.NewReader(zr)
+	members := map[string]*tar.Header{}
+	var names []string
+	for {
+		h, err := tr.Next()
+		if err != nil {
+			break
+		}
+		if !strings.HasPrefix(h.Name, "lava-74585/") && !strings.HasPrefix(h.Name, "root/") {
+			t.Errorf("member %q outside lava-74585/ and root/", h.Name)
+		}
+		if h.Typeflag == tar.TypeReg && strings.HasSuffix(h.Name, "/uuid") {
+			b, _ := io.ReadAll(tr)
+			members[h.Name+"="+string(b)] = h
+		}
+		members[h.Name] = h
+		names = append(names, h.Name)
+	}
+	if !sort.StringsAreSorted(names) {
+		t.Errorf("members not in sorted order: %v", names)
+	}
+	for _, want := range []string{
+		"lava-74585/bin/lava-test-runner", "lava-74585/bin/lava-test-case",
+		"lava-74585/environment", "lava-74585/0/lava-test-runner.conf", "lava-74585/1/lava-test-runner.conf",
+		"lava-74585/0/tests/0_a/run.sh", "lava-74585/1/tests/1_b/run.sh",
+		"lava-74585/0/tests/0_a/uuid=74585_1.3.2.1", "lava-74585/1/tests/1_b/uuid=74585_3.1.2.1",
+		"lava-74585/0/tests/0_a/testdef.yaml", "lava-74585/0/tests/0_a/testdef_metadata",
+		"root/.ssh/authorized_keys",
+	} {
+		h, ok := members[want]
+		if !ok {
+			t.Errorf("no member %s", want)
+			continue
+		}
+		if (strings.Contains(want, "/bin/") || strings.HasSuffix(want, ".sh")) && h.Mode&0o777 != 0o755 {
+			t.Errorf("%s: mode %o", want, h.Mode)
+		}
+		if h.Uid != 0 || h.Gid != 0 {
+			t.Errorf("%s: owner %d:%d", want, h.Uid, h.Gid)
+		}
+	}
+}
+
+func FuzzSafeUntar(f *testing.F) {
+	t := &testing.T{}
+	f.Add(tarOf(t, false, member{name: "a/b", body: "x", typ: tar.TypeReg}, member{name: "l", link: "a", typ: tar.TypeSymlink}))
+	f.Add(tarOf(t, true, member{name: "../x", body: "x", typ: tar.TypeReg}))
+	f.Add(tarOf(t, false, member{name: "a", link: ".", typ: tar.TypeSymlink}, member{name: "a/b", link: "..", typ: tar.TypeSymlink}))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		parent := t.TempDir()
+		_ = SafeUntar(bytes.NewReader(data), filepath.Join(parent, "root"))
+		entries, _ := os.ReadDir(parent)
+		for _, e := range entries {
+			if e.Name() != "root" {
+				t.Fatalf("wrote %s outside the destination", e.Name())
+			}
+		}
+	})
 }
