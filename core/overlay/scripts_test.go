@@ -261,3 +261,34 @@ func TestMultiNodeHelperOutput(t *testing.T) {
 		}
 	}
 }
+
+// A failing install.sh prints INSTALL_FAIL and skips only that definition;
+// the runner does not run a stage twice (its conf is renamed).
+func TestRunnerInstallFail(t *testing.T) {
+	broken := map[string]any{"metadata": map[string]any{"name": "broken"},
+		"install": map[string]any{"steps": []any{"false"}},
+		"run":     map[string]any{"steps": []any{"lava-test-case never --result pass"}}}
+	fine := map[string]any{"metadata": map[string]any{"name": "fine"},
+		"run": map[string]any{"steps": []any{"lava-test-case ok --result pass"}}}
+	for _, sh := range shells(t) {
+		t.Run(strings.Join(sh, " "), func(t *testing.T) {
+			res := build(t, [][]Definition{{
+				{From: "inline", Name: "broken", Path: "b.yaml", Repository: broken, Level: "1.1"},
+				{From: "inline", Name: "fine", Path: "f.yaml", Repository: fine, Level: "1.2"},
+			}}, nil)
+			out := runStage(t, sh, res, "0")
+			_, _, events := stream(out, nil)
+			var kinds []string
+			for _, ev := range events {
+				kinds = append(kinds, string(ev.Kind)+":"+ev.ID)
+			}
+			if k := strings.Join(kinds, " "); k != "RUNNER_INSTALL_FAIL: STARTRUN:1_fine TESTCASE:ok ENDRUN:1_fine RUNNER_EXIT:" {
+				t.Errorf("events %s\n%s", k, out)
+			}
+			again := runStage(t, sh, res, "0")
+			if strings.Contains(again, "STARTRUN") || !strings.Contains(again, "<LAVA_TEST_RUNNER EXIT>") {
+				t.Errorf("second run of the stage:\n%s", again)
+			}
+		})
+	}
+}
