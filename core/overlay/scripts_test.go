@@ -292,3 +292,64 @@ func TestRunnerInstallFail(t *testing.T) {
 		})
 	}
 }
+
+// git definitions: a local repository, by branch and by revision; the commit
+// is recorded and the checked-out definition runs.
+func TestGitDefinition(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git not installed")
+	}
+	repo := t.TempDir()
+	git := func(args ...string) string {
+		cmd := exec.Command("git", append([]string{"-C", repo, "-c", "user.name=t", "-c", "user.email=t@x", "-c", "init.defaultBranch=main"}, args...)...)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("git %v: %v %s", args, err, out)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	write := func(result string) {
+		os.MkdirAll(filepath.Join(repo, "defs"), 0o755)
+		os.WriteFile(filepath.Join(repo, "defs", "g.yaml"), []byte("metadata:\n  name: g\nrun:\n  steps:\n  - lava-test-case from-git --result "+result+"\n"), 0o644)
+	}
+	git("init", "-q")
+	write("fail")
+	git("add", ".")
+	git("commit", "-q", "-m", "one")
+	first := git("rev-parse", "HEAD")
+	write("pass")
+	git("commit", "-q", "-am", "two")
+	git("branch", "-q", "stable", first)
+
+	tests := []struct {
+		name, branch, revision, want, commit string
+	}{
+		{"head", "", "", "pass", git("rev-parse", "HEAD")},
+		{"branch", "stable", "", "fail", first},
+		{"revision", "", first, "fail", first},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			res := filepath.Join(dir, "lava-9")
+			ov, err := Build(Options{JobID: "9", ResultsDir: res, WorkDir: dir, Stages: [][]Definition{{{
+				From: "git", Name: "g", Path: "defs/g.yaml", Repository: repo, Branch: tc.branch, Revision: tc.revision, Level: "1.4.2"}}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ov.Commits["g"] != tc.commit {
+				t.Errorf("commit %q, want %q", ov.Commits["g"], tc.commit)
+			}
+			if err := os.Rename(filepath.Join(ov.Root, res), res); err != nil {
+				t.Fatal(err)
+			}
+			got, _, _ := stream(runStage(t, []string{"/bin/sh"}, res, "0"), nil)
+			if w := "0_g/from-git=" + tc.want + " lava/0_g=pass"; strings.Join(got, " ") != w {
+				t.Errorf("results %v, want %s", got, w)
+			}
+			if _, err := os.Stat(filepath.Join(res, "0", "tests", "0_g", ".git")); err == nil {
+				t.Error(".git left in the overlay")
+			}
+		})
+	}
+}
