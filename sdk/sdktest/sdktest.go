@@ -1,0 +1,156 @@
+// Package sdktest runs a plugin's methods in-process over go-plugin's test
+// gRPC connection, against a fake Host with a scripted console, so a plugin's
+// own tests need no device and no plugin binary.
+package sdktest
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	goplugin "github.com/hashicorp/go-plugin"
+
+	"github.com/lavacore/lavacore/sdk"
+)
+
+// Serve serves methods over an in-memory go-plugin gRPC connection and
+// returns them as the host sees them (every call crosses the wire).
+func Serve(t testing.TB, methods ...sdk.Method) []sdk.Method {
+	t.Helper()
+	client, _ := goplugin.TestPluginGRPCConn(t, false, goplugin.PluginSet{
+		sdk.PluginName: &sdk.GRPCPlugin{Config: sdk.ServeConfig{Name: "sdktest", Version: "0.0.0", Methods: methods}},
+	})
+	t.Cleanup(func() { client.Close() })
+	raw, err := client.Dispense(sdk.PluginName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms, err := raw.(*sdk.PluginClient).Methods(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ms
+}
+
+// Step is one exchange of a scripted console: when the method sends a line
+// matching Expect (a regexp; "" matches anything), the console prints Reply.
+type Step struct {
+	Expect string
+	Reply  string
+}
+
+// Host is a fake sdk.Host: it records logs, results and namespace data, and
+// its console plays a script.
+type Host struct {
+	mu       sync.Mutex
+	Logs     []string
+	Results  []sdk.Result
+	Data     map[string]string
+	Sent     []string
+	PowerOps []string
+	script   []Step
+	output   strings.Builder
+}
+
+// NewHost returns a Host whose console starts by printing banner and then
+// follows script.
+func NewHost(banner string, script ...Step) *Host {
+	h := &Host{Data: map[string]string{}, script: script}
+	h.output.WriteString(banner)
+	return h
+}
+
+func (h *Host) Console(context.Context) (sdk.Console, error) { return (*console)(h), nil }
+func (h *Host) OpenConsole(context.Context, sdk.ConsoleSpec) (sdk.Console, error) {
+	return (*console)(h), nil
+}
+func (h *Host) CloseConsole(context.Context) error { return nil }
+
+// Power records a power operation.
+func (h *Host) Power(_ context.Context, op string) error {
+	h.mu.Lock()
+	h.PowerOps = append(h.PowerOps, op)
+	h.mu.Unlock()
+	return nil
+}
+
+func (h *Host) Log(l sdk.LogLevel, m string) {
+	h.mu.Lock()
+	h.Logs = append(h.Logs, string(l)+": "+m)
+	h.mu.Unlock()
+}
+
+func (h *Host) Result(r sdk.Result) { h.mu.Lock(); h.Results = append(h.Results, r); h.mu.Unlock() }
+
+func (h *Host) Get(a, l, k string) (string, bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	v, ok := h.Data[a+"/"+l+"/"+k]
+	return v, ok
+}
+
+func (h *Host) Set(a, l, k, v string) { h.mu.Lock(); h.Data[a+"/"+l+"/"+k] = v; h.mu.Unlock() }
+
+func (h *Host) Protocol(context.Context, string, map[string]any) (map[string]any, error) {
+	return map[string]any{"response": "ack"}, nil
+}
+
+// console is the scripted console.
+type console Host
+
+func (c *console) SendLine(_ context.Context, s string) error {
+	h := (*Host)(c)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.Sent = append(h.Sent, s)
+	if len(h.script) > 0 {
+		st := h.script[0]
+		if st.Expect == "" || regexp.MustCompile(st.Expect).MatchString(s) {
+			h.output.WriteString(st.Reply)
+			h.script = h.script[1:]
+		}
+	}
+	return nil
+}
+
+func (c *console) SendRaw(ctx context.Context, s string) error { return c.SendLine(ctx, s) }
+
+// Expect finds the earliest match in what the console printed (ties: the
+// first pattern) and consumes the output up to its end.
+func (c *console) Expect(ctx context.Context, patterns []string, timeout time.Duration) (sdk.Match, error) {
+	h := (*Host)(c)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	out := h.output.String()
+	best, bestAt := -1, -1
+	var loc []int
+	for i, p := range patterns {
+		re, err := regexp.Compile(p)
+		if err != nil {
+			return sdk.Match{}, sdk.TestErrorf("bad pattern %q: %v", p, err)
+		}
+		if l := re.FindStringSubmatchIndex(out); l != nil && (bestAt < 0 || l[0] < bestAt) {
+			best, bestAt, loc = i, l[0], l
+		}
+	}
+	if best < 0 {
+		return sdk.Match{}, sdk.JobErrorf("sdktest: no pattern of %q in the scripted output %q", patterns, out)
+	}
+	m := sdk.Match{Index: best, Before: out[:loc[0]], Text: out[loc[0]:loc[1]]}
+	for i := 2; i+1 < len(loc); i += 2 {
+		if loc[i] >= 0 {
+			m.Groups = append(m.Groups, out[loc[i]:loc[i+1]])
+		} else {
+			m.Groups = append(m.Groups, "")
+		}
+	}
+	h.output.Reset()
+	h.output.WriteString(out[loc[1]:])
+	return m, nil
+}
+
+var _ = fmt.Sprint
