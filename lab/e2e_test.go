@@ -106,14 +106,7 @@ func TestVirtualLab(t *testing.T) {
 		if out, err := down.CombinedOutput(); err != nil {
 			t.Errorf("lab down: %v\n%s", err, out)
 		}
-		// Nothing may be left behind.
-		out, _ := exec.Command("sh", "-c", "ps -eo args | grep -E 'qemu-system|dnsmasq --conf-file|ganesha.nfsd|lab relay|http.server --bind 10.77' | grep -v grep || true").Output()
-		if s := strings.TrimSpace(string(out)); s != "" {
-			t.Errorf("left behind after lab down:\n%s", s)
-		}
-		if err := exec.Command("ip", "link", "show", "lvcbr0").Run(); err == nil {
-			t.Errorf("the lab bridge is still there after lab down")
-		}
+		assertNothingLeft(t, labDir)
 	}()
 	outRoot := t.TempDir()
 

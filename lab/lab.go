@@ -1,166 +1,259 @@
 // Package lab is lavacore's virtual lab: QEMU x86_64 boards with UEFI firmware
-// that netboot GRUB over TFTP, a Debian kernel, an NFS or ramdisk root and an
-// ssh server, all built from Debian packages on this machine. The heavy lifting
-// is in embedded shell scripts (scripts/build.sh, scripts/lab.sh); this package
-// places them, runs them, creates the test-definition git repository, and
-// provides the console relay that keeps a board's early output for the
-// dispatcher.
+// (OVMF) that netboot GRUB over TFTP, a Debian kernel, an NFS or ramdisk root
+// and an ssh server, all built from Debian packages on this machine.
+//
+// The boards live in a network namespace (Netns) on a bridge with nothing else
+// on it but the lab's own services — dnsmasq (DHCP + TFTP), rpcbind and
+// nfs-ganesha (NFS), and an HTTP server for job artefacts, apt and git — all
+// bound to ServerIP. A veth pair gives the root namespace (the dispatcher, its
+// ssh guests) DispatcherAddr on that bridge. Nothing routes out: the namespace
+// has no default route and forwards nothing, and DHCP hands out no router.
+//
+// Each board's serial console is a QEMU chardev unix socket held by an
+// always-running relay (`lavacore lab relay`) that serves it on
+// 127.0.0.1:ConsolePort(n); QEMU is started with wait=on, so it runs no
+// instruction before the relay is attached and no early output is lost.
+//
+// Images are built by the embedded scripts/build.sh (cached, a stamp per step).
 package lab
 
 import (
 	"context"
 	"embed"
+	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
+	"time"
 )
 
 //go:embed scripts testdefs
 var files embed.FS
 
-// Dirs are where the lab lives.
-type Dirs struct {
-	Lab   string // /var/lib/lavacore/lab
-	Cache string // /var/cache/lavacore
+// The lab's fixed names and addresses. They are fixed so that job files can
+// name the lab's HTTP server (http://10.77.0.254:8080/...); there is one lab
+// per machine.
+const (
+	Netns          = "lavacore-lab" // the boards' network namespace
+	Bridge         = "br0"          // the lab bridge, inside Netns
+	VethRoot       = "lvc0"         // root-namespace end of the veth pair (DispatcherAddr)
+	VethLab        = "lvc0-lab"     // its peer, a port of Bridge
+	ServerIP       = "10.77.0.254"  // TFTP, NFS and HTTP for the boards: lab.hcl's dispatcher_ip
+	DispatcherAddr = "10.77.0.1"    // the root namespace's address on the lab network
+	Subnet         = "10.77.0.0/24"
+	HTTPPort       = 8080
+	consolePort0   = 7000
+	MaxBoards      = 50
+)
+
+// HTTPBase is the base URL of the lab's HTTP server.
+var HTTPBase = fmt.Sprintf("http://%s:%d", ServerIP, HTTPPort)
+
+// BoardName is board n's device name (board-01 ...).
+func BoardName(n int) string { return fmt.Sprintf("board-%02d", n) }
+
+// BoardIP is the address DHCP gives board n.
+func BoardIP(n int) string { return fmt.Sprintf("10.77.0.%d", 100+n) }
+
+// BoardMAC is board n's MAC address.
+func BoardMAC(n int) string { return fmt.Sprintf("52:54:00:77:00:%02x", n) }
+
+// ConsolePort is the TCP port (on 127.0.0.1) of board n's console relay.
+func ConsolePort(n int) int { return consolePort0 + n }
+
+// boardNum parses "board-01", "board-1" or "1".
+func boardNum(s string) (int, error) {
+	n, err := strconv.Atoi(strings.TrimPrefix(s, "board-"))
+	if err != nil || n < 1 || n > MaxBoards {
+		return 0, fmt.Errorf("no board %q: boards are board-01 .. board-%02d", s, MaxBoards)
+	}
+	return n, nil
 }
 
-// DefaultDirs honours $LAVACORE_LAB_DIR and $LAVACORE_CACHE_DIR.
-func DefaultDirs() Dirs {
-	d := Dirs{Lab: "/var/lib/lavacore/lab", Cache: "/var/cache/lavacore"}
+// Lab is a lab directory and its image cache.
+type Lab struct {
+	Dir   string    // /var/lib/lavacore/lab: lab.hcl, devices/, tftp/, nfs/, http/, run/, keys/
+	Cache string    // /var/cache/lavacore: built images
+	Log   io.Writer // progress messages (nil: discarded)
+}
+
+// Default is the lab in $LAVACORE_LAB_DIR (else /var/lib/lavacore/lab) with
+// its cache in $LAVACORE_CACHE_DIR (else /var/cache/lavacore).
+func Default() *Lab {
+	l := &Lab{Dir: "/var/lib/lavacore/lab", Cache: "/var/cache/lavacore"}
 	if v := os.Getenv("LAVACORE_LAB_DIR"); v != "" {
-		d.Lab = v
+		l.Dir = v
 	}
 	if v := os.Getenv("LAVACORE_CACHE_DIR"); v != "" {
-		d.Cache = v
+		l.Cache = v
 	}
-	return d
+	return l
 }
 
-// install writes the embedded scripts into the lab directory.
-func (d Dirs) install() error {
-	if err := os.MkdirAll(d.Lab, 0o755); err != nil {
-		return fmt.Errorf("lab: %w", err)
+func (l *Lab) path(p ...string) string { return filepath.Join(append([]string{l.Dir}, p...)...) }
+
+func (l *Lab) logf(format string, a ...any) {
+	if l.Log != nil {
+		fmt.Fprintf(l.Log, "%s lab: %s\n", time.Now().Format("15:04:05"), fmt.Sprintf(format, a...))
 	}
-	for _, name := range []string{"build.sh", "lab.sh"} {
-		b, err := files.ReadFile("scripts/" + name)
-		if err != nil {
-			return err
+}
+
+// bin is the lab's own copy of lavacore (relays, HTTP server, power commands),
+// so the lab does not depend on where the binary that started it lives.
+func (l *Lab) bin() string { return l.path("bin", "lavacore") }
+
+// tools maps the programs the lab runs to the Debian package that has them.
+var tools = []struct{ prog, pkg string }{
+	{"ip", "iproute2"}, {"ss", "iproute2"}, {"unshare", "util-linux"},
+	{"qemu-system-x86_64", "qemu-system-x86"}, {"grub-mknetdir", "grub-efi-amd64-bin"},
+	{"dnsmasq", "dnsmasq-base"}, {"ganesha.nfsd", "nfs-ganesha"}, {"rpcbind", "rpcbind"},
+	{"git", "git"}, {"ssh-keygen", "openssh-client"}, {"socat", "socat"},
+}
+
+var needFiles = []struct{ path, pkg string }{
+	{"/usr/share/OVMF/OVMF_CODE_4M.fd", "ovmf"},
+	{"/usr/share/OVMF/OVMF_VARS_4M.fd", "ovmf"},
+	{"/usr/lib/grub/x86_64-efi/modinfo.sh", "grub-efi-amd64-bin"},
+	{"/usr/lib/x86_64-linux-gnu/ganesha/libfsalvfs.so", "nfs-ganesha-vfs"},
+	{"/dev/net/tun", "the kernel's tun driver (not a package)"},
+}
+
+// checkTools names every missing program or file with its package.
+func checkTools() error {
+	var missing []string
+	for _, t := range tools {
+		if _, err := exec.LookPath(t.prog); err != nil {
+			missing = append(missing, fmt.Sprintf("%s (package %s)", t.prog, t.pkg))
 		}
-		if err := os.WriteFile(filepath.Join(d.Lab, name), b, 0o755); err != nil {
-			return fmt.Errorf("lab: %w", err)
+	}
+	for _, f := range needFiles {
+		if _, err := os.Stat(f.path); err != nil {
+			missing = append(missing, fmt.Sprintf("%s (%s)", f.path, f.pkg))
 		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("missing %s: run 'make deps' (it installs scripts/deps.d/lab.apt)", strings.Join(missing, ", "))
 	}
 	return nil
 }
 
-func run(ctx context.Context, out io.Writer, name string, args ...string) error {
+// run runs a command and returns its error with the command line and its output.
+func run(ctx context.Context, name string, args ...string) (string, error) {
 	cmd := exec.CommandContext(ctx, name, args...)
-	cmd.Stdout, cmd.Stderr = out, out
-	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("%s %s: %w", filepath.Base(name), strings.Join(args, " "), err)
-	}
-	return nil
-}
-
-// Build builds the board images ("fast", "real" or "all"), cached.
-func (d Dirs) Build(ctx context.Context, out io.Writer, what string) error {
-	if err := d.install(); err != nil {
-		return err
-	}
-	return run(ctx, out, "bash", filepath.Join(d.Lab, "build.sh"), d.Cache, filepath.Join(d.Lab, "http"), what)
-}
-
-// Up builds what is missing and starts the lab with n boards.
-func (d Dirs) Up(ctx context.Context, out io.Writer, n int, image string) error {
-	if os.Geteuid() != 0 {
-		return fmt.Errorf("lab: the virtual lab needs root (bridges, taps, NFS)")
-	}
-	if err := d.Build(ctx, out, image); err != nil {
-		return err
-	}
-	if err := d.gitRepos(ctx, out); err != nil {
-		return err
-	}
-	self, err := os.Executable()
+	out, err := cmd.CombinedOutput()
 	if err != nil {
-		return fmt.Errorf("lab: %w", err)
+		return string(out), fmt.Errorf("%s %s: %v: %s", name, strings.Join(args, " "), err, strings.TrimSpace(string(out)))
 	}
-	return run(ctx, out, "bash", filepath.Join(d.Lab, "lab.sh"), d.Lab, "up", fmt.Sprint(n), self)
+	return string(out), nil
 }
 
-// Down stops everything the lab started.
-func (d Dirs) Down(ctx context.Context, out io.Writer) error {
-	if _, err := os.Stat(filepath.Join(d.Lab, "lab.sh")); err != nil {
-		if err := d.install(); err != nil {
-			return err
-		}
-	}
-	return run(ctx, out, "bash", filepath.Join(d.Lab, "lab.sh"), d.Lab, "down")
-}
+// inNetns prefixes a command with `ip netns exec Netns`.
+func inNetns(args ...string) []string { return append([]string{"ip", "netns", "exec", Netns}, args...) }
 
-// Status prints what runs.
-func (d Dirs) Status(ctx context.Context, out io.Writer) error {
-	if _, err := os.Stat(filepath.Join(d.Lab, "lab.sh")); err != nil {
-		fmt.Fprintf(out, "no lab in %s (run 'lavacore lab up')\n", d.Lab)
-		return nil
-	}
-	return run(ctx, out, "bash", filepath.Join(d.Lab, "lab.sh"), d.Lab, "status")
-}
-
-// Power runs a board power operation (on, off, reset).
-func (d Dirs) Power(ctx context.Context, out io.Writer, op, board string) error {
-	return run(ctx, out, "bash", filepath.Join(d.Lab, "lab.sh"), d.Lab, "power", op, board)
-}
-
-// gitRepos makes the test-definition repository the example jobs name, served
-// over dumb HTTP (and usable as a file:// URL).
-func (d Dirs) gitRepos(ctx context.Context, out io.Writer) error {
-	src := filepath.Join(d.Lab, "git-src", "lava-functional-tests")
-	bare := filepath.Join(d.Lab, "http", "git", "lava-functional-tests.git")
-	_ = os.RemoveAll(src)
-	err := fs.WalkDir(files, "testdefs", func(p string, e fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		dst := filepath.Join(src, strings.TrimPrefix(p, "testdefs"))
-		if e.IsDir() {
-			return os.MkdirAll(dst, 0o755)
-		}
-		b, err := files.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(dst, b, 0o644)
-	})
+// start starts a long-running process detached (own session, stdin
+// /dev/null, output appended to logfile) and records its pid in pidfile.
+func start(pidfile, logfile string, argv ...string) (int, error) {
+	lf, err := os.OpenFile(logfile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
-		return fmt.Errorf("lab: test definitions: %w", err)
+		return 0, err
 	}
-	git := func(dir string, args ...string) error {
-		cmd := exec.CommandContext(ctx, "git", args...)
-		cmd.Dir = dir
-		cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=lavacore lab", "GIT_AUTHOR_EMAIL=lab@lavacore.invalid",
-			"GIT_COMMITTER_NAME=lavacore lab", "GIT_COMMITTER_EMAIL=lab@lavacore.invalid", "GIT_AUTHOR_DATE=2026-01-01T00:00:00Z",
-			"GIT_COMMITTER_DATE=2026-01-01T00:00:00Z")
-		if b, err := cmd.CombinedOutput(); err != nil {
-			return fmt.Errorf("git %s: %v: %s", strings.Join(args, " "), err, b)
+	defer lf.Close()
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Stdout, cmd.Stderr = lf, lf
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := cmd.Start(); err != nil {
+		return 0, fmt.Errorf("%s: %w", argv[0], err)
+	}
+	pid := cmd.Process.Pid
+	// Reap it if it dies while we are still around (a zombie looks alive).
+	go func() { _ = cmd.Wait() }()
+	if err := os.WriteFile(pidfile, []byte(strconv.Itoa(pid)+"\n"), 0o644); err != nil {
+		return pid, err
+	}
+	return pid, nil
+}
+
+// procAlive reports whether pid runs (not a zombie) and its command line
+// contains want (so a reused pid is not mistaken for ours).
+func procAlive(pid int, want string) bool {
+	if pid <= 0 {
+		return false
+	}
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return false
+	}
+	if i := strings.LastIndexByte(string(stat), ')'); i > 0 && i+2 < len(stat) && stat[i+2] == 'Z' {
+		return false
+	}
+	return strings.Contains(cmdline(pid), want)
+}
+
+// cmdline is /proc/PID/cmdline with spaces.
+func cmdline(pid int) string {
+	b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+	return strings.TrimSpace(strings.ReplaceAll(string(b), "\x00", " "))
+}
+
+func readPid(pidfile string) int {
+	b, err := os.ReadFile(pidfile)
+	if err != nil {
+		return 0
+	}
+	n, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+	return n
+}
+
+// stop sends SIGTERM, waits up to wait, then SIGKILL; it waits for the
+// process to be gone.
+func stop(pid int, wait time.Duration) {
+	if pid <= 0 {
+		return
+	}
+	_ = syscall.Kill(pid, syscall.SIGTERM)
+	deadline := time.Now().Add(wait)
+	for time.Now().Before(deadline) {
+		if !procAlive(pid, "") {
+			return
 		}
-		return nil
+		time.Sleep(50 * time.Millisecond)
 	}
-	for _, args := range [][]string{{"init", "-q", "-b", "master"}, {"add", "."}, {"commit", "-q", "-m", "lavacore lab test definitions"}} {
-		if err := git(src, args...); err != nil {
-			return err
-		}
+	_ = syscall.Kill(pid, syscall.SIGKILL)
+	for i := 0; i < 100 && procAlive(pid, ""); i++ {
+		time.Sleep(20 * time.Millisecond)
 	}
-	_ = os.RemoveAll(bare)
-	if err := os.MkdirAll(filepath.Dir(bare), 0o755); err != nil {
+}
+
+// ErrNotRoot is returned when the lab is started by another user.
+var ErrNotRoot = errors.New("the virtual lab needs root (network namespace, bridge, taps, NFS server)")
+
+// copyFile copies src to dst through a temporary file and a rename, so a
+// running copy of dst is not disturbed.
+func copyFile(src, dst string, mode os.FileMode) error {
+	in, err := os.Open(src)
+	if err != nil {
 		return err
 	}
-	if err := git(d.Lab, "clone", "-q", "--bare", src, bare); err != nil {
+	defer in.Close()
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 		return err
 	}
-	return git(bare, "update-server-info")
+	tmp := dst + ".tmp"
+	out, err := os.OpenFile(tmp, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, mode)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	if err := out.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp, dst)
 }

@@ -7,21 +7,29 @@ import (
 	"time"
 )
 
-// MaxBuffered is how much board output the relay keeps while no client is connected.
+// MaxBuffered is how much board output the relay keeps for a client that has
+// not connected yet.
 const MaxBuffered = 1 << 20
 
-// Relay holds a board's console (QEMU's chardev unix socket, which comes and
-// goes with power) and serves it to one TCP client at a time, so a dispatcher
-// that connects before power-on sees the firmware's first lines: output that
-// arrives while nobody is connected is kept (up to MaxBuffered) and replayed.
+// Relay holds a board's console — QEMU's chardev unix socket, which comes and
+// goes with power — and serves it to one TCP client at a time, like ser2net
+// in front of a real board's UART (a new client takes over from the old one).
+//
+// QEMU starts with wait=on, so the board runs only once the relay is
+// attached: nothing it prints is lost. Output of a power-on that arrives
+// before any client has connected is kept (up to MaxBuffered) and replayed to
+// the first client; once a client has been attached, output while nobody is
+// connected is dropped, as ser2net does, so a later client never sees an old
+// boot's prompts. A power cycle starts afresh.
 type Relay struct {
-	Socket string
-	Listen string
+	Socket string // QEMU's console socket
+	Listen string // TCP address to serve on (127.0.0.1:7001)
 
-	mu     sync.Mutex
-	client net.Conn
-	board  net.Conn
-	buf    []byte
+	mu       sync.Mutex
+	client   net.Conn
+	board    net.Conn
+	buf      []byte
+	attached bool // a client was connected during this power-on
 }
 
 // Run serves until ctx ends.
@@ -42,9 +50,12 @@ func (r *Relay) Run(ctx context.Context) error {
 		}
 		r.mu.Lock()
 		if r.client != nil {
-			r.client.Close() // a new client takes over (ser2net's kickolduser)
+			r.client.Close()
 		}
 		r.client = c
+		if r.board != nil {
+			r.attached = true
+		}
 		if len(r.buf) > 0 {
 			_, _ = c.Write(r.buf)
 			r.buf = nil
@@ -79,29 +90,32 @@ func (r *Relay) clientLoop(c net.Conn) {
 	}
 }
 
-// boardLoop connects to the board's socket whenever it exists and forwards its output.
+// boardLoop connects to the board's socket whenever it exists (QEMU waits
+// for this connection before it runs) and forwards its output.
 func (r *Relay) boardLoop(ctx context.Context) {
-	b := make([]byte, 4096)
+	b := make([]byte, 32<<10)
 	for ctx.Err() == nil {
 		conn, err := net.Dial("unix", r.Socket)
 		if err != nil {
-			time.Sleep(50 * time.Millisecond)
+			time.Sleep(20 * time.Millisecond)
 			continue
 		}
 		r.mu.Lock()
 		r.board = conn
-		r.buf = nil // output kept from an earlier power-on is stale now
+		r.buf = nil
+		r.attached = r.client != nil
 		r.mu.Unlock()
 		for {
 			n, err := conn.Read(b)
 			if n > 0 {
 				r.mu.Lock()
-				if r.client != nil {
+				switch {
+				case r.client != nil:
 					if _, werr := r.client.Write(b[:n]); werr != nil {
 						r.client.Close()
 						r.client = nil
 					}
-				} else {
+				case !r.attached:
 					r.buf = append(r.buf, b[:n]...)
 					if len(r.buf) > MaxBuffered {
 						r.buf = r.buf[len(r.buf)-MaxBuffered:]

@@ -6,6 +6,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"path/filepath"
+	"strings"
 
 	"github.com/lavacore/lavacore/lab"
 )
@@ -19,66 +21,107 @@ func init() {
 }
 
 const labUsage = `usage:
-  lavacore lab up [--boards N] [--image fast|real|all]   build what is missing, start N boards
-  lavacore lab down                                      stop every process, remove the bridge and taps
-  lavacore lab status                                    what runs
-  lavacore lab dir                                       print the lab directory (for --lab)
-  lavacore lab build [--image fast|real|all]             build the board images only
-  lavacore lab power on|off|reset BOARD                  a board's power
+  lavacore lab up [--boards N] [--image fast|real|all]  build what is missing, start the lab with N boards
+  lavacore lab down                                     stop every process, remove the namespace and veth
+  lavacore lab status                                   what runs: services, boards, consoles, addresses
+  lavacore lab dir                                      print the lab directory (for --lab)
+  lavacore lab build [--image fast|real|all]            build the board images only (cached)
+  lavacore lab power on|off|reset BOARD                 a board's power (board-01 or 1)
+Every subcommand takes --dir DIR (the lab directory; default $LAVACORE_LAB_DIR,
+else /var/lib/lavacore/lab) and --cache DIR (the image cache; default
+$LAVACORE_CACHE_DIR, else /var/cache/lavacore).
 
-The lab lives in $LAVACORE_LAB_DIR (default /var/lib/lavacore/lab), its image
-cache in $LAVACORE_CACHE_DIR (default /var/cache/lavacore). Needs root and the
-Debian packages 'make deps' installs.
+The boards are QEMU x86_64 machines with UEFI firmware in the network
+namespace lavacore-lab; their consoles are on 127.0.0.1:7001.., the lab's
+TFTP, NFS and HTTP (:8080) on 10.77.0.254, the root namespace is 10.77.0.1.
+Needs root and the Debian packages 'make deps' installs.
+Internal: lavacore lab relay --socket S --listen ADDR; lavacore lab serve --listen ADDR --root DIR.
 `
 
-func runLab(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
-		fmt.Fprint(stderr, labUsage)
-		return 2
+// parseInterleaved parses flags that may come before, between or after the
+// positional arguments.
+func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
 	}
-	d := lab.DefaultDirs()
-	fs := flag.NewFlagSet("lab "+args[0], flag.ContinueOnError)
+}
+
+func runLab(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprint(stderr, labUsage)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	l := lab.Default()
+	l.Log = stderr
+	sub := args[0]
+	fs := flag.NewFlagSet("lab "+sub, flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, labUsage) }
+	fs.StringVar(&l.Dir, "dir", l.Dir, "the lab directory")
+	fs.StringVar(&l.Cache, "cache", l.Cache, "the image cache")
 	boards := fs.Int("boards", 1, "number of boards")
 	image := fs.String("image", "all", "images to build: fast, real or all")
 	socket := fs.String("socket", "", "relay: the board's console socket")
-	listen := fs.String("listen", "", "relay: the TCP address to serve it on")
-	if err := fs.Parse(args[1:]); err != nil {
+	listen := fs.String("listen", "", "relay, serve: the TCP address to serve on")
+	root := fs.String("root", "", "serve: the directory to serve")
+	pos, err := parseInterleaved(fs, args[1:])
+	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
 		return 2
 	}
-	var err error
-	switch args[0] {
+	if l.Dir, err = filepath.Abs(l.Dir); err != nil {
+		fmt.Fprintf(stderr, "lavacore lab: --dir: %v\n", err)
+		return 2
+	}
+	if l.Cache, err = filepath.Abs(l.Cache); err != nil {
+		fmt.Fprintf(stderr, "lavacore lab: --cache: %v\n", err)
+		return 2
+	}
+	want := map[string]int{"power": 2}
+	if len(pos) != want[sub] {
+		fmt.Fprintf(stderr, "lavacore lab %s: unexpected arguments %q\n\n%s", sub, strings.Join(pos, " "), labUsage)
+		return 2
+	}
+	switch sub {
 	case "up":
-		err = d.Up(ctx, stderr, *boards, *image)
+		err = l.Up(ctx, lab.UpOptions{Boards: *boards, Image: *image})
 		if err == nil {
-			fmt.Fprintf(stdout, "lab up in %s: run jobs with --lab %s\n", d.Lab, d.Lab)
+			fmt.Fprintf(stdout, "lab up in %s: run jobs with --lab %s\n", l.Dir, l.Dir)
 		}
 	case "down":
-		err = d.Down(ctx, stderr)
+		err = l.Down(ctx)
 	case "status":
-		err = d.Status(ctx, stdout)
+		err = l.Status(ctx, stdout)
 	case "dir":
-		fmt.Fprintln(stdout, d.Lab)
+		fmt.Fprintln(stdout, l.Dir)
 	case "build":
-		err = d.Build(ctx, stderr, *image)
+		err = l.Build(ctx, *image)
 	case "power":
-		if fs.NArg() != 2 {
-			fmt.Fprint(stderr, labUsage)
-			return 2
-		}
-		err = d.Power(ctx, stderr, fs.Arg(0), fs.Arg(1))
+		err = l.Power(ctx, pos[0], pos[1])
 	case "relay":
-		r := &lab.Relay{Socket: *socket, Listen: *listen}
-		err = r.Run(ctx)
+		err = (&lab.Relay{Socket: *socket, Listen: *listen}).Run(ctx)
+	case "serve":
+		err = lab.Serve(ctx, *listen, *root, stdout)
 	default:
-		fmt.Fprint(stderr, labUsage)
+		fmt.Fprintf(stderr, "lavacore lab: unknown subcommand %q\n\n%s", sub, labUsage)
 		return 2
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "lavacore lab %s: %v\n", args[0], err)
+		fmt.Fprintf(stderr, "lavacore lab %s: %v\n", sub, err)
 		return 1
 	}
 	return 0

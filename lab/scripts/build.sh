@@ -1,72 +1,91 @@
 #!/usr/bin/env bash
 # lavacore virtual lab: build the board images from Debian packages, cached.
-# Usage: build.sh CACHE_DIR HTTP_DIR [fast|real|all]
-# Each step is skipped when its stamp (keyed by its inputs) is present.
+# Usage: build.sh CACHE_DIR HTTP_DIR [fast|real|all] [LAB_ADDR]
+#
+# Every step writes a stamp keyed by its inputs (the step's own recipe text,
+# the kernel version, the package list, the mirror); a step whose stamp
+# matches is skipped, so a second run only re-publishes the artefacts.
+#
+#   CACHE/kernel/KV/              the cloud kernel .deb unpacked (not installed), depmod'ed
+#   CACHE/modules-KV.tar.gz       a job's `modules:` (network + NFS drivers and the module indexes)
+#   CACHE/fast-KV/                vmlinuz, ramdisk.cpio.gz (busybox + dropbear)
+#   CACHE/real-KV/debootstrap/    the debootstrap'd root (pristine) and its .deb cache
+#   CACHE/real-KV/                vmlinuz, initrd.img (initramfs-tools), rootfs.tar.gz, apt/ (local repository)
 set -euo pipefail
-CACHE=$1; HTTP=$2; WHAT=${3:-all}
+CACHE=$1; HTTP=$2; WHAT=${3:-all}; ADDR=${4:-10.77.0.254:8080}
 mkdir -p "$CACHE" "$HTTP"
-# stamps carry the script's own checksum: a changed recipe rebuilds
-SUM=$(sha256sum "$0" | cut -c1-16)
-stamped() { [ -f "$1" ] && [ "$(cat "$1")" = "$SUM" ]; }
 log() { printf '%s lab-build: %s\n' "$(date +%T)" "$*" >&2; }
-need() { for t in "$@"; do command -v "$t" >/dev/null || { echo "lab-build: $t is missing: run 'make deps' (scripts/deps.sh) first" >&2; exit 3; }; done; }
-need dpkg-deb depmod modprobe cpio gzip grub-mknetdir busybox dropbear debootstrap dpkg-scanpackages apt-get
+die() { echo "lab-build: $*" >&2; exit 3; }
+need() { for t in "$@"; do command -v "$t" >/dev/null || die "'$t' is missing: run 'make deps' (it installs scripts/deps.d/lab.apt)"; done; }
+need apt-get apt-cache dpkg-deb depmod modprobe cpio gzip busybox dropbear debootstrap dpkg-scanpackages chroot
+# key STRING...: a short hash of a step's inputs
+key() { printf '%s\n' "$@" | sha256sum | cut -c1-16; }
+stamped() { [ -f "$1" ] && [ "$(cat "$1")" = "$2" ]; }
 
-# --- kernel: Debian's cloud kernel, unpacked (not installed) ---
-KV=$(apt-cache depends linux-image-cloud-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/{print $2; exit}' | sed 's/^linux-image-//')
-if [ -z "$KV" ]; then apt-get update -q >/dev/null; KV=$(apt-cache depends linux-image-cloud-amd64 | awk '/Depends: linux-image-[0-9]/{print $2; exit}' | sed 's/^linux-image-//'); fi
-[ -n "$KV" ] || { echo "lab-build: cannot resolve linux-image-cloud-amd64 (apt-get update?)" >&2; exit 3; }
+# --- kernel: Debian's cloud kernel, unpacked (installing it would run the host's boot hooks) ---
+resolve_kv() { apt-cache depends linux-image-cloud-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/{print $2; exit}' | sed 's/^linux-image-//'; }
+KV=$(resolve_kv)
+if [ -z "$KV" ]; then apt-get update -q >/dev/null 2>&1 || true; KV=$(resolve_kv); fi
+[ -n "$KV" ] || die "cannot resolve linux-image-cloud-amd64 with apt-cache: run 'apt-get update' (make deps does)"
 K=$CACHE/kernel/$KV
-if [ ! -f "$K/.stamp" ]; then
-	log "kernel $KV: downloading"
-	rm -rf "$K" "$CACHE/debs"; mkdir -p "$K" "$CACHE/debs"
-	(cd "$CACHE/debs" && apt-get download -q "linux-image-$KV" >/dev/null)
+if ! stamped "$K/.stamp" "$KV"; then
+	log "kernel $KV: apt-get download + dpkg-deb -x"
+	rm -rf "$K"; mkdir -p "$K" "$CACHE/debs"
+	(cd "$CACHE/debs" && rm -f linux-image-*.deb && apt-get download -q -o APT::Sandbox::User=root "linux-image-$KV" >/dev/null) || die "apt-get download linux-image-$KV failed"
 	dpkg-deb -x "$CACHE"/debs/linux-image-"$KV"_*.deb "$K"
-	[ -d "$K/usr/lib/modules" ] && [ ! -d "$K/lib/modules" ] && { mkdir -p "$K/lib"; cp -a "$K/usr/lib/modules" "$K/lib/"; }
+	if [ -d "$K/usr/lib/modules" ] && [ ! -d "$K/lib/modules" ]; then mkdir -p "$K/lib"; cp -a "$K/usr/lib/modules" "$K/lib/"; fi
 	depmod -b "$K" "$KV"
-	touch "$K/.stamp"
+	echo "$KV" > "$K/.stamp"
 fi
 MODDIR=$K/lib/modules/$KV
-[ -d "$MODDIR" ] || MODDIR=$K/usr/lib/modules/$KV
 
 # modules_closure MOD...: the .ko files MOD needs, in load order
 modules_closure() { for m in "$@"; do modprobe -d "$K" -S "$KV" --show-depends "$m" 2>/dev/null | awk '$1=="insmod"{print $2}'; done | awk '!seen[$0]++'; }
 
-# a small modules tarball (networking and NFS drivers + module indexes), as a job's `modules:`
-if [ ! -f "$CACHE/modules-$KV.tar.gz" ]; then
+build_modules() {
+	local out=$CACHE/modules-$KV.tar.gz k; k=$(key "$KV" "$(declare -f build_modules modules_closure)")
+	stamped "$out.stamp" "$k" && return 0
 	log "modules tarball"
-	T=$(mktemp -d); mkdir -p "$T/lib/modules/$KV"
+	local T; T=$(mktemp -d); mkdir -p "$T/lib/modules/$KV"
 	cp "$MODDIR"/modules.* "$T/lib/modules/$KV/"
-	for f in $(modules_closure virtio_net virtio_pci nfsv3 nfsv4); do rel=${f#$K/}; mkdir -p "$T/$(dirname "$rel")"; cp "$f" "$T/$rel"; done
-	tar -C "$T" -czf "$CACHE/modules-$KV.tar.gz.tmp" lib && mv "$CACHE/modules-$KV.tar.gz.tmp" "$CACHE/modules-$KV.tar.gz"
+	for f in $(modules_closure virtio_net virtio_pci nfsv3 nfsv4); do
+		local rel=${f#"$K"/}; mkdir -p "$T/$(dirname "$rel")"; cp "$f" "$T/$rel"
+	done
+	tar --numeric-owner --owner=0 --group=0 -C "$T" -czf "$out.tmp" lib && mv "$out.tmp" "$out"
 	rm -rf "$T"
-fi
+	echo "$k" > "$out.stamp"
+}
 
-# --- fast image: busybox + dropbear initramfs ---
+# --- fast image: busybox + dropbear initramfs, root with an empty password ---
 build_fast() {
-	local OUT=$CACHE/fast-$KV/ramdisk.cpio.gz
-	if stamped "$CACHE/fast-$KV/.stamp"; then return; fi
+	local D=$CACHE/fast-$KV k; k=$(key "$KV" "$(declare -f build_fast modules_closure)")
+	stamped "$D/.stamp" "$k" && return 0
 	log "fast image: busybox + dropbear ramdisk"
-	local R; R=$(mktemp -d); mkdir -p "$CACHE/fast-$KV"
-	mkdir -p "$R"/{bin,sbin,usr/bin,usr/sbin,usr/lib,etc/dropbear,proc,sys,dev,run,tmp,root,var/log}
+	local R; R=$(mktemp -d); rm -rf "$D"; mkdir -p "$D"
+	mkdir -p "$R"/{bin,sbin,usr/bin,usr/sbin,usr/lib,etc/dropbear,proc,sys,dev,run,tmp,root/.ssh,var/log}
 	cp /bin/busybox "$R/bin/busybox"
+	local a b l f
 	for a in $(busybox --list-full); do mkdir -p "$R/$(dirname "$a")"; [ -e "$R/$a" ] || ln -s /bin/busybox "$R/$a"; done
-	local sftp=/usr/lib/openssh/sftp-server
-	for b in /usr/sbin/dropbear /usr/bin/scp $sftp; do
+	# dropbear for ssh guests; OpenSSH's scp and sftp-server (dropbear looks for /usr/lib/sftp-server)
+	for b in /usr/sbin/dropbear /usr/bin/scp /usr/lib/openssh/sftp-server; do
+		[ -x "$b" ] || die "$b is missing: run 'make deps' (dropbear-bin, openssh-client, openssh-sftp-server)"
 		mkdir -p "$R$(dirname "$b")"; cp "$b" "$R$b"
 		for l in $(ldd "$b" | grep -o '/[^ ]*'); do mkdir -p "$R$(dirname "$l")"; cp -L "$l" "$R$l"; done
 	done
 	ln -sf openssh/sftp-server "$R/usr/lib/sftp-server"
-	mkdir -p "$R/lib/modules/$KV"
 	: > "$R/etc/modules.order"
-	for f in $(modules_closure virtio_pci virtio_net); do rel=${f#$K}; mkdir -p "$R$(dirname "$rel")"; cp "$f" "$R$rel"; echo "$rel" >> "$R/etc/modules.order"; done
+	for f in $(modules_closure virtio_pci virtio_net); do
+		local rel=${f#"$K"}; mkdir -p "$R$(dirname "$rel")"; cp "$f" "$R$rel"; echo "$rel" >> "$R/etc/modules.order"
+	done
 	printf 'root::0:0:root:/root:/bin/sh\nsshd:x:100:65534::/run/sshd:/bin/false\n' > "$R/etc/passwd"
 	echo 'root:x:0:' > "$R/etc/group"
 	echo 'root::19000:0:99999:7:::' > "$R/etc/shadow"
 	echo stretch > "$R/etc/hostname"
 	echo /bin/sh > "$R/etc/shells"
+	printf '127.0.0.1 localhost\n127.0.1.1 stretch\n' > "$R/etc/hosts"
+	# the founding job's prompts: root@stretch: on the console, root@linaro-developer: over ssh
 	cat > "$R/etc/profile" <<'P'
-export PATH=/usr/sbin:/usr/bin:/sbin:/bin
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root
 if [ -n "$SSH_CONNECTION" ]; then PS1='root@linaro-developer:\w# '; else PS1='root@stretch:\w# '; fi
 export PS1
 cd /root 2>/dev/null
@@ -85,81 +104,106 @@ hostname stretch
 for m in $(cat /etc/modules.order); do insmod $m 2>/dev/null; done
 ip link set lo up
 ip link set eth0 up 2>/dev/null && udhcpc -q -n -t 10 -i eth0 -s /usr/share/udhcpc/default.script >/dev/null 2>&1
-mkdir -p /etc/dropbear /root/.ssh
 dropbear -R -B -p 22
 exec /sbin/init
 I
 	chmod +x "$R/init"
 	printf 'ttyS0::respawn:/sbin/getty -L 115200 ttyS0 vt100\n::ctrlaltdel:/sbin/reboot\n' > "$R/etc/inittab"
-	chmod 700 "$R/root"
-	(cd "$R" && find . | cpio -o -H newc --quiet | gzip -6) > "$OUT.tmp" && mv "$OUT.tmp" "$OUT"
-	cp "$K/boot/vmlinuz-$KV" "$CACHE/fast-$KV/vmlinuz"
+	chmod 700 "$R/root" "$R/root/.ssh"; : > "$R/root/.ssh/authorized_keys"
+	(cd "$R" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet | gzip -6 -n) > "$D/ramdisk.cpio.gz"
+	cp "$K/boot/vmlinuz-$KV" "$D/vmlinuz"
 	rm -rf "$R"
-	echo "$SUM" > "$CACHE/fast-$KV/.stamp"
+	echo "$k" > "$D/.stamp"
 }
 
 # --- real image: debootstrap'd Debian root (NFS) + initramfs-tools initrd + apt repository ---
-# the Debian mirror this machine's apt already uses
-MIRROR=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null | awk '/^deb /{print $2; exit}' || true)
-if [ -z "$MIRROR" ]; then MIRROR=$(cat /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '/^URIs:/{print $2; exit}' || true); fi
+MIRROR=$(awk '/^URIs:/{print $2; exit}' /etc/apt/sources.list.d/*.sources 2>/dev/null || true)
+[ -n "$MIRROR" ] || MIRROR=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null | awk '/^deb /{print $2; exit}' || true)
 MIRROR=${MIRROR:-http://deb.debian.org/debian}
-PKGS="systemd-sysv,udev,openssh-server,iproute2,net-tools,ifupdown,kmod,procps,initramfs-tools,isc-dhcp-client,git,ca-certificates"
+SUITE=bookworm
+PKGS="systemd-sysv,udev,openssh-server,openssh-sftp-server,iproute2,net-tools,ifupdown,kmod,procps,initramfs-tools,less"
+
+debootstrap_root() {
+	local B=$CACHE/real-$KV/debootstrap k; k=$(key "$SUITE" "$MIRROR" "$PKGS")
+	stamped "$B/.stamp" "$k" && return 0
+	log "real image: debootstrap $SUITE from $MIRROR (about a minute)"
+	rm -rf "$B"; mkdir -p "$B/debs"
+	debootstrap --variant=minbase --include="$PKGS" --cache-dir="$B/debs" "$SUITE" "$B/root" "$MIRROR" > "$B/debootstrap.log" 2>&1 ||
+		{ tail -20 "$B/debootstrap.log" >&2; die "debootstrap failed (log: $B/debootstrap.log)"; }
+	echo "$k" > "$B/.stamp"
+}
+
 build_real() {
-	local D=$CACHE/real-$KV
-	if stamped "$D/.stamp"; then return; fi
-	mkdir -p "$D"
+	debootstrap_root
+	local D=$CACHE/real-$KV B=$CACHE/real-$KV/debootstrap k
+	k=$(key "$KV" "$(cat "$B/.stamp")" "$ADDR" "$(declare -f build_real apt_repo)")
+	stamped "$D/.stamp" "$k" && return 0
+	log "real image: kernel modules, initramfs-tools initrd, configuration"
 	local R=$D/rootfs
-	if [ ! -f "$D/.debootstrap" ]; then
-		log "real image: debootstrap bookworm from $MIRROR (about a minute)"
-		rm -rf "$R"
-		debootstrap --variant=minbase --include="$PKGS" bookworm "$R" "$MIRROR" > "$D/debootstrap.log" 2>&1 || { tail -20 "$D/debootstrap.log" >&2; exit 1; }
-		touch "$D/.debootstrap"
-	fi
-	log "real image: kernel modules, initrd, configuration"
-	rm -rf "$R/lib/modules/$KV"; mkdir -p "$R/lib/modules"; cp -a "$MODDIR" "$R/lib/modules/"
+	rm -rf "$R"; cp -a "$B/root" "$R"
+	mkdir -p "$R/lib/modules"; cp -a "$MODDIR" "$R/lib/modules/"
 	cp "$K/boot/vmlinuz-$KV" "$R/boot/"; cp "$K"/boot/config-"$KV" "$K"/boot/System.map-"$KV" "$R/boot/" 2>/dev/null || true
 	chroot "$R" depmod "$KV"
-	echo "virtio_net" > "$R/etc/initramfs-tools/modules"; echo "virtio_pci" >> "$R/etc/initramfs-tools/modules"
+	printf 'virtio_pci\nvirtio_net\n' > "$R/etc/initramfs-tools/modules"
 	sed -i 's/^COMPRESS=.*/COMPRESS=gzip/' "$R/etc/initramfs-tools/initramfs.conf"
 	chroot "$R" mkinitramfs -o "/boot/initrd.img-$KV" "$KV" 2>/dev/null
 	chroot "$R" passwd -d root >/dev/null
 	echo stretch > "$R/etc/hostname"
 	printf '127.0.0.1 localhost\n127.0.1.1 stretch\n' > "$R/etc/hosts"
+	# the initramfs configured eth0 for the NFS root: ifupdown must leave it alone
 	printf 'auto lo\niface lo inet loopback\niface eth0 inet manual\n' > "$R/etc/network/interfaces"
 	mkdir -p "$R/root/.ssh"; chmod 700 "$R/root/.ssh"; : > "$R/root/.ssh/authorized_keys"
-	grep -q linaro-developer "$R/root/.bashrc" 2>/dev/null || cat >> "$R/root/.bashrc" <<'B'
+	# console: bash's /etc/bash.bashrc prompt \u@\h: = root@stretch:; ssh logins get the guests' prompt
+	cat >> "$R/root/.bashrc" <<'B'
 # lavacore lab: ssh logins show the secondary-connection prompt of LAVA's examples
 if [ -n "$SSH_CONNECTION" ]; then PS1='\u@linaro-developer:\w\$ '; fi
 B
-	[ -f "$R/root/.profile" ] || printf '[ -f ~/.bashrc ] && . ~/.bashrc\n' > "$R/root/.profile"
-	# a local apt repository with the founding job's packages, served by the lab
-	log "real image: apt repository"
-	local A=$D/apt; rm -rf "$A"; mkdir -p "$A"
-	cp "$R"/var/cache/apt/archives/*.deb "$A/" 2>/dev/null || true
-	(cd "$A" && dpkg-scanpackages -m . 2>/dev/null | gzip -9 > Packages.gz)
-	echo "deb [trusted=yes] http://10.77.0.254:8080/apt ./" > "$R/etc/apt/sources.list"
-	rm -f "$R"/var/cache/apt/archives/*.deb
+	# no resolver, no time sync, no apt timers: the lab has no outside world
+	rm -f "$R"/etc/systemd/system/timers.target.wants/apt-daily*.timer
+	apt_repo "$D" "$B/debs" "$R"
 	log "real image: rootfs.tar.gz"
 	tar --numeric-owner -C "$R" -czf "$D/rootfs.tar.gz.tmp" . && mv "$D/rootfs.tar.gz.tmp" "$D/rootfs.tar.gz"
 	cp "$R/boot/vmlinuz-$KV" "$D/vmlinuz"; cp "$R/boot/initrd.img-$KV" "$D/initrd.img"
-	echo "$SUM" > "$D/.stamp"
+	rm -rf "$R"
+	echo "$k" > "$D/.stamp"
+}
+
+# apt_repo OUT DEBS ROOT: a flat repository of every .deb of the root (so
+# `apt-get install openssh-server net-tools iproute2` works without internet),
+# served by the lab's HTTP server, and the root's sources.list pointing at it.
+apt_repo() {
+	local A=$1/apt f
+	log "real image: apt repository ($(ls "$2"/*.deb | wc -l) packages)"
+	rm -rf "$A"; mkdir -p "$A"
+	cp "$2"/*.deb "$A/"
+	(cd "$A" && dpkg-scanpackages -m . /dev/null 2>/dev/null > Packages && gzip -9 -n -k Packages)
+	{
+		echo "Origin: lavacore-lab"; echo "Label: lavacore-lab"; echo "Suite: $SUITE"; echo "Codename: $SUITE"
+		echo "Date: $(date -u -R)"; echo "Architectures: amd64 all"; echo "Description: lavacore virtual lab packages"
+		echo "SHA256:"
+		for f in Packages Packages.gz; do printf ' %s %s %s\n' "$(sha256sum < "$A/$f" | cut -d' ' -f1)" "$(stat -c %s "$A/$f")" "$f"; done
+	} > "$A/Release"
+	echo "deb [trusted=yes] http://$ADDR/apt ./" > "$3/etc/apt/sources.list"
+	rm -f "$3"/etc/apt/sources.list.d/*
+	rm -f "$3"/var/cache/apt/archives/*.deb
 }
 
 case "$WHAT" in
-fast) build_fast ;;
-real) build_real ;;
-all) build_fast; build_real ;;
+fast) build_modules; build_fast ;;
+real) build_modules; build_real ;;
+all) build_modules; build_fast; build_real ;;
+*) die "image: fast, real or all (not '$WHAT')" ;;
 esac
 
-# publish the artefacts where the lab's HTTP server serves them
+# publish the artefacts where the lab's HTTP server serves them (and file:// URLs reach them)
 mkdir -p "$HTTP/fast" "$HTTP/real"
 ln -sfn "$CACHE/modules-$KV.tar.gz" "$HTTP/modules.tar.gz"
 if [ -f "$CACHE/fast-$KV/.stamp" ]; then
-	ln -sfn "$CACHE/fast-$KV/vmlinuz" "$HTTP/fast/vmlinuz"; ln -sfn "$CACHE/fast-$KV/ramdisk.cpio.gz" "$HTTP/fast/ramdisk.cpio.gz"
+	for f in vmlinuz ramdisk.cpio.gz; do ln -sfn "$CACHE/fast-$KV/$f" "$HTTP/fast/$f"; done
 fi
 if [ -f "$CACHE/real-$KV/.stamp" ]; then
 	for f in vmlinuz initrd.img rootfs.tar.gz; do ln -sfn "$CACHE/real-$KV/$f" "$HTTP/real/$f"; done
 	ln -sfn "$CACHE/real-$KV/apt" "$HTTP/apt"
 fi
 echo "$KV" > "$CACHE/kernel-version"
-log "done ($KV)"
+log "done (kernel $KV)"
