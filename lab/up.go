@@ -65,22 +65,6 @@ func (l *Lab) Up(ctx context.Context, o UpOptions) error {
 			return err
 		}
 	}
-	if err := l.installBinary(); err != nil {
-		return err
-	}
-	if err := l.Build(ctx, o.Image); err != nil {
-		return err
-	}
-	if err := l.gitRepos(ctx); err != nil {
-		return err
-	}
-	if err := l.keys(ctx); err != nil {
-		return err
-	}
-	if err := l.grubNetdir(ctx); err != nil {
-		return err
-	}
-
 	st := l.state(ctx)
 	running := st.up()
 	if !running {
@@ -99,13 +83,32 @@ func (l *Lab) Up(ctx context.Context, o UpOptions) error {
 			}
 		}
 	}
+	if err := l.installBinary(); err != nil {
+		return err
+	}
+	if err := l.Build(ctx, o.Image); err != nil {
+		return err
+	}
+	if err := l.gitRepos(ctx); err != nil {
+		return err
+	}
+	if err := l.keys(ctx); err != nil {
+		return err
+	}
+	if err := l.grubNetdir(ctx); err != nil {
+		return err
+	}
 	if !running {
 		l.logf("network namespace %s: bridge %s %s, veth %s %s", Netns, Bridge, ServerIP, VethRoot, DispatcherAddr)
-		if err := l.network(ctx); err != nil {
-			return err
+		err := l.network(ctx)
+		if err == nil {
+			err = l.startServices(ctx)
 		}
-		if err := l.startServices(ctx); err != nil {
-			return err
+		if err != nil {
+			if derr := l.Down(context.WithoutCancel(ctx)); derr != nil {
+				return fmt.Errorf("%w\n(cleaning up failed too: %v)", err, derr)
+			}
+			return fmt.Errorf("%w\n(what had been started is stopped again)", err)
 		}
 	} else {
 		l.logf("the lab is already up; making sure of %d board(s)", n)
@@ -343,7 +346,7 @@ func (l *Lab) network(ctx context.Context) error {
 	}
 	for _, s := range steps {
 		if _, err := run(ctx, s[0], s[1:]...); err != nil {
-			return fmt.Errorf("lab network: %w (run 'lavacore lab down' to clean up)", err)
+			return fmt.Errorf("lab network: %w", err)
 		}
 	}
 	return nil

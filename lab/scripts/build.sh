@@ -51,7 +51,9 @@ build_modules() {
 	for f in $(modules_closure virtio_net virtio_pci nfsv3 nfsv4); do
 		local rel=${f#"$K"/}; mkdir -p "$T/$(dirname "$rel")"; cp "$f" "$T/$rel"
 	done
-	tar --numeric-owner --owner=0 --group=0 -C "$T" -czf "$out.tmp" lib && mv "$out.tmp" "$out"
+	# files only, no directory entries: extracting it must not replace a
+	# merged-/usr root's lib -> usr/lib symlink with a directory
+	(cd "$T" && find lib -type f | LC_ALL=C sort | tar --numeric-owner --owner=0 --group=0 --no-recursion -T - -czf "$out.tmp") && mv "$out.tmp" "$out"
 	rm -rf "$T"
 	echo "$k" > "$out.stamp"
 }
