@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/lavacore/lavacore/lab"
 )
@@ -27,6 +29,7 @@ const labUsage = `usage:
   lavacore lab dir                                      print the lab directory (for --lab)
   lavacore lab build [--image fast|real|all]            build the board images only (cached)
   lavacore lab power on|off|reset BOARD                 a board's power (board-01 or 1)
+  lavacore lab check [--timeout D] BOARD                power-cycle BOARD, wait for GRUB's prompt, switch it off
 Every subcommand takes --dir DIR (the lab directory; default $LAVACORE_LAB_DIR,
 else /var/lib/lavacore/lab) and --cache DIR (the image cache; default
 $LAVACORE_CACHE_DIR, else /var/cache/lavacore).
@@ -76,6 +79,7 @@ func runLab(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	socket := fs.String("socket", "", "relay: the board's console socket")
 	listen := fs.String("listen", "", "relay, serve: the TCP address to serve on")
 	root := fs.String("root", "", "serve: the directory to serve")
+	timeout := fs.Duration("timeout", 2*time.Minute, "check: how long a board may take from power-on to GRUB's prompt")
 	pos, err := parseInterleaved(fs, args[1:])
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -91,7 +95,7 @@ func runLab(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "lavacore lab: --cache: %v\n", err)
 		return 2
 	}
-	want := map[string]int{"power": 2}
+	want := map[string]int{"power": 2, "check": 1}
 	if len(pos) != want[sub] {
 		fmt.Fprintf(stderr, "lavacore lab %s: unexpected arguments %q\n\n%s", sub, strings.Join(pos, " "), labUsage)
 		return 2
@@ -112,6 +116,16 @@ func runLab(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = l.Build(ctx, *image)
 	case "power":
 		err = l.Power(ctx, pos[0], pos[1])
+	case "check":
+		var n int
+		if n, err = strconv.Atoi(strings.TrimPrefix(pos[0], "board-")); err != nil {
+			err = fmt.Errorf("no board %q", pos[0])
+			break
+		}
+		var d time.Duration
+		if d, err = l.Check(ctx, n, *timeout); err == nil {
+			fmt.Fprintf(stdout, "%s: GRUB's prompt %s after power-on\n", lab.BoardName(n), d.Round(100*time.Millisecond))
+		}
 	case "relay":
 		err = (&lab.Relay{Socket: *socket, Listen: *listen}).Run(ctx)
 	case "serve":

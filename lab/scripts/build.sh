@@ -160,8 +160,11 @@ build_real() {
 # lavacore lab: ssh logins show the secondary-connection prompt of LAVA's examples
 if [ -n "$SSH_CONNECTION" ]; then PS1='\u@linaro-developer:\w\$ '; fi
 B
-	# no resolver, no time sync, no apt timers: the lab has no outside world
+	# no apt timers: the lab has no outside world
 	rm -f "$R"/etc/systemd/system/timers.target.wants/apt-daily*.timer
+	# smaller to download and extract per job: no manuals, translations, docs (copyrights stay)
+	rm -rf "$R"/usr/share/man/* "$R"/usr/share/locale/* "$R"/usr/share/info/*
+	find "$R/usr/share/doc" -type f ! -name copyright -delete
 	apt_repo "$D" "$B/debs" "$R"
 	log "real image: rootfs.tar.gz"
 	tar --numeric-owner -C "$R" -czf "$D/rootfs.tar.gz.tmp" . && mv "$D/rootfs.tar.gz.tmp" "$D/rootfs.tar.gz"
@@ -177,7 +180,7 @@ apt_repo() {
 	local A=$1/apt f
 	log "real image: apt repository ($(ls "$2"/*.deb | wc -l) packages)"
 	rm -rf "$A"; mkdir -p "$A"
-	cp "$2"/*.deb "$A/"
+	cp -l "$2"/*.deb "$A/" 2>/dev/null || cp "$2"/*.deb "$A/"
 	(cd "$A" && dpkg-scanpackages -m . /dev/null 2>/dev/null > Packages && gzip -9 -n -k Packages)
 	{
 		echo "Origin: lavacore-lab"; echo "Label: lavacore-lab"; echo "Suite: $SUITE"; echo "Codename: $SUITE"
