@@ -1,19 +1,37 @@
-// Package pluginhost finds lavacore's method plugins, checks them against
-// their checksum files, starts them with go-plugin (gRPC, AutoMTLS) and
-// offers their methods as a pipeline.Registry.
+// Package pluginhost finds lavacore's plugins, checks them against their
+// checksum files, starts them with go-plugin (gRPC, AutoMTLS, the binary's
+// sha256 checked again right before exec) and offers their methods as a
+// pipeline.Registry and their protocols as protocol clients.
+//
+// The runner's view:
+//
+//	h, err := pluginhost.StartAll(ctx, pluginhost.Dirs(), pluginhost.Options{Log: os.Stderr})
+//	// err lists the plugins that failed; h still serves the others
+//	defer h.Close()            // after the job's cleanup: stops every plugin, kills what they left
+//	reg := h.Registry()        // pipeline.Registry of sdk.Method values served over gRPC
+//	p, err := h.Protocol("lava-multinode") // a new protocol client (one per sub-job)
+//
+// A plugin that crashes fails the action it was running with an
+// Infrastructure error naming the plugin, the action, its exit status and the
+// tail of its stderr; the next call (the action's Cleanup, a retry) starts it
+// again. Every process a plugin started is killed when the plugin stops:
+// the SDK kills its children's process groups, and Close kills whatever still
+// carries the plugin's instance mark in its environment.
 package pluginhost
 
 import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
-	"path/filepath"
-	"sort"
+	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -23,115 +41,314 @@ import (
 	"github.com/lavacore/lavacore/sdk"
 )
 
-// Prefix names plugin binaries: lavacore-plugin-<name>.
-const Prefix = "lavacore-plugin-"
+// InstanceEnv marks a plugin process, and everything it starts, in their
+// environment: Close kills whatever still carries the mark.
+const InstanceEnv = "LAVACORE_PLUGIN_INSTANCE"
 
-// Dirs returns where plugins are looked for, in order: $LAVACORE_PLUGIN_PATH
-// (':'-separated), a plugins/ directory beside the lavacore binary, and
-// ~/.local/share/lavacore/plugins.
-func Dirs() []string {
-	var out []string
-	if p := os.Getenv("LAVACORE_PLUGIN_PATH"); p != "" {
-		out = append(out, filepath.SplitList(p)...)
-	}
-	if exe, err := os.Executable(); err == nil {
-		out = append(out, filepath.Join(filepath.Dir(exe), "plugins"))
-	}
-	if home, err := os.UserHomeDir(); err == nil {
-		out = append(out, filepath.Join(home, ".local", "share", "lavacore", "plugins"))
-	}
-	return out
+// maxRestarts bounds how often a crashed plugin is started again.
+const maxRestarts = 5
+
+func apiVersion() int { return int(sdk.Handshake.ProtocolVersion) }
+
+// Options says how plugins are started.
+type Options struct {
+	// Log receives go-plugin's log and the plugins' own (hclog on their
+	// stderr), at Level and above. Nil discards it.
+	Log   io.Writer
+	Level hclog.Level // default hclog.Warn
+	// StartTimeout bounds the handshake (default 30 s).
+	StartTimeout time.Duration
 }
 
-// Binary is one plugin binary found on disk.
-type Binary struct {
-	Name, Path string
-	// Checksum is the expected sha256 from <path>_SHA256SUM ("" when absent).
-	Checksum string
-	// Problem says what is wrong with it ("" when it may run).
-	Problem string
-}
-
-// Discover lists plugin binaries in dirs; a name found twice keeps the first.
-func Discover(dirs []string) []Binary {
-	seen := map[string]bool{}
-	var out []Binary
-	for _, d := range dirs {
-		ents, err := os.ReadDir(d)
-		if err != nil {
-			continue
-		}
-		for _, e := range ents {
-			n := e.Name()
-			if !strings.HasPrefix(n, Prefix) || strings.HasSuffix(n, "_SHA256SUM") || e.IsDir() {
-				continue
-			}
-			name := strings.TrimPrefix(n, Prefix)
-			if seen[name] {
-				continue
-			}
-			seen[name] = true
-			b := Binary{Name: name, Path: filepath.Join(d, n)}
-			if sum, err := os.ReadFile(b.Path + "_SHA256SUM"); err == nil {
-				b.Checksum = strings.Fields(string(sum) + " ")[0]
-				if got, err := FileSum(b.Path); err != nil || got != b.Checksum {
-					b.Problem = fmt.Sprintf("checksum mismatch: %s_SHA256SUM says %s, the file is %s (rebuild, then 'lavacore plugins checksum %s')", n, b.Checksum, got, d)
-				}
-			} else {
-				b.Problem = fmt.Sprintf("no checksum file %s_SHA256SUM (run 'lavacore plugins checksum %s')", n, d)
-			}
-			out = append(out, b)
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out
-}
-
-// FileSum is the hex sha256 of a file.
-func FileSum(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
-}
-
-// WriteChecksums writes <binary>_SHA256SUM beside every plugin binary of dir.
-func WriteChecksums(dir string) ([]string, error) {
-	ents, err := os.ReadDir(dir)
-	if err != nil {
-		return nil, err
-	}
-	var done []string
-	for _, e := range ents {
-		n := e.Name()
-		if !strings.HasPrefix(n, Prefix) || strings.HasSuffix(n, "_SHA256SUM") {
-			continue
-		}
-		p := filepath.Join(dir, n)
-		sum, err := FileSum(p)
-		if err != nil {
-			return done, err
-		}
-		if err := os.WriteFile(p+"_SHA256SUM", []byte(sum+"  "+n+"\n"), 0o644); err != nil {
-			return done, err
-		}
-		done = append(done, n)
-	}
-	return done, nil
-}
-
-// Plugin is a started plugin.
+// Plugin is a started plugin binary.
 type Plugin struct {
 	Binary   Binary
 	Manifest sdk.Manifest
-	Methods  []sdk.Method
-	client   *goplugin.Client
+
+	opts     Options
+	instance string
+	methods  []sdk.Method
+	stderr   *tail
+
+	mu        sync.Mutex
+	client    *goplugin.Client
+	cmd       *exec.Cmd
+	pc        *sdk.PluginClient
+	prc       *sdk.ProtocolClient
+	restarts  int
+	stopped   bool
+	lastCrash string
+}
+
+var instances atomic.Uint64
+
+// Start starts one plugin binary, shakes hands, asks it what it serves and
+// lends it the host's services.
+func Start(ctx context.Context, b Binary, opts Options) (*Plugin, error) {
+	if b.Problem != "" {
+		return nil, fmt.Errorf("plugin %s: %s", b.Name, b.Problem)
+	}
+	p := &Plugin{Binary: b, opts: opts, stderr: newTail(64, 16<<10),
+		instance: fmt.Sprintf("%s-%d-%d", b.Name, os.Getpid(), instances.Add(1))}
+	if err := p.start(ctx); err != nil {
+		return nil, err
+	}
+	m, err := p.pc.Describe(ctx)
+	if err != nil {
+		p.Kill()
+		return nil, fmt.Errorf("plugin %s: describe: %w%s", b.Name, err, p.stderrNote())
+	}
+	if b.Version != "" && m.Version != b.Version {
+		p.Kill()
+		return nil, fmt.Errorf("plugin %s: the file name says version %s, the plugin says %s", b.Name, b.Version, m.Version)
+	}
+	p.Manifest = m
+	for _, info := range m.Methods {
+		p.methods = append(p.methods, &method{p: p, info: info})
+	}
+	return p, nil
+}
+
+// start runs the process and configures it; p.mu is held or p is new.
+func (p *Plugin) start(ctx context.Context) error {
+	b := p.Binary
+	sum, err := hex.DecodeString(b.Checksum)
+	if err != nil || len(sum) != sha256.Size {
+		return fmt.Errorf("plugin %s: bad checksum %q in %s%s", b.Name, b.Checksum, b.Path, ChecksumSuffix)
+	}
+	out := p.opts.Log
+	if out == nil {
+		out = io.Discard
+	}
+	lvl := p.opts.Level
+	if lvl == hclog.NoLevel {
+		lvl = hclog.Warn
+	}
+	st := p.opts.StartTimeout
+	if st == 0 {
+		st = 30 * time.Second
+	}
+	cmd := exec.Command(b.Path)
+	cmd.Env = []string{InstanceEnv + "=" + p.instance}
+	client := goplugin.NewClient(&goplugin.ClientConfig{
+		HandshakeConfig:  sdk.Handshake,
+		Plugins:          sdk.ClientPluginSet(),
+		Cmd:              cmd,
+		AllowedProtocols: []goplugin.Protocol{goplugin.ProtocolGRPC},
+		AutoMTLS:         true,
+		SecureConfig:     &goplugin.SecureConfig{Checksum: sum, Hash: sha256.New()},
+		Managed:          true,
+		StartTimeout:     st,
+		Stderr:           p.stderr,
+		SyncStderr:       p.stderr,
+		SyncStdout:       io.Discard,
+		Logger:           hclog.New(&hclog.LoggerOptions{Name: "plugin", Level: lvl, Output: out}),
+	})
+	fail := func(what string, err error) error {
+		client.Kill()
+		reap(p.instance)
+		return fmt.Errorf("plugin %s: %s: %w%s", b.Name, what, err, p.stderrNote())
+	}
+	rpc, err := client.Client()
+	if err != nil {
+		return fail("handshake failed", err)
+	}
+	raw, err := rpc.Dispense(sdk.PluginMethods)
+	if err != nil {
+		return fail("dispense methods", err)
+	}
+	pc := raw.(*sdk.PluginClient)
+	pc.Name = b.Name
+	raw, err = rpc.Dispense(sdk.PluginProtocols)
+	if err != nil {
+		return fail("dispense protocols", err)
+	}
+	prc := raw.(*sdk.ProtocolClient)
+	prc.Name = b.Name
+	if err := pc.Configure(ctx); err != nil {
+		return fail("configure", err)
+	}
+	p.client, p.cmd, p.pc, p.prc = client, cmd, pc, prc
+	return nil
+}
+
+// clients returns the live connection, starting the plugin again after a crash.
+func (p *Plugin) clients(ctx context.Context) (*sdk.PluginClient, *sdk.ProtocolClient, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.stopped {
+		return nil, nil, sdk.InfraErrorf("plugin %s was stopped", p.Binary.Name)
+	}
+	if !p.client.Exited() {
+		return p.pc, p.prc, nil
+	}
+	reap(p.instance)
+	if p.restarts >= maxRestarts {
+		return nil, nil, sdk.InfraErrorf("plugin %s crashed %d times; not starting it again (last: %s)", p.Binary.Name, p.restarts, p.lastCrash)
+	}
+	p.restarts++
+	if err := p.start(ctx); err != nil {
+		return nil, nil, sdk.InfraErrorf("%v", err)
+	}
+	return p.pc, p.prc, nil
+}
+
+// crashed turns a transport failure into an Infrastructure error naming the
+// plugin, the operation and the action, with its exit status and stderr.
+func (p *Plugin) crashed(op, action string, err error) error {
+	// go-plugin notices the exit a moment after the connection breaks
+	deadline := time.Now().Add(2 * time.Second)
+	for !p.Exited() && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	what := op
+	if action != "" {
+		what += " of action " + action
+	}
+	p.mu.Lock()
+	state := ""
+	if p.client.Exited() && p.cmd.ProcessState != nil {
+		state = p.cmd.ProcessState.String()
+	}
+	p.mu.Unlock()
+	var msg string
+	if state != "" {
+		msg = fmt.Sprintf("plugin %s (%s) crashed during %s: %s", p.Binary.Name, p.Binary.Path, what, state)
+	} else {
+		msg = fmt.Sprintf("plugin %s (%s) failed during %s: %v", p.Binary.Name, p.Binary.Path, what, errors.Unwrap(err))
+	}
+	p.mu.Lock()
+	p.lastCrash = msg
+	p.mu.Unlock()
+	return &sdk.Error{Type: sdk.Infrastructure, Msg: msg + p.stderrNote(), Err: err}
+}
+
+func (p *Plugin) stderrNote() string {
+	if t := p.stderr.String(); t != "" {
+		return "; its stderr ends:\n" + indent(t, "    ")
+	}
+	return ""
+}
+
+// Methods returns the plugin's methods as sdk.Method values.
+func (p *Plugin) Methods() []sdk.Method { return p.methods }
+
+// OpenProtocol returns a new client of one of the plugin's protocols.
+func (p *Plugin) OpenProtocol(ctx context.Context, name string) (sdk.Protocol, error) {
+	_, prc, err := p.clients(ctx)
+	if err != nil {
+		return nil, err
+	}
+	pr, err := prc.Open(ctx, name)
+	if sdk.IsTransport(err) {
+		return nil, p.crashed("open protocol "+name, "", err)
+	}
+	return pr, err
+}
+
+// Exited reports whether the plugin process has exited.
+func (p *Plugin) Exited() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.client == nil || p.client.Exited()
+}
+
+// Pid is the plugin process's id (0 once it has exited).
+func (p *Plugin) Pid() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.cmd == nil || p.cmd.Process == nil || p.client.Exited() {
+		return 0
+	}
+	return p.cmd.Process.Pid
+}
+
+// Instance is the mark in the environment of the plugin and its children.
+func (p *Plugin) Instance() string { return p.instance }
+
+// Stderr is the tail of what the plugin wrote on stderr.
+func (p *Plugin) Stderr() string { return p.stderr.String() }
+
+// Kill stops the plugin (go-plugin's graceful shutdown, SIGKILL after 2 s),
+// then kills every process that still carries its instance mark.
+func (p *Plugin) Kill() {
+	p.mu.Lock()
+	p.stopped = true
+	c := p.client
+	p.mu.Unlock()
+	if c != nil {
+		c.Kill()
+	}
+	reap(p.instance)
+}
+
+// method is one of a plugin's methods: a call goes to the live process
+// (started again after a crash), and a crash becomes an Infrastructure error.
+type method struct {
+	p    *Plugin
+	info sdk.MethodInfo
+}
+
+func (m *method) Info() sdk.MethodInfo { return m.info }
+
+func (m *method) remote(ctx context.Context) (sdk.Method, error) {
+	pc, _, err := m.p.clients(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return pc.Method(m.info), nil
+}
+
+func (m *method) Accepts(req sdk.Request) (bool, string) {
+	r, err := m.remote(context.Background())
+	if err != nil {
+		return false, err.Error()
+	}
+	return r.Accepts(req)
+}
+
+func (m *method) Describe(req sdk.Request) (sdk.ActionSpec, error) {
+	r, err := m.remote(context.Background())
+	if err != nil {
+		return sdk.ActionSpec{}, err
+	}
+	a, err := r.Describe(req)
+	if sdk.IsTransport(err) {
+		err = m.p.crashed("describe", "", err)
+	}
+	return a, err
+}
+
+func (m *method) Validate(ctx context.Context, req sdk.Request) sdk.Diagnostics {
+	r, err := m.remote(ctx)
+	if err != nil {
+		return sdk.Diagnostics{{Summary: err.Error()}}
+	}
+	return r.Validate(ctx, req)
+}
+
+func (m *method) Run(ctx context.Context, call sdk.Call, host sdk.Host) error {
+	r, err := m.remote(ctx)
+	if err != nil {
+		return err
+	}
+	err = r.Run(ctx, call, host)
+	if sdk.IsTransport(err) {
+		err = m.p.crashed("run", call.Action, err)
+	}
+	return err
+}
+
+func (m *method) Cleanup(ctx context.Context, call sdk.Call, host sdk.Host) error {
+	r, err := m.remote(ctx)
+	if err != nil {
+		return err
+	}
+	err = r.Cleanup(ctx, call, host)
+	if sdk.IsTransport(err) {
+		err = m.p.crashed("cleanup", call.Action, err)
+	}
+	return err
 }
 
 // Host holds every started plugin.
@@ -140,77 +357,175 @@ type Host struct {
 	reg     *pipeline.StaticRegistry
 }
 
-// Start starts one plugin binary and asks it what it serves.
-func Start(ctx context.Context, b Binary, logOut io.Writer) (*Plugin, error) {
-	if b.Problem != "" {
-		return nil, fmt.Errorf("plugin %s: %s", b.Name, b.Problem)
+// StartAll starts every plugin of dirs, in parallel. The error lists those
+// that failed (the Host serves the others); Close the Host in any case.
+func StartAll(ctx context.Context, dirs []string, opts Options) (*Host, error) {
+	bins := Discover(dirs)
+	started := make([]*Plugin, len(bins))
+	errs := make([]error, len(bins))
+	var wg sync.WaitGroup
+	for i, b := range bins {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			started[i], errs[i] = Start(ctx, b, opts)
+		}()
 	}
-	sum, err := hex.DecodeString(b.Checksum)
-	if err != nil {
-		return nil, fmt.Errorf("plugin %s: bad checksum %q", b.Name, b.Checksum)
-	}
-	if logOut == nil {
-		logOut = io.Discard
-	}
-	client := goplugin.NewClient(&goplugin.ClientConfig{
-		HandshakeConfig:  sdk.Handshake,
-		Plugins:          goplugin.PluginSet{sdk.PluginName: &sdk.GRPCPlugin{}},
-		Cmd:              exec.Command(b.Path),
-		AllowedProtocols: []goplugin.Protocol{goplugin.ProtocolGRPC},
-		AutoMTLS:         true,
-		SecureConfig:     &goplugin.SecureConfig{Checksum: sum, Hash: sha256.New()},
-		Managed:          true,
-		StartTimeout:     30 * time.Second,
-		Logger:           hclog.New(&hclog.LoggerOptions{Name: "pluginhost", Level: hclog.Warn, Output: logOut}),
-	})
-	rpc, err := client.Client()
-	if err != nil {
-		client.Kill()
-		return nil, fmt.Errorf("plugin %s: handshake failed: %w", b.Name, err)
-	}
-	raw, err := rpc.Dispense(sdk.PluginName)
-	if err != nil {
-		client.Kill()
-		return nil, fmt.Errorf("plugin %s: %w", b.Name, err)
-	}
-	pc := raw.(*sdk.PluginClient)
-	pc.Name = b.Name
-	m, err := pc.Manifest(ctx)
-	if err != nil {
-		client.Kill()
-		return nil, fmt.Errorf("plugin %s: manifest: %w", b.Name, err)
-	}
-	ms, err := pc.Methods(ctx)
-	if err != nil {
-		client.Kill()
-		return nil, fmt.Errorf("plugin %s: %w", b.Name, err)
-	}
-	return &Plugin{Binary: b, Manifest: m, Methods: ms, client: client}, nil
-}
-
-// StartAll starts every usable plugin of dirs.
-func StartAll(ctx context.Context, dirs []string, logOut io.Writer) (*Host, error) {
+	wg.Wait()
 	h := &Host{reg: pipeline.NewStaticRegistry()}
-	for _, b := range Discover(dirs) {
-		p, err := Start(ctx, b, logOut)
-		if err != nil {
-			h.Close()
-			return nil, err
+	for _, p := range started {
+		if p == nil {
+			continue
 		}
 		h.Plugins = append(h.Plugins, p)
-		for _, m := range p.Methods {
+		for _, m := range p.Methods() {
 			h.reg.Add(m)
 		}
 	}
-	return h, nil
+	return h, errors.Join(errs...)
 }
 
-// Registry returns the plugins' methods.
+// Registry returns the plugins' methods (a pipeline.Registry).
 func (h *Host) Registry() pipeline.Registry { return h.reg }
 
-// Close stops every plugin.
-func (h *Host) Close() {
+// ProtocolNames lists the protocols the plugins serve.
+func (h *Host) ProtocolNames() []string {
+	var out []string
 	for _, p := range h.Plugins {
-		p.client.Kill()
+		out = append(out, p.Manifest.Protocols...)
 	}
+	return out
+}
+
+// Protocol returns a new client of the named protocol from the plugin that
+// serves it (the shape of runner.ProtocolFactory).
+func (h *Host) Protocol(name string) (sdk.Protocol, error) {
+	for _, p := range h.Plugins {
+		for _, n := range p.Manifest.Protocols {
+			if n == name {
+				ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+				defer cancel()
+				return p.OpenProtocol(ctx, name)
+			}
+		}
+	}
+	return nil, fmt.Errorf("no plugin serves protocol %q", name)
+}
+
+// Close stops every plugin, in parallel, and kills whatever they left.
+func (h *Host) Close() {
+	var wg sync.WaitGroup
+	for _, p := range h.Plugins {
+		wg.Add(1)
+		go func() { defer wg.Done(); p.Kill() }()
+	}
+	wg.Wait()
+}
+
+// ---- leftovers
+
+// reap kills every process whose environment carries the instance mark.
+func reap(instance string) {
+	for _, pid := range Marked(instance) {
+		_ = killPid(pid)
+	}
+}
+
+// Marked lists the processes whose environment carries InstanceEnv=instance.
+func Marked(instance string) []int {
+	mark := []byte(InstanceEnv + "=" + instance + "\x00")
+	ents, _ := os.ReadDir("/proc")
+	var out []int
+	self := os.Getpid()
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || pid == self {
+			continue
+		}
+		env, err := os.ReadFile("/proc/" + e.Name() + "/environ")
+		if err != nil {
+			continue
+		}
+		if hasVar(env, mark) {
+			out = append(out, pid)
+		}
+	}
+	return out
+}
+
+func hasVar(env, mark []byte) bool {
+	for len(env) > 0 {
+		if len(env) >= len(mark) && string(env[:len(mark)]) == string(mark) {
+			return true
+		}
+		i := strings.IndexByte(string(env), 0)
+		if i < 0 {
+			return false
+		}
+		env = env[i+1:]
+	}
+	return false
+}
+
+func killPid(pid int) error {
+	proc, err := os.FindProcess(pid)
+	if err != nil {
+		return err
+	}
+	return proc.Kill()
+}
+
+// ---- stderr tail
+
+// tail keeps the last lines written to it.
+type tail struct {
+	mu       sync.Mutex
+	lines    []string
+	partial  []byte
+	max, cap int
+}
+
+func newTail(lines, bytes int) *tail { return &tail{max: lines, cap: bytes} }
+
+func (t *tail) Write(p []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.partial = append(t.partial, p...)
+	for {
+		i := strings.IndexByte(string(t.partial), '\n')
+		if i < 0 {
+			break
+		}
+		t.lines = append(t.lines, strings.TrimRight(string(t.partial[:i]), "\r"))
+		t.partial = t.partial[i+1:]
+		if len(t.lines) > t.max {
+			t.lines = t.lines[len(t.lines)-t.max:]
+		}
+	}
+	if len(t.partial) > t.cap {
+		t.partial = t.partial[len(t.partial)-t.cap:]
+	}
+	return len(p), nil
+}
+
+// String is the last lines (at most 2 KiB of them).
+func (t *tail) String() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	lines := append([]string(nil), t.lines...)
+	if len(t.partial) > 0 {
+		lines = append(lines, string(t.partial))
+	}
+	out := ""
+	for i := len(lines) - 1; i >= 0; i-- {
+		if len(out)+len(lines[i]) > 2048 {
+			break
+		}
+		out = lines[i] + "\n" + out
+	}
+	return strings.TrimRight(out, "\n")
+}
+
+func indent(s, pre string) string {
+	return pre + strings.ReplaceAll(s, "\n", "\n"+pre)
 }

@@ -1,10 +1,15 @@
 package pluginhost
 
 import (
+	"bufio"
 	"context"
+	"encoding/json"
+	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -14,14 +19,157 @@ import (
 	"github.com/lavacore/lavacore/sdk"
 )
 
-// fakeHost records what a plugin asks of the host; its console answers "world".
+// binDir holds the plugin binaries TestMain builds (empty under -short).
+var binDir string
+
+// childPrefix names the children the test plugin starts (argv[0]).
+const childPrefix = "lavacore-pluginhost-test-child-"
+
+func TestMain(m *testing.M) {
+	if os.Getenv("LAVACORE_TEST_HOST") == "1" {
+		os.Exit(m.Run()) // the helper host of TestHostKilled
+	}
+	flagShort := false
+	for _, a := range os.Args[1:] {
+		if a == "-test.short=true" || a == "-test.short" {
+			flagShort = true
+		}
+	}
+	var code int
+	if !flagShort {
+		dir, err := os.MkdirTemp("", "pluginhost-test-")
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		if err := buildPlugins(dir); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.RemoveAll(dir)
+			os.Exit(1)
+		}
+		binDir = dir
+		code = m.Run()
+		// No test may leave a plugin or a plugin's child behind.
+		time.Sleep(300 * time.Millisecond)
+		if left := leftovers(dir); len(left) > 0 {
+			fmt.Fprintf(os.Stderr, "FAIL: processes left behind:\n  %s\n", strings.Join(left, "\n  "))
+			code = 1
+		}
+		os.RemoveAll(dir)
+	} else {
+		code = m.Run()
+	}
+	os.Exit(code)
+}
+
+// buildPlugins builds the test plugin and lavacore's multinode plugin into dir/plugins.
+func buildPlugins(dir string) error {
+	pd := filepath.Join(dir, "plugins")
+	for name, pkg := range map[string]string{
+		"testplugin": "./testdata/testplugin",
+		"multinode":  "../../protocols/multinode/cmd/lavacore-plugin-multinode",
+	} {
+		if _, err := os.Stat(pkg); err != nil {
+			continue
+		}
+		out, err := exec.Command("go", "build", "-o", filepath.Join(pd, Prefix+name), pkg).CombinedOutput()
+		if err != nil {
+			return fmt.Errorf("build %s: %v\n%s", pkg, err, out)
+		}
+	}
+	_, err := WriteChecksums(pd)
+	return err
+}
+
+func needBinaries(t testing.TB) string {
+	t.Helper()
+	if binDir == "" {
+		t.Skip("builds plugin binaries (not with -short)")
+	}
+	return filepath.Join(binDir, "plugins")
+}
+
+// leftovers lists live processes that run a binary of dir or are a test child.
+func leftovers(dir string) []string {
+	ents, _ := os.ReadDir("/proc")
+	var out []string
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || pid == os.Getpid() {
+			continue
+		}
+		stat, _ := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if i := strings.LastIndexByte(string(stat), ')'); i > 0 && strings.HasPrefix(string(stat[i+1:]), " Z") {
+			continue // a zombie has no process left to kill
+		}
+		exe, _ := os.Readlink("/proc/" + e.Name() + "/exe")
+		cmdline, _ := os.ReadFile("/proc/" + e.Name() + "/cmdline")
+		if strings.HasPrefix(exe, dir) || strings.Contains(string(cmdline), childPrefix) {
+			out = append(out, fmt.Sprintf("%d %s %q", pid, exe, cmdline))
+		}
+	}
+	return out
+}
+
+// alive reports whether a process named s (argv[0]) runs.
+func alive(s string) bool {
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		if _, err := strconv.Atoi(e.Name()); err != nil {
+			continue
+		}
+		stat, _ := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if i := strings.LastIndexByte(string(stat), ')'); i > 0 && strings.HasPrefix(string(stat[i+1:]), " Z") {
+			continue
+		}
+		cmdline, _ := os.ReadFile("/proc/" + e.Name() + "/cmdline")
+		if argv0, _, _ := strings.Cut(string(cmdline), "\x00"); argv0 == s {
+			return true
+		}
+	}
+	return false
+}
+
+func waitAlive(t *testing.T, what string) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !alive(what) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s did not start", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func waitGone(t *testing.T, what string, within time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for alive(what) {
+		if time.Now().After(deadline) {
+			for _, l := range leftovers(binDir) {
+				f := strings.Fields(l)
+				env, err := os.ReadFile("/proc/" + f[0] + "/environ")
+				stat, _ := os.ReadFile("/proc/" + f[0] + "/stat")
+				t.Logf("left: %s\n  stat %s\n  env has mark: %v %v", l, stat, strings.Contains(string(env), InstanceEnv), err)
+			}
+			t.Fatalf("%s still runs %s later", what, within)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// fakeHost records what a plugin asks of the host; its console prints "world"
+// and prompts, and streams endless bytes.
 type fakeHost struct {
 	mu      sync.Mutex
 	logs    []string
 	results []sdk.Result
 	data    map[string]string
 	sent    []string
+	proto   map[string]sdk.Protocol
 }
+
+func newFakeHost() *fakeHost { return &fakeHost{data: map[string]string{}} }
 
 func (h *fakeHost) Console(context.Context) (sdk.Console, error) { return h, nil }
 func (h *fakeHost) OpenConsole(context.Context, sdk.ConsoleSpec) (sdk.Console, error) {
@@ -38,282 +186,454 @@ func (h *fakeHost) Result(r sdk.Result) { h.mu.Lock(); h.results = append(h.resu
 func (h *fakeHost) Get(a, l, k string) (string, bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	v, ok := h.data[a+l+k]
+	v, ok := h.data[a+"/"+l+"/"+k]
 	return v, ok
 }
-func (h *fakeHost) Set(a, l, k, v string) { h.mu.Lock(); h.data[a+l+k] = v; h.mu.Unlock() }
-func (h *fakeHost) Protocol(context.Context, string, map[string]any) (map[string]any, error) {
-	return nil, nil
+func (h *fakeHost) Set(a, l, k, v string) { h.mu.Lock(); h.data[a+"/"+l+"/"+k] = v; h.mu.Unlock() }
+func (h *fakeHost) Protocol(ctx context.Context, name string, req map[string]any) (map[string]any, error) {
+	p, ok := h.proto[name]
+	if !ok {
+		return nil, sdk.JobErrorf("no protocol %s", name)
+	}
+	return p.Call(ctx, req)
 }
 func (h *fakeHost) SendLine(_ context.Context, s string) error {
+	h.mu.Lock()
 	h.sent = append(h.sent, s)
+	h.mu.Unlock()
 	return nil
 }
 func (h *fakeHost) SendRaw(_ context.Context, s string) error { return nil }
-func (h *fakeHost) Expect(context.Context, []string, time.Duration) (sdk.Match, error) {
+func (h *fakeHost) Expect(ctx context.Context, ps []string, timeout time.Duration) (sdk.Match, error) {
+	if ps[0] == "login:" {
+		<-ctx.Done()
+		return sdk.Match{}, sdk.JobErrorf("waited for %q; the console's last line: \"U-Boot 2024.01\"", ps)
+	}
 	return sdk.Match{Index: 0, Text: "world", Groups: []string{"ld"}}, nil
 }
 
-func buildPlugin(t *testing.T) string {
-	t.Helper()
-	if os.Getenv("LAVACORE_LAB") != "1" {
-		t.Skip("builds a plugin binary: set LAVACORE_LAB=1 (make test does)")
-	}
-	dir := t.TempDir()
-	bin := filepath.Join(dir, Prefix+"testplugin")
-	if out, err := exec.Command("go", "build", "-o", bin, "./testdata/testplugin").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
-	if _, err := WriteChecksums(dir); err != nil {
-		t.Fatal(err)
-	}
-	return dir
+// Stream implements sdk.Streamer with endless console output.
+func (h *fakeHost) Stream(ctx context.Context) (io.ReadCloser, error) {
+	return io.NopCloser(endless{}), nil
 }
 
-func TestPluginLifecycle(t *testing.T) {
-	dir := buildPlugin(t)
-	ctx := context.Background()
-	h, err := StartAll(ctx, []string{dir}, os.Stderr)
+type endless struct{}
+
+func (endless) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = 'a' + byte(i%26)
+	}
+	return len(p), nil
+}
+
+var bootReq = sdk.Request{Block: sdk.Block{Section: sdk.SectionBoot, Method: "testplugin"}}
+
+func callOf(action string, params map[string]any) sdk.Call {
+	r := bootReq
+	r.Block.Params = params
+	return sdk.Call{Request: r, Action: action, Level: "1.1"}
+}
+
+func startTest(t *testing.T) (*Host, sdk.Method) {
+	t.Helper()
+	dir := needBinaries(t)
+	h, err := StartAll(context.Background(), []string{dir}, Options{Log: testLog{t}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer h.Close()
-	p := h.Plugins[0]
-	if p.Manifest.Version != "1.2.3" || len(p.Methods) != 1 || p.Methods[0].Info().Key() != "boot/testplugin" {
+	t.Cleanup(h.Close)
+	ms := h.Registry().Methods(sdk.SectionBoot, "testplugin")
+	if len(ms) != 1 {
+		t.Fatalf("methods %v", h.Registry().All())
+	}
+	return h, ms[0]
+}
+
+type testLog struct{ t *testing.T }
+
+func (l testLog) Write(p []byte) (int, error) {
+	l.t.Log(strings.TrimSpace(string(p)))
+	return len(p), nil
+}
+
+func TestLifecycle(t *testing.T) {
+	h, m := startTest(t)
+	var p *Plugin
+	for _, x := range h.Plugins {
+		if x.Binary.Name == "testplugin" {
+			p = x
+		}
+	}
+	if p.Manifest.Version != "1.2.3" || p.Manifest.APIVersion != int(sdk.Handshake.ProtocolVersion) ||
+		len(p.Manifest.Protocols) != 1 || m.Info().DeviceSpec == nil || m.Info().DeviceSpec.Attrs[0].Name != "prompt" {
 		t.Fatalf("manifest %+v", p.Manifest)
 	}
-	m := h.Registry().Methods(sdk.SectionBoot, "testplugin")[0]
-	req := sdk.Request{Block: sdk.Block{Section: sdk.SectionBoot, Method: "testplugin"}}
-	if ok, _ := m.Accepts(req); !ok {
+	ctx := context.Background()
+	if ok, _ := m.Accepts(bootReq); !ok {
 		t.Fatal("Accepts over the wire")
 	}
-	spec, err := m.Describe(req)
+	spec, err := m.Describe(bootReq)
 	if err != nil || spec.Name != "test-boot" || len(spec.Children) != 3 {
 		t.Fatalf("Describe: %+v %v", spec, err)
 	}
-	if d := m.Validate(ctx, req); len(d) != 1 || d[0].Path != "commands" {
+	if d := m.Validate(ctx, bootReq); len(d) != 1 || d[0].Path != "commands" {
 		t.Fatalf("Validate: %+v", d)
 	}
 	// HostServices: log, data, results and the console, through the broker.
-	fh := &fakeHost{data: map[string]string{}}
-	err = m.Run(ctx, sdk.Call{Request: req, Action: "ok", Level: "1.1"}, fh)
-	if sdk.TypeOf(err) != sdk.Job || !strings.Contains(err.Error(), "typed error world") {
+	fh := newFakeHost()
+	err = m.Run(ctx, callOf("ok", nil), fh)
+	if sdk.TypeOf(err) != sdk.Job || err.Error() != "typed error world" {
 		t.Fatalf("typed error lost over the wire: %v (%s)", err, sdk.TypeOf(err))
 	}
 	if len(fh.logs) != 1 || len(fh.results) != 1 || fh.results[0].Case != `plugin-"value"` || len(fh.sent) != 1 {
 		t.Fatalf("host saw logs %v results %v sent %v", fh.logs, fh.results, fh.sent)
 	}
-	// A deadline travels as the gRPC context.
-	start := time.Now()
-	tctx, cancel := context.WithTimeout(ctx, 500*time.Millisecond)
-	err = m.Run(tctx, sdk.Call{Request: req, Action: "hang", Level: "1.3"}, fh)
-	cancel()
-	if err == nil || time.Since(start) > 5*time.Second {
-		t.Fatalf("hang: %v after %s", err, time.Since(start))
-	}
-	// A crash is an infrastructure error naming the plugin and the action.
-	err = m.Run(ctx, sdk.Call{Request: req, Action: "crash", Level: "1.2"}, fh)
-	if sdk.TypeOf(err) != sdk.Infrastructure || !strings.Contains(err.Error(), "plugin testplugin") || !strings.Contains(err.Error(), "crash") {
-		t.Fatalf("crash: %v (%s)", err, sdk.TypeOf(err))
-	}
-}
-
-func TestChecksumMismatchRefused(t *testing.T) {
-	dir := buildPlugin(t)
-	if err := os.WriteFile(filepath.Join(dir, Prefix+"testplugin_SHA256SUM"), []byte("00\n"), 0o644); err != nil {
+	// A protocol client from the plugin, called by a method through the host.
+	pr, err := h.Protocol("counter")
+	if err != nil {
 		t.Fatal(err)
 	}
-	b := Discover([]string{dir})
-	if len(b) != 1 || !strings.Contains(b[0].Problem, "checksum mismatch") {
-		t.Fatalf("%+v", b)
+	fh.proto = map[string]sdk.Protocol{"counter": pr}
+	for i := 0; i < 2; i++ {
+		if err := m.Run(ctx, callOf("protocol", nil), fh); err != nil {
+			t.Fatal(err)
+		}
 	}
-	if _, err := Start(context.Background(), b[0], nil); err == nil {
-		t.Fatal("a plugin with a wrong checksum was started")
+	if got := fh.logs[len(fh.logs)-1]; got != "2" {
+		t.Errorf("protocol count %q, want 2", got)
+	}
+	if _, err := h.Protocol("nope"); err == nil {
+		t.Error("a protocol nobody serves")
 	}
 }
 
-// TestPluginExitsWhenHostDies: a host killed with SIGKILL leaves no plugin behind.
-func TestPluginExitsWhenHostDies(t *testing.T) {
-	dir := buildPlugin(t)
-	if os.Getenv("LAVACORE_TEST_HOST") == "1" {
-		return
+// TestDeadline: the action's deadline reaches the plugin as its context, and
+// the method's own error (what it waited for, the console's last line) comes
+// back; a plugin that ignores its deadline is abandoned after the grace.
+func TestDeadline(t *testing.T) {
+	_, m := startTest(t)
+	fh := newFakeHost()
+	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	err := m.Run(ctx, callOf("wait-prompt", nil), fh)
+	cancel()
+	if sdk.TypeOf(err) != sdk.Job || !strings.Contains(err.Error(), `the console's last line: "U-Boot 2024.01"`) {
+		t.Fatalf("wait-prompt: %v (%s)", err, sdk.TypeOf(err))
 	}
-	// The host is this test binary re-run with TestHelperHost.
+	start := time.Now()
+	ctx, cancel = context.WithTimeout(context.Background(), 300*time.Millisecond)
+	err = m.Run(ctx, callOf("hang", nil), fh)
+	cancel()
+	if err != context.DeadlineExceeded || time.Since(start) > sdk.CallGrace+2*time.Second {
+		t.Fatalf("hang: %v after %s", err, time.Since(start))
+	}
+	// Cancellation (Ctrl-C) does not wait for the grace.
+	start = time.Now()
+	ctx, cancel = context.WithCancel(context.Background())
+	time.AfterFunc(200*time.Millisecond, cancel)
+	err = m.Run(ctx, callOf("hang", nil), fh)
+	if err != context.Canceled || time.Since(start) > 2*time.Second {
+		t.Fatalf("cancel: %v after %s", err, time.Since(start))
+	}
+}
+
+// TestCrash: a crash is an infrastructure error naming the plugin, the
+// action, its exit status and its stderr; the action's Cleanup still runs
+// (in a new plugin process), and the children of the dead one are killed.
+func TestCrash(t *testing.T) {
+	h, m := startTest(t)
+	p := h.Plugins[len(h.Plugins)-1]
+	pid := p.Pid()
+	fh := newFakeHost()
+	child := childPrefix + "crash"
+	if err := m.Run(context.Background(), callOf("spawn", map[string]any{"child": child}), fh); err != nil {
+		t.Fatal(err)
+	}
+	waitAlive(t, child)
+	err := m.Run(context.Background(), callOf("crash", nil), fh)
+	for _, want := range []string{"plugin testplugin", "crashed during run of action crash", "exit status 3", "testplugin: crashing on purpose"} {
+		if !strings.Contains(fmt.Sprint(err), want) {
+			t.Errorf("crash error %q lacks %q", err, want)
+		}
+	}
+	if sdk.TypeOf(err) != sdk.Infrastructure {
+		t.Errorf("crash error type %s", sdk.TypeOf(err))
+	}
+	marker := filepath.Join(t.TempDir(), "cleanup")
+	if err := m.Cleanup(context.Background(), callOf("crash", map[string]any{"marker": marker}), fh); err != nil {
+		t.Fatalf("cleanup after a crash: %v", err)
+	}
+	if b, err := os.ReadFile(marker); err != nil || string(b) != "cleanup ran crash\n" {
+		t.Fatalf("cleanup did not run: %v %q", err, b)
+	}
+	if p.Pid() == pid || p.Pid() == 0 {
+		t.Errorf("the plugin was not started again (pid %d, was %d)", p.Pid(), pid)
+	}
+	waitGone(t, child, 2*time.Second)
+}
+
+// TestChildGroupKilledInCleanup: a child started with sdk.Command runs in its
+// own process group and the plugin's Cleanup kills the group.
+func TestChildGroupKilledInCleanup(t *testing.T) {
+	h, m := startTest(t)
+	fh := newFakeHost()
+	child := childPrefix + "cleanup"
+	call := callOf("spawn", map[string]any{"child": child})
+	if err := m.Run(context.Background(), call, fh); err != nil {
+		t.Fatal(err)
+	}
+	waitAlive(t, child)
+	waitAlive(t, child+"-grandchild")
+	pid, _ := strconv.Atoi(fh.data["spawn/child/pid"])
+	pgid, err := syscall.Getpgid(pid)
+	if err != nil || pgid != pid {
+		t.Errorf("the child's process group is %d (%v), want its own (%d)", pgid, err, pid)
+	}
+	var plugin *Plugin
+	for _, p := range h.Plugins {
+		if p.Binary.Name == "testplugin" {
+			plugin = p
+		}
+	}
+	if ppgid, _ := syscall.Getpgid(plugin.Pid()); ppgid == pgid {
+		t.Errorf("the child shares the plugin's process group")
+	}
+	if marked := Marked(plugin.Instance()); len(marked) != 3 {
+		for _, pid := range marked {
+			b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+			t.Logf("marked: %d %q", pid, b)
+		}
+		t.Errorf("%d processes carry the plugin's mark, want 3 (the plugin, its child and grandchild)", len(marked))
+	}
+	if err := m.Cleanup(context.Background(), call, fh); err != nil {
+		t.Fatal(err)
+	}
+	waitGone(t, child, 2*time.Second) // the child and the grandchild
+}
+
+// TestCloseKillsLeftovers: children a plugin never cleaned up die with it.
+func TestCloseKillsLeftovers(t *testing.T) {
+	h, m := startTest(t)
+	child := childPrefix + "close"
+	if err := m.Run(context.Background(), callOf("spawn", map[string]any{"child": child}), newFakeHost()); err != nil {
+		t.Fatal(err)
+	}
+	h.Close()
+	waitGone(t, child, time.Second)
+	for _, p := range h.Plugins {
+		if !p.Exited() {
+			t.Errorf("plugin %s still runs after Close", p.Binary.Name)
+		}
+	}
+}
+
+// TestHostKilled: a host killed with SIGKILL leaves no plugin (and no
+// plugin's child) behind for more than 5 s.
+func TestHostKilled(t *testing.T) {
+	dir := needBinaries(t)
+	child := childPrefix + "host-killed"
 	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperHost$")
-	cmd.Env = append(os.Environ(), "LAVACORE_TEST_HOST=1", "LAVACORE_TEST_PLUGINS="+dir)
+	cmd.Env = append(os.Environ(), "LAVACORE_TEST_HOST=1", "LAVACORE_TEST_PLUGINS="+dir, "LAVACORE_TEST_CHILD="+child)
 	out, _ := cmd.StdoutPipe()
+	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	buf := make([]byte, 256)
-	n, _ := out.Read(buf)
-	if !strings.Contains(string(buf[:n]), "plugins up") {
-		t.Fatalf("helper host said %q", buf[:n])
+	line, _ := bufio.NewReader(out).ReadString('\n')
+	if !strings.HasPrefix(line, "plugins up") {
+		cmd.Process.Kill()
+		cmd.Wait()
+		t.Fatalf("helper host said %q", line)
 	}
+	waitAlive(t, child)
 	cmd.Process.Signal(syscall.SIGKILL)
 	cmd.Wait()
-	deadline := time.Now().Add(5 * time.Second)
+	killed := time.Now()
+	deadline := killed.Add(5 * time.Second)
 	for time.Now().Before(deadline) {
-		if !pluginRunning(dir) {
+		if len(leftovers(binDir)) == 0 {
+			t.Logf("plugins and children gone %s after the host was killed", time.Since(killed).Round(time.Millisecond))
 			return
 		}
-		time.Sleep(200 * time.Millisecond)
+		time.Sleep(100 * time.Millisecond)
 	}
-	t.Fatal("the plugin was still running 5 s after its host was killed")
+	t.Fatalf("5 s after the host was killed:\n%s", strings.Join(leftovers(binDir), "\n"))
 }
 
 func TestHelperHost(t *testing.T) {
 	if os.Getenv("LAVACORE_TEST_HOST") != "1" {
-		t.Skip("helper for TestPluginExitsWhenHostDies")
+		t.Skip("helper for TestHostKilled")
 	}
-	h, err := StartAll(context.Background(), []string{os.Getenv("LAVACORE_TEST_PLUGINS")}, nil)
+	h, err := StartAll(context.Background(), []string{os.Getenv("LAVACORE_TEST_PLUGINS")}, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	_ = h
+	m := h.Registry().Methods(sdk.SectionBoot, "testplugin")[0]
+	if err := m.Run(context.Background(), callOf("spawn", map[string]any{"child": os.Getenv("LAVACORE_TEST_CHILD")}), newFakeHost()); err != nil {
+		t.Fatal(err)
+	}
 	os.Stdout.WriteString("plugins up\n")
 	time.Sleep(time.Minute)
 }
 
-func pluginRunning(dir string) bool {
-	out, _ := exec.Command("pgrep", "-f", filepath.Join(dir, Prefix+"testplugin")).Output()
-	return len(strings.TrimSpace(string(out))) > 0
+func TestChecksumMismatchRefused(t *testing.T) {
+	src := needBinaries(t)
+	dir := t.TempDir()
+	copyFile(t, filepath.Join(src, Prefix+"testplugin"), filepath.Join(dir, Prefix+"testplugin"))
+	if err := os.WriteFile(filepath.Join(dir, Prefix+"testplugin"+ChecksumSuffix), []byte("00\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	b := Discover([]string{dir})
+	if len(b) != 1 || !strings.Contains(b[0].Problem, "checksum mismatch") || b[0].ChecksumOK {
+		t.Fatalf("%+v", b)
+	}
+	if _, err := Start(context.Background(), b[0], Options{}); err == nil {
+		t.Fatal("a plugin with a wrong checksum was started")
+	}
+	// The file changes after discovery: go-plugin's SecureConfig refuses it.
+	WriteChecksums(dir)
+	b = Discover([]string{dir})
+	f, _ := os.OpenFile(b[0].Path, os.O_APPEND|os.O_WRONLY, 0)
+	f.Write([]byte("tampered"))
+	f.Close()
+	if _, err := Start(context.Background(), b[0], Options{}); err == nil || !strings.Contains(err.Error(), "checksum") {
+		t.Fatalf("a tampered plugin: %v", err)
+	}
 }
 
-// TestOutOfTreePlugin builds examples/plugin-hello (its own go.mod), points
-// lavacore at it and runs a job that uses its boot method.
-func TestOutOfTreePlugin(t *testing.T) {
-	if os.Getenv("LAVACORE_LAB") != "1" {
-		t.Skip("builds binaries: set LAVACORE_LAB=1 (make test does)")
-	}
-	root, _ := filepath.Abs("../..")
+// TestHandshakeFailure: a binary that is no lavacore plugin fails the
+// handshake, and the error quotes its stderr.
+func TestHandshakeFailure(t *testing.T) {
+	needBinaries(t)
 	dir := t.TempDir()
-	build := func(out, pkgDir string, env ...string) {
-		cmd := exec.Command("go", "build", "-o", out, ".")
-		cmd.Dir = pkgDir
-		cmd.Env = append(os.Environ(), env...)
-		if b, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("build %s: %v\n%s", pkgDir, err, b)
+	script := filepath.Join(dir, Prefix+"broken")
+	os.WriteFile(script, []byte("#!/bin/sh\necho 'broken: cannot open /dev/ttyUSB9' >&2\necho not a handshake\nexit 4\n"), 0o755)
+	WriteChecksums(dir)
+	_, err := Start(context.Background(), Discover([]string{dir})[0], Options{StartTimeout: 5 * time.Second})
+	if err == nil || !strings.Contains(err.Error(), "handshake failed") || !strings.Contains(err.Error(), "cannot open /dev/ttyUSB9") {
+		t.Fatalf("%v", err)
+	}
+}
+
+// TestDescribeCommand: `<plugin> describe` prints the manifest without a handshake.
+func TestDescribeCommand(t *testing.T) {
+	dir := needBinaries(t)
+	out, err := exec.Command(filepath.Join(dir, Prefix+"testplugin"), "describe").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m sdk.Manifest
+	if err := json.Unmarshal(out, &m); err != nil || m.Name != "testplugin" || m.Methods[0].Key() != "boot/testplugin" || m.Protocols[0] != "counter" {
+		t.Fatalf("%v %+v\n%s", err, m, out)
+	}
+	// Without the cookie and without describe it refuses to run.
+	b, err := exec.Command(filepath.Join(dir, Prefix+"testplugin")).CombinedOutput()
+	if err == nil || !strings.Contains(string(b), "This binary is a plugin") {
+		t.Fatalf("run by hand: %v %s", err, b)
+	}
+}
+
+// TestMultinodePlugin: two sub-jobs of a group sync through the multinode
+// plugin's embedded coordinator.
+func TestMultinodePlugin(t *testing.T) {
+	dir := needBinaries(t)
+	if _, err := os.Stat(filepath.Join(dir, Prefix+"multinode")); err != nil {
+		t.Skip("no multinode plugin")
+	}
+	h, err := StartAll(context.Background(), []string{dir}, Options{Log: testLog{t}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	for i, role := range []string{"server", "client"} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			p, err := h.Protocol("lava-multinode")
+			if err == nil {
+				err = p.Configure(ctx, sdk.ProtocolConfig{JobID: fmt.Sprint(10 + i), Params: map[string]any{
+					"target_group": "g1", "role": role, "group_size": 2, "sub_id": i}})
+			}
+			if err == nil {
+				var r map[string]any
+				r, err = p.Call(ctx, map[string]any{"request": "lava-sync", "messageID": "ready"})
+				if err == nil && r["response"] != "ack" {
+					err = fmt.Errorf("reply %v", r)
+				}
+			}
+			if err == nil {
+				err = p.Finalize(ctx, true)
+			}
+			errs[i] = err
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("sub-job %d: %v", i, err)
 		}
 	}
-	build(filepath.Join(dir, "plugins", Prefix+"hello"), filepath.Join(root, "examples", "plugin-hello"), "GOFLAGS=-mod=mod")
-	build(filepath.Join(dir, "lavacore"), filepath.Join(root, "cmd", "lavacore"))
-	if _, err := WriteChecksums(filepath.Join(dir, "plugins")); err != nil {
+}
+
+func copyFile(t *testing.T, from, to string) {
+	b, err := os.ReadFile(from)
+	if err != nil {
 		t.Fatal(err)
 	}
-	out := filepath.Join(dir, "out")
-	cmd := exec.Command(filepath.Join(dir, "lavacore"), "run", "examples/plugin-hello/job.yaml", "--lab", "examples/plugin-hello/lab", "--output-dir", out)
-	cmd.Dir = root
-	b, err := cmd.CombinedOutput()
-	if err != nil || !strings.Contains(string(b), "hello, lavacore, from job") {
-		t.Fatalf("run: %v\n%s", err, b)
-	}
-	res, err := os.ReadFile(filepath.Join(out, "results.yaml"))
-	if err != nil || !strings.Contains(string(res), "name: hello") {
-		t.Fatalf("results.yaml: %v\n%s", err, res)
+	if err := os.WriteFile(to, b, 0o755); err != nil {
+		t.Fatal(err)
 	}
 }
 
-// TestSIGTERMRunsCleanupThenStopsPlugins: SIGTERM to `lavacore run` cancels
-// the job, runs the plugin's Cleanup, then stops the plugins: nothing is left.
-func TestSIGTERMRunsCleanupThenStopsPlugins(t *testing.T) {
-	dir := buildPlugin(t)
-	root, _ := filepath.Abs("../..")
-	bin := filepath.Join(t.TempDir(), "lavacore")
-	cmd := exec.Command("go", "build", "-o", bin, "./cmd/lavacore")
-	cmd.Dir = root
-	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, b)
-	}
-	marker := filepath.Join(t.TempDir(), "cleanup-ran")
-	job := filepath.Join(t.TempDir(), "hang.yaml")
-	os.WriteFile(job, []byte(`job_name: hang until SIGTERM
-device_type: ssh
-timeouts: {job: {minutes: 5}}
-visibility: public
-actions:
-- boot: {method: testplugin, mode: hang, marker: `+marker+`}
-`), 0o644)
-	run := exec.Command(bin, "run", job, "--lab", filepath.Join(root, "examples", "plugin-hello", "lab"), "--output-dir", t.TempDir())
-	run.Env = append(os.Environ(), "LAVACORE_PLUGIN_PATH="+dir)
-	var out strings.Builder
-	run.Stdout, run.Stderr = &out, &out
-	if err := run.Start(); err != nil {
-		t.Fatal(err)
-	}
-	deadline := time.Now().Add(30 * time.Second)
-	for !strings.Contains(out.String(), "start: 1 test-hang") && time.Now().Before(deadline) {
-		time.Sleep(100 * time.Millisecond)
-	}
-	if !pluginRunning(dir) {
-		t.Fatalf("the plugin is not running:\n%s", out.String())
-	}
-	run.Process.Signal(syscall.SIGTERM)
-	done := make(chan error, 1)
-	go func() { done <- run.Wait() }()
-	select {
-	case <-done:
-	case <-time.After(30 * time.Second):
-		run.Process.Kill()
-		t.Fatalf("lavacore did not stop after SIGTERM:\n%s", out.String())
-	}
-	if b, err := os.ReadFile(marker); err != nil || !strings.Contains(string(b), "cleanup ran") {
-		t.Errorf("the plugin's Cleanup did not run (%v):\n%s", err, out.String())
-	}
-	if !strings.Contains(out.String(), "Canceled") {
-		t.Errorf("the job did not end Canceled:\n%s", out.String())
-	}
-	time.Sleep(500 * time.Millisecond)
-	if pluginRunning(dir) {
-		t.Errorf("a plugin process was left behind after SIGTERM")
-	}
-}
-
-// BenchmarkPluginStart: start a plugin process, handshake (AutoMTLS), read its manifest, stop it.
+// BenchmarkPluginStart: start a plugin process, handshake (AutoMTLS), lend it
+// the host's services, read its manifest, stop it.
 func BenchmarkPluginStart(b *testing.B) {
-	if os.Getenv("LAVACORE_LAB") != "1" {
-		b.Skip("set LAVACORE_LAB=1")
+	dir := needBinaries(b)
+	var bin Binary
+	for _, x := range Discover([]string{dir}) {
+		if x.Name == "testplugin" {
+			bin = x
+		}
 	}
-	dir := b.TempDir()
-	bin := filepath.Join(dir, Prefix+"testplugin")
-	if out, err := exec.Command("go", "build", "-o", bin, "./testdata/testplugin").CombinedOutput(); err != nil {
-		b.Fatalf("%v\n%s", err, out)
-	}
-	WriteChecksums(dir)
-	bins := Discover([]string{dir})
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		p, err := Start(context.Background(), bins[0], nil)
+	for b.Loop() {
+		p, err := Start(context.Background(), bin, Options{})
 		if err != nil {
 			b.Fatal(err)
 		}
-		(&Host{Plugins: []*Plugin{p}}).Close()
+		p.Kill()
 	}
 }
 
-// BenchmarkHostRoundTrip: one plugin action that makes host-service calls
-// (log, set, get, result, console send and expect) through the broker.
-func BenchmarkHostRoundTrip(b *testing.B) {
-	if os.Getenv("LAVACORE_LAB") != "1" {
-		b.Skip("set LAVACORE_LAB=1")
-	}
-	dir := b.TempDir()
-	bin := filepath.Join(dir, Prefix+"testplugin")
-	if out, err := exec.Command("go", "build", "-o", bin, "./testdata/testplugin").CombinedOutput(); err != nil {
-		b.Fatalf("%v\n%s", err, out)
-	}
-	WriteChecksums(dir)
-	h, err := StartAll(context.Background(), []string{dir}, nil)
+func benchMethod(b *testing.B) sdk.Method {
+	dir := needBinaries(b)
+	h, err := StartAll(context.Background(), []string{dir}, Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer h.Close()
-	m := h.Plugins[0].Methods[0]
-	fh := &fakeHost{data: map[string]string{}}
-	req := sdk.Request{Block: sdk.Block{Section: sdk.SectionBoot, Method: "testplugin"}}
+	b.Cleanup(h.Close)
+	return h.Registry().Methods(sdk.SectionBoot, "testplugin")[0]
+}
+
+// BenchmarkExpectRoundTrip: one console Expect from a plugin's method,
+// through the brokered HostServices, answered by the host's console.
+func BenchmarkExpectRoundTrip(b *testing.B) {
+	m := benchMethod(b)
 	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		_ = m.Run(context.Background(), sdk.Call{Request: req, Action: "ok"}, fh)
+	if err := m.Run(context.Background(), callOf("expect", map[string]any{"n": b.N}), newFakeHost()); err != nil {
+		b.Fatal(err)
 	}
-	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N)/7, "us/host-call")
+}
+
+// BenchmarkConsoleStream: console bytes streamed from the host to a plugin.
+func BenchmarkConsoleStream(b *testing.B) {
+	m := benchMethod(b)
+	const chunk = 1 << 20
+	b.SetBytes(chunk)
+	b.ResetTimer()
+	if err := m.Run(context.Background(), callOf("stream", map[string]any{"bytes": b.N * chunk}), newFakeHost()); err != nil {
+		b.Fatal(err)
+	}
 }

@@ -5,7 +5,7 @@ package sdktest
 
 import (
 	"context"
-	"fmt"
+	"io"
 	"regexp"
 	"strings"
 	"sync"
@@ -18,22 +18,43 @@ import (
 )
 
 // Serve serves methods over an in-memory go-plugin gRPC connection and
-// returns them as the host sees them (every call crosses the wire).
+// returns them as the host sees them (every call crosses the wire, and the
+// Host a method receives is served back through the brokered HostServices).
 func Serve(t testing.TB, methods ...sdk.Method) []sdk.Method {
 	t.Helper()
-	client, _ := goplugin.TestPluginGRPCConn(t, false, goplugin.PluginSet{
-		sdk.PluginName: &sdk.GRPCPlugin{Config: sdk.ServeConfig{Name: "sdktest", Version: "0.0.0", Methods: methods}},
-	})
-	t.Cleanup(func() { client.Close() })
-	raw, err := client.Dispense(sdk.PluginName)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ms, err := raw.(*sdk.PluginClient).Methods(context.Background())
+	pc, _ := ServeConfig(t, sdk.ServeConfig{Name: "sdktest", Version: "0.0.0", Methods: methods})
+	ms, err := pc.Methods(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
 	return ms
+}
+
+// ServeConfig serves a whole plugin configuration in-process and returns the
+// host's clients of its methods and protocols. Everything is closed when the
+// test ends.
+func ServeConfig(t testing.TB, cfg sdk.ServeConfig) (*sdk.PluginClient, *sdk.ProtocolClient) {
+	t.Helper()
+	client, server := goplugin.TestPluginGRPCConn(t, false, sdk.PluginSet(cfg))
+	t.Cleanup(func() { client.Close(); server.Stop() })
+	// the host side's set: Dispense finds the client half of each plugin there
+	client.Plugins = sdk.ClientPluginSet()
+	raw, err := client.Dispense(sdk.PluginMethods)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pc := raw.(*sdk.PluginClient)
+	pc.Name = cfg.Name
+	if err := pc.Configure(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	raw, err = client.Dispense(sdk.PluginProtocols)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prc := raw.(*sdk.ProtocolClient)
+	prc.Name = cfg.Name
+	return pc, prc
 }
 
 // Step is one exchange of a scripted console: when the method sends a line
@@ -52,8 +73,10 @@ type Host struct {
 	Data     map[string]string
 	Sent     []string
 	PowerOps []string
-	script   []Step
-	output   strings.Builder
+	// ProtocolFunc answers Protocol calls (nil: every call is acknowledged).
+	ProtocolFunc func(ctx context.Context, name string, req map[string]any) (map[string]any, error)
+	script       []Step
+	output       strings.Builder
 }
 
 // NewHost returns a Host whose console starts by printing banner and then
@@ -95,7 +118,11 @@ func (h *Host) Get(a, l, k string) (string, bool) {
 
 func (h *Host) Set(a, l, k, v string) { h.mu.Lock(); h.Data[a+"/"+l+"/"+k] = v; h.mu.Unlock() }
 
-func (h *Host) Protocol(context.Context, string, map[string]any) (map[string]any, error) {
+// Protocol calls ProtocolFunc, or answers {"response": "ack"}.
+func (h *Host) Protocol(ctx context.Context, name string, req map[string]any) (map[string]any, error) {
+	if h.ProtocolFunc != nil {
+		return h.ProtocolFunc(ctx, name, req)
+	}
 	return map[string]any{"response": "ack"}, nil
 }
 
@@ -153,4 +180,27 @@ func (c *console) Expect(ctx context.Context, patterns []string, timeout time.Du
 	return m, nil
 }
 
-var _ = fmt.Sprint
+// Stream implements sdk.Streamer: what the console printed and nobody
+// consumed yet, then io.EOF (a scripted console prints only when spoken to).
+func (c *console) Stream(ctx context.Context) (io.ReadCloser, error) {
+	h := (*Host)(c)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	out := h.output.String()
+	h.output.Reset()
+	return io.NopCloser(strings.NewReader(out)), nil
+}
+
+// Output is what the console printed that no Expect has consumed.
+func (h *Host) Output() string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.output.String()
+}
+
+// Print makes the console print s (as if the device wrote it).
+func (h *Host) Print(s string) {
+	h.mu.Lock()
+	h.output.WriteString(s)
+	h.mu.Unlock()
+}
