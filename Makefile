@@ -5,7 +5,7 @@ PLUGINDIR := $(BIN)/plugins
 FUZZTIME  ?= 10s
 export GOFLAGS ?= -buildvcs=false
 
-.PHONY: all build plugins test unit lint bench fuzz deps demo clean
+.PHONY: all build plugins proto test unit lint bench fuzz deps demo clean
 
 all: build
 
@@ -19,6 +19,11 @@ plugins:
 	@for d in $$(ls -d plugins/*/cmd/lavacore-plugin-* protocols/*/cmd/lavacore-plugin-* 2>/dev/null); do \
 		echo "build $$d"; $(GO) build -o $(PLUGINDIR)/$$(basename $$d) ./$$d || exit 1; done
 	$(BIN)/lavacore plugins checksum $(PLUGINDIR)
+
+# Regenerates sdk/internal/pb from sdk/internal/proto/lavacore.proto (Debian protoc, pinned
+# protoc-gen-go/-grpc from go.mod's tool lines). The generated code is committed.
+proto:
+	bash scripts/proto.sh
 
 # The README's test command is `make deps test`: unit tests, then everything gated on LAVACORE_LAB=1
 # (virtual lab end to end, plugin processes, Debian's lava-coordinator), then a short fuzz pass.

@@ -19,45 +19,30 @@ import (
 	"github.com/lavacore/lavacore/sdk"
 )
 
-// binDir holds the plugin binaries TestMain builds (empty under -short).
-var binDir string
+// binDir holds the plugin binaries the tests build, once, when the first
+// test needs them (not under -short).
+var (
+	binDir    string
+	buildOnce sync.Once
+	buildErr  error
+)
 
 // childPrefix names the children the test plugin starts (argv[0]).
 const childPrefix = "lavacore-pluginhost-test-child-"
 
 func TestMain(m *testing.M) {
-	if os.Getenv("LAVACORE_TEST_HOST") == "1" {
-		os.Exit(m.Run()) // the helper host of TestHostKilled
+	code := m.Run()
+	if lavacorePath != "" {
+		os.RemoveAll(filepath.Dir(lavacorePath))
 	}
-	flagShort := false
-	for _, a := range os.Args[1:] {
-		if a == "-test.short=true" || a == "-test.short" {
-			flagShort = true
-		}
-	}
-	var code int
-	if !flagShort {
-		dir, err := os.MkdirTemp("", "pluginhost-test-")
-		if err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			os.Exit(1)
-		}
-		if err := buildPlugins(dir); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			os.RemoveAll(dir)
-			os.Exit(1)
-		}
-		binDir = dir
-		code = m.Run()
+	if binDir != "" && os.Getenv("LAVACORE_TEST_HOST") != "1" {
 		// No test may leave a plugin or a plugin's child behind.
 		time.Sleep(300 * time.Millisecond)
-		if left := leftovers(dir); len(left) > 0 {
+		if left := leftovers(binDir); len(left) > 0 {
 			fmt.Fprintf(os.Stderr, "FAIL: processes left behind:\n  %s\n", strings.Join(left, "\n  "))
 			code = 1
 		}
-		os.RemoveAll(dir)
-	} else {
-		code = m.Run()
+		os.RemoveAll(binDir)
 	}
 	os.Exit(code)
 }
@@ -83,8 +68,22 @@ func buildPlugins(dir string) error {
 
 func needBinaries(t testing.TB) string {
 	t.Helper()
-	if binDir == "" {
+	if testing.Short() {
 		t.Skip("builds plugin binaries (not with -short)")
+	}
+	if dir := os.Getenv("LAVACORE_TEST_PLUGINS"); dir != "" {
+		return dir // the helper host
+	}
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "pluginhost-test-")
+		if err == nil {
+			binDir = dir
+			err = buildPlugins(dir)
+		}
+		buildErr = err
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
 	}
 	return filepath.Join(binDir, "plugins")
 }
@@ -463,7 +462,7 @@ func TestHelperHost(t *testing.T) {
 	if os.Getenv("LAVACORE_TEST_HOST") != "1" {
 		t.Skip("helper for TestHostKilled")
 	}
-	h, err := StartAll(context.Background(), []string{os.Getenv("LAVACORE_TEST_PLUGINS")}, Options{})
+	h, err := StartAll(context.Background(), []string{needBinaries(t)}, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
