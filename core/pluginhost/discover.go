@@ -70,6 +70,9 @@ func ParseName(file string) (name, version string, ok bool, problem string) {
 	rest := strings.TrimPrefix(file, Prefix)
 	parts := strings.Split(rest, "_")
 	if len(parts) == 5 && strings.HasPrefix(parts[1], "v") && strings.HasPrefix(parts[2], "x") {
+		if parts[0] == "" {
+			return "", "", false, "" // no plugin name
+		}
 		name, version = parts[0], strings.TrimPrefix(parts[1], "v")
 		if _, err := semver(version); err != nil {
 			return name, version, true, fmt.Sprintf("%s: %v", file, err)
