@@ -259,7 +259,7 @@ func MultiNodeRequest(api, params string) (map[string]any, error) {
 		req["request"] = "lava-send"
 		msg := map[string]any{}
 		rest := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(params), fields[0]))
-		for _, part := range splitPairs(rest) {
+		for _, part := range signals.SplitPairs(rest) {
 			if k, v, ok := strings.Cut(part, "="); ok {
 				msg[k] = v
 			}
@@ -280,61 +280,20 @@ func MultiNodeRequest(api, params string) (map[string]any, error) {
 	return req, nil
 }
 
-var pairStart = regexp.MustCompile(`\s+\w+=`)
-
-// splitPairs splits "a=x y b=2" before each word= (LAVA: re.split(r"\s+(?=\w+(?:=))")).
-func splitPairs(s string) []string {
-	if s == "" {
-		return nil
-	}
-	var out []string
-	last := 0
-	for _, loc := range pairStart.FindAllStringIndex(s, -1) {
-		out = append(out, s[last:loc[0]])
-		last = loc[0]
-		for last < len(s) && (s[last] == ' ' || s[last] == '\t') {
-			last++
-		}
-	}
-	return append(out, s[last:])
-}
-
 // MultiNodeReply is the line typed back to a waiting lava-wait/-wait-all/-sync:
 // <LAVA_WAIT_COMPLETE 74587:ipaddr=10.0.0.5 …>, <LAVA_SYNC_COMPLETE>, or … nack>.
 func MultiNodeReply(api string, reply map[string]any) string {
 	if reply == nil || reply["response"] == "nack" {
-		return fmt.Sprintf("<LAVA_%s_COMPLETE nack>", api)
+		return signals.FormatReply(api, "", nil)
 	}
-	if api == "SYNC" {
-		return "<LAVA_SYNC_COMPLETE>"
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "<LAVA_%s_COMPLETE", api)
-	data, _ := reply["message"].(map[string]any)
-	senders := make([]string, 0, len(data))
-	for s := range data {
-		senders = append(senders, s)
-	}
-	sortStrings(senders)
-	for _, s := range senders {
-		kv, _ := data[s].(map[string]any)
-		keys := make([]string, 0, len(kv))
-		for k := range kv {
-			keys = append(keys, k)
-		}
-		sortStrings(keys)
-		for _, k := range keys {
-			fmt.Fprintf(&b, " %s:%s=%v", s, k, kv[k])
+	data := map[string]map[string]string{}
+	msg, _ := reply["message"].(map[string]any)
+	for sender, v := range msg {
+		kv, _ := v.(map[string]any)
+		data[sender] = map[string]string{}
+		for k, x := range kv {
+			data[sender][k] = fmt.Sprint(x)
 		}
 	}
-	b.WriteString(">")
-	return b.String()
-}
-
-func sortStrings(s []string) {
-	for i := 1; i < len(s); i++ {
-		for j := i; j > 0 && s[j] < s[j-1]; j-- {
-			s[j], s[j-1] = s[j-1], s[j]
-		}
-	}
+	return signals.FormatReply(api, "", data)
 }

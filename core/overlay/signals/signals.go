@@ -268,7 +268,7 @@ func multiNode(name, params string) *Event {
 	case "SEND":
 		ev.Kind, ev.Data = Send, map[string]string{}
 		rest := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(params), f[0]))
-		for _, part := range splitPairs(rest) {
+		for _, part := range SplitPairs(rest) {
 			if k, v, ok := strings.Cut(part, "="); ok {
 				ev.Data[k] = v
 			} else if part != "" {
@@ -291,8 +291,9 @@ func multiNode(name, params string) *Event {
 	return ev
 }
 
-// splitPairs splits "a=x y b=2" before every word= (so values may hold spaces).
-func splitPairs(s string) []string {
+// SplitPairs splits "a=x y b=2" before every word= (so values may hold
+// spaces), as LAVA's re.split(r"\s+(?=\w+(?:=))") does.
+func SplitPairs(s string) []string {
 	if s == "" {
 		return nil
 	}
