@@ -17,7 +17,7 @@ import (
 )
 
 // debianCoordinator starts Debian's lava-coordinator on a free port.
-func debianCoordinator(t *testing.T) string {
+func debianCoordinator(t testing.TB) string {
 	t.Helper()
 	if os.Getenv("LAVACORE_LAB") != "1" {
 		t.Skip("interop with Debian's lava-coordinator: set LAVACORE_LAB=1 after `make deps`")
@@ -188,7 +188,7 @@ func BenchmarkSyncReleaseDebian(b *testing.B) {
 	}
 	for _, n := range []int{2, 32} {
 		b.Run(fmt.Sprint(n), func(b *testing.B) {
-			addr := debianCoordinatorB(b)
+			addr := debianCoordinator(b)
 			var lat []time.Duration
 			for it := 0; it < b.N; it++ {
 				grp := fmt.Sprintf("d%d-%d-%d", n, it, time.Now().UnixNano())
@@ -243,33 +243,4 @@ func sortDur(d []time.Duration) {
 			d[j], d[j-1] = d[j-1], d[j]
 		}
 	}
-}
-
-// debianCoordinatorB is debianCoordinator for benchmarks.
-func debianCoordinatorB(b *testing.B) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-	dir := b.TempDir()
-	conf := filepath.Join(dir, "c.conf")
-	cb, _ := json.Marshal(map[string]any{"port": port, "blocksize": 4096, "poll_delay": 1, "coordinator_hostname": "127.0.0.1"})
-	_ = os.WriteFile(conf, cb, 0o644)
-	cmd := exec.Command("lava-coordinator", "--config", conf, "--logfile", filepath.Join(dir, "log"), "--loglevel", "ERROR")
-	if err := cmd.Start(); err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	for i := 0; i < 100; i++ {
-		if c, err := net.Dial("tcp", addr); err == nil {
-			c.Close()
-			return addr
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	b.Fatalf("lava-coordinator did not start")
-	return ""
 }
