@@ -30,6 +30,22 @@ type Relay struct {
 	board    net.Conn
 	buf      []byte
 	attached bool // a client was connected during this power-on
+	accepted int  // clients accepted so far (tests wait on it)
+	boards   int  // board connections so far (tests wait on it)
+	read     int  // bytes read from boards so far (tests wait on it)
+}
+
+// state reports, under the lock, the relay's counters and whether a client
+// and a board are attached. Tests synchronise on it rather than on sleeps.
+func (r *Relay) state() relayState {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return relayState{r.accepted, r.boards, r.read, r.client != nil, r.board != nil}
+}
+
+type relayState struct {
+	accepted, boards, read int
+	client, board          bool
 }
 
 // Run serves until ctx ends.
@@ -53,6 +69,7 @@ func (r *Relay) Run(ctx context.Context) error {
 			r.client.Close()
 		}
 		r.client = c
+		r.accepted++
 		if r.board != nil {
 			r.attached = true
 		}
@@ -102,6 +119,7 @@ func (r *Relay) boardLoop(ctx context.Context) {
 		}
 		r.mu.Lock()
 		r.board = conn
+		r.boards++
 		r.buf = nil
 		r.attached = r.client != nil
 		r.mu.Unlock()
@@ -109,6 +127,7 @@ func (r *Relay) boardLoop(ctx context.Context) {
 			n, err := conn.Read(b)
 			if n > 0 {
 				r.mu.Lock()
+				r.read += n
 				switch {
 				case r.client != nil:
 					if _, werr := r.client.Write(b[:n]); werr != nil {

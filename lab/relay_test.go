@@ -19,12 +19,34 @@ func freePort(t *testing.T) string {
 	return ln.Addr().String()
 }
 
-// readFor reads what arrives on c within d.
+// readFor reads what arrives on c within d (to check that nothing arrives).
 func readFor(c net.Conn, d time.Duration) string {
 	var b bytes.Buffer
 	_ = c.SetReadDeadline(time.Now().Add(d))
 	_, _ = io.Copy(&b, c)
 	return b.String()
+}
+
+// readWant reads until len(want) bytes have arrived, or 10 s have passed.
+func readWant(c net.Conn, want string) string {
+	b := make([]byte, len(want))
+	_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	n, _ := io.ReadFull(c, b)
+	return string(b[:n])
+}
+
+// waitRelay waits until the relay's state satisfies ok: the test follows the
+// relay's own view of clients and boards, not sleeps, so a loaded machine
+// does not make it flaky.
+func waitRelay(t *testing.T, r *Relay, what string, ok func(relayState) bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !ok(r.state()) {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after 10s waiting for the relay: %s (state %+v)", what, r.state())
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
 }
 
 func dialRelay(t *testing.T, addr string) net.Conn {
@@ -66,50 +88,58 @@ func TestRelay(t *testing.T) {
 
 	// Output of a power-on before any client is kept for the first client.
 	board := powerOn(t, sock)
-	_, _ = board.Write([]byte("UEFI firmware\r\n"))
-	time.Sleep(100 * time.Millisecond)
+	waitRelay(t, r, "the first board", func(s relayState) bool { return s.boards == 1 && s.board })
+	early := "UEFI firmware\r\n"
+	_, _ = board.Write([]byte(early))
+	waitRelay(t, r, "the early output", func(s relayState) bool { return s.read == len(early) })
 	c1 := dialRelay(t, addr)
-	if got := readFor(c1, 300*time.Millisecond); got != "UEFI firmware\r\n" {
+	if got := readWant(c1, early); got != early {
 		t.Errorf("first client got %q, want the early output", got)
 	}
 	// Both ways while connected.
 	_, _ = board.Write([]byte("grub> "))
-	if got := readFor(c1, 300*time.Millisecond); got != "grub> " {
+	if got := readWant(c1, "grub> "); got != "grub> " {
 		t.Errorf("client got %q", got)
 	}
 	_, _ = c1.Write([]byte("c"))
 	b := make([]byte, 1)
-	_ = board.SetReadDeadline(time.Now().Add(2 * time.Second))
+	_ = board.SetReadDeadline(time.Now().Add(10 * time.Second))
 	if _, err := io.ReadFull(board, b); err != nil || b[0] != 'c' {
 		t.Errorf("board got %q, %v", b, err)
 	}
 	// After a client has gone, output is dropped (no stale prompts later).
 	c1.Close()
-	time.Sleep(100 * time.Millisecond)
-	_, _ = board.Write([]byte("Press enter to boot the selected OS"))
-	time.Sleep(100 * time.Millisecond)
+	waitRelay(t, r, "the first client to go", func(s relayState) bool { return !s.client })
+	before := r.state().read
+	stale := "Press enter to boot the selected OS"
+	_, _ = board.Write([]byte(stale))
+	waitRelay(t, r, "the stale output", func(s relayState) bool { return s.read == before+len(stale) })
 	c2 := dialRelay(t, addr)
+	waitRelay(t, r, "the second client", func(s relayState) bool { return s.accepted == 2 })
 	if got := readFor(c2, 300*time.Millisecond); got != "" {
 		t.Errorf("a later client got the old boot's output %q", got)
 	}
 	c2.Close()
+	waitRelay(t, r, "the second client to go", func(s relayState) bool { return !s.client })
 	// A power cycle starts afresh: its output is kept for the next client.
 	board.Close()
+	waitRelay(t, r, "the board to go", func(s relayState) bool { return !s.board })
 	board = powerOn(t, sock)
 	defer board.Close()
-	_, _ = board.Write([]byte("second boot\r\n"))
-	time.Sleep(100 * time.Millisecond)
+	waitRelay(t, r, "the second board", func(s relayState) bool { return s.boards == 2 && s.board })
+	second := "second boot\r\n"
+	_, _ = board.Write([]byte(second))
 	c3 := dialRelay(t, addr)
 	defer c3.Close()
-	if got := readFor(c3, 300*time.Millisecond); got != "second boot\r\n" {
+	if got := readWant(c3, second); got != second {
 		t.Errorf("after a power cycle the client got %q", got)
 	}
 	// A new client takes over from the old one.
 	c4 := dialRelay(t, addr)
 	defer c4.Close()
-	time.Sleep(100 * time.Millisecond)
+	waitRelay(t, r, "the fourth client", func(s relayState) bool { return s.accepted == 4 })
 	_, _ = board.Write([]byte("login:"))
-	if got := readFor(c4, 300*time.Millisecond); got != "login:" {
+	if got := readWant(c4, "login:"); got != "login:" {
 		t.Errorf("the new client got %q", got)
 	}
 }

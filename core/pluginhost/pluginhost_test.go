@@ -597,13 +597,18 @@ func BenchmarkPluginStart(b *testing.B) {
 			bin = x
 		}
 	}
+	var starting time.Duration
 	for b.Loop() {
+		t0 := time.Now()
 		p, err := Start(context.Background(), bin, Options{})
 		if err != nil {
 			b.Fatal(err)
 		}
+		starting += time.Since(t0)
 		p.Kill()
 	}
+	// the start and handshake alone, without the stop
+	b.ReportMetric(float64(starting.Milliseconds())/float64(b.N), "ms-start")
 }
 
 func benchMethod(b *testing.B) sdk.Method {
