@@ -5,7 +5,6 @@ import (
 	"net"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 
 	"golang.org/x/crypto/ssh"
@@ -47,12 +46,29 @@ func IdentityOf(d sdk.Device) (Identity, error) {
 	return Identity{PrivatePath: kp.PrivatePath, PublicKey: kp.PublicKey, Signer: kp.Signer}, nil
 }
 
-var hostnameRE = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9.-]{0,252})$`)
+// isHostname reports whether h is a host name: up to 253 letters, digits,
+// dots and dashes, starting with a letter or digit. (A loop, not a regexp: a
+// {0,252} repetition compiles to a large program at every process start.)
+func isHostname(h string) bool {
+	if len(h) == 0 || len(h) > 253 {
+		return false
+	}
+	for i := 0; i < len(h); i++ {
+		c := h[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		case (c == '.' || c == '-') && i > 0:
+		default:
+			return false
+		}
+	}
+	return true
+}
 
 // CheckHost accepts an IP address or a host name received from a device; a
 // value from a device is data, so anything else (spaces, ;, $( …) is refused.
 func CheckHost(h string) error {
-	if net.ParseIP(h) != nil || hostnameRE.MatchString(h) {
+	if net.ParseIP(h) != nil || isHostname(h) {
 		return nil
 	}
 	return sdk.JobErrorf("refusing host address %q received from the device: not an IP address or host name", h)
