@@ -92,7 +92,7 @@ func TestExpectTable(t *testing.T) {
 			c, dev := newFake(t, Options{StripANSI: tt.strip})
 			feed(t, c, dev, tt.out)
 			for i, s := range tt.steps {
-				m, err := c.Expect(ctxT(t, 5*time.Second), s.patterns, time.Second)
+				m, err := c.Expect(ctxT(t, 10*time.Second), s.patterns, 10*time.Second)
 				if err != nil {
 					t.Fatalf("step %d: %v", i, err)
 				}
@@ -117,7 +117,7 @@ func TestExpectWindow(t *testing.T) {
 		t.Fatalf("window holds %d bytes > %d", len(c.buf), DefaultWindow)
 	}
 	feed(t, c, dev, "END")
-	m, err := c.Expect(ctxT(t, 5*time.Second), []string{`END`}, time.Second)
+	m, err := c.Expect(ctxT(t, 10*time.Second), []string{`END`}, 10*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,7 +135,7 @@ func TestExpectSearchesChunkByChunk(t *testing.T) {
 	// even though START+20000 bytes never fits the window.
 	c, dev := newFake(t, Options{})
 	feed(t, c, dev, "START"+strings.Repeat("x", 20000))
-	m, err := c.Expect(ctxT(t, 5*time.Second), []string{`START`}, time.Second)
+	m, err := c.Expect(ctxT(t, 10*time.Second), []string{`START`}, 10*time.Second)
 	if err != nil || m.Text != "START" {
 		t.Fatalf("m=%+v err=%v", m, err)
 	}
@@ -187,7 +187,7 @@ func TestExpectEOF(t *testing.T) {
 	feed(t, c, dev, "hello\r\n")
 	dev.Close()
 	// What was read before the end still matches.
-	if m, err := c.Expect(ctxT(t, 5*time.Second), []string{"hello"}, time.Second); err != nil || m.Text != "hello" {
+	if m, err := c.Expect(ctxT(t, 10*time.Second), []string{"hello"}, 10*time.Second); err != nil || m.Text != "hello" {
 		t.Fatalf("m=%+v err=%v", m, err)
 	}
 	_, err := c.Expect(ctxT(t, 5*time.Second), []string{"login:"}, 5*time.Second)
@@ -220,7 +220,7 @@ func TestExpectWaitsForData(t *testing.T) {
 			dev.Write([]byte(s))
 		}
 	}()
-	m, err := c.Expect(ctxT(t, 5*time.Second), []string{"login: "}, 5*time.Second)
+	m, err := c.Expect(ctxT(t, 10*time.Second), []string{"login: "}, 10*time.Second)
 	if err != nil || m.Text != "login: " {
 		t.Fatalf("m=%+v err=%v", m, err)
 	}

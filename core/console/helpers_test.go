@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"io"
+	"net"
 	"strings"
 	"testing"
 	"time"
@@ -63,27 +65,38 @@ func TestSendCheckTimeout(t *testing.T) {
 	}
 }
 
+// promptOnSecondCheck is the console a device sees whose prompt appears only
+// after the second "#": the prompt is in the console before SendLine
+// returns, so ForcePrompt's third wait finds it however loaded the machine
+// is (a device goroutine answering within the 1/10 retry would race it).
+type promptOnSecondCheck struct {
+	*Console
+	t      *testing.T
+	dev    net.Conn
+	prompt string
+	checks int
+}
+
+func (p *promptOnSecondCheck) SendLine(ctx context.Context, s string) error {
+	if err := p.Console.SendLine(ctx, s); err != nil {
+		return err
+	}
+	if s == CheckChar {
+		p.checks++
+		if p.checks == 2 {
+			feed(p.t, p.Console, p.dev, p.prompt)
+		}
+	}
+	return nil
+}
+
 func TestForcePrompt(t *testing.T) {
 	var sink logSink
 	c, dev := newFake(t, Options{Log: sink.log})
-	// The device prints a prompt only after the second "#".
-	go func() {
-		br := bufio.NewReader(dev)
-		n := 0
-		for {
-			line, err := br.ReadString('\n')
-			if err != nil {
-				return
-			}
-			if strings.TrimSpace(line) == "#" {
-				n++
-				if n == 2 {
-					dev.Write([]byte("\r\nroot@lava:~# "))
-				}
-			}
-		}
-	}()
-	m, err := ForcePrompt(context.Background(), c, []string{"root@lava:~# "}, time.Second, sink.log)
+	// The device reads what is sent; it prints a prompt only after the second "#".
+	go io.Copy(io.Discard, dev)
+	pc := &promptOnSecondCheck{Console: c, t: t, dev: dev, prompt: "\r\nroot@lava:~# "}
+	m, err := ForcePrompt(context.Background(), pc, []string{"root@lava:~# "}, time.Second, sink.log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,8 +109,8 @@ func TestForcePrompt(t *testing.T) {
 			warnings++
 		}
 	}
-	if warnings != 2 {
-		t.Errorf("warnings = %d; log: %q", warnings, sink.get())
+	if warnings != 2 || pc.checks != 2 {
+		t.Errorf("warnings = %d, checks sent = %d; log: %q", warnings, pc.checks, sink.get())
 	}
 }
 
@@ -105,6 +118,7 @@ func TestForcePromptGivesUp(t *testing.T) {
 	c, dev := newFake(t, Options{})
 	sent := make(chan string, 10)
 	go func() {
+		defer close(sent)
 		br := bufio.NewReader(dev)
 		for {
 			line, err := br.ReadString('\n')
@@ -123,8 +137,16 @@ func TestForcePromptGivesUp(t *testing.T) {
 	if d := time.Since(start); d < 440*time.Millisecond {
 		t.Errorf("gave up after %s", d)
 	}
-	if len(sent) != ForcePromptRetries {
-		t.Errorf("sent %d checks", len(sent))
+	// Count every check the device read: closing the console ends the
+	// device's reader, which closes sent (the last check may still be on
+	// its way to the channel when ForcePrompt returns).
+	c.Close()
+	n := 0
+	for range sent {
+		n++
+	}
+	if n != ForcePromptRetries {
+		t.Errorf("sent %d checks, want %d", n, ForcePromptRetries)
 	}
 }
 

@@ -60,7 +60,7 @@ func TestHostileOutput(t *testing.T) {
 func TestCloseWhileWaiting(t *testing.T) {
 	c, dev := newFake(t, Options{})
 	go func() {
-		time.Sleep(50 * time.Millisecond)
+		waitExpecting(c)
 		dev.Write([]byte("Linux version 6.1\r\n"))
 		dev.Close()
 	}()
@@ -71,7 +71,7 @@ func TestCloseWhileWaiting(t *testing.T) {
 	// The console's own Close while another goroutine waits.
 	c2, _ := newFake(t, Options{})
 	go func() {
-		time.Sleep(50 * time.Millisecond)
+		waitExpecting(c2)
 		c2.Close()
 	}()
 	_, err = c2.Expect(context.Background(), []string{"login:"}, 10*time.Second)
@@ -88,7 +88,24 @@ func TestBackPressure(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	time.Sleep(100 * time.Millisecond)
+	// Wait until the reader has run into the limit and stopped.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		c.mu.Lock()
+		n, waiting := c.pendN, c.waiting
+		c.mu.Unlock()
+		if n > maxPending+64<<10 {
+			t.Fatalf("pending %d bytes", n)
+		}
+		if waiting {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after 10s waiting for the reader to stop at maxPending (pending %d bytes)", n)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	// Stopped: it stays at the limit.
 	c.mu.Lock()
 	n := c.pendN
 	c.mu.Unlock()
@@ -98,5 +115,16 @@ func TestBackPressure(t *testing.T) {
 	_, err = c.Expect(ctxT(t, 20*time.Second), []string{"y"}, 15*time.Second)
 	if err == nil || err.Error() != "Connection closed" {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// waitExpecting returns once an Expect holds c (or after 10 s: the callers'
+// assertions hold either way, this only makes them test the waiting path).
+func waitExpecting(c *Console) {
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+		if !c.xmu.TryLock() {
+			return
+		}
+		c.xmu.Unlock()
 	}
 }

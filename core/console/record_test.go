@@ -110,11 +110,11 @@ func TestConsoleTranscriptAndLog(t *testing.T) {
 		dev.Write([]byte("\r\nroot@lava:~# "))
 	}()
 	ctx := context.Background()
-	if _, err := c.Expect(ctx, []string{"login: "}, time.Second); err != nil {
+	if _, err := c.Expect(ctx, []string{"login: "}, 10*time.Second); err != nil {
 		t.Fatal(err)
 	}
 	c.SendLine(ctx, "root")
-	if _, err := c.Expect(ctx, []string{"# "}, time.Second); err != nil {
+	if _, err := c.Expect(ctx, []string{"# "}, 10*time.Second); err != nil {
 		t.Fatal(err)
 	}
 	c.Close()

@@ -227,8 +227,9 @@ func TestOpenNothing(t *testing.T) {
 }
 
 // sshServer is a minimal sshd: public-key auth for one key, a pty shell
-// that prints "$ " and answers each line with "got <line>".
-func sshServer(t *testing.T, authorized ssh.PublicKey) string {
+// that prints "$ " and answers each line with "got <line>". Each keepalive
+// it answers is sent on the returned channel (when there is room).
+func sshServer(t *testing.T, authorized ssh.PublicKey) (string, <-chan struct{}) {
 	t.Helper()
 	_, hostPriv, _ := ed25519.GenerateKey(rand.Reader)
 	hostSigner, err := ssh.NewSignerFromKey(hostPriv)
@@ -244,6 +245,7 @@ func sshServer(t *testing.T, authorized ssh.PublicKey) string {
 		},
 	}
 	cfg.AddHostKey(hostSigner)
+	keepalives := make(chan struct{}, 16)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -260,7 +262,19 @@ func sshServer(t *testing.T, authorized ssh.PublicKey) string {
 				if err != nil {
 					return
 				}
-				go ssh.DiscardRequests(reqs)
+				go func() {
+					for r := range reqs {
+						if r.WantReply {
+							r.Reply(false, nil) // what ssh.DiscardRequests answers
+						}
+						if r.Type == "keepalive@openssh.com" {
+							select {
+							case keepalives <- struct{}{}:
+							default:
+							}
+						}
+					}
+				}()
 				for nch := range chans {
 					ch, creqs, err := nch.Accept()
 					if err != nil {
@@ -294,13 +308,13 @@ func sshServer(t *testing.T, authorized ssh.PublicKey) string {
 			}()
 		}
 	}()
-	return l.Addr().String()
+	return l.Addr().String(), keepalives
 }
 
 func TestSSHTransport(t *testing.T) {
 	pub, priv, _ := ed25519.GenerateKey(rand.Reader)
 	sshPub, _ := ssh.NewPublicKey(pub)
-	addr := sshServer(t, sshPub)
+	addr, keepalives := sshServer(t, sshPub)
 	block, err := ssh.MarshalPrivateKey(priv, "")
 	if err != nil {
 		t.Fatal(err)
@@ -326,7 +340,12 @@ func TestSSHTransport(t *testing.T) {
 	if err != nil || m.Groups[0] != "uname" {
 		t.Fatalf("m=%+v err=%v", m, err)
 	}
-	time.Sleep(1500 * time.Millisecond) // a keepalive goes by and is answered
+	// A keepalive goes by and is answered (ServerAliveInterval=1).
+	select {
+	case <-keepalives:
+	case <-time.After(10 * time.Second):
+		t.Fatal("timed out after 10s waiting for the client's keepalive")
+	}
 	c.SendLine(ctx, "logout")
 	if _, err := c.Expect(ctx, []string{`never`}, 5*time.Second); err == nil || err.Error() != "Connection closed" {
 		t.Fatalf("after logout: %v", err)
