@@ -36,10 +36,14 @@ func TestMain(m *testing.M) {
 		os.RemoveAll(filepath.Dir(lavacorePath))
 	}
 	if binDir != "" && os.Getenv("LAVACORE_TEST_HOST") != "1" {
-		// No test may leave a plugin or a plugin's child behind.
-		time.Sleep(300 * time.Millisecond)
-		if left := leftovers(binDir); len(left) > 0 {
-			fmt.Fprintf(os.Stderr, "FAIL: processes left behind:\n  %s\n", strings.Join(left, "\n  "))
+		// No test may leave a plugin or a plugin's child behind: what is
+		// being killed gets up to 10 s to go.
+		left := leftovers(binDir)
+		for deadline := time.Now().Add(10 * time.Second); len(left) > 0 && time.Now().Before(deadline); left = leftovers(binDir) {
+			time.Sleep(50 * time.Millisecond)
+		}
+		if len(left) > 0 {
+			fmt.Fprintf(os.Stderr, "FAIL: processes left behind 10s after the tests:\n  %s\n", strings.Join(left, "\n  "))
 			code = 1
 		}
 		os.RemoveAll(binDir)
@@ -131,10 +135,10 @@ func alive(s string) bool {
 
 func waitAlive(t *testing.T, what string) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(10 * time.Second)
 	for !alive(what) {
 		if time.Now().After(deadline) {
-			t.Fatalf("%s did not start", what)
+			t.Fatalf("timed out after 10s waiting for %s to start", what)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -151,7 +155,7 @@ func waitGone(t *testing.T, what string, within time.Duration) {
 				stat, _ := os.ReadFile("/proc/" + f[0] + "/stat")
 				t.Logf("left: %s\n  stat %s\n  env has mark: %v %v", l, stat, strings.Contains(string(env), InstanceEnv), err)
 			}
-			t.Fatalf("%s still runs %s later", what, within)
+			t.Fatalf("timed out after %s waiting for %s to go: it still runs", within, what)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
@@ -322,16 +326,19 @@ func TestDeadline(t *testing.T) {
 	ctx, cancel = context.WithTimeout(context.Background(), 300*time.Millisecond)
 	err = m.Run(ctx, callOf("hang", nil), fh)
 	cancel()
-	if err != context.DeadlineExceeded || time.Since(start) > sdk.CallGrace+2*time.Second {
-		t.Fatalf("hang: %v after %s", err, time.Since(start))
+	// Abandoned after the grace: not before it, and within seconds of it
+	// (a sanity bound a loaded machine meets).
+	if took := time.Since(start); err != context.DeadlineExceeded || took < sdk.CallGrace || took > sdk.CallGrace+10*time.Second {
+		t.Fatalf("hang: %v after %s", err, took)
 	}
-	// Cancellation (Ctrl-C) does not wait for the grace.
-	start = time.Now()
-	ctx, cancel = context.WithCancel(context.Background())
-	time.AfterFunc(200*time.Millisecond, cancel)
+	// Cancellation (Ctrl-C) does not wait for the grace: with an hour's
+	// deadline, the call still ends within seconds of the cancel.
+	ctx, cancel = context.WithTimeout(context.Background(), time.Hour)
+	cancelled := make(chan time.Time, 1)
+	time.AfterFunc(200*time.Millisecond, func() { cancelled <- time.Now(); cancel() })
 	err = m.Run(ctx, callOf("hang", nil), fh)
-	if err != context.Canceled || time.Since(start) > 2*time.Second {
-		t.Fatalf("cancel: %v after %s", err, time.Since(start))
+	if took := time.Since(<-cancelled); err != context.Canceled || took > 10*time.Second {
+		t.Fatalf("cancel: %v %s after the cancel", err, took)
 	}
 }
 
@@ -367,7 +374,7 @@ func TestCrash(t *testing.T) {
 	if p.Pid() == pid || p.Pid() == 0 {
 		t.Errorf("the plugin was not started again (pid %d, was %d)", p.Pid(), pid)
 	}
-	waitGone(t, child, 2*time.Second)
+	waitGone(t, child, 10*time.Second)
 }
 
 // TestChildGroupKilledInCleanup: a child started with sdk.Command runs in its
@@ -406,7 +413,7 @@ func TestChildGroupKilledInCleanup(t *testing.T) {
 	if err := m.Cleanup(context.Background(), call, fh); err != nil {
 		t.Fatal(err)
 	}
-	waitGone(t, child, 2*time.Second) // the child and the grandchild
+	waitGone(t, child, 10*time.Second) // the child and the grandchild
 }
 
 // TestCloseKillsLeftovers: children a plugin never cleaned up die with it.
@@ -417,7 +424,7 @@ func TestCloseKillsLeftovers(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.Close()
-	waitGone(t, child, time.Second)
+	waitGone(t, child, 10*time.Second)
 	for _, p := range h.Plugins {
 		if !p.Exited() {
 			t.Errorf("plugin %s still runs after Close", p.Binary.Name)
@@ -426,7 +433,8 @@ func TestCloseKillsLeftovers(t *testing.T) {
 }
 
 // TestHostKilled: a host killed with SIGKILL leaves no plugin (and no
-// plugin's child) behind for more than 5 s.
+// plugin's child) behind: plugins check their parent every 250 ms, so they
+// go within a second; the test allows 10 s for a loaded machine.
 func TestHostKilled(t *testing.T) {
 	dir := needBinaries(t)
 	child := childPrefix + "host-killed"
@@ -447,7 +455,7 @@ func TestHostKilled(t *testing.T) {
 	cmd.Process.Signal(syscall.SIGKILL)
 	cmd.Wait()
 	killed := time.Now()
-	deadline := killed.Add(5 * time.Second)
+	deadline := killed.Add(10 * time.Second)
 	for time.Now().Before(deadline) {
 		if len(leftovers(binDir)) == 0 {
 			t.Logf("plugins and children gone %s after the host was killed", time.Since(killed).Round(time.Millisecond))
@@ -455,7 +463,7 @@ func TestHostKilled(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	t.Fatalf("5 s after the host was killed:\n%s", strings.Join(leftovers(binDir), "\n"))
+	t.Fatalf("timed out after 10s waiting for the plugins and children to go after the host was killed:\n%s", strings.Join(leftovers(binDir), "\n"))
 }
 
 func TestHelperHost(t *testing.T) {
