@@ -314,6 +314,10 @@ func blockUntilDone(ctx context.Context, _ sdk.Call) error { <-ctx.Done(); retur
 
 func TestRunTimeouts(t *testing.T) {
 	ms := func(n int) *job.Timeout { return &job.Timeout{Duration: time.Duration(n) * time.Millisecond} }
+	// The stuck action returns only when the test ends, so Run always has to
+	// give up on it after the grace (a sleep could end first on a loaded machine).
+	release := make(chan struct{})
+	t.Cleanup(func() { close(release) })
 	cases := []struct {
 		name     string
 		job      time.Duration
@@ -337,7 +341,7 @@ func TestRunTimeouts(t *testing.T) {
 		{name: "ignores deadline", job: time.Minute, block: job.ActionBlock{Timeout: ms(30)}, section: sdk.SectionDeploy,
 			spec: leaf("stuck"),
 			run: map[string]behaviour{"stuck": func(context.Context, sdk.Call) error {
-				time.Sleep(time.Second)
+				<-release
 				return nil
 			}}, wantErr: "stuck timed out after 0 seconds", wantType: sdk.Job},
 		{name: "test", job: time.Minute, block: job.ActionBlock{Timeout: ms(50)}, section: sdk.SectionTest,
