@@ -122,6 +122,14 @@ func TestDeadPeerFailsWaiters(t *testing.T) {
 	for _, cl := range []string{"host", "guest"} {
 		c.Handle(Request{"group_name": "g", "client_name": cl, "role": cl, "request": "group_data", "group_size": 2.0})
 	}
+	// The guest's lava_wait has been answered "wait": it waits from now on.
+	waiting := make(chan struct{})
+	var once sync.Once
+	c.Logf = func(format string, a ...any) {
+		if strings.HasPrefix(fmt.Sprintf(format, a...), "g guest lava_wait ipv4 -> wait") {
+			once.Do(func() { close(waiting) })
+		}
+	}
 	done := make(chan error, 1)
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -129,15 +137,24 @@ func TestDeadPeerFailsWaiters(t *testing.T) {
 		_, err := c.Wait(ctx, Request{"group_name": "g", "client_name": "guest", "role": "guest", "request": "lava_wait", "messageID": "ipv4"})
 		done <- err
 	}()
-	time.Sleep(50 * time.Millisecond)
+	select {
+	case <-waiting:
+	case err := <-done:
+		t.Fatalf("the guest's wait ended before the peer failed: %v", err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("timed out after 10s waiting for the guest's lava_wait to be answered \"wait\"")
+	}
 	c.Handle(Request{"group_name": "g", "client_name": "host", "role": "host", "request": "lavacore_fail", "reason": "kernel panic"})
+	// Released by the failure at once; Wait's own periodic re-check is 5 s,
+	// so a release within 10 s may be that re-check on a loaded machine:
+	// the error must name the dead peer either way.
 	select {
 	case err := <-done:
 		if err == nil || !strings.Contains(err.Error(), "host (host): kernel panic") {
 			t.Fatalf("error %v does not name the dead peer", err)
 		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("the waiter was not released by the peer's failure")
+	case <-time.After(10 * time.Second):
+		t.Fatal("timed out after 10s waiting for the peer's failure to release the waiter")
 	}
 }
 
