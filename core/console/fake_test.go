@@ -55,7 +55,7 @@ func feed(t testing.TB, c *Console, dev net.Conn, s string) {
 	if _, err := dev.Write([]byte(s)); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(10 * time.Second)
 	for {
 		c.mu.Lock()
 		n := c.pendN
@@ -64,7 +64,7 @@ func feed(t testing.TB, c *Console, dev net.Conn, s string) {
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("console did not receive %d bytes", want)
+			t.Fatalf("timed out after 10s waiting for the console to hold %d unread bytes (it holds %d)", want, n)
 		}
 		time.Sleep(time.Millisecond)
 	}
