@@ -96,6 +96,14 @@ variable "ssh_options" {
   default     = ["-o", "Compression=yes", "-o", "PasswordAuthentication=no", "-o", "LogLevel=FATAL"]
   description = "Extra ssh options for secondary connections."
 }
+variable "pre_power_command" {
+  default     = null
+  description = "Run by a job's `command: {name: pre_power_command}` (e.g. switch a USB hub on)."
+}
+variable "pre_os_command" {
+  default     = null
+  description = "Run by a job's `command: {name: pre_os_command}`."
+}
 
 locals {
   console  = "console=${var.console_device},${var.baud_rate}n8"
@@ -110,9 +118,11 @@ connection "serial" {
 }
 
 power {
-  hard_reset = var.hard_reset_command
-  power_off  = var.power_off_command
-  power_on   = var.power_on_command
+  hard_reset        = var.hard_reset_command
+  power_off         = var.power_off_command
+  power_on          = var.power_on_command
+  pre_power_command = var.pre_power_command
+  pre_os_command    = var.pre_os_command
 }
 
 character_delays {

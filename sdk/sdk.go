@@ -136,6 +136,21 @@ type Device struct {
 	Connection string
 	// ConnectionTags are its tags (telnet, ssh …), which say how to disconnect.
 	ConnectionTags []string
+	// Commands are the commands a job's `command:` block may name (LAVA's
+	// device commands): the builtin pre_power_command, pre_os_command,
+	// hard_reset, power_on and power_off the device sets (Do only), and every
+	// user command (LAVA's commands.users). Each runs on the dispatcher.
+	Commands map[string]DeviceCommand `json:",omitempty"`
+}
+
+// DeviceCommand is a command the device declares: Do runs in the action,
+// Undo (user commands only) in its cleanup. Each is a list of command lines,
+// run one after the other, each split like a shell's words, without a shell.
+type DeviceCommand struct {
+	Do   []string
+	Undo []string `json:",omitempty"`
+	// User is false for the builtin names (pre_power_command, hard_reset …).
+	User bool `json:",omitempty"`
 }
 
 // Dispatcher describes the machine running the job.

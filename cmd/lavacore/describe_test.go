@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -135,5 +136,32 @@ func TestValidatePipelinesHook(t *testing.T) {
 	}
 	if code, _, errs := describeCLI("validate", describeSeedPath(t), "--lab", lab); code != 0 {
 		t.Errorf("seed: exit %d: %s", code, errs)
+	}
+}
+
+// A job's `command:` blocks: describe prints user-command; a name the device
+// does not declare fails with LAVA's message at the block's line.
+func TestDescribeCommand(t *testing.T) {
+	lab := filepath.Join("..", "..", "core", "pipeline", "testdata", "lab")
+	job := filepath.Join(t.TempDir(), "cmd.yaml")
+	src := "device_type: mustang\njob_name: c\ntimeouts: {job: {minutes: 5}}\npriority: medium\nvisibility: public\n" +
+		"actions:\n- command:\n    name: usb_on\n    timeout: {minutes: 1}\n- command:\n    name: %s\n"
+	if err := os.WriteFile(job, fmt.Appendf(nil, src, "pre_power_command"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := describeCLI("describe", job, "--lab", lab, "--device", "mustang2")
+	if code != 0 || !strings.Contains(out, "  - class: CommandAction\n    name: user-command\n    level: '1'\n") || !strings.Contains(out, "    timeout: 60\n") {
+		t.Errorf("exit %d: %s%s", code, out, errs)
+	}
+	if err := os.WriteFile(job, fmt.Appendf(nil, src, "usb_onn"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errs = describeCLI("describe", job, "--lab", lab, "--device", "mustang2")
+	if want := job + ":10:3: actions[1].command.usb_onn: Unknown user command 'usb_onn'\n"; code != 1 || errs != want {
+		t.Errorf("exit %d, stderr %q, want %q", code, errs, want)
+	}
+	code, _, errs = describeCLI("validate", job, "--lab", lab)
+	if code != 1 || !strings.Contains(errs, "actions[0].command.usb_on: Device has no configured user commands") {
+		t.Errorf("validate on mustang1: exit %d, %q", code, errs)
 	}
 }

@@ -105,6 +105,7 @@ var typeBodySchema = &hcl.BodySchema{
 	Blocks: []hcl.BlockHeaderSchema{
 		{Type: "connection", LabelNames: []string{"name"}},
 		{Type: "power"},
+		{Type: "user_command", LabelNames: []string{"name"}},
 		{Type: "character_delays"},
 		{Type: "constants"},
 		{Type: "timeouts"},

@@ -16,7 +16,10 @@
 //	    no default: every device must set it; no type: the default's primitive type, else any
 //	locals { name = expr … }                 may use var.* and other locals
 //	connection "serial" { primary = true, command = var.connection_command, tags = ["telnet"] }
-//	power { power_on = …, power_off = …, hard_reset = … }   each a string, a list of strings, or null
+//	power { power_on = …, power_off = …, hard_reset = …, pre_power_command = …, pre_os_command = … }
+//	    each a string, a list of strings, or null
+//	user_command "NAME" { do = "…", undo = "…" }   a command a job's `command: {name: NAME}` runs
+//	    on the dispatcher (do; undo in cleanup; each a string or a list); a null do removes it
 //	character_delays { deploy = …, boot = "10ms", test = … }   a number means milliseconds
 //	constants { kernel-start-message = "…", grub-efi { interrupt-prompt = "…" } … }
 //	deploy "tftp" {}   deploy "ssh" { host, port, user, identity_file, options }
@@ -38,6 +41,7 @@
 //	  worker      = "worker-a"      # optional
 //	  tags        = ["rack-3"]      # optional
 //	  vars { connection_command = "telnet serial4 7012" … }
+//	  user_command "usb_on" { do = "…", undo = "…" }   # optional; overrides the type's by name
 //	}
 //
 // # Values and placeholders

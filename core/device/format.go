@@ -81,13 +81,31 @@ func WriteDevice(w io.Writer, d *Device) error {
 	for _, p := range []struct {
 		name string
 		cmds []string
-	}{{"power_on", d.Power.On}, {"power_off", d.Power.Off}, {"hard_reset", d.Power.HardReset}} {
+	}{{"power_on", d.Power.On}, {"power_off", d.Power.Off}, {"hard_reset", d.Power.HardReset},
+		{"pre_power_command", d.Power.PrePower}, {"pre_os_command", d.Power.PreOS}} {
 		if len(p.cmds) == 0 {
+			if strings.HasPrefix(p.name, "pre_") {
+				continue // shown only when set
+			}
 			fmt.Fprintf(&b, "  %s: (none)\n", p.name)
 			continue
 		}
 		for _, c := range p.cmds {
 			fmt.Fprintf(&b, "  %s: %s\n", p.name, c)
+		}
+	}
+
+	if len(d.UserCommands) > 0 {
+		b.WriteString("\nuser commands:\n")
+		for _, n := range keys(d.UserCommands) {
+			uc := d.UserCommands[n]
+			fmt.Fprintf(&b, "  %s (%s:%d):\n", n, uc.Range.Filename, uc.Range.Start.Line)
+			for _, c := range uc.Do {
+				fmt.Fprintf(&b, "    do: %s\n", c)
+			}
+			for _, c := range uc.Undo {
+				fmt.Fprintf(&b, "    undo: %s\n", c)
+			}
 		}
 	}
 

@@ -340,7 +340,16 @@ type deviceBlock struct {
 	Tags        []string       `hcl:"tags,optional"`
 	Description string         `hcl:"description,optional"`
 	Vars        []*varsBlock   `hcl:"vars,block"`
-	DefRange    hcl.Range      `hcl:",def_range"`
+	// UserCommands are the device's own `user_command "NAME" { do, undo }`
+	// blocks, evaluated (with var.* and local.*) when the device is resolved.
+	UserCommands []*userCommandBlock `hcl:"user_command,block"`
+	DefRange     hcl.Range           `hcl:",def_range"`
+}
+
+type userCommandBlock struct {
+	Name     string    `hcl:"name,label"`
+	Body     hcl.Body  `hcl:",remain"`
+	DefRange hcl.Range `hcl:",def_range"`
 }
 
 type varsBlock struct {
@@ -359,6 +368,8 @@ type deviceDecl struct {
 	Range     hcl.Range
 	VarsRange hcl.Range // the `vars {` header, or the device header without one
 	Vars      hcl.Attributes
+	// UserCommands are the device file's user_command blocks, in file order.
+	UserCommands []*hcl.Block
 }
 
 func (l *loader) loadDevices(lab *Lab, dir string) hcl.Diagnostics {
@@ -421,6 +432,10 @@ func decodeDevices(f *hcl.File, name string) ([]*deviceDecl, hcl.Diagnostics) {
 			Range:     b.DefRange,
 			VarsRange: b.DefRange,
 			Vars:      hcl.Attributes{},
+		}
+		for _, uc := range b.UserCommands {
+			dd.UserCommands = append(dd.UserCommands, &hcl.Block{Type: "user_command", Labels: []string{uc.Name},
+				Body: uc.Body, DefRange: uc.DefRange, LabelRanges: []hcl.Range{uc.DefRange}})
 		}
 		d := gohcl.DecodeExpression(b.DeviceType.Expr, funcContext(), &dd.Type)
 		diags = append(diags, d...)

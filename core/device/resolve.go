@@ -43,6 +43,7 @@ func resolve(t *DeviceType, decl *deviceDecl, jobCtx map[string]any, opts LoadOp
 		MethodRanges:       map[string]hcl.Range{},
 		Constants:          map[string]any{},
 		Environment:        map[string]string{},
+		UserCommands:       map[string]UserCommand{},
 		Description:        t.Description,
 		Arch:               t.Arch,
 		JobContext:         append([]string(nil), t.JobContext...),
@@ -50,6 +51,11 @@ func resolve(t *DeviceType, decl *deviceDecl, jobCtx map[string]any, opts LoadOp
 	}
 	for _, part := range t.parts {
 		diags = append(diags, evalPart(dev, part, ctx, opts)...)
+	}
+	// The device file's user commands override the type's, name by name.
+	seen := map[string]hcl.Range{}
+	for _, b := range decl.UserCommands {
+		diags = append(diags, addUserCommand(dev, b, ctx, seen)...)
 	}
 	diags = append(diags, checkDevice(dev)...)
 	if diags.HasErrors() {
@@ -254,7 +260,14 @@ func evalLocals(t *DeviceType, ctx *hcl.EvalContext) (map[string]cty.Value, hcl.
 }
 
 var connectionSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "primary"}, {Name: "command"}, {Name: "tags"}}}
-var powerSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "power_on"}, {Name: "power_off"}, {Name: "hard_reset"}}}
+var powerSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "power_on"}, {Name: "power_off"}, {Name: "hard_reset"},
+	{Name: "pre_power_command"}, {Name: "pre_os_command"}}}
+var userCommandSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "do", Required: true}, {Name: "undo"}}}
+
+// BuiltinCommands are the names a job's `command:` block may use besides the
+// device's user commands (LAVA's CommandAction.builtin_commands that lavacore
+// devices can set, in the `power {}` block).
+var BuiltinCommands = []string{"pre_power_command", "pre_os_command", "hard_reset", "power_on", "power_off"}
 var delaySchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "deploy"}, {Name: "boot"}, {Name: "test"}}}
 var timeoutsSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "actions"}, {Name: "connections"}}}
 
@@ -274,6 +287,7 @@ func evalPart(dev *Device, p *typePart, ctx *hcl.EvalContext, opts LoadOptions) 
 	bad := func(a *hcl.Attribute, summary, detail string) {
 		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary, Detail: detail, Subject: a.Expr.Range().Ptr(), Context: a.Range.Ptr()})
 	}
+	seenCmds := map[string]hcl.Range{}
 
 	for _, b := range c.Blocks {
 		switch b.Type {
@@ -320,7 +334,8 @@ func evalPart(dev *Device, p *typePart, ctx *hcl.EvalContext, opts LoadOptions) 
 		case "power":
 			bc, d := b.Body.Content(powerSchema)
 			diags = append(diags, d...)
-			for name, dst := range map[string]*[]string{"power_on": &dev.Power.On, "power_off": &dev.Power.Off, "hard_reset": &dev.Power.HardReset} {
+			for name, dst := range map[string]*[]string{"power_on": &dev.Power.On, "power_off": &dev.Power.Off, "hard_reset": &dev.Power.HardReset,
+				"pre_power_command": &dev.Power.PrePower, "pre_os_command": &dev.Power.PreOS} {
 				a, ok := bc.Attributes[name]
 				if !ok {
 					continue
@@ -334,6 +349,8 @@ func evalPart(dev *Device, p *typePart, ctx *hcl.EvalContext, opts LoadOptions) 
 					*dst = cmds
 				}
 			}
+		case "user_command":
+			diags = append(diags, addUserCommand(dev, b, ctx, seenCmds)...)
 		case "character_delays":
 			bc, d := b.Body.Content(delaySchema)
 			diags = append(diags, d...)
@@ -402,6 +419,64 @@ func evalPart(dev *Device, p *typePart, ctx *hcl.EvalContext, opts LoadOptions) 
 			dev.Environment[it.key] = cv.AsString()
 		}
 	}
+	return diags
+}
+
+// addUserCommand evaluates a `user_command "NAME" { do, undo }` block into
+// dev.UserCommands, replacing one of the same name from an earlier file; a
+// null or empty do removes it (as a null power command means none). seen holds
+// the names this file already declared.
+func addUserCommand(dev *Device, b *hcl.Block, ctx *hcl.EvalContext, seen map[string]hcl.Range) hcl.Diagnostics {
+	name := b.Labels[0]
+	if prev, dup := seen[name]; dup {
+		return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Duplicate user command",
+			Detail:  fmt.Sprintf("User command %q is already defined at line %d.", name, prev.Start.Line),
+			Subject: b.DefRange.Ptr()}}
+	}
+	seen[name] = b.DefRange
+	bc, diags := b.Body.Content(userCommandSchema)
+	if diags.HasErrors() {
+		return diags
+	}
+	if !hclIdent(name) {
+		return append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid user command name",
+			Detail:  fmt.Sprintf("%q is not a valid command name: use letters, digits, _ and -, starting with a letter.", name),
+			Subject: b.LabelRanges[0].Ptr()})
+	}
+	for _, bn := range BuiltinCommands {
+		if name == bn {
+			return append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid user command name",
+				Detail:  fmt.Sprintf("%q is a builtin command: set it in the power block (power { %s = … }).", name, name),
+				Subject: b.LabelRanges[0].Ptr()})
+		}
+	}
+	uc := UserCommand{Name: name, Range: b.DefRange}
+	for _, f := range []struct {
+		attr string
+		dst  *[]string
+	}{{"do", &uc.Do}, {"undo", &uc.Undo}} {
+		a, ok := bc.Attributes[f.attr]
+		if !ok {
+			continue
+		}
+		v, d := a.Expr.Value(ctx)
+		diags = append(diags, d...)
+		if d.HasErrors() {
+			return diags
+		}
+		cmds, err := stringList(v)
+		if err != nil {
+			return append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid user command",
+				Detail:  fmt.Sprintf("User command %q is invalid: %s: %s.", name, f.attr, err),
+				Subject: a.Expr.Range().Ptr(), Context: a.Range.Ptr()})
+		}
+		*f.dst = cmds
+	}
+	if len(uc.Do) == 0 {
+		delete(dev.UserCommands, name)
+		return diags
+	}
+	dev.UserCommands[name] = uc
 	return diags
 }
 

@@ -19,10 +19,31 @@ func (d *Device) SDK(key string) sdk.Device {
 	if key != "" {
 		out.Method = d.Methods[key]
 	}
+	out.Commands = d.Commands()
 	for i, c := range d.Connections {
 		if c.Primary || (i == 0 && out.Connection == "") {
 			out.Connection, out.ConnectionTags = c.Command, c.Tags
 		}
+	}
+	return out
+}
+
+// Commands returns what a job's `command:` block may name on this device:
+// the builtin commands it sets (pre_power_command, pre_os_command,
+// hard_reset, power_on, power_off) and its user commands (nil: none).
+func (d *Device) Commands() map[string]sdk.DeviceCommand {
+	out := map[string]sdk.DeviceCommand{}
+	for name, cmds := range map[string][]string{"pre_power_command": d.Power.PrePower, "pre_os_command": d.Power.PreOS,
+		"hard_reset": d.Power.HardReset, "power_on": d.Power.On, "power_off": d.Power.Off} {
+		if len(cmds) > 0 {
+			out[name] = sdk.DeviceCommand{Do: cmds}
+		}
+	}
+	for name, uc := range d.UserCommands {
+		out[name] = sdk.DeviceCommand{Do: uc.Do, Undo: uc.Undo, User: true}
+	}
+	if len(out) == 0 {
+		return nil
 	}
 	return out
 }

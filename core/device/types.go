@@ -37,11 +37,27 @@ type Value struct {
 	Column int
 }
 
-// Power holds a device's power commands (each may be empty).
+// Power holds a device's power commands (each may be empty). PrePower and
+// PreOS are LAVA's pre_power_command and pre_os_command; lavacore runs them
+// only when a job's `command:` block names them.
 type Power struct {
 	On        []string
 	Off       []string
 	HardReset []string
+	PrePower  []string
+	PreOS     []string
+}
+
+// UserCommand is a `user_command "NAME" { do = …, undo = … }` block of the
+// device type or the device file (LAVA's commands.users): a job's
+// `command: {name: NAME}` runs Do, and Undo in the action's cleanup. Each is
+// a command line or a list of them.
+type UserCommand struct {
+	Name string
+	Do   []string
+	Undo []string
+	// Range is the block's header (device file, else device type).
+	Range hcl.Range
 }
 
 // Connection is one console connection.
@@ -62,6 +78,8 @@ type Device struct {
 	Vars        map[string]Value
 	Connections []Connection
 	Power       Power
+	// UserCommands by name: the device type's, overridden by the device file's.
+	UserCommands map[string]UserCommand
 	// CharacterDelays by section: deploy, boot, test.
 	CharacterDelays map[string]time.Duration
 	// Timeouts by action name (LAVA's device timeouts.actions / timeouts.connections).

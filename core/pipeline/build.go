@@ -122,6 +122,8 @@ func sectionWords(s sdk.Section) (string, string) {
 		return "boot", "boot"
 	case sdk.SectionTest:
 		return "test", "test"
+	case sdk.SectionCommand:
+		return "command", "command"
 	}
 	return string(s), string(s)
 }
@@ -165,7 +167,17 @@ func Select(reg Registry, req sdk.Request) (sdk.Method, error) {
 	type reply struct{ name, reason string }
 	var replies []reply
 	seen := map[string]bool{}
-	for _, m := range reg.Methods(section, req.Block.Method) {
+	candidates := reg.Methods(section, req.Block.Method)
+	if section == sdk.SectionCommand {
+		// A command block's name is a device command, not a method: every
+		// command method is asked (those registered under the name first).
+		for _, m := range reg.All() {
+			if info := m.Info(); info.Section == section && info.Name != req.Block.Method {
+				candidates = append(candidates, m)
+			}
+		}
+	}
+	for _, m := range candidates {
 		seen[m.Info().Name] = true
 		ok, why := m.Accepts(req)
 		if ok {

@@ -4,6 +4,7 @@ package methods
 
 import (
 	"github.com/lavacore/lavacore/core/pipeline"
+	"github.com/lavacore/lavacore/plugins/command"
 	"github.com/lavacore/lavacore/plugins/grub"
 	"github.com/lavacore/lavacore/plugins/ssh"
 	"github.com/lavacore/lavacore/plugins/testshell"
@@ -18,6 +19,7 @@ func All() []sdk.Method {
 	ms = append(ms, ssh.Methods()...)
 	ms = append(ms, grub.Methods()...)
 	ms = append(ms, testshell.Methods()...)
+	ms = append(ms, command.Methods()...)
 	return ms
 }
 
