@@ -36,7 +36,10 @@ func Serve(t testing.TB, methods ...sdk.Method) []sdk.Method {
 func ServeConfig(t testing.TB, cfg sdk.ServeConfig) (*sdk.PluginClient, *sdk.ProtocolClient) {
 	t.Helper()
 	client, server := goplugin.TestPluginGRPCConn(t, false, sdk.PluginSet(cfg))
-	t.Cleanup(func() { client.Close(); server.Stop() })
+	// The server stops first: the client's Close asks a running server to
+	// stop itself (go-plugin's controller Shutdown), which would race with
+	// our own Stop (both write the server's broker: go test -race).
+	t.Cleanup(func() { server.Stop(); client.Close() })
 	// the host side's set: Dispense finds the client half of each plugin there
 	client.Plugins = sdk.ClientPluginSet()
 	raw, err := client.Dispense(sdk.PluginMethods)
