@@ -4,10 +4,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/lavacore/lavacore/core/overlay/signals"
 	"github.com/lavacore/lavacore/sdk"
 )
 
@@ -25,21 +25,6 @@ func build(t *testing.T, stages [][]Definition, mn *MultiNode) string {
 		t.Fatal(err)
 	}
 	return res
-}
-
-var sigRE = regexp.MustCompile(PatternSignal)
-
-// collect feeds console output to a Collector and returns the results.
-func collect(out string) []sdk.Result {
-	var got []sdk.Result
-	c := &Collector{Result: func(r sdk.Result) { got = append(got, r) }}
-	for _, m := range sigRE.FindAllStringSubmatch(out, -1) {
-		if err := c.Signal(m[1], m[2]); err != nil {
-			got = append(got, sdk.Result{Case: "error", Result: err.Error()})
-		}
-	}
-	c.Abort()
-	return got
 }
 
 func shells(t *testing.T) [][]string {
@@ -76,21 +61,14 @@ func TestRunnerAndSignals(t *testing.T) {
 			cmd := exec.Command(sh[0], append(sh[1:], filepath.Join(res, "bin", "lava-test-runner"), filepath.Join(res, "0"))...)
 			cmd.Env = append(os.Environ(), "SHELL="+strings.Join(sh, " "))
 			out, _ := cmd.CombinedOutput()
-			if !strings.Contains(string(out), PatternExit) {
+			if !strings.Contains(string(out), "<LAVA_TEST_RUNNER EXIT>") {
 				t.Fatalf("no runner exit marker:\n%s", out)
 			}
-			var lines []string
-			for _, r := range collect(string(out)) {
-				l := r.Definition + "/" + r.Case + "=" + r.Result
-				if r.Measurement != "" {
-					l += " " + r.Measurement + r.Units
-				}
-				if r.Set != "" {
-					l += " set=" + r.Set
-				}
-				lines = append(lines, l)
+			lines, errs, _ := stream(string(out), nil)
+			if len(errs) > 0 {
+				t.Errorf("signal errors %q", errs)
 			}
-			want := "0_smoke/one=pass 0_smoke/two=fail 0_smoke/m=pass 1.5s 0_smoke/three=skip set=s1 lava/0_smoke=pass 1_bad/before=pass lava/1_bad=fail"
+			want := "0_smoke/one=pass 0_smoke/two=fail tc=1 0_smoke/m=pass 1.5s 0_smoke/three=skip set=s1 lava/0_smoke=pass 1_bad/before=pass lava/1_bad=fail"
 			if got := strings.Join(lines, " "); got != want {
 				t.Errorf("results:\n got %s\nwant %s\n%s", got, want, out)
 			}
@@ -135,7 +113,8 @@ func TestMultiNodeScripts(t *testing.T) {
 }
 
 func TestMultiNodeRequestAndReply(t *testing.T) {
-	req, err := MultiNodeRequest("SEND", "ipv4 ipaddr=10.0.0.5 note=a b c=1")
+	var p signals.Parser
+	req, err := MultiNodeRequest(p.Feed("<LAVA_MULTI_NODE> <LAVA_SEND ipv4 ipaddr=10.0.0.5 note=a b c=1>")[0])
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -152,15 +131,23 @@ func TestMultiNodeRequestAndReply(t *testing.T) {
 	}
 }
 
+// FuzzSignals feeds a run's worth of console text through the parser and a
+// Collector: nothing panics, whatever the text.
 func FuzzSignals(f *testing.F) {
-	f.Add("STARTRUN", "0_x 1_1.1")
-	f.Add("TESTCASE", "TEST_CASE_ID=a RESULT=pass MEASUREMENT=x")
-	f.Fuzz(func(t *testing.T, name, params string) {
+	f.Add("<LAVA_SIGNAL_STARTRUN 0_x 1_1.1>")
+	f.Add("<LAVA_SIGNAL_TESTCASE TEST_CASE_ID=a RESULT=pass MEASUREMENT=x>")
+	f.Add("<LAVA_MULTI_NODE> <LAVA_SEND a b=c>")
+	f.Fuzz(func(t *testing.T, text string) {
 		c := &Collector{Result: func(sdk.Result) {}}
-		_ = c.Signal("STARTRUN", "0_x u")
-		_ = c.Signal(name, params)
-		c.Parse(params)
-		_, _ = MultiNodeRequest(name, params)
+		var p signals.Parser
+		_ = c.Event(p.Feed("<LAVA_SIGNAL_STARTRUN 0_x u>")[0])
+		for _, ev := range p.Feed(text) {
+			_ = c.Event(ev)
+			if ev.MultiNode() {
+				_, _ = MultiNodeRequest(ev)
+			}
+		}
+		c.Parse(text)
 		c.Abort()
 	})
 }

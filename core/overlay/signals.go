@@ -11,15 +11,6 @@ import (
 	"github.com/lavacore/lavacore/sdk"
 )
 
-// Patterns the test shell waits for, in LAVA's order (console.Expect: the
-// earliest match wins, ties go to the first).
-const (
-	PatternExit        = `<LAVA_TEST_RUNNER EXIT>`
-	PatternInstallFail = `<LAVA_TEST_RUNNER INSTALL_FAIL>`
-	PatternSignal      = `<LAVA_SIGNAL_(\S+) ([^>]*)>`
-	PatternMultiNode   = `<LAVA_MULTI_NODE> <LAVA_(\S+) ([^>]+)>`
-)
-
 // Run is one test definition's run between STARTRUN and ENDRUN.
 type Run struct {
 	ID, UUID string
@@ -65,16 +56,21 @@ func (c *Collector) now() time.Time {
 
 var validResult = map[string]bool{"pass": true, "fail": true, "skip": true, "unknown": true}
 
-// Signal handles one <LAVA_SIGNAL_NAME params> match. It returns an error for
-// signals that end the test (TESTRAISE) or are invalid (a TESTCASE outside a run).
-func (c *Collector) Signal(name, params string) error {
-	fields := strings.Fields(params)
-	switch name {
-	case "STARTRUN":
-		if len(fields) < 2 {
-			return sdk.TestErrorf("Invalid STARTRUN signal: %q", params)
+// Event handles one event of a signals.Parser as LAVA's test shell does.
+// It returns an error for signals that end the test (TESTRAISE) or are
+// invalid (a STARTRUN without a uuid, a TESTCASE outside a run, a TESTSET
+// START without a name). STARTTC/ENDTC line numbers (ev.Line) are recorded
+// as starttc/endtc on the case's result. Runner and MultiNode events are the
+// caller's to handle; unknown signals and malformed ones LAVA ignores are
+// ignored.
+func (c *Collector) Event(ev signals.Event) error {
+	f := ev.Params
+	switch ev.Kind {
+	case signals.StartRun:
+		if len(f) < 2 {
+			return sdk.TestErrorf("Invalid STARTRUN signal: %q", strings.Join(f, " "))
 		}
-		r := &Run{ID: fields[0], UUID: fields[1], Start: c.now(), seen: map[string]bool{}}
+		r := &Run{ID: f[0], UUID: f[1], Start: c.now(), seen: map[string]bool{}}
 		if ps, ok := c.Patterns[r.ID]; ok {
 			if ps.Pattern != "" {
 				re, err := regexp.Compile("(?m)" + PythonToGo(ps.Pattern))
@@ -85,51 +81,18 @@ func (c *Collector) Signal(name, params string) error {
 			r.Fixup, r.Expected = ps.Fixup, ps.Expected
 		}
 		c.cur = r
-	case "ENDRUN":
-		if c.cur == nil || len(fields) < 1 || fields[0] != c.cur.ID {
+	case signals.EndRun:
+		// ENDRUN ends the run it names (its uuid is not checked).
+		if c.cur == nil || len(f) < 1 || f[0] != c.cur.ID {
 			return nil
 		}
 		c.finishRun("pass")
-	case "TESTCASE":
+	case signals.TestCase:
 		if c.cur == nil {
 			return sdk.TestErrorf("Invalid TESTCASE signal")
 		}
-		kv := map[string]string{}
-		for _, f := range fields {
-			k, v, ok := strings.Cut(f, "=")
-			if !ok {
-				continue
-			}
-			kv[strings.ToLower(k)] = v
-		}
-		c.testCase(kv["test_case_id"], kv["result"], kv["measurement"], kv["units"])
-	case "TESTSET":
-		if len(fields) > 0 && fields[0] == "START" {
-			if len(fields) < 2 {
-				return sdk.JobErrorf("Test set declared without a name")
-			}
-			if c.cur != nil {
-				c.cur.Set = fields[1]
-			}
-		} else if c.cur != nil {
-			c.cur.Set = ""
-		}
-	case "TESTRAISE":
-		return sdk.TestErrorf("%s", params)
-	case "TESTREFERENCE":
-		if len(fields) == 3 && c.cur != nil {
-			c.Result(sdk.Result{Definition: c.cur.ID, Case: fields[0], Result: fields[1],
-				Extra: map[string]any{"reference": fields[2]}})
-		}
-	}
-	return nil
-}
-
-// Event handles one event of a signals.Parser: the LAVA signals as Signal
-// does, with STARTTC/ENDTC line numbers recorded as starttc/endtc on the
-// case's result. Runner and MultiNode events are the caller's to handle.
-func (c *Collector) Event(ev signals.Event) error {
-	switch ev.Kind {
+		// The run's fixupdict applies, not the parser's: validate here.
+		c.testCase(ev.Fields["test_case_id"], ev.Fields["result"], ev.Fields["measurement"], ev.Fields["units"])
 	case signals.StartTC, signals.EndTC:
 		if c.cur == nil || ev.ID == "" {
 			return nil
@@ -145,18 +108,27 @@ func (c *Collector) Event(ev signals.Event) error {
 			l[1] = ev.Line
 		}
 		c.cur.tc[id] = l
-		return nil
-	case signals.RunnerExit, signals.InstallFail, signals.Send, signals.Wait, signals.WaitAll, signals.Sync:
-		return nil
+	case signals.TestSetStart:
+		if len(f) < 2 {
+			return sdk.JobErrorf("Test set declared without a name")
+		}
+		if c.cur != nil {
+			c.cur.Set = f[1]
+		}
+	case signals.TestSetStop:
+		if c.cur != nil {
+			c.cur.Set = ""
+		}
+	case signals.TestRaise:
+		return sdk.TestErrorf("%s", ev.Message)
+	case signals.TestReference:
+		if len(f) == 3 && c.cur != nil {
+			c.Result(sdk.Result{Definition: c.cur.ID, Case: f[0], Result: f[1],
+				Extra: map[string]any{"reference": f[2]}})
+		}
 	}
-	m := sigLine.FindStringSubmatch(ev.Raw)
-	if m == nil {
-		return nil
-	}
-	return c.Signal(m[1], m[2])
+	return nil
 }
-
-var sigLine = regexp.MustCompile(PatternSignal)
 
 // testCase records one test case of the current run.
 func (c *Collector) testCase(id, result, measurement, units string) {
@@ -246,36 +218,32 @@ var pyNamed = regexp.MustCompile(`\(\?P<`)
 // spelling ((?P<name>…) works in both; look-arounds cannot be converted).
 func PythonToGo(p string) string { return pyNamed.ReplaceAllString(p, "(?P<") }
 
-// MultiNodeRequest parses a <LAVA_MULTI_NODE> <LAVA_API params> marker into
-// a protocol request and the reply kind.
-func MultiNodeRequest(api, params string) (map[string]any, error) {
-	fields := strings.Fields(params)
-	if len(fields) == 0 {
-		return nil, sdk.TestErrorf("Unable to handle the test shell signal correctly: LAVA_%s without a message ID", api)
+// MultiNodeRequest turns a parsed <LAVA_MULTI_NODE> <LAVA_API params>
+// request into a lava-multinode protocol request.
+func MultiNodeRequest(ev signals.Event) (map[string]any, error) {
+	if ev.MessageID == "" {
+		return nil, sdk.TestErrorf("Unable to handle the test shell signal correctly: LAVA_%s without a message ID", ev.Kind)
 	}
-	req := map[string]any{"messageID": fields[0]}
-	switch api {
-	case "SEND":
+	req := map[string]any{"messageID": ev.MessageID}
+	switch ev.Kind {
+	case signals.Send:
 		req["request"] = "lava-send"
 		msg := map[string]any{}
-		rest := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(params), fields[0]))
-		for _, part := range signals.SplitPairs(rest) {
-			if k, v, ok := strings.Cut(part, "="); ok {
-				msg[k] = v
-			}
+		for k, v := range ev.Data {
+			msg[k] = v
 		}
 		req["message"] = msg
-	case "WAIT":
+	case signals.Wait:
 		req["request"] = "lava-wait"
-	case "WAIT_ALL":
+	case signals.WaitAll:
 		req["request"] = "lava-wait-all"
-		if len(fields) > 1 {
-			req["waitrole"] = fields[1]
+		if ev.Role != "" {
+			req["waitrole"] = ev.Role
 		}
-	case "SYNC":
+	case signals.Sync:
 		req["request"] = "lava-sync"
 	default:
-		return nil, sdk.TestErrorf("Unable to handle the test shell signal correctly: unknown LAVA_%s", api)
+		return nil, sdk.TestErrorf("Unable to handle the test shell signal correctly: unknown LAVA_%s", ev.Message)
 	}
 	return req, nil
 }

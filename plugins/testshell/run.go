@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/lavacore/lavacore/core/overlay"
+	"github.com/lavacore/lavacore/core/overlay/signals"
 	"github.com/lavacore/lavacore/core/pipeline/actionspec"
 	"github.com/lavacore/lavacore/plugins/internal/bootflow"
 	"github.com/lavacore/lavacore/sdk"
@@ -81,9 +82,16 @@ func (method) Run(ctx context.Context, call sdk.Call, host sdk.Host) error {
 	if err := con.SendLine(ctx, runner); err != nil {
 		return err
 	}
-	patterns := []string{overlay.PatternExit, overlay.PatternInstallFail, overlay.PatternSignal, overlay.PatternMultiNode}
+	// One parsing path: the console is expected for marker candidates
+	// (signals.Pattern) and signals.Parser says what each is. The text
+	// between markers goes to the definitions' parse patterns, as before;
+	// a candidate that is no marker (the echo of a reply typed back) stays
+	// part of that text.
+	var p signals.Parser
+	var pending string // text since the last marker, candidates that were none included
+	line := 1          // console line of the next marker, as far as the window kept it
 	for {
-		m, err := con.Expect(ctx, patterns, 0)
+		m, err := con.Expect(ctx, []string{signals.Pattern}, 0)
 		if err != nil {
 			where := "before any test definition started"
 			if r := col.Current(); r != nil {
@@ -97,48 +105,65 @@ func (method) Run(ctx context.Context, call sdk.Call, host sdk.Host) error {
 			}
 			return fmt.Errorf("lava-test-shell %s: %w", where, err)
 		}
-		col.Parse(m.Before)
-		switch m.Index {
-		case 0:
-			col.Abort()
-			// Wait for the shell prompt so the next action starts clean.
-			_, _ = con.Expect(ctx, prompts, 30*time.Second)
-			return nil
-		case 1:
-			host.Result(sdk.Result{Definition: "lava", Case: fmt.Sprintf("stage_%d", stage), Result: "fail"})
-			return sdk.TestErrorf("test definition install failed (<LAVA_TEST_RUNNER INSTALL_FAIL>)")
-		case 2:
-			if len(m.Groups) < 2 {
-				continue
-			}
-			if m.Groups[0] == "ENDRUN" {
-				if r := col.Current(); r == nil {
-					host.Log(sdk.LevelWarning, "ENDRUN without STARTRUN: "+m.Text)
+		text := pending + m.Before
+		line += strings.Count(m.Before, "\n")
+		events := p.Feed(m.Text)
+		if len(events) == 0 {
+			pending = tail(text + m.Text)
+			line += strings.Count(m.Text, "\n")
+			continue
+		}
+		pending = ""
+		col.Parse(text)
+		for _, ev := range events {
+			ev.Line = line // the parser is fed one candidate at a time: its count is of markers
+			switch {
+			case ev.Kind == signals.RunnerExit:
+				col.Abort()
+				// Wait for the shell prompt so the next action starts clean.
+				_, _ = con.Expect(ctx, prompts, 30*time.Second)
+				return nil
+			case ev.Kind == signals.InstallFail:
+				host.Result(sdk.Result{Definition: "lava", Case: fmt.Sprintf("stage_%d", stage), Result: "fail"})
+				return sdk.TestErrorf("test definition install failed (<LAVA_TEST_RUNNER INSTALL_FAIL>)")
+			case ev.MultiNode():
+				if err := multinode(ctx, con, host, ev); err != nil {
+					host.Log(sdk.LevelWarning, "Sync error in multinode signal: "+err.Error())
+					col.Abort()
+					return err
+				}
+			default:
+				if ev.Kind == signals.EndRun && col.Current() == nil {
+					host.Log(sdk.LevelWarning, "ENDRUN without STARTRUN: "+ev.Raw)
+				}
+				if err := col.Event(ev); err != nil {
+					col.Abort()
+					return err
 				}
 			}
-			if err := col.Signal(m.Groups[0], m.Groups[1]); err != nil {
-				col.Abort()
-				return err
-			}
-		case 3:
-			if len(m.Groups) < 2 {
-				continue
-			}
-			if err := multinode(ctx, con, host, m.Groups[0], m.Groups[1]); err != nil {
-				host.Log(sdk.LevelWarning, "Sync error in multinode signal: "+err.Error())
-				col.Abort()
-				return err
-			}
 		}
+		line += strings.Count(m.Text, "\n")
 	}
 }
 
+// maxPending bounds the text kept for the parse patterns across candidates
+// that were no marker (a console window's worth is what Expect keeps).
+const maxPending = 64 << 10
+
+func tail(s string) string {
+	if len(s) > maxPending {
+		return s[len(s)-maxPending:]
+	}
+	return s
+}
+
 // multinode answers one <LAVA_MULTI_NODE> request through the protocol.
-func multinode(ctx context.Context, con sdk.Console, host sdk.Host, api, params string) error {
-	req, err := overlay.MultiNodeRequest(api, params)
+func multinode(ctx context.Context, con sdk.Console, host sdk.Host, ev signals.Event) error {
+	req, err := overlay.MultiNodeRequest(ev)
 	if err != nil {
 		return err
 	}
+	api := string(ev.Kind)
 	reply, err := host.Protocol(ctx, "lava-multinode", req)
 	id := strings.ToLower(fmt.Sprintf("multinode-%s-%s", api, req["messageID"]))
 	if err != nil {

@@ -74,6 +74,36 @@ type Event struct {
 	Err error
 }
 
+// Pattern is the console expect pattern of a marker candidate: "<LAVA_" up
+// to the next ">", or for a MultiNode request "<LAVA_MULTI_NODE> <LAVA_" up
+// to the next ">" — a bare "<LAVA_MULTI_NODE>" is never a candidate, so a
+// request split across reads is waited for whole. A reader that waits on an
+// expect-style console (pexpect's semantics, where whole lines may never
+// arrive) waits for Pattern and hands each match's text to Feed, which
+// decides what, if anything, it is. Every marker Feed recognises in a text
+// lies within one match of Pattern.
+var Pattern = `<LAVA_(?:MULTI_NODE> <LAVA_[^>]*|` + allBut("MULTI_NODE") + `)>`
+
+// allBut returns an RE2 expression (RE2 has no look-ahead) matching any
+// string of non-">" bytes except w: a proper prefix of w, w's first i bytes
+// and then another byte, or w and more.
+func allBut(w string) string {
+	var prefixes strings.Builder // (?:M(?:U(?:…)?)?)?
+	for i := 0; i < len(w)-1; i++ {
+		prefixes.WriteString("(?:" + regexp.QuoteMeta(w[i:i+1]))
+	}
+	prefixes.WriteString(strings.Repeat(")?", len(w)-1))
+	alts := []string{prefixes.String(), regexp.QuoteMeta(w) + `[^>]+`}
+	for i := range w {
+		alts = append(alts, regexp.QuoteMeta(w[:i])+`[^>`+regexp.QuoteMeta(w[i:i+1])+`][^>]*`)
+	}
+	return "(?:" + strings.Join(alts, "|") + ")"
+}
+
+// MultiNode reports whether the event is a MultiNode request
+// (<LAVA_MULTI_NODE> <LAVA_…>), an unknown one included.
+func (e Event) MultiNode() bool { return strings.HasPrefix(e.Raw, mnPrefix) }
+
 // Parser turns console lines into events.
 type Parser struct {
 	// Fixup maps raw TESTCASE results to LAVA ones (a test definition's
