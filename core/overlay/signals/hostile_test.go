@@ -84,7 +84,10 @@ func TestHostileInput(t *testing.T) {
 			if got := kinds(cands); got != tc.want {
 				t.Errorf("through Pattern: got %.80q, want %.80q", got, tc.want)
 			}
-			if d := time.Since(start); d > 5*time.Second {
+			// a sanity bound, not a speed target (about 0.2 s here; -race and
+			// a loaded CI machine are many times slower): a parser that is
+			// quadratic in the line's length takes hours on 1 MB
+			if d := time.Since(start); d > 2*time.Minute {
 				t.Errorf("took %s", d)
 			}
 		})
