@@ -94,13 +94,23 @@ func (method) Run(ctx context.Context, call sdk.Call, host sdk.Host) error {
 		m, err := con.Expect(ctx, []string{signals.Pattern}, 0)
 		if err != nil {
 			where := "before any test definition started"
-			if r := col.Current(); r != nil {
+			cur := col.Current()
+			if r := cur; r != nil {
 				where = "in test definition " + r.ID
 			} else if len(col.Done) > 0 {
 				where = "after test definition " + col.Done[len(col.Done)-1]
 			}
 			col.Abort()
 			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+				if cur != nil {
+					// run.sh runs the steps under set -x: the last "+ " line
+					// on the console is the step that was running
+					if st := lastStep(err.Error()); st != "" {
+						where += ", at step `" + st + "`"
+					} else if st := lastStep(pending); st != "" {
+						where += ", at step `" + st + "`"
+					}
+				}
 				return sdk.TestErrorf("lava-test-shell timed out %s: %v", where, err)
 			}
 			return fmt.Errorf("lava-test-shell %s: %w", where, err)
@@ -205,3 +215,21 @@ func stageOf(req sdk.Request) (stage, first int, names []string) {
 
 // Cleanup has nothing to undo.
 func (method) Cleanup(ctx context.Context, call sdk.Call, host sdk.Host) error { return nil }
+
+// lastStep is the last shell trace line ("+ command", set -x) in text, a
+// step of a test definition's run.sh; "" when there is none.
+func lastStep(text string) string {
+	lines := strings.Split(text, "\n")
+	for i := len(lines) - 1; i >= 0; i-- {
+		l := strings.TrimSpace(strings.ReplaceAll(lines[i], "\r", ""))
+		st, ok := strings.CutPrefix(l, "+ ")
+		if !ok || st == "" || st == "set +x" || strings.Contains(st, "<LAVA_") {
+			continue
+		}
+		if len(st) > 200 {
+			st = st[:200] + "…"
+		}
+		return st
+	}
+	return ""
+}

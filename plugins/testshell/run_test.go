@@ -116,6 +116,9 @@ func TestRunHostileConsole(t *testing.T) {
 			hangUp: true, results: "lava/0_smoke=fail", err: "Connection closed"},
 		{name: "no runner exit: the deadline ends the wait", chunks: []string{start, "<LAVA_SIGNAL_ENDRUN 0_smoke 42_1.1"},
 			timeout: 500 * time.Millisecond, results: "lava/0_smoke=fail", err: "timed out in test definition 0_smoke"},
+		{name: "a step that hangs: the timeout names it", chunks: []string{start, "+ lava-test-case a --shell true\r\n<LAVA_SIGNAL_TESTCASE TEST_CASE_ID=a RESULT=pass>\r\n",
+			"+ sleep 1000\r\n"},
+			timeout: 500 * time.Millisecond, results: "0_smoke/a=pass lava/0_smoke=fail", err: "timed out in test definition 0_smoke, at step `sleep 1000`"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
