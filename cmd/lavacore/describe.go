@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -99,19 +98,9 @@ func runDescribe(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	fs.StringVar(&o.Role, "role", "", "only the sub-jobs of this MultiNode role")
 	fs.StringVar(&o.Device, "device", "", "run device roles on this device instead of the first of their type")
 	fs.StringVar(&o.Output, "output", "yaml", "yaml or json")
-	file, rest := splitPositional(args)
-	if err := fs.Parse(rest); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
-	}
-	if file == "" && fs.NArg() > 0 {
-		file = fs.Arg(0)
-	}
-	if file == "" {
-		fs.Usage()
-		return 2
+	file, code, ok := parseJobArgs(fs, args)
+	if !ok {
+		return code
 	}
 	if o.Output != "yaml" && o.Output != "json" {
 		fmt.Fprintf(stderr, "lavacore describe: --output must be yaml or json, not %q\n", o.Output)

@@ -70,19 +70,9 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.Output, "output", "text", "terminal output: text or json (NDJSON records)")
 	fs.BoolVar(&o.Console, "console", false, "show console output on the terminal")
 	fs.BoolVar(&o.Debug, "debug", false, "show debug records on the terminal")
-	jobFile, rest := splitPositional(args)
-	if err := fs.Parse(rest); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
-	}
-	if jobFile == "" && fs.NArg() > 0 {
-		jobFile = fs.Arg(0)
-	}
-	if jobFile == "" {
-		fs.Usage()
-		return 2
+	jobFile, code, ok := parseJobArgs(fs, args)
+	if !ok {
+		return code
 	}
 	if o.Output != "text" && o.Output != "json" {
 		fmt.Fprintf(stderr, "lavacore run: --output must be text or json, not %q\n", o.Output)
@@ -162,6 +152,28 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 // splitPositional takes the first argument that is not a flag as the job file,
 // so `lavacore run job.yaml --lab D` works as well as `lavacore run --lab D job.yaml`.
+// parseJobArgs parses a command's flags around its job file (`lavacore X
+// JOB.yaml --flag` or `lavacore X --flag JOB.yaml`). ok is false when the
+// command should exit with code: 0 for -h, 2 for bad flags or no job file
+// (the usage has been printed).
+func parseJobArgs(fs *flag.FlagSet, args []string) (file string, code int, ok bool) {
+	file, rest := splitPositional(args)
+	if err := fs.Parse(rest); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return "", 0, false
+		}
+		return "", 2, false
+	}
+	if file == "" && fs.NArg() > 0 {
+		file = fs.Arg(0)
+	}
+	if file == "" {
+		fs.Usage()
+		return "", 2, false
+	}
+	return file, 0, true
+}
+
 func splitPositional(args []string) (string, []string) {
 	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
 		return args[0], args[1:]
