@@ -176,6 +176,10 @@ func (r *runner) runNode(ctx context.Context, n *Node, attempt int, top bool) er
 	if nctx.Err() != nil || !time.Now().Before(deadline) {
 		if errors.Is(ctx.Err(), context.Canceled) {
 			err = canceled()
+		} else if errors.Is(err, ErrTimeout) {
+			// a child's timeout at the same deadline already says which
+			// action timed out and what it waited for: it is not wrapped
+			// again by every parent ("a timed out: b timed out: c …")
 		} else {
 			// This node's deadline (its own or a parent's) has passed: as in
 			// LAVA, the node raises its own timeout error.

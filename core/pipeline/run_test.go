@@ -331,7 +331,8 @@ func TestRunTimeouts(t *testing.T) {
 	}{
 		{name: "action", job: time.Minute, block: job.ActionBlock{Timeout: ms(50)}, section: sdk.SectionDeploy,
 			spec: sdk.ActionSpec{Name: "deploy", Children: []sdk.ActionSpec{leaf("wait")}},
-			run:  map[string]behaviour{"wait": blockUntilDone}, wantErr: "deploy timed out after 0 seconds", wantType: sdk.Job},
+			// as in LAVA, the innermost action at the deadline names the timeout
+			run: map[string]behaviour{"wait": blockUntilDone}, wantErr: "wait timed out after 0 seconds", wantType: sdk.Job},
 		{name: "own type", job: time.Minute, block: job.ActionBlock{Timeout: ms(50)}, section: sdk.SectionBoot,
 			spec: sdk.ActionSpec{Name: "connect", TimeoutError: sdk.Infrastructure},
 			run:  map[string]behaviour{"connect": blockUntilDone}, wantErr: "connect timed out after 0 seconds", wantType: sdk.Infrastructure},
