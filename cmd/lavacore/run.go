@@ -138,6 +138,13 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 				line += fmt.Sprintf(" %s.%d", s.Role, s.SubID)
 			}
 			line += ": " + s.Health
+			if t := s.Timing; t != nil {
+				line += fmt.Sprintf(" in %s (board %s", t.Wall, t.Board)
+				if t.Group != "" {
+					line += ", waiting for the group " + t.Group
+				}
+				line += ", lavacore " + t.Lavacore + ")"
+			}
 			if s.Error != "" {
 				line += fmt.Sprintf(" — %s: %s", s.Type, s.Error)
 			}

@@ -50,15 +50,16 @@ type Options struct {
 
 // SubOutcome is how one sub-job ended.
 type SubOutcome struct {
-	Role   string `yaml:"role,omitempty"`
-	SubID  int    `yaml:"sub_id"`
-	JobID  string `yaml:"job_id"`
-	Device string `yaml:"device,omitempty"`
-	Dir    string `yaml:"output_dir"`
-	Health string `yaml:"health"` // Complete, Incomplete, Canceled
-	Error  string `yaml:"error,omitempty"`
-	Type   string `yaml:"error_type,omitempty"`
-	Took   string `yaml:"duration"`
+	Role   string  `yaml:"role,omitempty"`
+	SubID  int     `yaml:"sub_id"`
+	JobID  string  `yaml:"job_id"`
+	Device string  `yaml:"device,omitempty"`
+	Dir    string  `yaml:"output_dir"`
+	Health string  `yaml:"health"` // Complete, Incomplete, Canceled
+	Error  string  `yaml:"error,omitempty"`
+	Type   string  `yaml:"error_type,omitempty"`
+	Took   string  `yaml:"duration"`
+	Timing *Timing `yaml:"timing,omitempty"`
 }
 
 // Outcome is how the whole job (group) ended.
@@ -322,7 +323,8 @@ func runSubjob(ctx context.Context, o Options, sj pipeline.SubJob, id, dir strin
 		}
 	}
 	sh := newSubjobHost(opener, power, log, addResult, protocols)
-	env := &runEnv{sh: sh, log: log, result: addResult, term: term, dev: sj.Device}
+	env := &runEnv{sh: sh, log: log, result: addResult, term: term, dev: sj.Device, clock: &clock{}}
+	defer func() { so.Timing = env.clock.timing(time.Since(start)) }()
 
 	err = p.Run(ctx, env)
 	for name, pr := range protocols {
@@ -424,6 +426,7 @@ type runEnv struct {
 	result func(sdk.Result)
 	term   *report.Terminal
 	dev    *device.Device
+	clock  *clock
 }
 
 func (e *runEnv) Host(ns string, call sdk.Call) sdk.Host {
@@ -432,7 +435,7 @@ func (e *runEnv) Host(ns string, call sdk.Call) sdk.Host {
 	if e.dev != nil {
 		delay = e.dev.CharacterDelays[string(call.Block.Section)]
 	}
-	return &delayHost{Host: h, delay: delay}
+	return &delayHost{Host: &timedHost{Host: h, c: e.clock}, delay: delay, c: e.clock}
 }
 
 func (e *runEnv) Log(level sdk.LogLevel, msg string) { e.log.Add(string(level), msg) }
@@ -442,12 +445,13 @@ func (e *runEnv) ActionStart(ev pipeline.ActionEvent) {
 		e.term.ActionStarted(ev.Level, ev.Name, ev.Deadline)
 	}
 }
-func (e *runEnv) ActionEnd(ev pipeline.ActionEvent) {}
+func (e *runEnv) ActionEnd(ev pipeline.ActionEvent) { e.clock.actionEnd(ev) }
 
 // delayHost applies the section's character delay to console sends.
 type delayHost struct {
 	sdk.Host
 	delay time.Duration
+	c     *clock
 }
 
 func (h *delayHost) Console(ctx context.Context) (sdk.Console, error) {
@@ -455,7 +459,7 @@ func (h *delayHost) Console(ctx context.Context) (sdk.Console, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &delayConsole{Console: c, delay: h.delay}, nil
+	return &delayConsole{Console: &timedConsole{Console: c, c: h.c}, delay: h.delay}, nil
 }
 
 func (h *delayHost) OpenConsole(ctx context.Context, spec sdk.ConsoleSpec) (sdk.Console, error) {
@@ -463,12 +467,17 @@ func (h *delayHost) OpenConsole(ctx context.Context, spec sdk.ConsoleSpec) (sdk.
 	if err != nil {
 		return nil, err
 	}
-	return &delayConsole{Console: c, delay: h.delay}, nil
+	return &delayConsole{Console: &timedConsole{Console: c, c: h.c}, delay: h.delay}, nil
 }
 
 type delayConsole struct {
 	sdk.Console
 	delay time.Duration
+}
+
+// Stream passes the console's raw output through (sdk.Streamer).
+func (c *delayConsole) Stream(ctx context.Context) (io.ReadCloser, error) {
+	return stream(ctx, c.Console)
 }
 
 func (c *delayConsole) SendLine(ctx context.Context, s string) error {
