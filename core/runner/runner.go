@@ -253,6 +253,7 @@ func runSubjob(ctx context.Context, o Options, sj pipeline.SubJob, id, dir strin
 		log.Mask(v)
 	}
 	results := &report.Results{}
+	clk := &clock{}
 	addResult := func(r sdk.Result) {
 		results.Add(r)
 		log.Add("results", report.Map(r))
@@ -262,6 +263,7 @@ func runSubjob(ctx context.Context, o Options, sj pipeline.SubJob, id, dir strin
 			log.Errorf("%v", err)
 		}
 		so.Took = time.Since(start).Round(time.Millisecond).String()
+		so.Timing = clk.timing(time.Since(start))
 		_ = writeYAML(filepath.Join(dir, "result.yaml"), so)
 	}()
 
@@ -294,7 +296,11 @@ func runSubjob(ctx context.Context, o Options, sj pipeline.SubJob, id, dir strin
 			return fail(err)
 		}
 		pm, _ := params.(map[string]any)
-		if err := pr.Configure(ctx, sdk.ProtocolConfig{JobID: id, Params: pm, Coordinator: o.Coordinator}); err != nil {
+		// a delayed start (request: lava-start) waits here for the group
+		t0 := time.Now()
+		err = pr.Configure(ctx, sdk.ProtocolConfig{JobID: id, Params: pm, Coordinator: o.Coordinator})
+		clk.since(&clk.group, t0)
+		if err != nil {
 			err = fmt.Errorf("protocol %s: %w", name, err)
 			addResult(pipeline.JobResult(err))
 			return fail(err)
@@ -323,8 +329,7 @@ func runSubjob(ctx context.Context, o Options, sj pipeline.SubJob, id, dir strin
 		}
 	}
 	sh := newSubjobHost(opener, power, log, addResult, protocols)
-	env := &runEnv{sh: sh, log: log, result: addResult, term: term, dev: sj.Device, clock: &clock{}}
-	defer func() { so.Timing = env.clock.timing(time.Since(start)) }()
+	env := &runEnv{sh: sh, log: log, result: addResult, term: term, dev: sj.Device, clock: clk}
 
 	err = p.Run(ctx, env)
 	for name, pr := range protocols {
