@@ -69,7 +69,8 @@ type Console struct {
 	free    [][]byte      // spare chunks
 	waiting bool          // the reader waits for pend to shrink
 	rerr    error         // the reader's final error (io.EOF, …)
-	changed chan struct{} // closed (and replaced) when pend or rerr change
+	changed chan struct{} // closed (and replaced) when pend or rerr change and watched
+	watched bool          // an Expect waits on changed
 	drained chan struct{} // closed (and replaced) when pend shrinks
 	closed  bool
 	stop    chan struct{}
@@ -88,6 +89,7 @@ type Console struct {
 	lastSrc []string // the last pattern list and its compiled form
 	lastRes []*pattern
 	memo    []int64 // per lastRes pattern: no start literal begins before this stream offset
+	locs    [][]int // per pattern: room for its match indexes (simple matcher)
 	base    int64   // stream offset of buf[0]
 
 	wmu       sync.Mutex // writes
@@ -95,6 +97,13 @@ type Console struct {
 	charDelay atomic.Int64
 
 	closeOnce sync.Once
+}
+
+// burstReader is a transport that can read all it holds in one call:
+// ReadBurst waits like Read for the first bytes, then takes what else is
+// already there, up to len(p).
+type burstReader interface {
+	ReadBurst(p []byte) (int, error)
 }
 
 // Dial opens spec's transport (see Open) and returns a Console on it.
@@ -166,8 +175,14 @@ func (c *Console) Conn() Conn { return c.conn }
 func (c *Console) readLoop() {
 	defer close(c.done)
 	b := make([]byte, 32<<10)
+	read := c.conn.Read
+	if br, ok := c.conn.(burstReader); ok {
+		// A pty hands out 4 KiB a read: pass a burst on in one piece,
+		// one wake-up of a waiting Expect instead of one per read.
+		read = br.ReadBurst
+	}
 	for {
-		n, err := c.conn.Read(b)
+		n, err := read(b)
 		if n > 0 {
 			_ = c.rec.Record(DirRead, b[:n])
 			c.tmu.Lock()
@@ -188,8 +203,13 @@ func (c *Console) readLoop() {
 				c.mu.Lock()
 			}
 			c.queue(b[:n])
-			close(c.changed)
-			c.changed = make(chan struct{})
+			if c.watched {
+				// Only a waiting Expect needs telling: one that is
+				// searching sees pend when it next takes the lock.
+				c.watched = false
+				close(c.changed)
+				c.changed = make(chan struct{})
+			}
 			c.mu.Unlock()
 		}
 		if err != nil {
@@ -200,6 +220,7 @@ func (c *Console) readLoop() {
 			}
 			c.mu.Lock()
 			c.rerr = err
+			c.watched = false
 			close(c.changed)
 			c.changed = make(chan struct{})
 			c.mu.Unlock()
@@ -460,7 +481,25 @@ func IsTimeout(err error) bool {
 // naming the patterns, the wait and the last console lines. The connection
 // closing (EOF) with no match left: Infrastructure error "Connection closed".
 func (c *Console) Expect(ctx context.Context, patterns []string, timeout time.Duration) (sdk.Match, error) {
-	start := time.Now()
+	// The clock starts when Expect is called; reading it is left until
+	// Expect has to wait (the test shell's Expect usually finds its match
+	// in the window at once) unless another Expect holds the console.
+	var start time.Time
+	if !c.xmu.TryLock() {
+		start = time.Now()
+		c.xmu.Lock()
+	}
+	defer c.xmu.Unlock()
+	res, err := c.compile(patterns)
+	if err != nil {
+		return sdk.Match{}, err
+	}
+	if m, ok := c.search(res); ok {
+		return m, nil
+	}
+	if start.IsZero() {
+		start = time.Now()
+	}
 	var deadline time.Time
 	var timer *time.Timer
 	var timerC <-chan time.Time // made when Expect first has to wait
@@ -475,13 +514,7 @@ func (c *Console) Expect(ctx context.Context, patterns []string, timeout time.Du
 	if d, ok := ctx.Deadline(); ok && (deadline.IsZero() || d.Before(deadline)) {
 		deadline = d
 	}
-	c.xmu.Lock()
-	defer c.xmu.Unlock()
-	res, err := c.compile(patterns)
-	if err != nil {
-		return sdk.Match{}, err
-	}
-	search := true
+	search := false
 	for {
 		if search {
 			if m, ok := c.search(res); ok {
@@ -508,6 +541,7 @@ func (c *Console) Expect(ctx context.Context, patterns []string, timeout time.Du
 			continue
 		}
 		rerr, changed := c.rerr, c.changed
+		c.watched = true
 		c.mu.Unlock()
 		if rerr != nil {
 			return sdk.Match{}, sdk.InfraErrorf("Connection closed")
@@ -559,7 +593,19 @@ func (c *Console) compile(ps []string) ([]*pattern, error) {
 	}
 	c.lastSrc, c.lastRes = append(c.lastSrc[:0], ps...), res
 	c.memo = make([]int64, len(res))
+	c.locs = newLocs(res)
 	return res, nil
+}
+
+// newLocs makes room for the match indexes of each simple pattern of res.
+func newLocs(res []*pattern) [][]int {
+	locs := make([][]int, len(res))
+	for i, p := range res {
+		if p.simple != nil {
+			locs[i] = make([]int, 2+2*p.simple.ncap)
+		}
+	}
+	return locs
 }
 
 // appendWindow adds p to the search window, keeping its last Window bytes.
@@ -586,6 +632,9 @@ func (c *Console) search(res []*pattern) (sdk.Match, bool) {
 	if len(c.memo) != len(res) {
 		c.memo = make([]int64, len(res))
 	}
+	if len(c.locs) != len(res) {
+		c.locs = newLocs(res)
+	}
 	best := -1
 	var bloc []int // best match's (sub)match indexes, relative to buf
 	for i, p := range res {
@@ -596,7 +645,7 @@ func (c *Console) search(res []*pattern) (sdk.Match, bool) {
 		}
 		known := c.memo[i] - c.base
 		known = max(0, min(known, int64(len(buf))))
-		loc, none := p.find(buf, limit, int(known))
+		loc, none := p.find(buf, limit, int(known), c.locs[i])
 		c.memo[i] = c.base + int64(none)
 		if loc == nil {
 			continue
@@ -612,10 +661,11 @@ func (c *Console) search(res []*pattern) (sdk.Match, bool) {
 	bs, be := bloc[0], bloc[1]
 	m := sdk.Match{Index: best, Before: string(buf[:bs]), Text: string(buf[bs:be])}
 	if n := res[best].re.NumSubexp(); n > 0 {
+		// Groups lie within the match: slices of Text, no copies.
 		m.Groups = make([]string, n)
 		for g := range m.Groups {
 			if s, e := bloc[2*g+2], bloc[2*g+3]; s >= 0 {
-				m.Groups[g] = string(buf[s:e])
+				m.Groups[g] = m.Text[s-bs : e-bs]
 			}
 		}
 	}
@@ -631,8 +681,9 @@ const maxAnchoredTries = 8
 // find returns p's leftmost match in b starting before limit, as
 // FindSubmatchIndex (or FindIndex without groups) would, or nil. known says
 // no start literal begins before it (what earlier searches of the same
-// stream learned); none returns what this search learned.
-func (p *pattern) find(b []byte, limit, known int) (loc []int, none int) {
+// stream learned); none returns what this search learned. The simple
+// matcher fills room (when long enough) instead of allocating.
+func (p *pattern) find(b []byte, limit, known int, room []int) (loc []int, none int) {
 	subs := p.re.NumSubexp() > 0
 	exec := func(re *regexp.Regexp, from int) []int {
 		var loc []int
@@ -657,13 +708,20 @@ func (p *pattern) find(b []byte, limit, known int) (loc []int, none int) {
 	pos := known
 	none = -1
 	for tries := 0; ; tries++ {
-		q := -1
-		if pos < limit {
-			q = firstIndex(b[pos:], p.lits, limit-pos)
+		if pos >= limit {
+			if none < 0 {
+				none = pos
+			}
+			return nil, none
 		}
+		// The scan goes past limit to the end of b: the next occurrence,
+		// remembered in none, lets the following searches (the test shell
+		// calls Expect once a signal, many times a window) skip to it
+		// instead of scanning again up to each new limit.
+		q := firstIndex(b[pos:], p.lits, len(b)-pos)
 		if q < 0 {
 			if none < 0 {
-				none = max(pos, min(limit, len(b)-p.maxLit+1))
+				none = max(pos, len(b)-p.maxLit+1)
 			}
 			return nil, none
 		}
@@ -671,8 +729,11 @@ func (p *pattern) find(b []byte, limit, known int) (loc []int, none int) {
 		if none < 0 {
 			none = q // an occurrence: later data may complete its match
 		}
+		if q >= limit {
+			return nil, none
+		}
 		if p.simple != nil {
-			if loc := p.simple.matchAt(b, q); loc != nil {
+			if loc := p.simple.matchAt(b, q, room); loc != nil {
 				if !subs {
 					loc = loc[:2]
 				}

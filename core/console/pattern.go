@@ -73,11 +73,6 @@ func compilePattern(p string, i int) (*pattern, error) {
 			c.lits = append(c.lits, []byte(l))
 			c.maxLit = max(c.maxLit, len(l))
 		}
-		c.simple = newSimpleMatcher(translate(p))
-		for _, l := range c.starts {
-			c.lits = append(c.lits, []byte(l))
-			c.maxLit = max(c.maxLit, len(l))
-		}
 		if c.anch, err = regexp.Compile(`\A(?:` + translate(p) + `)`); err != nil {
 			c.starts = nil
 		}

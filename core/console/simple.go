@@ -1,6 +1,7 @@
 package console
 
 import (
+	"bytes"
 	"regexp/syntax"
 	"unicode/utf8"
 )
@@ -21,6 +22,7 @@ type simpleItem struct {
 	class []rune // a class (rune ranges, as syntax.Regexp.Rune)
 	ascii [128]bool
 	min   int // 0 (star) or 1 (plus)
+	stop  int // the class is every rune but this ASCII byte ([^>], .), or -1
 	cap   int // capture group index (1-based) around the repetition, or 0
 }
 
@@ -66,7 +68,7 @@ func newSimpleMatcher(expr string) *simpleMatcher {
 			if s.Flags&syntax.NonGreedy != 0 {
 				return nil
 			}
-			it := simpleItem{cap: capIdx}
+			it := simpleItem{cap: capIdx, stop: -1}
 			if s.Op == syntax.OpPlus {
 				it.min = 1
 			}
@@ -84,6 +86,11 @@ func newSimpleMatcher(expr string) *simpleMatcher {
 				it.class = []rune{0, utf8.MaxRune}
 			default:
 				return nil
+			}
+			if c := it.class; len(c) == 4 && c[0] == 0 && c[3] == utf8.MaxRune && c[2] == c[1]+2 && c[1]+1 < utf8.RuneSelf {
+				// No byte of a multi-byte (or invalid) sequence is ASCII:
+				// the repetition runs to the first stop byte.
+				it.stop = int(c[1] + 1)
 			}
 			for r := rune(0); r < 128; r++ {
 				for i := 0; i+1 < len(it.class); i += 2 {
@@ -121,9 +128,14 @@ func newSimpleMatcher(expr string) *simpleMatcher {
 }
 
 // matchAt returns the match starting at q, as FindSubmatchIndex on b
-// would report it (absolute offsets), or nil.
-func (m *simpleMatcher) matchAt(b []byte, q int) []int {
-	loc := make([]int, 2+2*m.ncap)
+// would report it (absolute offsets), or nil. It fills and returns loc
+// when loc is long enough (2+2*ncap), else a new slice.
+func (m *simpleMatcher) matchAt(b []byte, q int, loc []int) []int {
+	if n := 2 + 2*m.ncap; len(loc) < n {
+		loc = make([]int, n)
+	} else {
+		loc = loc[:n]
+	}
 	for i := range loc {
 		loc[i] = -1
 	}
@@ -138,7 +150,15 @@ func (m *simpleMatcher) matchAt(b []byte, q int) []int {
 			continue
 		}
 		start, n := p, 0
-		for p < len(b) {
+		if it.stop >= 0 {
+			if i := bytes.IndexByte(b[p:], byte(it.stop)); i >= 0 {
+				p += i
+			} else {
+				p = len(b)
+			}
+			n = p - start // runes or not, only n < min matters
+		}
+		for it.stop < 0 && p < len(b) {
 			r, w := rune(b[p]), 1
 			if r >= utf8.RuneSelf {
 				r, w = utf8.DecodeRune(b[p:])

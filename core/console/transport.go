@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -60,11 +61,13 @@ func Open(ctx context.Context, spec sdk.ConsoleSpec) (Conn, error) {
 type cmdConn struct {
 	desc string
 	pty  *os.File
+	raw  syscall.RawConn // of the pollable pty (for ReadBurst), or nil
 	cmd  *exec.Cmd
 
-	once sync.Once
-	done chan struct{}
-	err  error
+	once    sync.Once
+	closing atomic.Bool // Close was called
+	done    chan struct{}
+	err     error
 }
 
 // OpenCommand runs cmd (split like shlex, no shell, as LAVA's
@@ -94,10 +97,12 @@ func OpenCommand(ctx context.Context, cmd string) (Conn, error) {
 	// creack/pty hands back the master in blocking mode (it calls Fd), so
 	// deadlines and Close could not interrupt a Read: use a non-blocking
 	// duplicate that Go's poller manages.
+	var raw syscall.RawConn
 	if nf, err := pollable(f); err == nil {
 		f = nf
+		raw, _ = f.SyscallConn()
 	}
-	cc := &cmdConn{desc: fmt.Sprintf("command '%s'", cmd), pty: f, cmd: c, done: make(chan struct{})}
+	cc := &cmdConn{desc: fmt.Sprintf("command '%s'", cmd), pty: f, raw: raw, cmd: c, done: make(chan struct{})}
 	go func() {
 		cc.err = c.Wait()
 		close(cc.done)
@@ -135,12 +140,26 @@ func (c *cmdConn) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// ReadBurst is Read taking all the pty holds, up to len(p): the master
+// hands out at most 4 KiB a read (see readBurst).
+func (c *cmdConn) ReadBurst(p []byte) (int, error) {
+	if c.raw == nil {
+		return c.Read(p) // a blocking descriptor
+	}
+	n, err := readBurst(c.raw, p)
+	if err != nil && n == 0 && (errors.Is(err, syscall.EIO) || errors.Is(err, os.ErrClosed) || c.closing.Load()) {
+		return 0, io.EOF // as Read (a raw read of a closed file says "use of closed file")
+	}
+	return n, err
+}
+
 func (c *cmdConn) Write(p []byte) (int, error) { return c.pty.Write(p) }
 
 // SetReadDeadline bounds a pending or future Read (the pty is pollable).
 func (c *cmdConn) SetReadDeadline(t time.Time) error { return c.pty.SetReadDeadline(t) }
 
 func (c *cmdConn) Close() error {
+	c.closing.Store(true)
 	c.once.Do(func() {
 		if c.cmd.Process != nil {
 			_ = syscall.Kill(-c.cmd.Process.Pid, syscall.SIGKILL)
@@ -162,9 +181,57 @@ func (c *cmdConn) Pid() int { return c.cmd.Process.Pid }
 type netConn struct {
 	net.Conn
 	desc string
+	raw  syscall.RawConn // for ReadBurst, or nil
 }
 
 func (c *netConn) String() string { return c.desc }
+
+// ReadBurst is Read taking all the socket holds, up to len(p).
+func (c *netConn) ReadBurst(p []byte) (int, error) {
+	if c.raw == nil {
+		return c.Read(p)
+	}
+	return readBurst(c.raw, p)
+}
+
+// readBurst reads into p from a non-blocking descriptor: it waits (through
+// Go's poller: deadlines and Close interrupt it) for the first bytes, then
+// takes whatever else is there already, until p is full or nothing more is
+// there. One pass of the console's reader then hands a whole burst of
+// output to a waiting Expect: one wake-up per burst, not per 4 KiB. An
+// error after some bytes is left for the next call.
+func readBurst(raw syscall.RawConn, p []byte) (int, error) {
+	n := 0
+	var rerr error
+	err := raw.Read(func(fd uintptr) bool {
+		for n < len(p) {
+			k, err := syscall.Read(int(fd), p[n:])
+			switch {
+			case err == syscall.EINTR:
+				continue
+			case err == syscall.EAGAIN:
+				return n > 0 // nothing yet: wait for the poller
+			case err != nil:
+				rerr = err
+				return true
+			case k == 0:
+				if n == 0 {
+					rerr = io.EOF
+				}
+				return true
+			}
+			n += k
+		}
+		return true
+	})
+	switch {
+	case n > 0:
+		return n, nil
+	case rerr != nil:
+		return 0, rerr
+	}
+	return 0, err
+}
 
 // DialTCP connects to host:port, retrying refused connections until ctx's
 // deadline (or DefaultConnectTimeout).
@@ -186,7 +253,11 @@ func dialRetry(ctx context.Context, network, addr string) (Conn, error) {
 	for {
 		c, err := d.DialContext(ctx, network, addr)
 		if err == nil {
-			return &netConn{Conn: c, desc: network + " " + addr}, nil
+			nc := &netConn{Conn: c, desc: network + " " + addr}
+			if sc, ok := c.(syscall.Conn); ok {
+				nc.raw, _ = sc.SyscallConn() // Go keeps its sockets non-blocking
+			}
+			return nc, nil
 		}
 		last = err
 		select {
