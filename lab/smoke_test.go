@@ -2,6 +2,7 @@ package lab_test
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"net"
 	"os"
@@ -9,101 +10,83 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"golang.org/x/crypto/ssh"
 
+	lcconsole "github.com/lavacore/lavacore/core/console"
+	"github.com/lavacore/lavacore/core/device"
 	"github.com/lavacore/lavacore/lab"
+	"github.com/lavacore/lavacore/sdk"
 )
 
-// The smoke tests drive one board of the virtual lab by hand, with a plain
-// expect loop over its console (no lavacore dispatcher code): power on,
-// interrupt GRUB, type the mustang device type's command set, log in.
-// They need root and `make deps`; `make test` sets LAVACORE_LAB=1.
+// The smoke tests drive one board of the virtual lab by hand, through
+// lavacore's own console (core/console: the board's connection_command under
+// a pty, LAVA's expect) and power code (the device file's power commands):
+// power on, interrupt GRUB, type the mustang device type's command set, log
+// in. They need root and `make deps`; `make test` sets LAVACORE_LAB=1.
 
-// console is an expect loop over a board's console relay.
+// console is a board's console as the dispatcher opens it.
 type console struct {
 	t     *testing.T
-	conn  net.Conn
-	mu    sync.Mutex
-	buf   []byte // not yet matched
-	all   bytes.Buffer
+	c     *lcconsole.Console
+	dev   *device.Device
 	start time.Time
-	log   *os.File
 }
 
-func dialConsole(t *testing.T, addr, transcript string) *console {
+// boardConsole loads board-01 from the lab directory and opens its console
+// with its connection_command, recording the transcript in the test's
+// temporary directory.
+func boardConsole(t *testing.T, dir string) *console {
 	t.Helper()
-	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
-	if err != nil {
-		t.Fatalf("console %s: %v", addr, err)
+	l, diags := device.LoadLab(dir, device.LoadOptions{})
+	if diags.HasErrors() {
+		t.Fatalf("the lab's device files: %v", diags)
 	}
-	f, err := os.Create(transcript)
-	if err != nil {
-		t.Fatal(err)
+	dev := l.Devices["board-01"]
+	if dev == nil || len(dev.Connections) == 0 {
+		t.Fatalf("board-01 has no device file with a connection in %s", dir)
 	}
-	con := &console{t: t, conn: c, start: time.Now(), log: f}
-	go func() {
-		b := make([]byte, 8192)
-		for {
-			n, err := c.Read(b)
-			if n > 0 {
-				con.mu.Lock()
-				con.buf = append(con.buf, b[:n]...)
-				con.all.Write(b[:n])
-				_, _ = f.Write(b[:n])
-				con.mu.Unlock()
-			}
-			if err != nil {
-				return
-			}
-		}
-	}()
-	t.Cleanup(func() { c.Close(); f.Close() })
-	return con
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c, err := lcconsole.Dial(ctx, sdk.ConsoleSpec{Command: dev.Connections[0].Command},
+		lcconsole.Options{Name: "board-01", Dir: t.TempDir()})
+	if err != nil {
+		t.Fatalf("board-01's console (%s): %v", dev.Connections[0].Command, err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return &console{t: t, c: c, dev: dev, start: time.Now()}
 }
 
-var ansi = regexp.MustCompile(`\x1b\[[0-9;?]*[A-Za-z]|\r`)
-
-// tail is the console's last n lines, without terminal escapes.
-func (c *console) tail(n int) string {
-	c.mu.Lock()
-	s := ansi.ReplaceAllString(c.all.String(), "")
-	c.mu.Unlock()
-	lines := strings.Split(s, "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
+// power runs the device file's power command for op (power_on, power_off).
+func (c *console) power(op string) {
+	c.t.Helper()
+	cmds := map[string][]string{"power_on": c.dev.Power.On, "power_off": c.dev.Power.Off}[op]
+	if len(cmds) == 0 {
+		c.t.Fatalf("board-01 has no %s command", op)
 	}
-	return "    | " + strings.Join(lines, "\n    | ")
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := lcconsole.RunCommands(ctx, cmds, nil); err != nil {
+		c.t.Fatalf("%s: %v", op, err)
+	}
 }
 
-// expect waits for re in the output after the previous match.
+// expect waits for re in the output after the previous match and returns
+// the time since power-on; a timeout fails the test with core/console's
+// error (the pattern, the wait, the last console lines).
 func (c *console) expect(what, re string, timeout time.Duration) time.Duration {
 	c.t.Helper()
-	rx := regexp.MustCompile(re)
-	deadline := time.Now().Add(timeout)
-	for {
-		c.mu.Lock()
-		loc := rx.FindIndex(c.buf)
-		if loc != nil {
-			c.buf = c.buf[loc[1]:]
-		}
-		c.mu.Unlock()
-		if loc != nil {
-			return time.Since(c.start)
-		}
-		if time.Now().After(deadline) {
-			c.t.Fatalf("waited %s for %s (%q) on the console; last console lines:\n%s", timeout, what, re, c.tail(25))
-		}
-		time.Sleep(20 * time.Millisecond)
+	if _, err := c.c.Expect(context.Background(), []string{re}, timeout); err != nil {
+		c.t.Fatalf("waiting for %s: %v", what, err)
 	}
+	return time.Since(c.start)
 }
 
 func (c *console) send(s string) {
 	c.t.Helper()
-	if _, err := c.conn.Write([]byte(s)); err != nil {
+	if err := c.c.SendRaw(context.Background(), s); err != nil {
 		c.t.Fatalf("console write: %v", err)
 	}
 }
@@ -181,11 +164,11 @@ func copyTo(t *testing.T, src, dst string) {
 
 // grubBoot powers board-01 on, interrupts GRUB and types lines (the mustang
 // device type's command set), returning power-on → GRUB prompt.
-func grubBoot(t *testing.T, bin, dir string, con *console, lines []string) time.Duration {
+func grubBoot(t *testing.T, con *console, lines []string) time.Duration {
 	t.Helper()
 	con.start = time.Now()
-	labCmd(t, bin, "power", "on", "board-01", "--dir", dir)
-	labCmd(t, bin, "power", "on", "board-01", "--dir", dir) // idempotent
+	con.power("power_on")
+	con.power("power_on") // idempotent
 	toPrompt := con.expect("GRUB's menu", regexp.QuoteMeta(lab.InterruptPrompt), 3*time.Minute)
 	con.send("c")
 	con.expect("the GRUB prompt", "grub>", 30*time.Second)
@@ -204,8 +187,8 @@ func TestSmokeFast(t *testing.T) {
 	copyTo(t, filepath.Join(dir, "http/fast/vmlinuz"), filepath.Join(dir, "tftp", job, "vmlinuz"))
 	copyTo(t, filepath.Join(dir, "http/fast/ramdisk.cpio.gz"), filepath.Join(dir, "tftp", job, "ramdisk.cpio.gz"))
 	defer os.RemoveAll(filepath.Join(dir, "tftp", job))
-	con := dialConsole(t, fmt.Sprintf("127.0.0.1:%d", lab.ConsolePort(1)), filepath.Join(t.TempDir(), "console.log"))
-	toGrub := grubBoot(t, bin, dir, con, []string{
+	con := boardConsole(t, dir)
+	toGrub := grubBoot(t, con, []string{
 		"insmod gzio",
 		fmt.Sprintf("linux (tftp,%s)/%s/vmlinuz console=ttyS0,115200n8 debug root=/dev/ram0 rw ip=:::::eth0:dhcp net.ifnames=0", lab.ServerIP, job),
 		fmt.Sprintf("initrd (tftp,%s)/%s/ramdisk.cpio.gz", lab.ServerIP, job),
@@ -224,7 +207,7 @@ func TestSmokeFast(t *testing.T) {
 		c.Close()
 	}
 	t.Logf("fast image: power-on → GRUB prompt %s, → login prompt %s", toGrub.Round(100*time.Millisecond), toLogin.Round(100*time.Millisecond))
-	labCmd(t, bin, "power", "off", "board-01", "--dir", dir)
+	con.power("power_off")
 	out := labCmd(t, bin, "status", "--dir", dir)
 	if !strings.Contains(out, "board-01   off") {
 		t.Errorf("board-01 is not off after power off:\n%s", out)
@@ -232,7 +215,7 @@ func TestSmokeFast(t *testing.T) {
 }
 
 func TestSmokeReal(t *testing.T) {
-	bin, dir := labUp(t, "real")
+	_, dir := labUp(t, "real")
 	job := "smoke-real"
 	copyTo(t, filepath.Join(dir, "http/real/vmlinuz"), filepath.Join(dir, "tftp", job, "vmlinuz"))
 	copyTo(t, filepath.Join(dir, "http/real/initrd.img"), filepath.Join(dir, "tftp", job, "initrd.img"))
@@ -257,8 +240,8 @@ func TestSmokeReal(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(root, "root/.ssh/authorized_keys"), pub, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	con := dialConsole(t, fmt.Sprintf("127.0.0.1:%d", lab.ConsolePort(1)), filepath.Join(t.TempDir(), "console.log"))
-	toGrub := grubBoot(t, bin, dir, con, []string{
+	con := boardConsole(t, dir)
+	toGrub := grubBoot(t, con, []string{
 		"insmod gzio",
 		fmt.Sprintf("linux (tftp,%s)/%s/vmlinuz console=ttyS0,115200n8 debug root=/dev/nfs rw nfsroot=%s:%s,tcp,hard ip=:::::eth0:dhcp net.ifnames=0", lab.ServerIP, job, lab.ServerIP, root),
 		fmt.Sprintf("initrd (tftp,%s)/%s/initrd.img", lab.ServerIP, job),
@@ -321,6 +304,6 @@ func TestSmokeReal(t *testing.T) {
 		t.Errorf("ssh login shell prompt is not root@linaro-developer: %q", out.String())
 	}
 	if os.Getenv("LAVACORE_LAB_KEEP") != "1" {
-		labCmd(t, bin, "power", "off", "board-01", "--dir", dir)
+		con.power("power_off")
 	}
 }

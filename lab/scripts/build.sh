@@ -165,7 +165,9 @@ B
 	# a quicker boot under TCG over NFS: no ext4 scrubbing (30 s), no gettys on
 	# virtual consoles (the login is on ttyS0), the journal in memory
 	local u
-	for u in e2scrub_reap.service e2scrub_all.timer getty-static.service; do ln -sfn /dev/null "$R/etc/systemd/system/$u"; done
+	# networking.service (ifupdown, 7 s) has nothing to do: the initramfs
+	# configured eth0 and systemd brings up lo itself
+	for u in e2scrub_reap.service e2scrub_all.timer getty-static.service networking.service; do ln -sfn /dev/null "$R/etc/systemd/system/$u"; done
 	mkdir -p "$R/etc/systemd/journald.conf.d"
 	printf '[Journal]\nStorage=volatile\n' > "$R/etc/systemd/journald.conf.d/lavacore-lab.conf"
 	# the login on the serial console does not depend on the kernel command
