@@ -8,6 +8,7 @@ package multinode
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -185,10 +186,15 @@ func (p *Protocol) Call(ctx context.Context, req map[string]any) (map[string]any
 	if p.client == nil {
 		return nil, sdk.JobErrorf("lava-multinode: the protocol is not configured")
 	}
+	if len(req) == 0 {
+		return nil, sdk.JobErrorf("No data to be sent over protocol %s", Name)
+	}
 	request := strings.ReplaceAll(sval(req, "request"), "-", "_")
 	id := sval(req, "messageID")
 	switch request {
 	case "lava_send", "lava_wait", "lava_wait_all", "lava_sync":
+	case "aggregate":
+		return nil, sdk.JobErrorf("Pipeline submission has not been implemented.")
 	case "":
 		return nil, sdk.JobErrorf("Bad API call over protocol - missing request")
 	default:
@@ -211,6 +217,11 @@ func (p *Protocol) Call(ctx context.Context, req map[string]any) (map[string]any
 		if r := firstNonEmpty(sval(req, "waitrole"), sval(req, "role")); r != "" {
 			out["waitrole"] = r
 		}
+	}
+	if b, err := json.Marshal(out); err != nil {
+		return nil, sdk.JobErrorf("Invalid call to %s: %v", Name, err)
+	} else if len(b) > coordinator.MaxFrame {
+		return nil, sdk.JobErrorf("Message was too long to send! (%s %.40s…: over %d bytes)", request, id, coordinator.MaxFrame)
 	}
 	d := durationOf(req["timeout"])
 	if d <= 0 {

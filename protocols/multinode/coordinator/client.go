@@ -66,6 +66,8 @@ func (t *TCP) Call(ctx context.Context, req Request) (Reply, error) {
 			return nil, fmt.Errorf("%v", r["error"])
 		case err == nil && r["response"] != "wait":
 			return r, nil
+		case errors.Is(err, ErrTooLong):
+			return nil, err // the same request would be refused again
 		case err != nil && ctx.Err() != nil:
 			return nil, &TimeoutError{Request: str(req, "request"), MessageID: str(req, "messageID"),
 				Who: fmt.Sprintf("last error: %v", err), Err: ctx.Err()}

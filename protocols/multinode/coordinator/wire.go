@@ -19,7 +19,7 @@ func WriteFrame(w io.Writer, v any) error {
 		return fmt.Errorf("coordinator frame: %w", err)
 	}
 	if len(body) > MaxFrame {
-		return fmt.Errorf("coordinator frame: %d bytes is over the %d byte limit", len(body), MaxFrame)
+		return fmt.Errorf("coordinator frame: %d bytes is over the %d byte limit: %w", len(body), MaxFrame, ErrTooLong)
 	}
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "%08X", len(body))
@@ -27,6 +27,9 @@ func WriteFrame(w io.Writer, v any) error {
 	_, err = w.Write(b.Bytes())
 	return err
 }
+
+// ErrTooLong is a request over MaxFrame: sending it again cannot help.
+var ErrTooLong = errors.New("message too long to send")
 
 // ErrEmpty is an empty reply (LAVA's coordinator closes without answering on bad input).
 var ErrEmpty = errors.New("coordinator: empty reply")
@@ -49,19 +52,43 @@ func ReadFrame(r io.Reader) (map[string]any, error) {
 		return nil, fmt.Errorf("coordinator frame of %d bytes is over the %d byte limit", size, MaxFrame)
 	}
 	body := make([]byte, size)
-	// LAVA counts characters, not bytes: read what the length says, then
-	// whatever else arrives before EOF is tolerated only within the limit.
 	if _, err := io.ReadFull(r, body); err != nil {
 		return nil, fmt.Errorf("coordinator frame body: %w", err)
 	}
+	m, err := decodeObject(body)
+	if err != nil && !ascii(body) {
+		// LAVA's header counts characters (Python's len(str)), not bytes: a
+		// body with non-ASCII text is longer than its header says. Read on
+		// to the end of the request (the client shuts its write side).
+		rest, rerr := io.ReadAll(io.LimitReader(r, int64(MaxFrame)-int64(size)+1))
+		if rerr == nil && len(rest) > 0 && int64(size)+int64(len(rest)) <= MaxFrame {
+			m, err = decodeObject(append(body, rest...))
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	normalize(m)
+	return m, nil
+}
+
+func decodeObject(body []byte) (map[string]any, error) {
 	var m map[string]any
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	if err := dec.Decode(&m); err != nil {
 		return nil, fmt.Errorf("coordinator frame: invalid JSON: %w", err)
 	}
-	normalize(m)
 	return m, nil
+}
+
+func ascii(b []byte) bool {
+	for _, c := range b {
+		if c >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 // normalize turns json.Number into float64 (what the state machine expects).
