@@ -111,7 +111,7 @@ func (method) Run(ctx context.Context, call sdk.Call, host sdk.Host) error {
 						where += ", at step `" + st + "`"
 					}
 				}
-				return sdk.TestErrorf("lava-test-shell timed out %s: %v", where, err)
+				return sdk.TestErrorf("lava-test-shell timed out %s: %s", where, signalWait(err))
 			}
 			return fmt.Errorf("lava-test-shell %s: %w", where, err)
 		}
@@ -232,4 +232,23 @@ func lastStep(text string) string {
 		return st
 	}
 	return ""
+}
+
+// signalWait rewords a console timeout of the test shell's wait: the pattern
+// it waited for is the test shell's own (any LAVA marker), so the user is
+// told that, with the console's last lines, rather than the regexp.
+func signalWait(err error) string {
+	msg := err.Error()
+	i := strings.Index(msg, "; last console lines:")
+	if i < 0 {
+		i = strings.Index(msg, "; the console printed nothing")
+	}
+	if !strings.HasPrefix(msg, "wait for prompt timed out") || i < 0 {
+		return msg
+	}
+	after := ""
+	if f := strings.Fields(msg); len(f) > 5 && f[4] == "after" {
+		after = " for " + f[5]
+	}
+	return "no LAVA signal or test runner exit" + after + msg[i:]
 }

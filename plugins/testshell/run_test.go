@@ -118,7 +118,7 @@ func TestRunHostileConsole(t *testing.T) {
 			timeout: 500 * time.Millisecond, results: "lava/0_smoke=fail", err: "timed out in test definition 0_smoke"},
 		{name: "a step that hangs: the timeout names it", chunks: []string{start, "+ lava-test-case a --shell true\r\n<LAVA_SIGNAL_TESTCASE TEST_CASE_ID=a RESULT=pass>\r\n",
 			"+ sleep 1000\r\n"},
-			timeout: 500 * time.Millisecond, results: "0_smoke/a=pass lava/0_smoke=fail", err: "timed out in test definition 0_smoke, at step `sleep 1000`"},
+			timeout: 500 * time.Millisecond, results: "0_smoke/a=pass lava/0_smoke=fail", err: "timed out in test definition 0_smoke, at step `sleep 1000`: no LAVA signal or test runner exit for "},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
