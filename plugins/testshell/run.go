@@ -247,8 +247,8 @@ func signalWait(err error) string {
 		return msg
 	}
 	after := ""
-	if f := strings.Fields(msg); len(f) > 5 && f[4] == "after" {
-		after = " for " + f[5]
+	if f := strings.Fields(msg); len(f) > 6 && f[5] == "after" {
+		after = " for " + f[6]
 	}
 	return "no LAVA signal or test runner exit" + after + msg[i:]
 }
