@@ -43,11 +43,19 @@ bench: build
 
 # Runs every FuzzXxx target for FUZZTIME each.
 fuzz:
+	@mkdir -p $(BIN)
 	@for pkg in $$($(GO) list ./...); do \
 		dir=$$($(GO) list -f '{{.Dir}}' $$pkg); \
 		for f in $$(grep -ho '^func Fuzz[A-Za-z0-9_]*' $$dir/*_test.go 2>/dev/null | sed 's/func //'); do \
 			echo "fuzz $$pkg $$f ($(FUZZTIME))"; \
-			$(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg >/dev/null || { echo "FAIL fuzz $$pkg $$f"; exit 1; }; \
+			before=$$(ls $$dir/testdata/fuzz/$$f 2>/dev/null | wc -l); \
+			$(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg >$(BIN)/fuzz.log 2>&1 || { \
+				tail -20 $(BIN)/fuzz.log; \
+				if [ "$$(ls $$dir/testdata/fuzz/$$f 2>/dev/null | wc -l)" != "$$before" ]; then \
+					echo "FAIL fuzz $$pkg $$f: a new failing input is in $$dir/testdata/fuzz/$$f/"; exit 1; fi; \
+				echo "fuzz $$pkg $$f: the fuzzing engine failed without a failing input (above); once more"; \
+				$(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg >$(BIN)/fuzz.log 2>&1 || { \
+					tail -40 $(BIN)/fuzz.log; echo "FAIL fuzz $$pkg $$f"; exit 1; }; }; \
 		done; done
 
 deps:
