@@ -144,7 +144,8 @@ func TestLAVAPollRefusedRespectsDeadline(t *testing.T) {
 func TestLAVAPollWaitTimesOut(t *testing.T) {
 	s := newScripted(t, wait)
 	cl := &TCP{Addr: s.ln.Addr().String(), Poll: true, PollDelay: 10 * time.Millisecond}
-	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	// a second leaves room for several polls on a loaded machine
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
 	_, err := cl.Call(ctx, Request{"request": "lava_sync", "messageID": "clients", "group_name": "g", "client_name": "1"})
 	var te *TimeoutError
