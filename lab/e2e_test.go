@@ -2,6 +2,8 @@ package lab_test
 
 import (
 	"bytes"
+	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -138,19 +140,59 @@ func TestVirtualLab(t *testing.T) {
 			t.Fatalf("founding job not Complete: %v\n%s", err, tail(log))
 		}
 		for _, sub := range []string{"guest-0", "guest-1", "guest-2", "host-3"} {
-			rs := readResults(t, filepath.Join(out, sub))
-			for _, r := range rs {
-				if r.Result != "pass" {
-					t.Errorf("%s: %s/%s = %s", sub, r.Suite, r.Name, r.Result)
+			assertFounding(t, filepath.Join(out, sub), sub)
+		}
+	})
+
+	// The same group across processes, as across machines: one `lavacore
+	// run --role R --sub-id N` per sub-job, meeting at `lavacore coordinator`.
+	t.Run("mustang-ssh-guest across processes", func(t *testing.T) {
+		addr := freeAddr(t)
+		coord := exec.Command(bin, "coordinator", "--listen", addr)
+		var clog bytes.Buffer
+		coord.Stdout, coord.Stderr = &clog, &clog
+		if err := coord.Start(); err != nil {
+			t.Fatal(err)
+		}
+		defer func() { _ = coord.Process.Kill(); _ = coord.Wait() }()
+		jobID := "4242"
+		type proc struct {
+			sub  string
+			args []string
+		}
+		procs := []proc{
+			{"host-3", []string{"--role", "host"}},
+			{"guest-0", []string{"--role", "guest", "--sub-id", "0"}},
+			{"guest-1", []string{"--role", "guest", "--sub-id", "1"}},
+			{"guest-2", []string{"--role", "guest", "--sub-id", "2"}},
+		}
+		errs := make(chan string, len(procs))
+		for _, p := range procs {
+			go func(p proc) {
+				out := filepath.Join(outRoot, "across", p.sub)
+				args := append([]string{"run", "examples/jobs/mustang-ssh-guest.yaml", "--lab", labDir, "--output-dir", out,
+					"--coordinator", addr, "--job-id", jobID}, p.args...)
+				cmd := exec.Command(bin, args...)
+				cmd.Dir = repoRoot(t)
+				b, err := cmd.CombinedOutput()
+				if err != nil {
+					errs <- fmt.Sprintf("%s: %v\n%s", p.sub, err, tail(string(b)))
+					return
 				}
+				errs <- ""
+			}(p)
+		}
+		for range procs {
+			if e := <-errs; e != "" {
+				t.Error(e)
 			}
-			want := []string{"lava/job", "lava/multinode-sync-clients"}
-			if strings.HasPrefix(sub, "guest") {
-				want = append(want, "lava/1_ssh-client", "0_pre-smoke-tests/linux-uname", "2_post-smoke-tests/linux-uname")
-			} else {
-				want = append(want, "lava/0_ssh-inline", "lava/multinode-send-ipv4", "lava/multinode-send-lava_start", "1_smoke-tests/linux-uname")
-			}
-			assertPass(t, rs, want)
+		}
+		if t.Failed() {
+			t.Logf("coordinator:\n%s", tail(clog.String()))
+			return
+		}
+		for _, p := range procs {
+			assertFounding(t, filepath.Join(outRoot, "across", p.sub, p.sub), p.sub)
 		}
 	})
 
@@ -191,6 +233,36 @@ func TestVirtualLab(t *testing.T) {
 			}
 		})
 	}
+}
+
+// assertFounding checks one sub-job of the founding job: every result
+// passes, and the cases of its role are there.
+func assertFounding(t *testing.T, dir, sub string) {
+	t.Helper()
+	rs := readResults(t, dir)
+	for _, r := range rs {
+		if r.Result != "pass" {
+			t.Errorf("%s: %s/%s = %s", sub, r.Suite, r.Name, r.Result)
+		}
+	}
+	want := []string{"lava/job", "lava/multinode-sync-clients"}
+	if strings.HasPrefix(sub, "guest") {
+		want = append(want, "lava/1_ssh-client", "0_pre-smoke-tests/linux-uname", "2_post-smoke-tests/linux-uname")
+	} else {
+		want = append(want, "lava/0_ssh-inline", "lava/multinode-send-ipv4", "lava/multinode-send-lava_start", "1_smoke-tests/linux-uname")
+	}
+	assertPass(t, rs, want)
+}
+
+// freeAddr is a free 127.0.0.1 port.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
 }
 
 func assertPass(t *testing.T, rs []result, want []string) {
