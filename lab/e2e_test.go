@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -147,52 +148,48 @@ func TestVirtualLab(t *testing.T) {
 	// The same group across processes, as across machines: one `lavacore
 	// run --role R --sub-id N` per sub-job, meeting at `lavacore coordinator`.
 	t.Run("mustang-ssh-guest across processes", func(t *testing.T) {
-		addr := freeAddr(t)
-		coord := exec.Command(bin, "coordinator", "--listen", addr)
-		var clog bytes.Buffer
-		coord.Stdout, coord.Stderr = &clog, &clog
-		if err := coord.Start(); err != nil {
-			t.Fatal(err)
-		}
-		defer func() { _ = coord.Process.Kill(); _ = coord.Wait() }()
-		jobID := "4242"
-		type proc struct {
-			sub  string
-			args []string
-		}
-		procs := []proc{
-			{"host-3", []string{"--role", "host"}},
-			{"guest-0", []string{"--role", "guest", "--sub-id", "0"}},
-			{"guest-1", []string{"--role", "guest", "--sub-id", "1"}},
-			{"guest-2", []string{"--role", "guest", "--sub-id", "2"}},
-		}
-		errs := make(chan string, len(procs))
-		for _, p := range procs {
-			go func(p proc) {
-				out := filepath.Join(outRoot, "across", p.sub)
-				args := append([]string{"run", "examples/jobs/mustang-ssh-guest.yaml", "--lab", labDir, "--output-dir", out,
-					"--coordinator", addr, "--job-id", jobID}, p.args...)
-				cmd := exec.Command(bin, args...)
-				cmd.Dir = repoRoot(t)
-				b, err := cmd.CombinedOutput()
-				if err != nil {
-					errs <- fmt.Sprintf("%s: %v\n%s", p.sub, err, tail(string(b)))
-					return
-				}
-				errs <- ""
-			}(p)
-		}
-		for range procs {
-			if e := <-errs; e != "" {
-				t.Error(e)
+		g := startGroup(t, bin, labDir, filepath.Join(outRoot, "across"), "4242")
+		for _, p := range g.procs {
+			if err := p.wait(); err != nil {
+				t.Errorf("%s: %v\n%s", p.sub, err, tail(p.output()))
 			}
 		}
 		if t.Failed() {
-			t.Logf("coordinator:\n%s", tail(clog.String()))
+			t.Logf("coordinator:\n%s", tail(g.coordLog.String()))
 			return
 		}
-		for _, p := range procs {
+		for _, p := range g.procs {
 			assertFounding(t, filepath.Join(outRoot, "across", p.sub, p.sub), p.sub)
+		}
+	})
+
+	// Killing one guest mid-run fails the group within seconds, naming it.
+	t.Run("a guest killed mid-run", func(t *testing.T) {
+		g := startGroup(t, bin, labDir, filepath.Join(outRoot, "kill"), "4343")
+		victim := g.procs[1] // guest-0, job id 4343
+		deadline := time.Now().Add(10 * time.Minute)
+		for !strings.Contains(victim.output(), "end: 2 login-ssh") {
+			if time.Now().After(deadline) {
+				t.Fatalf("guest-0 did not log into the host within 10 minutes:\n%s", tail(victim.output()))
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+		_ = victim.cmd.Process.Kill()
+		killed := time.Now()
+		host := g.procs[0]
+		if err := host.wait(); err == nil {
+			t.Fatalf("the host completed although guest-0 was killed:\n%s", tail(host.output()))
+		}
+		took := time.Since(killed)
+		o := readOutcome(t, filepath.Join(outRoot, "kill", "host-3", "host-3"))
+		if !strings.Contains(o.Error, "4343 (guest)") {
+			t.Errorf("the host's error does not name the killed guest 4343 (guest): %s", o.Error)
+		}
+		t.Logf("host Incomplete %s after guest-0 was killed: %s", took.Round(100*time.Millisecond), o.Error)
+		for _, p := range g.procs[2:] {
+			if err := p.wait(); err == nil {
+				t.Errorf("%s completed although guest-0 was killed", p.sub)
+			}
 		}
 	})
 
@@ -252,6 +249,88 @@ func assertFounding(t *testing.T, dir, sub string) {
 		want = append(want, "lava/0_ssh-inline", "lava/multinode-send-ipv4", "lava/multinode-send-lava_start", "1_smoke-tests/linux-uname")
 	}
 	assertPass(t, rs, want)
+}
+
+// group is the founding job run as one process per sub-job around a
+// `lavacore coordinator` process.
+type group struct {
+	coordLog *syncBuffer
+	procs    []*groupProc // host-3, guest-0, guest-1, guest-2
+}
+
+type groupProc struct {
+	sub  string
+	cmd  *exec.Cmd
+	out  *syncBuffer
+	done chan error
+	err  error
+}
+
+func (p *groupProc) output() string { return p.out.String() }
+
+// wait waits for the process (at most 20 minutes) and returns how it ended.
+func (p *groupProc) wait() error {
+	select {
+	case err, ok := <-p.done:
+		if ok {
+			p.err = err
+		}
+	case <-time.After(20 * time.Minute):
+		_ = p.cmd.Process.Kill()
+		return fmt.Errorf("still running after 20 minutes")
+	}
+	return p.err
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
+
+func startGroup(t *testing.T, bin, labDir, out, jobID string) *group {
+	t.Helper()
+	addr := freeAddr(t)
+	g := &group{coordLog: &syncBuffer{}}
+	coord := exec.Command(bin, "coordinator", "--listen", addr)
+	coord.Stdout, coord.Stderr = g.coordLog, g.coordLog
+	if err := coord.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = coord.Process.Kill(); _ = coord.Wait() })
+	for _, p := range []struct {
+		sub  string
+		args []string
+	}{
+		{"host-3", []string{"--role", "host"}},
+		{"guest-0", []string{"--role", "guest", "--sub-id", "0"}},
+		{"guest-1", []string{"--role", "guest", "--sub-id", "1"}},
+		{"guest-2", []string{"--role", "guest", "--sub-id", "2"}},
+	} {
+		args := append([]string{"run", "examples/jobs/mustang-ssh-guest.yaml", "--lab", labDir,
+			"--output-dir", filepath.Join(out, p.sub), "--coordinator", addr, "--job-id", jobID}, p.args...)
+		gp := &groupProc{sub: p.sub, cmd: exec.Command(bin, args...), out: &syncBuffer{}, done: make(chan error, 1)}
+		gp.cmd.Dir = repoRoot(t)
+		gp.cmd.Stdout, gp.cmd.Stderr = gp.out, gp.out
+		if err := gp.cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		go func() { gp.done <- gp.cmd.Wait(); close(gp.done) }()
+		t.Cleanup(func() { _ = gp.cmd.Process.Kill(); _ = gp.wait() })
+		g.procs = append(g.procs, gp)
+	}
+	return g
 }
 
 // freeAddr is a free 127.0.0.1 port.
