@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 
 	"github.com/lavacore/lavacore/sdk"
@@ -123,6 +124,9 @@ func (h *nsHost) Protocol(ctx context.Context, name string, req map[string]any) 
 	}
 	resp, err := p.Call(ctx, req)
 	if err != nil {
+		if strings.HasPrefix(err.Error(), name+":") {
+			return nil, err // the protocol named itself
+		}
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	return resp, nil

@@ -173,7 +173,8 @@ func (p *Protocol) wrap(what string, err error) error {
 	}
 	var pe *coordinator.PeerError
 	if errors.As(err, &pe) {
-		return &sdk.Error{Type: sdk.Job, Msg: fmt.Sprintf("lava-multinode: %s: %v", what, err), Err: err}
+		// the peer error names the request and the message ID itself
+		return &sdk.Error{Type: sdk.Job, Msg: fmt.Sprintf("lava-multinode: %v", err), Err: err}
 	}
 	return sdk.InfraErrorf("lava-multinode: %s: %v", what, err)
 }
