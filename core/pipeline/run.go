@@ -174,13 +174,14 @@ func (r *runner) runNode(ctx context.Context, n *Node, attempt int, top bool) er
 		err = r.runOnce(nctx, n, attempt)
 	}
 	if nctx.Err() != nil || !time.Now().Before(deadline) {
-		if errors.Is(ctx.Err(), context.Canceled) {
+		switch {
+		case errors.Is(ctx.Err(), context.Canceled):
 			err = canceled()
-		} else if errors.Is(err, ErrTimeout) {
-			// a child's timeout at the same deadline already says which
+		case errors.Is(err, ErrTimeout):
+			// A child's timeout at the same deadline already says which
 			// action timed out and what it waited for: it is not wrapped
-			// again by every parent ("a timed out: b timed out: c …")
-		} else {
+			// again by every parent ("a timed out: b timed out: c …").
+		default:
 			// This node's deadline (its own or a parent's) has passed: as in
 			// LAVA, the node raises its own timeout error.
 			msg := fmt.Sprintf("%s timed out after %d seconds", n.Name, int64(r.p.now().Sub(start)/time.Second))

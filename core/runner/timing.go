@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -36,10 +37,8 @@ type clock struct {
 func (c *clock) since(d *atomic.Int64, start time.Time) { d.Add(int64(time.Since(start))) }
 
 func (c *clock) actionEnd(ev pipeline.ActionEvent) {
-	for i := 0; i < len(ev.Level); i++ {
-		if ev.Level[i] == '.' {
-			return
-		}
+	if strings.Contains(ev.Level, ".") {
+		return // only top-level actions
 	}
 	c.mu.Lock()
 	c.actions = append(c.actions, fmt.Sprintf("%s %s %s", ev.Level, ev.Name, ev.Duration.Round(time.Millisecond)))

@@ -104,10 +104,13 @@ func (method) Run(ctx context.Context, call sdk.Call, host sdk.Host) error {
 			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 				if cur != nil {
 					// run.sh runs the steps under set -x: the last "+ " line
-					// on the console is the step that was running
-					if st := lastStep(err.Error()); st != "" {
-						where += ", at step `" + st + "`"
-					} else if st := lastStep(pending); st != "" {
+					// on the console (the error's last lines, else the text
+					// before them) is the step that was running
+					st := lastStep(err.Error())
+					if st == "" {
+						st = lastStep(pending)
+					}
+					if st != "" {
 						where += ", at step `" + st + "`"
 					}
 				}
