@@ -5,12 +5,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/lavacore/lavacore/sdk/shlex"
 	"os/exec"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/lavacore/lavacore/core/console"
 	"github.com/lavacore/lavacore/sdk"
 )
 
@@ -51,7 +51,7 @@ func runLines(ctx context.Context, name string, lines []string, host sdk.Host) e
 // as LAVA's run_cmd does) in its own process group (sdk.Command), which is
 // killed when ctx ends. Its output goes to the job log line by line.
 func runLine(ctx context.Context, name, line string, host sdk.Host) error {
-	argv, err := console.Split(line)
+	argv, err := shlex.Split(line)
 	if err != nil {
 		return sdk.ConfigErrorf("user command '%s': %q: %v", name, line, err)
 	}

@@ -9,8 +9,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/lavacore/lavacore/plugins/internal/bootflow"
 	"github.com/lavacore/lavacore/sdk"
+	"github.com/lavacore/lavacore/sdk/bootflow"
 )
 
 // Run runs one action of grub-main-action's tree.

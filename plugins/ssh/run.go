@@ -14,8 +14,8 @@ import (
 
 	gossh "golang.org/x/crypto/ssh"
 
-	"github.com/lavacore/lavacore/plugins/internal/bootflow"
 	"github.com/lavacore/lavacore/sdk"
+	"github.com/lavacore/lavacore/sdk/bootflow"
 )
 
 var parents = map[string]bool{"scp-overlay": true, "lava-overlay": true, "test-definition": true,

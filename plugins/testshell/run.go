@@ -8,11 +8,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/lavacore/lavacore/core/overlay"
-	"github.com/lavacore/lavacore/core/overlay/signals"
-	"github.com/lavacore/lavacore/core/pipeline/actionspec"
-	"github.com/lavacore/lavacore/plugins/internal/bootflow"
 	"github.com/lavacore/lavacore/sdk"
+	"github.com/lavacore/lavacore/sdk/actionspec"
+	"github.com/lavacore/lavacore/sdk/bootflow"
+	"github.com/lavacore/lavacore/sdk/overlay"
+	"github.com/lavacore/lavacore/sdk/overlay/signals"
 )
 
 // Run runs lava-test-shell (or multinode-test): it starts lava-test-runner

@@ -9,10 +9,10 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/lavacore/lavacore/core/download"
-	"github.com/lavacore/lavacore/core/ramdisk"
-	"github.com/lavacore/lavacore/plugins/internal/bootflow"
 	"github.com/lavacore/lavacore/sdk"
+	"github.com/lavacore/lavacore/sdk/bootflow"
+	"github.com/lavacore/lavacore/sdk/download"
+	"github.com/lavacore/lavacore/sdk/ramdisk"
 )
 
 // Namespace data of this deployment.

@@ -17,10 +17,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/lavacore/lavacore/core/overlay"
-	"github.com/lavacore/lavacore/core/overlay/signals"
 	"github.com/lavacore/lavacore/protocols/multinode/coordinator"
 	"github.com/lavacore/lavacore/sdk"
+	"github.com/lavacore/lavacore/sdk/overlay"
+	"github.com/lavacore/lavacore/sdk/overlay/signals"
 )
 
 // member is one sub-job of a test group.

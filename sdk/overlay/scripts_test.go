@@ -13,8 +13,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/lavacore/lavacore/core/overlay/signals"
 	"github.com/lavacore/lavacore/sdk"
+	"github.com/lavacore/lavacore/sdk/overlay/signals"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")

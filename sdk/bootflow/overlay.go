@@ -8,9 +8,9 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/lavacore/lavacore/core/overlay"
-	"github.com/lavacore/lavacore/core/pipeline/actionspec"
 	"github.com/lavacore/lavacore/sdk"
+	"github.com/lavacore/lavacore/sdk/actionspec"
+	"github.com/lavacore/lavacore/sdk/overlay"
 )
 
 // KeyPrompts holds the boot's shell prompts (a JSON list) for the test shell.

@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/lavacore/lavacore/core/overlay/signals"
 	"github.com/lavacore/lavacore/sdk"
+	"github.com/lavacore/lavacore/sdk/overlay/signals"
 )
 
 // build makes an overlay whose results directory is a real path on this

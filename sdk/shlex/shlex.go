@@ -1,4 +1,5 @@
-package console
+// Package shlex splits command lines into words as Python's shlex.split does (LAVA splits device commands this way).
+package shlex
 
 import (
 	"errors"

@@ -9,8 +9,8 @@ import (
 
 	"golang.org/x/crypto/ssh"
 
-	"github.com/lavacore/lavacore/core/sshkey"
 	"github.com/lavacore/lavacore/sdk"
+	"github.com/lavacore/lavacore/sdk/sshkey"
 )
 
 // Identity is the ssh key a secondary connection logs in with, and the

@@ -7,8 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/lavacore/lavacore/core/download"
 	"github.com/lavacore/lavacore/sdk"
+	"github.com/lavacore/lavacore/sdk/download"
 )
 
 // A deploy block's kernel, validated then fetched into a job's tftp directory.

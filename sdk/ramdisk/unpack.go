@@ -32,7 +32,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/lavacore/lavacore/core/download"
+	"github.com/lavacore/lavacore/sdk/download"
 )
 
 // Options tune UnpackWith.

@@ -5,8 +5,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/lavacore/lavacore/core/overlay/signals"
 	"github.com/lavacore/lavacore/sdk"
+	"github.com/lavacore/lavacore/sdk/overlay/signals"
 )
 
 func TestCollectorExpectedAndInfo(t *testing.T) {

@@ -7,8 +7,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/lavacore/lavacore/core/overlay/signals"
 	"github.com/lavacore/lavacore/sdk"
+	"github.com/lavacore/lavacore/sdk/overlay/signals"
 )
 
 // Run is one test definition's run between STARTRUN and ENDRUN.

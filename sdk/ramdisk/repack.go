@@ -18,7 +18,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/lavacore/lavacore/core/download"
+	"github.com/lavacore/lavacore/sdk/download"
 )
 
 // RepackOptions tune RepackWith.

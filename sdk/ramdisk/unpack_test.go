@@ -17,7 +17,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/lavacore/lavacore/core/download"
+	"github.com/lavacore/lavacore/sdk/download"
 )
 
 func need(t testing.TB, tools ...string) {
