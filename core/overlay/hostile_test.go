@@ -149,3 +149,33 @@ func TestGitRevisionAsOption(t *testing.T) {
 		})
 	}
 }
+
+// The overlay tarball holds the job's secrets: it was written 0644 (umask
+// permitting), readable by every user of the dispatcher.
+func TestOverlay_TarballWithSecretsWorldReadable(t *testing.T) {
+	work := t.TempDir()
+	ov, err := Build(Options{JobID: "7", WorkDir: work, Secrets: map[string]string{"TOKEN": "s3cret"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, pre := range []os.FileMode{0, 0o666} { // a new file, and one left with a loose mode
+		out := filepath.Join(work, "overlay-1.3.tar.gz")
+		if pre != 0 {
+			if err := os.WriteFile(out, nil, pre); err != nil {
+				t.Fatal(err)
+			}
+			os.Chmod(out, pre)
+		}
+		if err := ov.CompressTo(out); err != nil {
+			t.Fatal(err)
+		}
+		st, err := os.Stat(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Mode().Perm() != 0o600 {
+			t.Errorf("overlay tarball mode %v (existing file mode %v), want 0600", st.Mode().Perm(), pre)
+		}
+		os.Remove(out)
+	}
+}

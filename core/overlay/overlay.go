@@ -433,9 +433,14 @@ func RunScript(testdef map[string]any, name, testdir, header string) string {
 
 // CompressTo writes the overlay as a gzipped tarball whose members are paths
 // relative to / (lava-<id>/…, root/.ssh/… when authorized), in a stable order.
+// The file is readable by its owner only: it holds the job's secrets.
 func (ov *Overlay) CompressTo(file string) error {
-	f, err := os.Create(file)
+	f, err := os.OpenFile(file, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
+		return fmt.Errorf("overlay: %w", err)
+	}
+	if err := f.Chmod(0o600); err != nil { // a file that was already there keeps its mode
+		f.Close()
 		return fmt.Errorf("overlay: %w", err)
 	}
 	if err := ov.WriteTarGz(f); err != nil {
