@@ -28,7 +28,11 @@ Runs the job: validates it, splits a MultiNode job into its sub-jobs, picks a
 device of the lab for each, builds each pipeline and runs them all at once with
 an embedded coordinator. Every (sub-)job writes log.yaml, results.yaml,
 junit.xml, description.yaml, result.yaml and its console transcripts into its
-output directory; a MultiNode job also writes summary.yaml.
+output directory; a MultiNode job also writes summary.yaml. The default output
+directory is ./lavacore-out/<job name>, the name reduced to letters, digits,
+".", "_" and "-" (never "." or ".."); the results keep the job's own name.
+The overlay tarballs, which hold the job's secrets, are written 0600 and
+removed from the output directory's work/ after the run (--keep-overlay keeps them).
 
 Exit status: 0 when the job is Complete, 1 when it is Incomplete or Canceled,
 2 for bad usage or an invalid job.
@@ -46,6 +50,7 @@ type runOptions struct {
 	Output      string
 	Console     bool
 	Debug       bool
+	KeepOverlay bool
 }
 
 // registryHook and protocolsHook let the plugin host replace the in-process
@@ -61,7 +66,7 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, runUsage, "\nflags:\n"); fs.PrintDefaults() }
 	fs.StringVar(&o.Lab, "lab", defaultLabDir(), "lab directory (lab.hcl, devices/*.hcl); default $LAVACORE_LAB_DIR, else ./lab")
-	fs.StringVar(&o.OutputDir, "output-dir", "", "output directory (default ./lavacore-out/<job name>)")
+	fs.StringVar(&o.OutputDir, "output-dir", "", "output directory (default ./lavacore-out/<job name, sanitised>)")
 	fs.StringVar(&o.JobID, "job-id", "", "numeric job id (default: from the clock); sub-job i gets id+i")
 	fs.StringVar(&o.Role, "role", "", "run only this MultiNode role")
 	fs.IntVar(&o.SubID, "sub-id", -1, "with --role: run only this sub_id")
@@ -70,6 +75,7 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.Output, "output", "text", "terminal output: text or json (NDJSON records)")
 	fs.BoolVar(&o.Console, "console", false, "show console output on the terminal")
 	fs.BoolVar(&o.Debug, "debug", false, "show debug records on the terminal")
+	fs.BoolVar(&o.KeepOverlay, "keep-overlay", false, "keep the overlay tarballs (they hold the job's secrets) in the output directory after the run")
 	jobFile, code, ok := parseJobArgs(fs, args)
 	if !ok {
 		return code
@@ -125,6 +131,7 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		Job: j, Lab: lab, OutputDir: o.OutputDir, JobID: o.JobID, Role: o.Role, SubID: o.SubID,
 		Device: o.Device, Coordinator: o.Coordinator, Registry: reg, Protocols: protocols,
 		Stdout: stdout, JSON: o.Output == "json", Console: o.Console, Debug: o.Debug,
+		KeepOverlay: o.KeepOverlay,
 	})
 	if err != nil {
 		fmt.Fprintf(stderr, "lavacore run: %v\n", err)

@@ -63,34 +63,41 @@ func NewWith(c *coordinator.Coordinator) sdk.Protocol { return &Protocol{coord: 
 // Name implements sdk.Protocol.
 func (p *Protocol) Name() string { return Name }
 
+// maxTimeout bounds a timeout read from the job (a role's timeout, a call's
+// timeout): a year, as job validation does, so that no value wraps.
+const maxTimeout = 365 * 24 * time.Hour
+
+// durationOf reads a LAVA timeout ({minutes: 5} or a number of seconds);
+// a negative or non-number value counts as 0 and the total is at most maxTimeout.
 func durationOf(v any) time.Duration {
+	units := map[string]time.Duration{"days": 24 * time.Hour, "hours": time.Hour, "minutes": time.Minute, "seconds": time.Second}
+	part := func(n any, unit time.Duration) time.Duration {
+		var f float64
+		switch x := n.(type) {
+		case int:
+			f = float64(x)
+		case float64:
+			f = x
+		}
+		if !(f > 0) {
+			return 0 // negative, zero or NaN
+		}
+		if f*float64(unit) >= float64(maxTimeout) {
+			return maxTimeout
+		}
+		return time.Duration(f * float64(unit))
+	}
 	switch t := v.(type) {
 	case map[string]any:
 		var d time.Duration
 		for k, n := range t {
-			var f float64
-			switch x := n.(type) {
-			case int:
-				f = float64(x)
-			case float64:
-				f = x
-			}
-			switch k {
-			case "days":
-				d += time.Duration(f * float64(24*time.Hour))
-			case "hours":
-				d += time.Duration(f * float64(time.Hour))
-			case "minutes":
-				d += time.Duration(f * float64(time.Minute))
-			case "seconds":
-				d += time.Duration(f * float64(time.Second))
+			if u, ok := units[k]; ok {
+				d = min(d+part(n, u), maxTimeout)
 			}
 		}
 		return d
-	case int:
-		return time.Duration(t) * time.Second
-	case float64:
-		return time.Duration(t * float64(time.Second))
+	case int, float64:
+		return part(t, time.Second)
 	}
 	return 0
 }

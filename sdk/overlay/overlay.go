@@ -19,9 +19,12 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/lavacore/lavacore/sdk/safejoin"
 )
 
 //go:embed scripts
@@ -97,7 +100,13 @@ func Build(o Options) (*Overlay, error) {
 	if err != nil {
 		return nil, fmt.Errorf("overlay: %w", err)
 	}
-	ov := &Overlay{Root: root, Results: filepath.Join(root, o.ResultsDir), opts: o, Commits: map[string]string{},
+	// lava_test_results_dir is an absolute path on the device; inside the
+	// tree it must stay below the tree's root.
+	results, err := safejoin.DeviceDir(root, o.ResultsDir)
+	if err != nil {
+		return nil, fmt.Errorf("overlay: lava_test_results_dir must be an absolute path without \"..\": %w", err)
+	}
+	ov := &Overlay{Root: root, Results: results, opts: o, Commits: map[string]string{},
 		Testdefs: map[string]map[string]any{}}
 	for _, d := range []string{"bin", "tests", "results"} {
 		if err := os.MkdirAll(filepath.Join(ov.Results, d), 0o755); err != nil {
@@ -112,7 +121,7 @@ func Build(o Options) (*Overlay, error) {
 	}
 	idx := 0
 	for stage, defs := range o.Stages {
-		sdir := filepath.Join(ov.Results, fmt.Sprint(stage))
+		sdir := filepath.Join(ov.Results, strconv.Itoa(stage))
 		if err := os.MkdirAll(filepath.Join(sdir, "tests"), 0o755); err != nil {
 			return nil, fmt.Errorf("overlay: %w", err)
 		}
@@ -243,7 +252,13 @@ func (ov *Overlay) writeEnvironment() error {
 // writeDefinition fetches one definition into <stage>/tests/<idx>_<name>/ and
 // writes its testdef.yaml, uuid, install.sh and run.sh.
 func (ov *Overlay) writeDefinition(stage int, name string, d Definition) error {
-	dir := filepath.Join(ov.Results, fmt.Sprint(stage), "tests", name)
+	dir, err := safejoin.Join(filepath.Join(ov.Results, strconv.Itoa(stage), "tests"), name)
+	if err != nil {
+		return fmt.Errorf("name escapes the tests directory: %w", err)
+	}
+	if err := safejoin.Rel(d.Path); err != nil {
+		return fmt.Errorf("path must be a relative path inside the repository, without \"..\": %q: %w", d.Path, err)
+	}
 	var testdef map[string]any
 	switch d.From {
 	case "inline":
@@ -255,60 +270,28 @@ func (ov *Overlay) writeDefinition(stage int, name string, d Definition) error {
 		if err != nil {
 			return err
 		}
-		if err := os.MkdirAll(filepath.Join(dir, filepath.Dir(d.Path)), 0o755); err != nil {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return err
 		}
-		if err := os.WriteFile(filepath.Join(dir, d.Path), b, 0o644); err != nil {
+		if err := writeIn(dir, d.Path, b); err != nil {
 			return err
 		}
 		testdef = m
 	case "git":
 		repo, _ := d.Repository.(string)
-		clone := func(shallow bool) ([]byte, error) {
-			args := []string{"clone", "-q"}
-			if shallow {
-				args = append(args, "--depth=1")
-			}
-			if d.Branch != "" {
-				args = append(args, "-b", d.Branch)
-			}
-			_ = os.RemoveAll(dir)
-			return exec.Command("git", append(args, "--", repo, dir)...).CombinedOutput()
+		if err := ov.gitFetch(dir, repo, d); err != nil {
+			return err
 		}
-		out, err := clone(d.Revision == "")
-		if err != nil && d.Revision == "" && strings.Contains(string(out), "shallow") {
-			out, err = clone(false) // dumb HTTP servers cannot serve shallow clones
-		}
-		if err != nil {
-			return fmt.Errorf("git clone %s: %v: %s", repo, err, strings.TrimSpace(string(out)))
-		}
-		if d.Revision != "" {
-			if out, err := exec.Command("git", "-C", dir, "checkout", "-q", d.Revision).CombinedOutput(); err != nil {
-				return fmt.Errorf("git checkout %s: %v: %s", d.Revision, err, strings.TrimSpace(string(out)))
-			}
-		}
-		if out, err := exec.Command("git", "-C", dir, "rev-parse", "HEAD").Output(); err == nil {
-			ov.Commits[d.Name] = strings.TrimSpace(string(out))
-		}
-		_ = os.RemoveAll(filepath.Join(dir, ".git"))
-		b, err := os.ReadFile(filepath.Join(dir, d.Path))
-		if err != nil {
-			return fmt.Errorf("%s in %s: %w", d.Path, repo, err)
-		}
-		if err := yaml.Unmarshal(b, &testdef); err != nil {
-			return fmt.Errorf("%s in %s: %w", d.Path, repo, err)
+		if err := readTestdef(dir, d.Path, repo, &testdef); err != nil {
+			return err
 		}
 	case "url":
 		repo, _ := d.Repository.(string)
 		if err := fetchURL(repo, dir, d.StripComponents); err != nil {
 			return fmt.Errorf("url %s: %w", repo, err)
 		}
-		b, err := os.ReadFile(filepath.Join(dir, d.Path))
-		if err != nil {
-			return fmt.Errorf("%s in %s: %w", d.Path, repo, err)
-		}
-		if err := yaml.Unmarshal(b, &testdef); err != nil {
-			return fmt.Errorf("%s in %s: %w", d.Path, repo, err)
+		if err := readTestdef(dir, d.Path, repo, &testdef); err != nil {
+			return err
 		}
 	default:
 		return fmt.Errorf("No testdef_repo handler is available for the given repository type '%s'.", d.From)
@@ -450,9 +433,14 @@ func RunScript(testdef map[string]any, name, testdir, header string) string {
 
 // CompressTo writes the overlay as a gzipped tarball whose members are paths
 // relative to / (lava-<id>/…, root/.ssh/… when authorized), in a stable order.
+// The file is readable by its owner only: it holds the job's secrets.
 func (ov *Overlay) CompressTo(file string) error {
-	f, err := os.Create(file)
+	f, err := os.OpenFile(file, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
+		return fmt.Errorf("overlay: %w", err)
+	}
+	if err := f.Chmod(0o600); err != nil { // a file that was already there keeps its mode
+		f.Close()
 		return fmt.Errorf("overlay: %w", err)
 	}
 	if err := ov.WriteTarGz(f); err != nil {
