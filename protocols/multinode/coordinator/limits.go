@@ -54,10 +54,10 @@ func checkName(field, v string) error {
 }
 
 // checkText refuses control characters and invalid UTF-8 in a role, a
-// hostname or a message ID.
-func checkText(field, v string) error {
-	if len(v) > maxText {
-		return fmt.Errorf("%s %s is longer than %d bytes", field, quote(v), maxText)
+// hostname or a message ID, and a text longer than max bytes.
+func checkText(field, v string, max int) error {
+	if len(v) > max {
+		return fmt.Errorf("%s %s is longer than %d bytes", field, quote(v), max)
 	}
 	if !utf8.ValidString(v) {
 		return fmt.Errorf("%s %s is not UTF-8", field, quote(v))

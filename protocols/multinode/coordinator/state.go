@@ -200,8 +200,9 @@ func (c *Coordinator) handle(p Peer, req Request) (Reply, *group) {
 		return nack("missing group_name or client_name"), nil
 	}
 	role, host := str(req, "role"), str(req, "hostname")
-	for _, err := range []error{checkName("group_name", name), checkName("client_name", client), checkText("role", role),
-		checkText("hostname", host), checkText("messageID", str(req, "messageID")), checkText("waitrole", str(req, "waitrole"))} {
+	for _, err := range []error{checkName("group_name", name), checkName("client_name", client), checkText("role", role, maxText),
+		checkText("hostname", host, maxText), checkText("messageID", str(req, "messageID"), MaxFrame), // LAVA sends IDs up to 64 KiB
+		checkText("waitrole", str(req, "waitrole"), maxText)} {
 		if err != nil {
 			return nack(err.Error()), nil
 		}
