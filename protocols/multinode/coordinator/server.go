@@ -294,4 +294,7 @@ func (c *Coordinator) dropped(group, client string, peer Peer, why string) {
 		g.failed[client] = why
 		g.bump()
 	}
+	if g.finished() {
+		c.dropGroup(g, "every member cleared it or failed") // nobody is left to read it
+	}
 }
