@@ -6,12 +6,14 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 
 	"github.com/lavacore/lavacore/core/device"
 	"github.com/lavacore/lavacore/core/job"
 	"github.com/lavacore/lavacore/core/pipeline"
 	"github.com/lavacore/lavacore/core/runner"
+	"github.com/lavacore/lavacore/protocols/multinode/coordinator"
 )
 
 func init() {
@@ -47,10 +49,12 @@ type runOptions struct {
 	SubID       int
 	Device      string
 	Coordinator string
-	Output      string
-	Console     bool
-	Debug       bool
-	KeepOverlay bool
+	// CoordinatorSecretFile is the lab's coordinator secret (lavacore coordinator --secret-file).
+	CoordinatorSecretFile string
+	Output                string
+	Console               bool
+	Debug                 bool
+	KeepOverlay           bool
 }
 
 // registryHook and protocolsHook let the plugin host replace the in-process
@@ -72,6 +76,8 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&o.SubID, "sub-id", -1, "with --role: run only this sub_id")
 	fs.StringVar(&o.Device, "device", "", "run on this device of the lab")
 	fs.StringVar(&o.Coordinator, "coordinator", "", "HOST:PORT of a coordinator for groups that span machines (default: embedded)")
+	fs.StringVar(&o.CoordinatorSecretFile, "coordinator-secret-file", os.Getenv("LAVACORE_COORDINATOR_SECRET_FILE"),
+		"with --coordinator: the lab's coordinator secret, to prove group membership (default $LAVACORE_COORDINATOR_SECRET_FILE)")
 	fs.StringVar(&o.Output, "output", "text", "terminal output: text or json (NDJSON records)")
 	fs.BoolVar(&o.Console, "console", false, "show console output on the terminal")
 	fs.BoolVar(&o.Debug, "debug", false, "show debug records on the terminal")
@@ -126,6 +132,14 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	if o.OutputDir == "" {
 		o.OutputDir = filepath.Join("lavacore-out", runner.Slug(j.Name))
+	}
+	if o.Coordinator != "" && o.CoordinatorSecretFile != "" {
+		abs, err := filepath.Abs(o.CoordinatorSecretFile)
+		if err != nil {
+			fmt.Fprintf(stderr, "lavacore run: --coordinator-secret-file: %v\n", err)
+			return 2
+		}
+		o.Coordinator = coordinator.Address{Addr: o.Coordinator, SecretFile: abs}.String()
 	}
 	out, err := runner.Run(ctx, runner.Options{
 		Job: j, Lab: lab, OutputDir: o.OutputDir, JobID: o.JobID, Role: o.Role, SubID: o.SubID,

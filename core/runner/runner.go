@@ -22,8 +22,8 @@ import (
 	"github.com/lavacore/lavacore/core/job"
 	"github.com/lavacore/lavacore/core/pipeline"
 	"github.com/lavacore/lavacore/core/report"
-	"github.com/lavacore/lavacore/sdk/safejoin"
 	"github.com/lavacore/lavacore/sdk"
+	"github.com/lavacore/lavacore/sdk/safejoin"
 )
 
 // ProtocolFactory returns a fresh client of the named protocol for one sub-job.

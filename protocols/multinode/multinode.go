@@ -127,7 +127,7 @@ func (p *Protocol) Configure(ctx context.Context, cfg sdk.ProtocolConfig) error 
 		return sdk.JobErrorf("protocol lava-multinode has errors: [expect_role must not match the role declaring lava_start]")
 	}
 	if cfg.Coordinator != "" {
-		t, err := coordinator.Detect(ctx, cfg.Coordinator)
+		t, err := dialCoordinator(ctx, cfg.Coordinator)
 		if err != nil {
 			return sdk.InfraErrorf("lava-multinode: %v", err)
 		}
@@ -160,6 +160,31 @@ func (p *Protocol) Configure(ctx context.Context, cfg sdk.ProtocolConfig) error 
 		}
 	}
 	return nil
+}
+
+// dialCoordinator returns a client of the coordinator at addr
+// ("HOST:PORT[?secret-file=PATH]", see coordinator.Address): lavacore's
+// coordinator requires its lab secret, LAVA's takes none.
+func dialCoordinator(ctx context.Context, addr string) (*coordinator.TCP, error) {
+	a, err := coordinator.ParseAddress(addr)
+	if err != nil {
+		return nil, err
+	}
+	var secret []byte
+	if a.SecretFile != "" {
+		if secret, err = coordinator.ReadSecret(a.SecretFile); err != nil {
+			return nil, err
+		}
+	}
+	t, err := coordinator.Detect(ctx, a.Addr)
+	if err != nil {
+		return nil, err
+	}
+	if t.AuthRequired && secret == nil {
+		return nil, fmt.Errorf("the coordinator at %s requires its lab secret: give lavacore run --coordinator-secret-file (the file lavacore coordinator --secret-file reads)", a.Addr)
+	}
+	t.Secret = secret
+	return t, nil
 }
 
 func (p *Protocol) call(ctx context.Context, req coordinator.Request) (coordinator.Reply, error) {
