@@ -98,10 +98,10 @@ func (h host) Power(_ context.Context, op string) error {
 	h.rec.add("power " + op)
 	return nil
 }
-func (host) Log(sdk.LogLevel, string)          {}
-func (host) Result(sdk.Result)                 {}
-func (host) Get(_, _, _ string) (string, bool) { return "", false }
-func (host) Set(_, _, _, _ string)             {}
+func (host) Log(sdk.LogLevel, string) error           { return nil }
+func (host) Result(sdk.Result) error                  { return nil }
+func (host) Get(_, _, _ string) (string, bool, error) { return "", false, nil }
+func (host) Set(_, _, _, _ string) error              { return nil }
 func (host) Protocol(context.Context, string, map[string]any) (map[string]any, error) {
 	return nil, nil
 }

@@ -180,19 +180,30 @@ func (h *fakeHost) OpenConsole(context.Context, sdk.ConsoleSpec) (sdk.Console, e
 }
 func (h *fakeHost) CloseConsole(context.Context) error  { return nil }
 func (h *fakeHost) Power(context.Context, string) error { return nil }
-func (h *fakeHost) Log(l sdk.LogLevel, m string) {
+func (h *fakeHost) Log(l sdk.LogLevel, m string) error {
 	h.mu.Lock()
 	h.logs = append(h.logs, m)
 	h.mu.Unlock()
+	return nil
 }
-func (h *fakeHost) Result(r sdk.Result) { h.mu.Lock(); h.results = append(h.results, r); h.mu.Unlock() }
-func (h *fakeHost) Get(a, l, k string) (string, bool) {
+func (h *fakeHost) Result(r sdk.Result) error {
+	h.mu.Lock()
+	h.results = append(h.results, r)
+	h.mu.Unlock()
+	return nil
+}
+func (h *fakeHost) Get(a, l, k string) (string, bool, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	v, ok := h.data[a+"/"+l+"/"+k]
-	return v, ok
+	return v, ok, nil
 }
-func (h *fakeHost) Set(a, l, k, v string) { h.mu.Lock(); h.data[a+"/"+l+"/"+k] = v; h.mu.Unlock() }
+func (h *fakeHost) Set(a, l, k, v string) error {
+	h.mu.Lock()
+	h.data[a+"/"+l+"/"+k] = v
+	h.mu.Unlock()
+	return nil
+}
 func (h *fakeHost) Protocol(ctx context.Context, name string, req map[string]any) (map[string]any, error) {
 	p, ok := h.proto[name]
 	if !ok {

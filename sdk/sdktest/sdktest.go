@@ -83,9 +83,9 @@ type Host struct {
 	// Fail, when set, is asked before each Log, Result, Get and Set ("log",
 	// "result", "get", "set"): a non-nil error is that call's failure (a
 	// host that cannot write its log, …), which the method receives.
-	Fail func(call string) error
-	script       []Step
-	output       strings.Builder
+	Fail   func(call string) error
+	script []Step
+	output strings.Builder
 }
 
 // NewHost returns a Host whose console starts by printing banner and then
