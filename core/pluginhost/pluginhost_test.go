@@ -532,6 +532,21 @@ func TestHandshakeFailure(t *testing.T) {
 	}
 }
 
+// TestHandshakeOldAPIVersion: a plugin binary built for an older plugin API
+// is refused at the handshake with both versions named.
+func TestHandshakeOldAPIVersion(t *testing.T) {
+	dir := t.TempDir()
+	old := apiVersion() - 1
+	script := filepath.Join(dir, Prefix+"old")
+	os.WriteFile(script, []byte(fmt.Sprintf("#!/bin/sh\necho '1|%d|unix|%s/none.sock|grpc|'\nexec sleep 30\n", old, dir)), 0o755)
+	WriteChecksums(dir)
+	_, err := Start(context.Background(), Discover([]string{dir})[0], Options{StartTimeout: 10 * time.Second})
+	want := fmt.Sprintf("incompatible API version with plugin. Plugin version: %d, Client versions: [%d]", old, apiVersion())
+	if err == nil || !strings.Contains(err.Error(), "handshake failed") || !strings.Contains(err.Error(), want) {
+		t.Fatalf("got %v, want a handshake failure naming %q", err, want)
+	}
+}
+
 // TestDescribeCommand: `<plugin> describe` prints the manifest without a handshake.
 func TestDescribeCommand(t *testing.T) {
 	dir := needBinaries(t)

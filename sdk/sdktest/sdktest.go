@@ -194,7 +194,8 @@ func (c *console) SendLine(_ context.Context, s string) error {
 func (c *console) SendRaw(ctx context.Context, s string) error { return c.SendLine(ctx, s) }
 
 // Expect finds the earliest match in what the console printed (ties: the
-// first pattern) and consumes the output up to its end.
+// first pattern) and consumes the output up to its end. No match is a
+// timeout (*sdk.TimeoutError) quoting the output's last lines.
 func (c *console) Expect(ctx context.Context, patterns []string, timeout time.Duration) (sdk.Match, error) {
 	h := (*Host)(c)
 	h.mu.Lock()
@@ -212,7 +213,11 @@ func (c *console) Expect(ctx context.Context, patterns []string, timeout time.Du
 		}
 	}
 	if best < 0 {
-		return sdk.Match{}, sdk.JobErrorf("sdktest: no pattern of %q in the scripted output %q", patterns, out)
+		// a scripted console prints only when spoken to: what is not there
+		// now never comes, so the wait times out at once, as the host's
+		// console would at its timeout (an *sdk.TimeoutError in a Job error)
+		te := &sdk.TimeoutError{Patterns: append([]string(nil), patterns...), Wait: timeout, LastLines: lastLines(out, 20)}
+		return sdk.Match{}, &sdk.Error{Type: sdk.Job, Msg: te.Error(), Err: te}
 	}
 	m := sdk.Match{Index: best, Before: out[:loc[0]], Text: out[loc[0]:loc[1]]}
 	for i := 2; i+1 < len(loc); i += 2 {
@@ -225,6 +230,20 @@ func (c *console) Expect(ctx context.Context, patterns []string, timeout time.Du
 	h.output.Reset()
 	h.output.WriteString(out[loc[1]:])
 	return m, nil
+}
+
+// lastLines is the last n non-empty lines of s.
+func lastLines(s string, n int) []string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if l = strings.TrimRight(l, "\r"); l != "" {
+			out = append(out, l)
+		}
+	}
+	if len(out) > n {
+		out = out[len(out)-n:]
+	}
+	return out
 }
 
 // Stream implements sdk.Streamer: what the console printed and nobody
