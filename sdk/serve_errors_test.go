@@ -25,8 +25,10 @@ type errMethod struct {
 func (errMethod) Info() sdk.MethodInfo {
 	return sdk.MethodInfo{Section: sdk.SectionBoot, Name: "errs", Description: "returns errors"}
 }
-func (errMethod) Accepts(sdk.Request) (bool, string)                    { return true, "" }
-func (errMethod) Describe(sdk.Request) (sdk.ActionSpec, error)          { return sdk.ActionSpec{Name: "errs"}, nil }
+func (errMethod) Accepts(sdk.Request) (bool, string) { return true, "" }
+func (errMethod) Describe(sdk.Request) (sdk.ActionSpec, error) {
+	return sdk.ActionSpec{Name: "errs"}, nil
+}
 func (errMethod) Validate(context.Context, sdk.Request) sdk.Diagnostics { return nil }
 func (m errMethod) Run(ctx context.Context, call sdk.Call, host sdk.Host) error {
 	return m.errs[call.Action](ctx, host)
@@ -41,7 +43,9 @@ func timeout(ctxErr error) *sdk.TimeoutError {
 }
 
 // consoleErr is the error the host's console returns for te.
-func consoleErr(te *sdk.TimeoutError) error { return &sdk.Error{Type: sdk.Job, Msg: te.Error(), Err: te} }
+func consoleErr(te *sdk.TimeoutError) error {
+	return &sdk.Error{Type: sdk.Job, Msg: te.Error(), Err: te}
+}
 
 // TestWireErrorTypes: every LAVA error type, an untyped error, the context
 // errors and wrapped context arrive with their type, message and chain.

@@ -125,7 +125,9 @@ func (method) Run(ctx context.Context, call sdk.Call, host sdk.Host) error {
 				where = "after test definition " + col.Done[len(col.Done)-1]
 			}
 			col.Abort()
-			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			// the deadline ended the wait: the host's console says so (its
+			// timeout wraps the deadline) as soon as our own context does
+			if errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded) {
 				var wait *sdk.TimeoutError
 				errors.As(err, &wait)
 				st := ""
