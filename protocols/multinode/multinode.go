@@ -121,7 +121,7 @@ func (p *Protocol) Configure(ctx context.Context, cfg sdk.ProtocolConfig) error 
 	p.request, p.expectRole = sval(par, "request"), sval(par, "expect_role")
 	p.hostname, _ = os.Hostname()
 	if p.group == "" || p.role == "" || p.size < 1 {
-		return sdk.JobErrorf("lava-multinode: the sub-job has no target_group, role or group_size (was the job split?)")
+		return named(sdk.JobErrorf("the sub-job has no target_group, role or group_size (was the job split?)"))
 	}
 	if p.request == "lava-start" && p.expectRole == p.role {
 		return sdk.JobErrorf("protocol lava-multinode has errors: [expect_role must not match the role declaring lava_start]")
@@ -129,12 +129,12 @@ func (p *Protocol) Configure(ctx context.Context, cfg sdk.ProtocolConfig) error 
 	if cfg.Coordinator != "" {
 		t, err := dialCoordinator(ctx, cfg.Coordinator)
 		if err != nil {
-			return sdk.InfraErrorf("lava-multinode: %v", err)
+			return named(sdk.InfraErrorf("%v", err))
 		}
 		p.client = t
 		if !t.Poll {
 			if p.unwatch, err = t.Watch(ctx, p.group, p.jobID); err != nil {
-				return sdk.InfraErrorf("lava-multinode: %v", err)
+				return named(sdk.InfraErrorf("%v", err))
 			}
 		}
 	} else {
@@ -201,15 +201,19 @@ func (p *Protocol) call(ctx context.Context, req coordinator.Request) (coordinat
 func (p *Protocol) wrap(what string, err error) error {
 	var te *coordinator.TimeoutError
 	if errors.As(err, &te) {
-		return &sdk.Error{Type: MultinodeTimeout, Msg: fmt.Sprintf("lava-multinode: %s: %v", what, err), Err: err}
+		return named(&sdk.Error{Type: MultinodeTimeout, Msg: fmt.Sprintf("%s: %v", what, err), Err: err})
 	}
 	var pe *coordinator.PeerError
 	if errors.As(err, &pe) {
 		// the peer error names the request and the message ID itself
-		return &sdk.Error{Type: sdk.Job, Msg: fmt.Sprintf("lava-multinode: %v", err), Err: err}
+		return named(&sdk.Error{Type: sdk.Job, Msg: err.Error(), Err: err})
 	}
-	return sdk.InfraErrorf("lava-multinode: %s: %v", what, err)
+	return named(sdk.InfraErrorf("%s: %v", what, err))
 }
+
+// named is err as the protocol's own error ("lava-multinode: …"): the host
+// does not name the protocol again (sdk.ProtocolError carries the name).
+func named(err error) error { return &sdk.ProtocolError{Protocol: Name, Err: err} }
 
 // Call handles one request from a method or the test shell:
 // {"request": "lava-send"|"lava-wait"|"lava-wait-all"|"lava-sync", "messageID",
@@ -217,7 +221,7 @@ func (p *Protocol) wrap(what string, err error) error {
 // ({"response": "ack"|"nack", "message": …}).
 func (p *Protocol) Call(ctx context.Context, req map[string]any) (map[string]any, error) {
 	if p.client == nil {
-		return nil, sdk.JobErrorf("lava-multinode: the protocol is not configured")
+		return nil, named(sdk.JobErrorf("the protocol is not configured"))
 	}
 	if len(req) == 0 {
 		return nil, sdk.JobErrorf("No data to be sent over protocol %s", Name)

@@ -29,23 +29,45 @@ var (
 	KeyEnvFile    = [3]string{"deploy-device-env", "environment", "shell_file"}
 )
 
-// GetString reads a JSON string from namespace data ("" when absent).
-func GetString(h sdk.Host, k [3]string) string {
-	v, ok := h.Get(k[0], k[1], k[2])
-	if !ok {
-		return ""
+// GetString reads a JSON string from namespace data ("" when absent); an
+// error is a host that could not answer.
+func GetString(h sdk.Host, k [3]string) (string, error) {
+	v, ok, err := h.Get(k[0], k[1], k[2])
+	if err != nil || !ok {
+		return "", err
 	}
 	var s string
 	if err := json.Unmarshal([]byte(v), &s); err != nil {
-		return v
+		return v, nil
 	}
-	return s
+	return s, nil
 }
 
 // SetString writes a JSON string to namespace data.
-func SetString(h sdk.Host, k [3]string, s string) {
-	b, _ := json.Marshal(s)
-	h.Set(k[0], k[1], k[2], string(b))
+func SetString(h sdk.Host, k [3]string, s string) error {
+	b, err := json.Marshal(s)
+	if err != nil {
+		return &sdk.Error{Type: sdk.Bug, Msg: fmt.Sprintf("namespace data %s: %v", strings.Join(k[:], "/"), err)}
+	}
+	return h.Set(k[0], k[1], k[2], string(b))
+}
+
+// Reader reads namespace strings for a method that needs several at once
+// (to fill a command's placeholders): it keeps the first failure, which the
+// method returns (Err) before it uses what it read.
+type Reader struct {
+	H   sdk.Host
+	Err error
+}
+
+// String is GetString, "" once a read failed.
+func (r *Reader) String(k [3]string) string {
+	if r.Err != nil {
+		return ""
+	}
+	v, err := GetString(r.H, k)
+	r.Err = err
+	return v
 }
 
 var placeholderRE = regexp.MustCompile(`\{[A-Z][A-Z0-9_]*\}`)
@@ -99,9 +121,11 @@ func Str(m map[string]any, k string) string {
 // (and a newline unless newline is false), then waits for the bootloader prompt.
 func Interrupt(ctx context.Context, con sdk.Console, host sdk.Host, interruptPrompt, char string, newline bool, bootloaderPrompt string) error {
 	if interruptPrompt != "" {
-		host.Log(sdk.LevelDebug, fmt.Sprintf("Waiting for interrupt prompt: %q", interruptPrompt))
+		if err := host.Log(sdk.LevelDebug, fmt.Sprintf("Waiting for interrupt prompt: %q", interruptPrompt)); err != nil {
+			return err
+		}
 		if _, err := con.Expect(ctx, []string{regexp.QuoteMeta(interruptPrompt)}, 0); err != nil {
-			return sdk.InfraErrorf("bootloader-interrupt: the bootloader did not print %q: %v", interruptPrompt, err)
+			return sdk.InfraErrorf("bootloader-interrupt: the bootloader did not print %q: %w", interruptPrompt, err)
 		}
 	}
 	if newline {
@@ -202,13 +226,12 @@ func WaitKernelStart(ctx context.Context, con sdk.Console, host sdk.Host, startM
 	pats := append([]string{startMessage}, errorMessages...)
 	m, err := con.Expect(ctx, pats, 0)
 	if err != nil {
-		return sdk.InfraErrorf("auto-login-action: the kernel did not start (waited for %q): %v", startMessage, err)
+		return sdk.InfraErrorf("auto-login-action: the kernel did not start (waited for %q): %w", startMessage, err)
 	}
 	if m.Index != 0 {
 		return sdk.InfraErrorf("auto-login-action: matched a bootloader error message: %q", m.Text)
 	}
-	host.Log(sdk.LevelInfo, "Kernel started: "+strings.TrimSpace(m.Text))
-	return nil
+	return host.Log(sdk.LevelInfo, "Kernel started: "+strings.TrimSpace(m.Text))
 }
 
 // Login is LAVA's login-action: it watches for kernel messages while waiting
@@ -217,7 +240,7 @@ func WaitKernelStart(ctx context.Context, con sdk.Console, host sdk.Host, startM
 func Login(ctx context.Context, con sdk.Console, host sdk.Host, level string, o LoginOptions) error {
 	start := time.Now()
 	var found []map[string]any
-	result := func(pass bool) {
+	result := func(pass bool) error {
 		r := sdk.Result{Definition: "lava", Case: "kernel-messages", Level: level,
 			Duration: fmt.Sprintf("%.2f", time.Since(start).Seconds()), Result: "pass"}
 		if !pass || len(found) > 0 {
@@ -230,7 +253,13 @@ func Login(ctx context.Context, con sdk.Console, host sdk.Host, level string, o 
 			}
 			r.Extra = map[string]any{"extra": extra}
 		}
-		host.Result(r)
+		return host.Result(r)
+	}
+	// fail records the failed kernel-messages result and returns err: why
+	// the login failed matters more than a result the host could not take.
+	fail := func(err error) error {
+		_ = result(false)
+		return err
 	}
 	var pats []string
 	nk := 0
@@ -258,8 +287,7 @@ func Login(ctx context.Context, con sdk.Console, host sdk.Host, level string, o 
 	for {
 		m, err := con.Expect(ctx, pats, 0)
 		if err != nil {
-			result(false)
-			return sdk.JobErrorf("login-action: %v", err)
+			return fail(sdk.JobErrorf("login-action: %w", err))
 		}
 		switch {
 		case m.Index < nk:
@@ -269,33 +297,32 @@ func Login(ctx context.Context, con sdk.Console, host sdk.Host, level string, o 
 				msg += em.Before + em.Text
 			} else if k.fatal {
 				found = append(found, map[string]any{"kind": k.kind, "message": msg})
-				result(false)
-				return sdk.JobErrorf("Kernel panic - not syncing")
+				return fail(sdk.JobErrorf("Kernel panic - not syncing"))
 			}
 			msg = strings.TrimSpace(msg)
 			found = append(found, map[string]any{"kind": k.kind, "message": msg})
-			host.Log(sdk.LevelWarning, fmt.Sprintf("kernel message (%s): %s", k.kind, msg))
+			if err := host.Log(sdk.LevelWarning, fmt.Sprintf("kernel message (%s): %s", k.kind, msg)); err != nil {
+				return err
+			}
 			if k.fatal {
-				result(false)
-				return sdk.JobErrorf("%s", msg)
+				return fail(sdk.JobErrorf("%s", msg))
 			}
 			continue
 		case m.Index == failIdx:
-			result(false)
-			return sdk.JobErrorf("Matched job-specific failure message: '%s'", o.FailureMessage)
+			return fail(sdk.JobErrorf("Matched job-specific failure message: '%s'", o.FailureMessage))
 		case m.Index == incorrectIdx:
-			result(false)
-			return sdk.JobErrorf("Login incorrect")
+			return fail(sdk.JobErrorf("Login incorrect"))
 		case m.Index == loginIdx:
-			host.Log(sdk.LevelInfo, "auto-login: sending username "+o.Username)
+			if err := host.Log(sdk.LevelInfo, "auto-login: sending username "+o.Username); err != nil {
+				return err
+			}
 			if err := con.SendLine(ctx, o.Username); err != nil {
 				return err
 			}
 			if o.PasswordPrompt != "" {
 				pm, err := con.Expect(ctx, append(append([]string{}, o.Prompts...), o.PasswordPrompt, "Login timed out"), 0)
 				if err != nil || pm.Index == len(o.Prompts)+1 {
-					result(false)
-					return sdk.JobErrorf("Password prompt not matched, please update the job definition with the correct one.")
+					return fail(sdk.JobErrorf("Password prompt not matched, please update the job definition with the correct one."))
 				}
 				if pm.Index == len(o.Prompts) {
 					if err := con.SendLine(ctx, o.Password); err != nil {
@@ -307,12 +334,10 @@ func Login(ctx context.Context, con sdk.Console, host sdk.Host, level string, o 
 			}
 			lm, err := con.Expect(ctx, append(append([]string{}, o.Prompts...), "Login incorrect", "Login timed out"), 0)
 			if err != nil {
-				result(false)
-				return sdk.JobErrorf("login-action: no shell prompt after login: %v", err)
+				return fail(sdk.JobErrorf("login-action: no shell prompt after login: %w", err))
 			}
 			if lm.Index >= len(o.Prompts) {
-				result(false)
-				return sdk.JobErrorf("%s", lm.Text)
+				return fail(sdk.JobErrorf("%s", lm.Text))
 			}
 			goto loggedIn
 		default:
@@ -326,12 +351,10 @@ loggedIn:
 			return err
 		}
 		if _, err := con.Expect(ctx, o.Prompts, 0); err != nil {
-			result(false)
-			return sdk.JobErrorf("login command %q: no prompt: %v", c, err)
+			return fail(sdk.JobErrorf("login command %q: no prompt: %w", c, err))
 		}
 	}
-	result(true)
-	return nil
+	return result(true)
 }
 
 // ExpectShell sends an empty line and waits for one of the prompts, nudging
@@ -350,7 +373,7 @@ func ExpectShell(ctx context.Context, con sdk.Console, prompts []string) error {
 		if _, err := con.Expect(ctx, prompts, wait); err == nil {
 			return nil
 		} else if ctx.Err() != nil {
-			return sdk.JobErrorf("expect-shell-connection: no shell prompt %q: %v", prompts, err)
+			return sdk.JobErrorf("expect-shell-connection: no shell prompt %q: %w", prompts, err)
 		}
 		if err := con.SendLine(ctx, "#"); err != nil {
 			return err
@@ -375,7 +398,7 @@ func ExportEnv(ctx context.Context, con sdk.Console, prompts []string, env map[s
 			return err
 		}
 		if _, err := con.Expect(ctx, prompts, 0); err != nil {
-			return sdk.JobErrorf("export-device-env: no prompt after exporting %s: %v", k, err)
+			return sdk.JobErrorf("export-device-env: no prompt after exporting %s: %w", k, err)
 		}
 	}
 	return nil

@@ -17,20 +17,23 @@ import (
 var KeyPrompts = [3]string{"shared", "shared", "prompts"}
 
 // SetPrompts records the shell prompts of the namespace.
-func SetPrompts(h sdk.Host, prompts []string) {
-	b, _ := json.Marshal(prompts)
-	h.Set(KeyPrompts[0], KeyPrompts[1], KeyPrompts[2], string(b))
+func SetPrompts(h sdk.Host, prompts []string) error {
+	b, err := json.Marshal(prompts)
+	if err != nil {
+		return &sdk.Error{Type: sdk.Bug, Msg: fmt.Sprintf("prompts: %v", err)}
+	}
+	return h.Set(KeyPrompts[0], KeyPrompts[1], KeyPrompts[2], string(b))
 }
 
-// Prompts returns the shell prompts of the namespace.
-func Prompts(h sdk.Host) []string {
-	v, ok := h.Get(KeyPrompts[0], KeyPrompts[1], KeyPrompts[2])
-	if !ok {
-		return nil
+// Prompts returns the shell prompts of the namespace (none recorded: nil).
+func Prompts(h sdk.Host) ([]string, error) {
+	v, ok, err := h.Get(KeyPrompts[0], KeyPrompts[1], KeyPrompts[2])
+	if err != nil || !ok {
+		return nil, err
 	}
 	var p []string
 	_ = json.Unmarshal([]byte(v), &p)
-	return p
+	return p, nil
 }
 
 // OverlayAction reports whether name is one of lava-overlay's actions.
@@ -159,10 +162,16 @@ func RunOverlay(ctx context.Context, call sdk.Call, host sdk.Host, describe func
 	if err := ov.CompressTo(out); err != nil {
 		return sdk.InfraErrorf("compress-overlay: %v", err)
 	}
-	SetString(host, KeyOverlay, out)
-	SetString(host, KeyResultsDir, results)
+	if err := SetString(host, KeyOverlay, out); err != nil {
+		return err
+	}
+	if err := SetString(host, KeyResultsDir, results); err != nil {
+		return err
+	}
 	for name, commit := range ov.Commits {
-		SetString(host, [3]string{"test", name, "commit-id"}, commit)
+		if err := SetString(host, [3]string{"test", name, "commit-id"}, commit); err != nil {
+			return err
+		}
 	}
 	for id, td := range ov.Testdefs {
 		ps := overlay.ParseSpec{}
@@ -176,9 +185,13 @@ func RunOverlay(ctx context.Context, call sdk.Call, host sdk.Host, describe func
 			}
 		}
 		ps.Expected = StringList(td["expected"])
-		b, _ := json.Marshal(ps)
-		host.Set("test", id, "parse", string(b))
+		b, err := json.Marshal(ps)
+		if err != nil {
+			return &sdk.Error{Type: sdk.Bug, Msg: fmt.Sprintf("compress-overlay: %s parse: %v", id, err)}
+		}
+		if err := host.Set("test", id, "parse", string(b)); err != nil {
+			return err
+		}
 	}
-	host.Log(sdk.LevelInfo, "overlay: "+out)
-	return nil
+	return host.Log(sdk.LevelInfo, "overlay: "+out)
 }
