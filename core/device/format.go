@@ -149,6 +149,7 @@ func WriteDevice(w io.Writer, d *Device) error {
 			fmt.Fprintf(&b, "  %s=%s\n", k, d.Environment[k])
 		}
 	}
+	writeExternal(&b, d)
 	_, err := io.WriteString(w, b.String())
 	return err
 }
