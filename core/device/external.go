@@ -205,3 +205,17 @@ func diagText(diags hcl.Diagnostics) string {
 	sort.Strings(parts)
 	return strings.Join(parts, "; ")
 }
+
+// ValidCommandName reports whether name can be a user command
+// (`user_command "NAME"`): an identifier that is not a builtin command.
+func ValidCommandName(name string) bool {
+	if !hclIdent(name) {
+		return false
+	}
+	for _, b := range BuiltinCommands {
+		if name == b {
+			return false
+		}
+	}
+	return true
+}
