@@ -13,7 +13,7 @@ import (
 // maxNodes bounds the YAML nodes one load visits, aliases expanded: a
 // rendered device has a few thousand; an alias bomb (a billion laughs) stops
 // here instead of eating the memory.
-const maxNodes = 1 << 20
+const maxNodes = 100_000
 
 // maxDepth bounds the nesting of values (aliases can nest deeper than the text).
 const maxDepth = 200
@@ -32,6 +32,8 @@ type conv struct {
 	nodes  int
 	probs  Problems
 	bombed bool
+	// scalars caches resolved scalars: an alias visits its nodes again.
+	scalars map[*yaml.Node]any
 }
 
 func (c *conv) errorf(n *yaml.Node, path, format string, args ...any) {
@@ -190,6 +192,31 @@ func (c *conv) value(n *yaml.Node, path string, depth int) (any, bool) {
 // every number is a float64; NaN and infinities, which JSON and HCL cannot
 // hold, keep their text.
 func (c *conv) scalar(n *yaml.Node, path string) (any, bool) {
+	if v, ok := c.scalars[n]; ok {
+		return v, true
+	}
+	v, ok := c.resolveScalar(n, path)
+	if ok {
+		if c.scalars == nil {
+			c.scalars = map[*yaml.Node]any{}
+		}
+		c.scalars[n] = v
+	}
+	return v, ok
+}
+
+func (c *conv) resolveScalar(n *yaml.Node, path string) (any, bool) {
+	switch n.Tag {
+	case "!!str":
+		if n.Style == 0 {
+			if b, ok := yaml11Bools[n.Value]; ok {
+				return b, true
+			}
+		}
+		return n.Value, true
+	case "!!null":
+		return nil, true
+	}
 	if n.Style == 0 && n.Tag == "!!str" {
 		if b, ok := yaml11Bools[n.Value]; ok {
 			return b, true
