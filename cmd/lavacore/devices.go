@@ -69,11 +69,11 @@ type devicesOptions struct {
 	Type       string
 	Out        string
 	Force      bool
-	Job      string
-	Role     string
-	Contexts []string
-	Guest    bool
-	JSON     bool
+	Job        string
+	Role       string
+	Contexts   []string
+	Guest      bool
+	JSON       bool
 }
 
 type multiFlag []string
