@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/lavacore/lavacore/core/device"
 	"github.com/lavacore/lavacore/core/job"
 	"github.com/lavacore/lavacore/core/pipeline"
 	"github.com/lavacore/lavacore/core/runner"
@@ -24,7 +23,7 @@ func init() {
 	})
 }
 
-const runUsage = `usage: lavacore run JOB.yaml [--lab DIR] [flags]
+const runUsage = `usage: lavacore run JOB.yaml [--lab DIR | --lava-device DEVICE.yaml] [flags]
 
 Runs the job: validates it, splits a MultiNode job into its sub-jobs, picks a
 device of the lab for each, builds each pipeline and runs them all at once with
@@ -35,6 +34,9 @@ directory is ./lavacore-out/<job name>, the name reduced to letters, digits,
 ".", "_" and "-" (never "." or ".."); the results keep the job's own name.
 The overlay tarballs, which hold the job's secrets, are written 0600 and
 removed from the output directory's work/ after the run (--keep-overlay keeps them).
+--lava-device runs
+on a device file rendered by LAVA (the YAML lava-run --device takes); with an
+explicit --lab it joins that lab, whose lab.hcl gives the dispatcher settings.
 
 Exit status: 0 when the job is Complete, 1 when it is Incomplete or Canceled,
 2 for bad usage or an invalid job.
@@ -43,6 +45,7 @@ Exit status: 0 when the job is Complete, 1 when it is Incomplete or Canceled,
 // runOptions are the flags of `lavacore run`.
 type runOptions struct {
 	Lab         string
+	LavaDevice  string
 	OutputDir   string
 	JobID       string
 	Role        string
@@ -82,9 +85,17 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.BoolVar(&o.Console, "console", false, "show console output on the terminal")
 	fs.BoolVar(&o.Debug, "debug", false, "show debug records on the terminal")
 	fs.BoolVar(&o.KeepOverlay, "keep-overlay", false, "keep the overlay tarballs (they hold the job's secrets) in the output directory after the run")
+	src := deviceSource{}
+	src.register(fs)
 	jobFile, code, ok := parseJobArgs(fs, args)
 	if !ok {
 		return code
+	}
+	src.Lab, o.LavaDevice = o.Lab, src.LavaDevice
+	src.parsed(fs)
+	if src.LavaDevice != "" && o.Device != "" {
+		fmt.Fprintln(stderr, "lavacore run: --device names a lab device, --lava-device brings its own: use one")
+		return 2
 	}
 	if o.Output != "text" && o.Output != "json" {
 		fmt.Fprintf(stderr, "lavacore run: --output must be text or json, not %q\n", o.Output)
@@ -114,11 +125,12 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "lavacore run: %s is not a valid job (%d problems)\n", jobFile, len(diags))
 		return 2
 	}
-	lab, hdiags := device.LoadLab(o.Lab, device.LoadOptions{Spec: pipeline.SpecFunc(reg)})
-	if hdiags.HasErrors() {
-		_ = device.WriteDiagnostics(stderr, lab.Files(), hdiags, 100, false)
-		fmt.Fprintf(stderr, "lavacore run: the lab %s has errors\n", o.Lab)
+	lab, pin, ok := src.load("run", j.DeviceType, pipeline.SpecFunc(reg), stderr)
+	if !ok {
 		return 2
+	}
+	if pin != "" {
+		o.Device = pin
 	}
 	protocols := builtinProtocols
 	if protocolsHook != nil {
