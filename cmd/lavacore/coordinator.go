@@ -11,14 +11,6 @@ import (
 	"github.com/lavacore/lavacore/protocols/multinode/coordinator"
 )
 
-func init() {
-	register(command{
-		name:    "coordinator",
-		summary: "serve MultiNode groups over TCP (LAVA's lava-coordinator protocol, plus push for lavacore clients)",
-		run:     runCoordinator,
-	})
-}
-
 func runCoordinator(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("coordinator", flag.ContinueOnError)
 	fs.SetOutput(stderr)

@@ -12,22 +12,10 @@ import (
 	"github.com/lavacore/lavacore/sdk"
 )
 
-func init() {
-	register(command{
-		name:    "describe",
-		summary: "print the action pipeline of every sub-job, in LAVA's description shape",
-		run:     runDescribe,
-	})
-	validateHooks = append(validateHooks, validatePipelines)
-}
-
 // validatePipelines is `lavacore validate --lab DIR`'s pipeline check: every
 // sub-job is built on the lab's devices (a method must accept each block) and
 // each method validates its block; problems are file:line:col lines, each once.
-func validatePipelines(ctx context.Context, j *job.Job, labDir string) []string {
-	if labDir == "" {
-		return nil
-	}
+func validatePipelines(ctx context.Context, pl *plugins, j *job.Job, labDir string) []string {
 	subs, err := job.Split(j)
 	if err != nil {
 		return []string{err.Error()}
@@ -36,7 +24,7 @@ func validatePipelines(ctx context.Context, j *job.Job, labDir string) []string 
 	if j.MultiNode != nil {
 		roles = j.MultiNode.Roles
 	}
-	reg := builtinRegistry()
+	reg := pl.registry()
 	lab, ldiags := device.LoadLab(labDir, device.LoadOptions{Spec: pipeline.SpecFunc(reg)})
 	if ldiags.HasErrors() {
 		var out []string
@@ -50,6 +38,9 @@ func validatePipelines(ctx context.Context, j *job.Job, labDir string) []string 
 		return []string{err.Error()}
 	}
 	var out []string
+	if err := pl.prepare(ctx, jobsOf(assigned)...); err != nil {
+		out = append(out, err.Error())
+	}
 	seen := map[string]bool{}
 	add := func(s string) {
 		if !seen[s] {
@@ -111,8 +102,10 @@ func runDescribe(ctx context.Context, args []string, stdout, stderr io.Writer) i
 }
 
 // describe loads the job and the lab, builds each sub-job's pipeline and prints it.
-func describe(_ context.Context, o describeOptions, stdout, stderr io.Writer) int {
-	j, diags := job.Load(o.Job)
+func describe(ctx context.Context, o describeOptions, stdout, stderr io.Writer) int {
+	pl := openPlugins("describe", stderr)
+	defer pl.close()
+	j, diags := job.LoadWith(o.Job, pl.jobOptions())
 	if len(diags) > 0 {
 		for _, d := range diags {
 			fmt.Fprintln(stderr, d.String())
@@ -136,7 +129,7 @@ func describe(_ context.Context, o describeOptions, stdout, stderr io.Writer) in
 		fmt.Fprintf(stderr, "lavacore describe: --role %s: the job is not a MultiNode job\n", o.Role)
 		return 1
 	}
-	reg := builtinRegistry()
+	reg := pl.registry()
 	lab, ldiags := device.LoadLab(o.Lab, device.LoadOptions{Spec: pipeline.SpecFunc(reg)})
 	if ldiags.HasErrors() {
 		_ = device.WriteDiagnostics(stderr, lab.Files(), ldiags, 100, false)
@@ -157,6 +150,9 @@ func describe(_ context.Context, o describeOptions, stdout, stderr io.Writer) in
 		}
 		assigned = keep
 	}
+	if err := pl.prepare(ctx, jobsOf(assigned)...); err != nil {
+		fmt.Fprintf(stderr, "lavacore describe: warning: %v\n", err)
+	}
 	descs, err := pipeline.DescribeSubJobs(assigned, reg, pipeline.DispatcherOf(lab))
 	if err != nil {
 		fmt.Fprintln(stderr, err)
@@ -172,4 +168,13 @@ func describe(_ context.Context, o describeOptions, stdout, stderr io.Writer) in
 		return 1
 	}
 	return 0
+}
+
+// jobsOf lists the assigned sub-jobs' jobs.
+func jobsOf(subs []pipeline.SubJob) []*job.Job {
+	out := make([]*job.Job, len(subs))
+	for i, s := range subs {
+		out[i] = s.Job
+	}
+	return out
 }

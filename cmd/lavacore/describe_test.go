@@ -33,7 +33,7 @@ func describeCLI(args ...string) (int, string, string) {
 
 // describeCommand runs one command without signal handling.
 func describeCommand(ctx context.Context, args []string, stdout, stderr *bytes.Buffer) int {
-	c, ok := commands[args[0]]
+	c, ok := lookup(args[0])
 	if !ok {
 		return 2
 	}
