@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"strconv"
 	"sync"
 	"time"
 
@@ -167,7 +169,8 @@ func (r *Registry) Started() []*Plugin {
 }
 
 // Close stops every plugin the registry started, in parallel (waiting for
-// those still starting).
+// those still starting), then kills whatever still carries one of their
+// instance marks (one pass over /proc for them all).
 func (r *Registry) Close() {
 	r.mu.Lock()
 	var all []*starting
@@ -176,17 +179,67 @@ func (r *Registry) Close() {
 	}
 	r.mu.Unlock()
 	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var marks []string
 	for _, s := range all {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			<-s.done
 			if s.p != nil {
-				s.p.Kill()
+				s.p.stop()
+				mu.Lock()
+				marks = append(marks, s.p.instance)
+				mu.Unlock()
 			}
 		}()
 	}
 	wg.Wait()
+	for _, pid := range markedAny(marks) {
+		_ = killPid(pid)
+	}
+}
+
+// stop is Kill without the pass over /proc (the caller makes it).
+func (p *Plugin) stop() {
+	p.mu.Lock()
+	p.stopped = true
+	c := p.client
+	p.mu.Unlock()
+	if c != nil {
+		c.Kill()
+	}
+}
+
+// markedAny lists the processes whose environment carries one of the instance marks.
+func markedAny(instances []string) []int {
+	if len(instances) == 0 {
+		return nil
+	}
+	marks := make([][]byte, len(instances))
+	for i, in := range instances {
+		marks[i] = []byte(InstanceEnv + "=" + in + "\x00")
+	}
+	ents, _ := os.ReadDir("/proc")
+	var out []int
+	self := os.Getpid()
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || pid == self {
+			continue
+		}
+		env, err := os.ReadFile("/proc/" + e.Name() + "/environ")
+		if err != nil {
+			continue
+		}
+		for _, m := range marks {
+			if hasVar(env, m) {
+				out = append(out, pid)
+				break
+			}
+		}
+	}
+	return out
 }
 
 // lazyMethod is a method of a catalog entry; a call starts its plugin.
