@@ -35,6 +35,10 @@ type MethodInfo struct {
 	// DeviceSpec is the schema of the device type's block for this method,
 	// e.g. `boot "grub-efi" { … }`. Nil means the block takes no arguments.
 	DeviceSpec *BlockSpec
+	// JobParams declares the keys the method takes in its job block (beyond
+	// those every action, or every boot method, accepts). Empty: the host
+	// checks only those common keys and lets the method's Validate do the rest.
+	JobParams []ParamSpec `json:",omitempty"`
 }
 
 // Key is the registry key of a method: "<section>/<name>".

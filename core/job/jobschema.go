@@ -24,7 +24,7 @@ var ContextVariables = []string{
 	"test_character_delay", "tftp_mac_address", "uboot_extra_error_message", "uboot_needs_interrupt", "uboot_altbank",
 }
 
-// methods lists the deploy `to:` and boot `method:` values lavacore knows.
+// methods lists the deploy `to:` and boot `method:` values LAVA knows.
 // Beyond the ones lavacore checks in full (deploy tftp/nfs/ssh, boot
 // grub/grub-efi/ssh/minimal), LAVA's other methods are known by name and
 // checked only for the keys every action accepts; whether a device can run
@@ -45,15 +45,6 @@ func set(names ...string) map[string]bool {
 		m[n] = true
 	}
 	return m
-}
-
-// RegisterMethod makes a plugin's deploy `to:` or boot `method:` valid in jobs.
-// Its block is then checked only for the keys every action accepts.
-func RegisterMethod(section, name string) {
-	if methods[section] == nil {
-		methods[section] = map[string]bool{}
-	}
-	methods[section][name] = true
 }
 
 var nameRE = regexp.MustCompile(`^[-_a-zA-Z0-9.]+$`)
@@ -238,9 +229,9 @@ func namespaceName(v *validator, n *yaml.Node, path string) {
 	}
 }
 
-// urlResource is LAVA's deploy.url() with the extra keys each artefact allows.
-func urlResource(extra ...string) checker {
-	s := schema{
+// urlSchema is LAVA's deploy.url().
+func urlSchema() schema {
+	return schema{
 		"url":         req(urlValue(downloadSchemes...)),
 		"headers":     opt(strMap),
 		"compression": opt(compression),
@@ -250,6 +241,11 @@ func urlResource(extra ...string) checker {
 		"sha512sum":   opt(nonEmptyStr),
 		"use_cache":   opt(boolean),
 	}
+}
+
+// urlResource is LAVA's deploy.url() with the extra keys each artefact allows.
+func urlResource(extra ...string) checker {
+	s := urlSchema()
 	for _, k := range extra {
 		switch k {
 		case "type":
@@ -287,13 +283,18 @@ func compression(v *validator, n *yaml.Node, path string) {
 	enum("bz2", "gz", "xz", "zip", "zstd")(v, n, path)
 }
 
-func deploySchema(to string) (schema, bool) {
-	base := schema{
+// deployBase is what every deploy block accepts.
+func deployBase() schema {
+	return schema{
 		"to":              req(nonEmptyStr),
 		"os":              opt(nonEmptyStr),
 		"authorize":       opt(enum("ssh")),
 		"overlay_backend": opt(enum("auto", "e2fsprogs", "guestfs")),
 	}
+}
+
+func deploySchema(to string) (schema, bool) {
+	base := deployBase()
 	switch to {
 	case "tftp":
 		base["kernel"] = opt(urlResource("type"))
@@ -349,8 +350,9 @@ func transferOverlay(v *validator, n *yaml.Node, path string) {
 	})
 }
 
-func bootSchema(method string) (schema, bool) {
-	base := schema{
+// bootBase is what every boot block accepts.
+func bootBase() schema {
+	return schema{
 		"method": req(nonEmptyStr),
 		"parameters": opt(dict(schema{
 			"bootloader-final-message": opt(scalarStr),
@@ -367,6 +369,10 @@ func bootSchema(method string) (schema, bool) {
 		"transfer_overlay":       opt(transferOverlay),
 		"failure_message":        opt(nonEmptyStr),
 	}
+}
+
+func bootSchema(method string) (schema, bool) {
+	base := bootBase()
 	switch method {
 	case "grub", "grub-efi":
 		base["commands"] = req(strOrList(true))
@@ -535,16 +541,7 @@ func actionsCheck(v *validator, n *yaml.Node, path string) {
 				v.errAt(body, sp, "expected a dictionary")
 				continue
 			}
-			var s schema
-			var ok bool
-			if section == "deploy" {
-				s, ok = deploySchema(method)
-			} else {
-				s, ok = bootSchema(method)
-			}
-			if !ok && methods[section][method] {
-				s, ok = commonKeys(schema{key: req(nonEmptyStr), "*": opt(anyValue)}), true
-			}
+			s, ok := v.methodSchema(section, key, method)
 			if !ok {
 				if mn == nil {
 					v.errAt(body, sp, "required key not provided: %s", key)

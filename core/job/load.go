@@ -18,7 +18,10 @@ const MaxJobSize = 4 << 20
 
 // Load reads, decodes and validates the job file at path. The job is returned
 // whenever it could be decoded, even with diagnostics.
-func Load(path string) (*Job, Diagnostics) {
+func Load(path string) (*Job, Diagnostics) { return LoadWith(path, Options{}) }
+
+// LoadWith is Load checking the job's deploy and boot blocks against o.Methods.
+func LoadWith(path string, o Options) (*Job, Diagnostics) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, Diagnostics{{Pos: Pos{File: path, Line: 1, Column: 1}, Msg: fmt.Sprintf("cannot read job: %v", errors.Unwrap(err))}}
@@ -31,12 +34,15 @@ func Load(path string) (*Job, Diagnostics) {
 	if len(data) > MaxJobSize {
 		return nil, Diagnostics{{Pos: Pos{File: path, Line: 1, Column: 1}, Msg: fmt.Sprintf("job file is larger than %d bytes", MaxJobSize)}}
 	}
-	return Parse(path, data)
+	return ParseWith(path, data, o)
 }
 
 // Parse decodes and validates a job. file names the source in diagnostics.
-func Parse(file string, data []byte) (*Job, Diagnostics) {
-	v := &validator{file: file}
+func Parse(file string, data []byte) (*Job, Diagnostics) { return ParseWith(file, data, Options{}) }
+
+// ParseWith is Parse checking the job's deploy and boot blocks against o.Methods.
+func ParseWith(file string, data []byte, o Options) (*Job, Diagnostics) {
+	v := &validator{file: file, methods: o.methodSet()}
 	var doc yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&doc); err != nil {

@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/lavacore/lavacore/sdk"
 )
 
 // checker validates one node found at path.
@@ -26,6 +28,8 @@ func opt(c checker) field { return field{check: c} }
 type validator struct {
 	file  string
 	diags Diagnostics
+	// methods are the installed methods by "<section>/<name>" (nil: lavacore's own, see Options).
+	methods map[string]sdk.MethodInfo
 }
 
 func (v *validator) pos(n *yaml.Node) Pos {

@@ -2,8 +2,7 @@
 // method "hello" that needs no device. Build it, put it (and its checksum)
 // where lavacore looks for plugins, and a job can say `boot: {method: hello}`.
 //
-//	go build -o ~/.local/share/lavacore/plugins/lavacore-plugin-hello .
-//	lavacore plugins checksum ~/.local/share/lavacore/plugins
+//	go build -o lavacore-plugin-hello . && lavacore plugins install lavacore-plugin-hello
 package main
 
 import (
@@ -16,7 +15,9 @@ import (
 type hello struct{}
 
 func (hello) Info() sdk.MethodInfo {
-	return sdk.MethodInfo{Section: sdk.SectionBoot, Name: "hello", Description: "say hello instead of booting"}
+	return sdk.MethodInfo{Section: sdk.SectionBoot, Name: "hello", Description: "say hello instead of booting",
+		// what `lavacore validate` checks a job's block against, from the manifest
+		JobParams: []sdk.ParamSpec{{Key: "greeting", Type: sdk.ParamString, Doc: "who to greet (default: world)"}}}
 }
 
 func (hello) Accepts(req sdk.Request) (bool, string) {

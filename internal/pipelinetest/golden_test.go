@@ -1,4 +1,4 @@
-package pipeline
+package pipelinetest
 
 import (
 	"bytes"
@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/lavacore/lavacore/core/job"
+	"github.com/lavacore/lavacore/core/pipeline"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -26,7 +27,7 @@ func seedJob(t testing.TB) string {
 
 // seedSubJobs splits the founding job; the host runs on the test lab's
 // mustang1 and each guest on the host device's guest view.
-func seedSubJobs(t testing.TB) []SubJob {
+func seedSubJobs(t testing.TB) []pipeline.SubJob {
 	lab := loadTestLab(t)
 	var jobs []*job.Job
 	roles := map[string]*job.Role{}
@@ -34,7 +35,7 @@ func seedSubJobs(t testing.TB) []SubJob {
 		jobs = append(jobs, s.job)
 		roles[s.job.Role] = &job.Role{Name: s.job.Role, Connection: s.connection, HostRole: s.hostRole, DeviceType: s.job.DeviceType}
 	}
-	subs, err := AssignDevices(jobs, roles, lab, "")
+	subs, err := pipeline.AssignDevices(jobs, roles, lab, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,15 +62,15 @@ func golden(t *testing.T, name string, got []byte) {
 
 func TestDescribeSeedGolden(t *testing.T) {
 	subs := seedSubJobs(t)
-	descs, err := DescribeSubJobs(subs, builtinRegistry(), testDisp)
+	descs, err := pipeline.DescribeSubJobs(subs, builtinRegistry(t), testDisp)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var y, j bytes.Buffer
-	if err := WriteYAML(&y, descs); err != nil {
+	if err := pipeline.WriteYAML(&y, descs); err != nil {
 		t.Fatal(err)
 	}
-	if err := WriteJSON(&j, descs); err != nil {
+	if err := pipeline.WriteJSON(&j, descs); err != nil {
 		t.Fatal(err)
 	}
 	golden(t, "seed-describe.yaml", y.Bytes())
@@ -78,15 +79,15 @@ func TestDescribeSeedGolden(t *testing.T) {
 
 func BenchmarkBuildDescribeSeed(b *testing.B) {
 	subs := seedSubJobs(b)
-	reg := builtinRegistry()
+	reg := builtinRegistry(b)
 	b.ReportAllocs()
 	for b.Loop() {
-		descs, err := DescribeSubJobs(subs, reg, testDisp)
+		descs, err := pipeline.DescribeSubJobs(subs, reg, testDisp)
 		if err != nil {
 			b.Fatal(err)
 		}
 		var buf bytes.Buffer
-		if err := WriteYAML(&buf, descs); err != nil {
+		if err := pipeline.WriteYAML(&buf, descs); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -1,4 +1,4 @@
-package pipeline
+package pipelinetest
 
 // A small LAVA job decoder for these tests only (core/job owns the real one):
 // enough of the schema to build pipelines from LAVA's sample jobs and the

@@ -1,4 +1,6 @@
-package testshell
+package pipelinetest
+
+// The test shell (plugins/testshell) against the host's real console (core/console).
 
 import (
 	"bufio"
@@ -9,6 +11,7 @@ import (
 	"time"
 
 	"github.com/lavacore/lavacore/core/console"
+	"github.com/lavacore/lavacore/plugins/testshell"
 	"github.com/lavacore/lavacore/sdk"
 	"github.com/lavacore/lavacore/sdk/sdktest"
 )
@@ -28,11 +31,11 @@ type consoleHost struct {
 
 func (h consoleHost) Console(context.Context) (sdk.Console, error) { return h.con, nil }
 
-// device answers the two setup lines with a prompt and the runner command
+// scriptedDevice answers the two setup lines with a prompt and the runner command
 // with chunks, each written on its own (so a marker can be split across
 // reads); it closes the console afterwards when hangUp is set. Every line
 // the test shell sends is recorded on sent.
-func device(dev net.Conn, chunks []string, hangUp bool, sent chan<- string) {
+func scriptedDevice(dev net.Conn, chunks []string, hangUp bool, sent chan<- string) {
 	lines := make(chan string, 16)
 	go func() {
 		defer close(lines)
@@ -130,7 +133,7 @@ func TestRunHostileConsole(t *testing.T) {
 			defer con.Close()
 			defer b.Close()
 			sent := make(chan string, 64)
-			device(b, tc.chunks, tc.hangUp, sent)
+			scriptedDevice(b, tc.chunks, tc.hangUp, sent)
 			h := consoleHost{Host: sdktest.NewHost(""), con: con}
 			h.Set("shared", "shared", "prompts", `["`+prompt+`"]`)
 			call := sdk.Call{Action: "lava-test-shell", Request: sdk.Request{Job: sdk.JobInfo{ID: "42"},
@@ -143,7 +146,7 @@ func TestRunHostileConsole(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), timeout)
 			defer cancel()
 			done := make(chan error, 1)
-			go func() { done <- New().Run(ctx, call, h) }()
+			go func() { done <- testshell.New().Run(ctx, call, h) }()
 			select {
 			case err = <-done:
 			case <-time.After(timeout + 10*time.Second):

@@ -1,4 +1,4 @@
-package pipeline
+package pipelinetest
 
 import (
 	"bytes"
@@ -15,12 +15,13 @@ import (
 
 	"github.com/lavacore/lavacore/core/device"
 	"github.com/lavacore/lavacore/core/job"
+	"github.com/lavacore/lavacore/core/pipeline"
 	"github.com/lavacore/lavacore/plugins/command"
 	"github.com/lavacore/lavacore/sdk"
 	"github.com/lavacore/lavacore/sdk/sdktest"
 )
 
-func commandRegistry() *StaticRegistry { return builtinRegistry(command.Methods()...) }
+func commandRegistry(t testing.TB) *sdktest.Registry { return builtinRegistry(t, command.Methods()...) }
 
 // parseJob validates and decodes a job as `lavacore describe` does.
 func parseJob(t *testing.T, name, src string) *job.Job {
@@ -39,7 +40,7 @@ func TestDescribeCommandGolden(t *testing.T) {
 	if len(diags) > 0 {
 		t.Fatal(diags)
 	}
-	p, err := Build(j, labDevice(t, loadTestLab(t), "mustang2"), commandRegistry(), testDisp)
+	p, err := pipeline.Build(j, labDevice(t, loadTestLab(t), "mustang2"), commandRegistry(t), testDisp)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,7 +48,7 @@ func TestDescribeCommandGolden(t *testing.T) {
 		t.Errorf("validate: %v", probs)
 	}
 	var y bytes.Buffer
-	if err := WriteYAML(&y, p.Describe()); err != nil {
+	if err := pipeline.WriteYAML(&y, p.Describe()); err != nil {
 		t.Fatal(err)
 	}
 	golden(t, "command-describe.yaml", y.Bytes())
@@ -75,7 +76,7 @@ actions:
 	}
 	for _, c := range cases {
 		j := parseJob(t, "job.yaml", fmt.Sprintf(src, c.name))
-		_, err := Build(j, labDevice(t, lab, c.dev), commandRegistry(), testDisp)
+		_, err := pipeline.Build(j, labDevice(t, lab, c.dev), commandRegistry(t), testDisp)
 		if err == nil || !strings.HasPrefix(err.Error(), c.want) {
 			t.Errorf("%s on %s: %v\nwant %s", c.name, c.dev, err, c.want)
 		} else if sdk.TypeOf(err) != sdk.Job {
@@ -84,7 +85,7 @@ actions:
 	}
 	// The method's Validate says the same, at the name key.
 	j := parseJob(t, "job.yaml", fmt.Sprintf(src, "usb_on"))
-	p, err := Build(j, labDevice(t, lab, "mustang2"), commandRegistry(), testDisp)
+	p, err := pipeline.Build(j, labDevice(t, lab, "mustang2"), commandRegistry(t), testDisp)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +95,7 @@ actions:
 		t.Errorf("validate: %v", probs)
 	}
 	// Without a command method, the selection error names the section.
-	_, err = Build(j, labDevice(t, lab, "mustang2"), builtinRegistry(), testDisp)
+	_, err = pipeline.Build(j, labDevice(t, lab, "mustang2"), builtinRegistry(t), testDisp)
 	if err == nil || !strings.Contains(err.Error(), "None of the command strategies accepted your command parameters") {
 		t.Errorf("no command method: %v", err)
 	}
@@ -139,8 +140,8 @@ actions:
 - command: {name: b}
 - command: {name: c}
 `)
-	reg := NewStaticRegistry(sdktest.Serve(t, command.New())...)
-	p, err := Build(j, dev, reg, sdk.Dispatcher{})
+	reg := pipeline.NewStaticRegistry(sdktest.Serve(t, command.New())...)
+	p, err := pipeline.Build(j, dev, reg, sdk.Dispatcher{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,7 +172,7 @@ actions:
     name: hang
     timeout: {seconds: 1}
 `)
-	p, err := Build(j, dev, commandRegistry(), sdk.Dispatcher{})
+	p, err := pipeline.Build(j, dev, commandRegistry(t), sdk.Dispatcher{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -180,7 +181,7 @@ actions:
 	if took := time.Since(start); took > 20*time.Second { // a sanity bound: it sleeps 987 s
 		t.Errorf("took %s", took)
 	}
-	if err == nil || !errors.Is(err, ErrTimeout) || sdk.TypeOf(err) != sdk.Infrastructure ||
+	if err == nil || !errors.Is(err, pipeline.ErrTimeout) || sdk.TypeOf(err) != sdk.Infrastructure ||
 		!strings.HasPrefix(err.Error(), "user-command timed out after 1 seconds: user command 'hang': 'sh -c 'sleep "+marker) {
 		t.Fatalf("err = %v (%s)", err, sdk.TypeOf(err))
 	}

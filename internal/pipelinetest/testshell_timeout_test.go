@@ -1,8 +1,9 @@
-package testshell
+package pipelinetest
 
 import (
 	"context"
 	"errors"
+	"github.com/lavacore/lavacore/plugins/testshell"
 	"net"
 	"strings"
 	"testing"
@@ -27,7 +28,7 @@ func TestRunTimeoutAcrossTheWire(t *testing.T) {
 	defer con.Close()
 	defer b.Close()
 	sent := make(chan string, 64)
-	device(b, []string{"<LAVA_SIGNAL_STARTRUN 0_smoke 42_1.1>\r\n", "+ sleep 1000\r\n"}, false, sent)
+	scriptedDevice(b, []string{"<LAVA_SIGNAL_STARTRUN 0_smoke 42_1.1>\r\n", "+ sleep 1000\r\n"}, false, sent)
 	h := consoleHost{Host: sdktest.NewHost(""), con: con}
 	if err := h.Set("shared", "shared", "prompts", `["`+prompt+`"]`); err != nil {
 		t.Fatal(err)
@@ -35,7 +36,7 @@ func TestRunTimeoutAcrossTheWire(t *testing.T) {
 	call := sdk.Call{Action: "lava-test-shell", Request: sdk.Request{Job: sdk.JobInfo{ID: "42"},
 		Block: sdk.Block{Params: map[string]any{"definitions": []any{
 			map[string]any{"from": "git", "name": "smoke", "path": "smoke.yaml", "repository": "http://x"}}}}}}
-	m := sdktest.Serve(t, New())[0]
+	m := sdktest.Serve(t, testshell.New())[0]
 	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
 	defer cancel()
 	done := make(chan error, 1)

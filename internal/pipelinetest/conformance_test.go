@@ -1,4 +1,4 @@
-package pipeline
+package pipelinetest
 
 import (
 	"context"
@@ -14,24 +14,12 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/lavacore/lavacore/core/device"
-	"github.com/lavacore/lavacore/plugins/grub"
-	"github.com/lavacore/lavacore/plugins/ssh"
-	"github.com/lavacore/lavacore/plugins/testshell"
-	"github.com/lavacore/lavacore/plugins/tftp"
+	"github.com/lavacore/lavacore/core/pipeline"
 	"github.com/lavacore/lavacore/sdk"
 )
 
 // fixtures is LAVA's own test data (GPL, read-only, outside the repository).
 const fixtures = "../../../shared/lava-fixtures"
-
-func builtinRegistry(extra ...sdk.Method) *StaticRegistry {
-	var ms []sdk.Method
-	ms = append(ms, tftp.Methods()...)
-	ms = append(ms, ssh.Methods()...)
-	ms = append(ms, grub.Methods()...)
-	ms = append(ms, testshell.Methods()...)
-	return NewStaticRegistry(append(ms, extra...)...)
-}
 
 var testDisp = sdk.Dispatcher{IP: "192.168.0.2", TFTPRoot: "/srv/tftp", NFSRoot: "/var/lib/lava/dispatcher/tmp"}
 
@@ -87,8 +75,8 @@ func (schroot) Describe(sdk.Request) (sdk.ActionSpec, error) {
 
 // dropVLAN removes lavacore's lava-vland-overlay placeholder and renumbers
 // the levels, giving the tree LAVA HEAD builds (it dropped VLANd in April 2026).
-func dropVLAN(ds []Description, parent string) []Description {
-	var out []Description
+func dropVLAN(ds []pipeline.Description, parent string) []pipeline.Description {
+	var out []pipeline.Description
 	for _, d := range ds {
 		if d.Name == "lava-vland-overlay" {
 			continue
@@ -105,7 +93,7 @@ func dropVLAN(ds []Description, parent string) []Description {
 	return out
 }
 
-func flatten(ds []Description, out *[]string) {
+func flatten(ds []pipeline.Description, out *[]string) {
 	for _, d := range ds {
 		line := fmt.Sprintf("%-10s %-28s %-26s timeout=%v max_retries=%d", d.Level, d.Name, d.Class, d.Timeout, d.MaxRetries)
 		if d.URL != "" {
@@ -117,13 +105,13 @@ func flatten(ds []Description, out *[]string) {
 	}
 }
 
-func loadRef(t *testing.T, name string) []Description {
+func loadRef(t *testing.T, name string) []pipeline.Description {
 	t.Helper()
 	src, err := os.ReadFile(filepath.Join(fixtures, "pipeline_refs", name))
 	if err != nil {
 		t.Skipf("LAVA fixtures absent: %v", err)
 	}
-	var ref []Description
+	var ref []pipeline.Description
 	if err := yaml.Unmarshal(src, &ref); err != nil {
 		t.Fatal(err)
 	}
@@ -152,7 +140,7 @@ func TestConformance(t *testing.T) {
 		t.Run(c.ref, func(t *testing.T) {
 			ref := loadRef(t, c.ref)
 			j := decodeJob(t, filepath.Join(fixtures, "sample_jobs", c.job))
-			p, err := Build(j, c.dev(), builtinRegistry(c.extra...), testDisp)
+			p, err := pipeline.Build(j, c.dev(), builtinRegistry(t, c.extra...), testDisp)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -181,7 +169,7 @@ func TestSeedGuestOverlayLevel(t *testing.T) {
 	}
 	guests := 0
 	for _, s := range subs {
-		p, err := Build(s.Job, s.Device, builtinRegistry(), testDisp)
+		p, err := pipeline.Build(s.Job, s.Device, builtinRegistry(t), testDisp)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,4 +1,4 @@
-package pipeline
+package pipelinetest
 
 import (
 	"context"
@@ -9,9 +9,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/lavacore/lavacore/core/device"
 	"github.com/lavacore/lavacore/core/job"
-	"github.com/lavacore/lavacore/sdk"
+	"github.com/lavacore/lavacore/core/pipeline"
 )
 
 // Validation problems from the methods, placed in the job file.
@@ -22,7 +21,7 @@ func TestValidateProblems(t *testing.T) {
 	}
 	j := decodeJobBytes(t, "bad-mustang.yaml", src)
 	lab := loadTestLab(t)
-	p, err := Build(j, labDevice(t, lab, "mustang1"), builtinRegistry(), testDisp)
+	p, err := pipeline.Build(j, labDevice(t, lab, "mustang1"), builtinRegistry(t), testDisp)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,7 +63,7 @@ actions:
     - {from: svn, name: a, path: a.yaml, repository: http://example.com/t}
 `)
 	j := decodeJobBytes(t, "job.yaml", src)
-	_, err := Build(j, labDevice(t, loadTestLab(t), "mustang1"), builtinRegistry(), testDisp)
+	_, err := pipeline.Build(j, labDevice(t, loadTestLab(t), "mustang1"), builtinRegistry(t), testDisp)
 	want := "job.yaml:5:3: actions[0].deploy.tftp: Unsupported url protocol scheme: ftp\n" +
 		"job.yaml:8:3: actions[1].boot.u-boot: None of the boot strategies accepted your boot parameters, reasons given:\n" +
 		"grub: \"method\" was not \"grub\"\ngrub-efi: \"method\" was not \"grub-efi\"\nssh: \"method\" was not \"ssh\"\n\n" +
@@ -77,17 +76,17 @@ actions:
 func TestAssignDevicesErrors(t *testing.T) {
 	lab := loadTestLab(t)
 	j := decodeJobBytes(t, "job.yaml", []byte("device_type: x15\njob_name: x\ntimeouts: {job: {minutes: 1}}\nactions: []\n"))
-	_, err := AssignDevices([]*job.Job{j}, nil, lab, "")
+	_, err := pipeline.AssignDevices([]*job.Job{j}, nil, lab, "")
 	want := `job: no device of type "x15" in the lab testdata/lab (device types in the lab: mustang, ssh)`
 	if err == nil || err.Error() != want {
 		t.Errorf("err = %v, want %s", err, want)
 	}
-	_, err = AssignDevices([]*job.Job{j}, nil, lab, "nope")
+	_, err = pipeline.AssignDevices([]*job.Job{j}, nil, lab, "nope")
 	if err == nil || !strings.Contains(err.Error(), `job: device nope:`) {
 		t.Errorf("err = %v", err)
 	}
 	j.DeviceType = "ssh"
-	subs, err := AssignDevices([]*job.Job{j}, nil, lab, "")
+	subs, err := pipeline.AssignDevices([]*job.Job{j}, nil, lab, "")
 	if err != nil || subs[0].Device.Name != "ssh-host-01" {
 		t.Errorf("subs %+v, err %v", subs, err)
 	}
@@ -95,22 +94,12 @@ func TestAssignDevicesErrors(t *testing.T) {
 
 func TestValidateLongTimeoutWarning(t *testing.T) {
 	j := decodeJobBytes(t, "job.yaml", []byte("device_type: mustang\njob_name: x\ntimeouts: {job: {minutes: 1}, action: {minutes: 1}}\nactions:\n- boot: {method: grub-efi, commands: nfs, timeout: {minutes: 2}}\n"))
-	p, err := Build(j, labDevice(t, loadTestLab(t), "mustang1"), builtinRegistry(), testDisp)
+	p, err := pipeline.Build(j, labDevice(t, loadTestLab(t), "mustang1"), builtinRegistry(t), testDisp)
 	if err != nil {
 		t.Fatal(err)
 	}
 	probs := p.Validate(context.Background())
 	if len(probs) == 0 || probs[0].String() != "job.yaml:5:3: timeouts: 1 grub-main-action: its timeout (120 s) is longer than the job timeout (60 s) (warning)" {
 		t.Errorf("%v", probs)
-	}
-}
-
-func TestBadActionName(t *testing.T) {
-	rec := &recorder{}
-	j := &job.Job{Actions: []job.ActionBlock{{Section: "deploy", Method: "d", Namespace: "common"}}}
-	m := &scripted{section: "deploy", name: "d", spec: sdk.ActionSpec{Name: "bad_name"}, rec: rec}
-	_, err := Build(j, &device.Device{}, NewStaticRegistry(m), testDisp)
-	if sdk.TypeOf(err) != sdk.Bug || !strings.Contains(err.Error(), `declares an action named "bad_name"`) {
-		t.Errorf("err = %v", err)
 	}
 }
