@@ -44,6 +44,15 @@ func fingerprint(j *Job, diags Diagnostics) string {
 		if err != nil {
 			return "marshal: " + err.Error()
 		}
+		// Warnings came with the duplicate-key check: compare the rest.
+		var m map[string]any
+		if err := json.Unmarshal(data, &m); err != nil {
+			return "unmarshal: " + err.Error()
+		}
+		delete(m, "Warnings")
+		if data, err = json.Marshal(m); err != nil {
+			return "marshal: " + err.Error()
+		}
 		fmt.Fprintf(&b, " job=%x", sha256.Sum256(data))
 	}
 	for _, d := range diags {

@@ -13,12 +13,27 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// MaxJobSize bounds a job file (LAVA's are a few kB; a MultiNode one rarely tens).
-const MaxJobSize = 4 << 20
+// Options tune how a job file is read; the zero value is what Load and
+// Parse use.
+type Options struct {
+	// StrictKeys makes a key written twice in one mapping an error. LAVA
+	// (PyYAML) silently keeps the last value, and LAVA's founding job and
+	// five of its sample jobs repeat a key, so by default the duplicate is
+	// a warning (Job.Warnings) and the last value is used.
+	StrictKeys bool
+}
 
 // Load reads, decodes and validates the job file at path. The job is returned
 // whenever it could be decoded, even with diagnostics.
-func Load(path string) (*Job, Diagnostics) {
+func Load(path string) (*Job, Diagnostics) { return Options{}.Load(path) }
+
+// Parse decodes and validates a job. file names the source in diagnostics.
+// The job is measured against the limits of budget.go (size, nesting, alias
+// expansion) before anything walks it.
+func Parse(file string, data []byte) (*Job, Diagnostics) { return Options{}.Parse(file, data) }
+
+// Load is Load with these options.
+func (o Options) Load(path string) (*Job, Diagnostics) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, Diagnostics{{Pos: Pos{File: path, Line: 1, Column: 1}, Msg: fmt.Sprintf("cannot read job: %v", errors.Unwrap(err))}}
@@ -28,14 +43,21 @@ func Load(path string) (*Job, Diagnostics) {
 	if err != nil {
 		return nil, Diagnostics{{Pos: Pos{File: path, Line: 1, Column: 1}, Msg: fmt.Sprintf("cannot read job: %v", err)}}
 	}
-	if len(data) > MaxJobSize {
-		return nil, Diagnostics{{Pos: Pos{File: path, Line: 1, Column: 1}, Msg: fmt.Sprintf("job file is larger than %d bytes", MaxJobSize)}}
-	}
-	return Parse(path, data)
+	return o.Parse(path, data)
 }
 
-// Parse decodes and validates a job. file names the source in diagnostics.
-func Parse(file string, data []byte) (*Job, Diagnostics) {
+// Parse is Parse with these options.
+func (o Options) Parse(file string, data []byte) (*Job, Diagnostics) {
+	j, diags, _ := o.parse(file, data)
+	return j, diags
+}
+
+// parse is Parse, with the budget's counters for the fuzz target.
+func (o Options) parse(file string, data []byte) (*Job, Diagnostics, *budget) {
+	b := &budget{file: file, strictKeys: o.StrictKeys}
+	if len(data) > MaxJobSize {
+		return nil, Diagnostics{{Pos: Pos{File: file, Line: 1, Column: 1}, Msg: fmt.Sprintf("job file is larger than %d bytes", MaxJobSize)}}, b
+	}
 	v := &validator{file: file}
 	var doc yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
@@ -49,19 +71,23 @@ func Parse(file string, data []byte) (*Job, Diagnostics) {
 		if !errors.As(err, &te) {
 			fmt.Sscanf(strings.TrimPrefix(msg, "yaml: line "), "%d:", &line)
 		}
-		return nil, Diagnostics{{Pos: Pos{File: file, Line: line, Column: 1}, Msg: "invalid YAML: " + msg}}
+		return nil, Diagnostics{{Pos: Pos{File: file, Line: line, Column: 1}, Msg: "invalid YAML: " + msg}}, b
+	}
+	if !b.check(&doc) {
+		return nil, b.diags, b
 	}
 	var extra yaml.Node
 	if err := dec.Decode(&extra); err == nil {
 		v.errAt(&extra, "", "the job file holds more than one YAML document")
 	}
 	if len(doc.Content) == 0 {
-		return nil, Diagnostics{{Pos: Pos{File: file, Line: 1, Column: 1}, Msg: "the job file is empty"}}
+		return nil, Diagnostics{{Pos: Pos{File: file, Line: 1, Column: 1}, Msg: "the job file is empty"}}, b
 	}
+	v.diags = append(v.diags, b.diags...) // duplicate keys with StrictKeys
 	root := resolve(doc.Content[0])
 	if !isMap(root) {
 		v.errAt(root, "", "expected a dictionary")
-		return nil, v.diags
+		return nil, v.diags, b
 	}
 	top := topSchema()
 	sub := isSubJob(root)
@@ -74,9 +100,10 @@ func Parse(file string, data []byte) (*Job, Diagnostics) {
 	}
 	v.mapping(root, "", top)
 	j := decode(file, root)
+	j.Warnings = b.warnings
 	crossChecks(v, j, root)
 	v.diags.sort()
-	return j, v.diags.dedupe()
+	return j, v.diags.dedupe(), b
 }
 
 func (v *validator) posOf(n *yaml.Node) Pos { return v.pos(n) }

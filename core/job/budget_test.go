@@ -1,0 +1,181 @@
+package job
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// childEnv names the subtest a re-executed test binary runs (see inChild).
+const childEnv = "LAVACORE_JOB_TEST_CHILD"
+
+// childMemory is the address space a child test gets: plenty for lavacore,
+// a few seconds of a YAML bomb on unprotected code.
+const childMemory = 1 << 30
+
+// inChild runs the calling test in a child process whose address space is
+// limited, so that an attack that still works (on code without the limits)
+// ends that process with "out of memory" instead of taking the machine down.
+// It returns true in the child, where the test body runs, and false in the
+// parent, which has already reported the child's result.
+func inChild(t *testing.T) bool {
+	t.Helper()
+	if os.Getenv(childEnv) == t.Name() {
+		lim := &syscall.Rlimit{Cur: childMemory, Max: childMemory}
+		if err := syscall.Setrlimit(syscall.RLIMIT_DATA, lim); err != nil {
+			t.Fatalf("limit the address space: %v", err)
+		}
+		return true
+	}
+	parts := strings.Split(t.Name(), "/")
+	for i, p := range parts {
+		parts[i] = "^" + p + "$"
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run="+strings.Join(parts, "/"), "-test.count=1", "-test.v")
+	cmd.Env = append(os.Environ(), childEnv+"="+t.Name())
+	out, err := cmd.CombinedOutput()
+	switch {
+	case ctx.Err() != nil:
+		t.Fatalf("child test %s did not end within 5 minutes:\n%s", t.Name(), tail(out))
+	case err != nil:
+		t.Fatalf("child test %s (data limit %d MiB): %v\n%s", t.Name(), childMemory>>20, err, tail(out))
+	case !strings.Contains(string(out), "--- PASS: "+t.Name()):
+		t.Fatalf("child test %s did not run:\n%s", t.Name(), tail(out))
+	}
+	return false
+}
+
+// tail keeps the start of a child's output (a crash's reason) and its end.
+func tail(b []byte) string {
+	if len(b) > 6000 {
+		return string(b[:3000]) + "\n…\n" + string(b[len(b)-3000:])
+	}
+	return string(b)
+}
+
+// laughs writes a "billion laughs" ladder as mapping entries at indent:
+// l0 is a string, each next level a list of fan aliases of the one before,
+// and the last level expands to fan^levels strings.
+func laughs(indent string, levels, fan int) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%sl0: &l0 \"lol\"\n", indent)
+	for i := 1; i <= levels; i++ {
+		items := make([]string, fan)
+		for k := range items {
+			items[k] = fmt.Sprintf("*l%d", i-1)
+		}
+		fmt.Fprintf(&b, "%sl%d: &l%d [%s]\n", indent, i, i, strings.Join(items, ", "))
+	}
+	return b.String()
+}
+
+const bombHeader = "job_name: bomb\ndevice_type: qemu\nvisibility: public\ntimeouts:\n  job: {minutes: 5}\n"
+
+const bombActions = `actions:
+- deploy: {to: tmpfs, images: {rootfs: {url: "http://x/r.img"}}}
+`
+
+// TestParse_BillionLaughs: a job of a few kB whose aliases expand to
+// billions of nodes (or forever) is refused at the alias, before anything
+// expands it. Each case runs in a memory-limited child process.
+func TestParse_BillionLaughs(t *testing.T) {
+	wide := "context:\n  big: &big [" + strings.Repeat("x, ", 1999) + "x]\n  many: [" + strings.Repeat("*big, ", 999) + "*big]\n"
+	cases := []struct {
+		name string
+		job  string
+		want string // a diagnostic holds this
+	}{
+		{"InContext", bombHeader + "context:\n" + laughs("  ", 9, 9) + bombActions,
+			`: context.l`},
+		{"InMetadata", bombHeader + "metadata:\n" + laughs("  ", 9, 9) + bombActions,
+			`: metadata.l`},
+		{"InInlineDefinition", bombHeader + bombActions + `- test:
+    definitions:
+    - from: inline
+      name: bomb
+      path: inline/bomb.yaml
+      repository:
+        metadata: {format: Lava-Test Test Definition 1.0, name: bomb}
+` + laughs("        ", 9, 9),
+			`: actions[1].test.definitions[0].repository.l`},
+		{"ManySmallAliases", bombHeader + wide + bombActions, `: context.many[`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if !inChild(t) {
+				return
+			}
+			if len(c.job) > 16<<10 {
+				t.Fatalf("the bomb is %d bytes: make it smaller", len(c.job))
+			}
+			_, diags := Parse("bomb.yaml", []byte(c.job))
+			found := false
+			for _, d := range diags {
+				s := d.String()
+				if strings.Contains(s, c.want) && strings.Contains(s, ": alias *") &&
+					strings.Contains(s, "expands to more than ") && strings.Contains(s, ` nodes (a "billion laughs" document?)`) && d.Pos.Line > 5 {
+					found = true
+				}
+			}
+			if !found {
+				t.Fatalf("no alias budget diagnostic at %q; got:\n%v", c.want, diags.Error())
+			}
+		})
+	}
+}
+
+// TestParse_SelfReferentialAlias: an anchor whose own content aliases it
+// (`&a [*a, *a]`) is a document without end; it is refused, not walked.
+func TestParse_SelfReferentialAlias(t *testing.T) {
+	for _, c := range []struct{ name, body, want string }{
+		{"List", "context:\n  loop: &a [*a, *a]\n", "bomb.yaml:7:13: context.loop[0]: alias *a refers to a node that contains it"},
+		{"Map", "metadata:\n  loop: &a\n    x: *a\n    y: *a\n", "bomb.yaml:8:8: metadata.loop.x: alias *a refers to a node that contains it"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if !inChild(t) {
+				return
+			}
+			_, diags := Parse("bomb.yaml", []byte(bombHeader+c.body+bombActions))
+			if !strings.Contains(diags.Error(), c.want) {
+				t.Fatalf("want %q; got:\n%s", c.want, diags.Error())
+			}
+		})
+	}
+}
+
+// TestParse_DeepNesting: nesting beyond MaxDepth, written out or built from
+// aliases of aliases, is refused with its position (it was cut off silently).
+func TestParse_DeepNesting(t *testing.T) {
+	chain := "context:\n  a: &a " + strings.Repeat("[", 60) + "x" + strings.Repeat("]", 60) + "\n" +
+		"  b: &b " + strings.Repeat("[", 60) + "*a" + strings.Repeat("]", 60) + "\n"
+	for _, c := range []struct{ name, body, want string }{
+		{"WrittenOut", "context:\n  deep: " + strings.Repeat("[", 5000) + strings.Repeat("]", 5000) + "\n",
+			fmt.Sprintf("bomb.yaml:7:%d: context.deep%s: nested more than %d levels deep", 9+MaxDepth-2, strings.Repeat("[0]", MaxDepth-2), MaxDepth)},
+		{"ThroughAliases", chain, fmt.Sprintf("bomb.yaml:8:69: context.b%s: alias *a: nested more than %d levels deep", strings.Repeat("[0]", 60), MaxDepth)},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, diags := Parse("bomb.yaml", []byte(bombHeader+c.body+bombActions))
+			if !strings.Contains(diags.Error(), c.want) {
+				t.Fatalf("want %q; got:\n%s", c.want, diags.Error())
+			}
+		})
+	}
+}
+
+// TestParse_OversizedJob: Parse itself (not only Load) refuses a job larger
+// than MaxJobSize before decoding it.
+func TestParse_OversizedJob(t *testing.T) {
+	data := []byte(bombHeader + bombActions + strings.Repeat("# padding padding padding\n", MaxJobSize/26+1))
+	_, diags := Parse("big.yaml", data)
+	want := fmt.Sprintf("big.yaml:1:1: job file is larger than %d bytes", MaxJobSize)
+	if len(diags) != 1 || diags[0].String() != want {
+		t.Fatalf("want %q; got:\n%s", want, diags.Error())
+	}
+}
