@@ -24,6 +24,8 @@ context, action blocks) and LAVA's cross-field rules, and with --lab also
 builds every sub-job's pipeline on the lab's devices (methods accept the
 blocks, command sets exist, MultiNode lint). Every problem is printed as
 file:line:col: <path>: <message>; the exit status is 1 when there is one.
+A key written twice in one mapping is a warning (LAVA keeps the last value);
+with --strict it is a problem too.
 `
 
 // validateHooks add checks that need more than the job file (a lab, the
@@ -35,11 +37,17 @@ func runValidate(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, validateUsage, "\nflags:\n"); fs.PrintDefaults() }
 	lab := fs.String("lab", "", "also check the job against this lab's devices and the pipeline")
+	strict := fs.Bool("strict", false, "refuse duplicate keys (LAVA silently keeps the last one)")
 	file, code, ok := parseJobArgs(fs, args)
 	if !ok {
 		return code
 	}
-	j, diags := job.Load(file)
+	j, diags := job.Options{StrictKeys: *strict}.Load(file)
+	if j != nil {
+		for _, w := range j.Warnings {
+			fmt.Fprintf(stderr, "%s (warning)\n", w)
+		}
+	}
 	if j != nil && len(diags) == 0 {
 		diags = append(diags, job.LintMultiNode(j)...)
 	}
