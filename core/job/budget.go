@@ -79,6 +79,8 @@ type budget struct {
 	bytes      int // scalar bytes as every alias expanded
 	height     int // the deepest nesting as expanded
 	limit      int // the cap on nodes for this document
+	doc        *yaml.Node
+	passed     bool // the document is within every limit
 	memo       map[*yaml.Node]cost
 	diags      Diagnostics // errors: the job is refused
 	warnings   Diagnostics // duplicate keys unless strictKeys
@@ -92,6 +94,7 @@ func (b *budget) fail(n *yaml.Node, at *step, format string, a ...any) {
 // check measures doc; false means it must not be walked any further (its
 // reasons are in b.diags).
 func (b *budget) check(doc *yaml.Node) bool {
+	b.doc = doc
 	if !b.walkOwn(doc, 0, nil) {
 		return false
 	}
@@ -99,6 +102,7 @@ func (b *budget) check(doc *yaml.Node) bool {
 	b.memo = map[*yaml.Node]cost{}
 	c, ok := b.expand(doc, 0, nil)
 	b.height = c.height
+	b.passed = ok
 	return ok
 }
 

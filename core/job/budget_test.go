@@ -9,6 +9,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"gopkg.in/yaml.v3"
 )
 
 // childEnv names the subtest a re-executed test binary runs (see inChild).
@@ -178,4 +180,67 @@ func TestParse_OversizedJob(t *testing.T) {
 	if len(diags) != 1 || diags[0].String() != want {
 		t.Fatalf("want %q; got:\n%s", want, diags.Error())
 	}
+}
+
+// naive expands n the slow way, stopping after stop nodes: the oracle the
+// budget's linear count is checked against.
+func naive(n *yaml.Node, depth int, count, deepest *int, stop int) {
+	if n == nil || *count > stop {
+		return
+	}
+	if n.Kind == yaml.AliasNode {
+		naive(n.Alias, depth, count, deepest, stop)
+		return
+	}
+	*count++
+	*deepest = max(*deepest, depth)
+	for _, c := range n.Content {
+		naive(c, depth+1, count, deepest, stop)
+	}
+}
+
+// FuzzAliasBudget: whatever the bytes, Parse's work stays within the budget.
+// A document the budget lets through expands (counted the slow way, which
+// stops at the cap) to exactly the nodes the budget counted, within
+// MaxNodes, MaxScalarBytes and MaxDepth, and converting it to plain values
+// takes no more nodes than that; a document it refuses for size really is
+// larger than its cap. No clock: the work is bounded by these counters.
+func FuzzAliasBudget(f *testing.F) {
+	f.Add([]byte(bombHeader + "context:\n" + laughs("  ", 9, 9) + bombActions))
+	f.Add([]byte(bombHeader + "context:\n" + laughs("  ", 3, 4) + bombActions))
+	f.Add([]byte(bombHeader + "context:\n  loop: &a [*a, *a]\n" + bombActions))
+	f.Add([]byte("a: &a {b: &b [*a]}\n"))
+	f.Add([]byte("a: &a [x, y]\nb: [*a, *a, *a]\nc: {<<: *a}\na: dup\n"))
+	f.Add([]byte(strings.Repeat("[", 150) + strings.Repeat("]", 150)))
+	for _, p := range []string{seed, "../../examples/jobs/mustang-ssh-guest.yaml", "../../examples/jobs/single-node-nfs.yaml"} {
+		if b, err := os.ReadFile(p); err == nil {
+			f.Add(b)
+		}
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		j, diags, b := Options{}.parse("fuzz.yaml", data)
+		if b.doc == nil {
+			return // too large, or not YAML
+		}
+		count, deepest := 0, 0
+		naive(b.doc, 0, &count, &deepest, MaxNodes+1)
+		if !b.passed {
+			if len(diags) == 0 || j != nil {
+				t.Fatalf("refused without a diagnostic, or decoded anyway: %v", diags)
+			}
+			if strings.Contains(diags[0].Msg, "expands to more than") && count <= b.limit {
+				t.Fatalf("refused as larger than %d nodes, but it expands to %d", b.limit, count)
+			}
+			return
+		}
+		if count != b.nodes || b.nodes > b.limit || b.limit > MaxNodes {
+			t.Fatalf("expands to %d nodes; the budget counted %d (limit %d)", count, b.nodes, b.limit)
+		}
+		if b.bytes > MaxScalarBytes || deepest != b.height || b.height > MaxDepth {
+			t.Fatalf("bytes %d, depth %d (budget: %d)", b.bytes, deepest, b.height)
+		}
+		if _, used := plainCount(b.doc); used > b.nodes {
+			t.Fatalf("plain converted %d nodes of a document of %d", used, b.nodes)
+		}
+	})
 }

@@ -102,8 +102,15 @@ func intOf(n *yaml.Node) (int, bool) {
 // this stays within MaxNodes and MaxDepth; the same caps are kept here too,
 // so that no node tree — a cyclic one included — can make it run away.
 func plain(n *yaml.Node) any {
+	v, _ := plainCount(n)
+	return v
+}
+
+// plainCount is plain and the number of nodes it converted.
+func plainCount(n *yaml.Node) (any, int) {
 	left := MaxNodes
-	return plainDepth(n, 0, &left)
+	v := plainDepth(n, 0, &left)
+	return v, MaxNodes - left
 }
 
 func plainDepth(n *yaml.Node, depth int, left *int) any {
