@@ -1,66 +1,15 @@
 package job
 
 import (
-	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/lavacore/lavacore/internal/childtest"
 )
-
-// childEnv names the subtest a re-executed test binary runs (see inChild).
-const childEnv = "LAVACORE_JOB_TEST_CHILD"
-
-// childMemory is the address space a child test gets: plenty for lavacore,
-// a few seconds of a YAML bomb on unprotected code.
-const childMemory = 1 << 30
-
-// inChild runs the calling test in a child process whose address space is
-// limited, so that an attack that still works (on code without the limits)
-// ends that process with "out of memory" instead of taking the machine down.
-// It returns true in the child, where the test body runs, and false in the
-// parent, which has already reported the child's result.
-func inChild(t *testing.T) bool {
-	t.Helper()
-	if os.Getenv(childEnv) == t.Name() {
-		lim := &syscall.Rlimit{Cur: childMemory, Max: childMemory}
-		if err := syscall.Setrlimit(syscall.RLIMIT_DATA, lim); err != nil {
-			t.Fatalf("limit the address space: %v", err)
-		}
-		return true
-	}
-	parts := strings.Split(t.Name(), "/")
-	for i, p := range parts {
-		parts[i] = "^" + p + "$"
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run="+strings.Join(parts, "/"), "-test.count=1", "-test.v")
-	cmd.Env = append(os.Environ(), childEnv+"="+t.Name())
-	out, err := cmd.CombinedOutput()
-	switch {
-	case ctx.Err() != nil:
-		t.Fatalf("child test %s did not end within 5 minutes:\n%s", t.Name(), tail(out))
-	case err != nil:
-		t.Fatalf("child test %s (data limit %d MiB): %v\n%s", t.Name(), childMemory>>20, err, tail(out))
-	case !strings.Contains(string(out), "--- PASS: "+t.Name()):
-		t.Fatalf("child test %s did not run:\n%s", t.Name(), tail(out))
-	}
-	return false
-}
-
-// tail keeps the start of a child's output (a crash's reason) and its end.
-func tail(b []byte) string {
-	if len(b) > 6000 {
-		return string(b[:3000]) + "\n…\n" + string(b[len(b)-3000:])
-	}
-	return string(b)
-}
 
 // laughs writes a "billion laughs" ladder as mapping entries at indent:
 // l0 is a string, each next level a list of fan aliases of the one before,
@@ -111,7 +60,7 @@ func TestParse_BillionLaughs(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			if !inChild(t) {
+			if !childtest.Run(t) {
 				return
 			}
 			if len(c.job) > 16<<10 {
@@ -141,7 +90,7 @@ func TestParse_SelfReferentialAlias(t *testing.T) {
 		{"Map", "metadata:\n  loop: &a\n    x: *a\n    y: *a\n", "bomb.yaml:8:8: metadata.loop.x: alias *a refers to a node that contains it"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			if !inChild(t) {
+			if !childtest.Run(t) {
 				return
 			}
 			_, diags := Parse("bomb.yaml", []byte(bombHeader+c.body+bombActions))
