@@ -57,6 +57,23 @@ type level struct {
 	extra int
 }
 
+// closerOf is the token that closes open.
+func closerOf(open hclsyntax.TokenType) hclsyntax.TokenType {
+	switch open {
+	case hclsyntax.TokenOBrace:
+		return hclsyntax.TokenCBrace
+	case hclsyntax.TokenOBrack:
+		return hclsyntax.TokenCBrack
+	case hclsyntax.TokenOParen:
+		return hclsyntax.TokenCParen
+	case hclsyntax.TokenOQuote:
+		return hclsyntax.TokenCQuote
+	case hclsyntax.TokenOHeredoc:
+		return hclsyntax.TokenCHeredoc
+	}
+	return hclsyntax.TokenTemplateSeqEnd // ${ and %{
+}
+
 // checkHCL measures src (see MaxHCLSize, MaxHCLDepth); an error names the
 // file and the line where the limit is crossed.
 func checkHCL(src []byte, name string) hcl.Diagnostics {
@@ -68,7 +85,7 @@ func checkHCL(src []byte, name string) hcl.Diagnostics {
 	}
 	if deepest, at := hclNesting(src, name, MaxHCLDepth); deepest > MaxHCLDepth {
 		return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Nested too deeply",
-			Detail:  fmt.Sprintf("%s:%d: brackets, templates and operators nest more than %d levels deep here.", name, at.Start.Line, MaxHCLDepth),
+			Detail:  fmt.Sprintf("Brackets, templates and operators nest more than %d levels deep here.", MaxHCLDepth),
 			Subject: &at}}
 	}
 	return nil
@@ -102,7 +119,9 @@ func hclNesting(src []byte, name string, limit int) (deepest int, at hcl.Range) 
 			depth++
 		case hclsyntax.TokenCBrace, hclsyntax.TokenCBrack, hclsyntax.TokenCParen, hclsyntax.TokenCQuote,
 			hclsyntax.TokenCHeredoc, hclsyntax.TokenTemplateSeqEnd:
-			if len(stack) > 1 {
+			// Only the closer of the innermost opener closes it: the parser
+			// nests on past a stray one (and reports it), so do we.
+			if len(stack) > 1 && closerOf(top.open) == tok.Type {
 				depth -= 1 + top.extra
 				stack = stack[:len(stack)-1]
 			}

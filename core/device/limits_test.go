@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 
 	"github.com/lavacore/lavacore/internal/childtest"
 )
@@ -73,7 +74,7 @@ func TestLoadLab_NestedBracketsOverflowTheStack(t *testing.T) {
 			}
 			dir := writeLab(t, c.lab, c.dev, c.typ)
 			_, diags := LoadLab(dir, LoadOptions{})
-			if !diagAt(diags, filepath.Join(dir, c.file), c.line, fmt.Sprintf("nest more than %d levels deep", MaxHCLDepth)) {
+			if !diagAt(diags, filepath.Join(dir, c.file), c.line, fmt.Sprintf("nest more than %d levels deep here", MaxHCLDepth)) {
 				t.Fatalf("no nesting error at %s:%d; got %v", c.file, c.line, diags)
 			}
 		})
@@ -121,4 +122,54 @@ func TestCheckHCL_RealFilesPass(t *testing.T) {
 			t.Errorf("%s nests %d levels", f, got)
 		}
 	}
+}
+
+// depthWalker finds how deep an hclsyntax tree nests.
+type depthWalker struct{ depth, deepest int }
+
+func (w *depthWalker) Enter(hclsyntax.Node) hcl.Diagnostics {
+	w.depth++
+	w.deepest = max(w.deepest, w.depth)
+	return nil
+}
+
+func (w *depthWalker) Exit(hclsyntax.Node) hcl.Diagnostics {
+	w.depth--
+	return nil
+}
+
+// FuzzHCLNesting: whatever the bytes, the pre-scan ends (it is a loop over
+// the lexer's tokens), and a file it lets through parses into a tree that
+// nests no deeper than a small multiple of what it measured — the parser's
+// recursion is bounded by the measure. No clock involved.
+func FuzzHCLNesting(f *testing.F) {
+	files, _ := filepath.Glob("../../devicetypes/*.hcl")
+	more, _ := filepath.Glob("testdata/labs/*/*/*.hcl")
+	for _, p := range append(files, more...) {
+		if b, err := os.ReadFile(p); err == nil {
+			f.Add(b)
+		}
+	}
+	f.Add([]byte("x = " + strings.Repeat("[", 120) + strings.Repeat("]", 120)))
+	f.Add([]byte("x = a[*][*].b[0].*.c\ny = !!-1 + 2 * (3 - 4) > 5 ? \"${f(1)}\" : <<EOT\n%{ if a }${b}%{ endif }\nEOT\n"))
+	f.Add([]byte("x = {a = [1, 2], b = {c = \"%{for x in y}${x}%{endfor}\"}}\n"))
+	f.Fuzz(func(t *testing.T, src []byte) {
+		measured, _ := hclNesting(src, "f.hcl", 1<<30)
+		if checkHCL(src, "f.hcl").HasErrors() {
+			return
+		}
+		file, _ := hclsyntax.ParseConfig(src, "f.hcl", hcl.InitialPos)
+		if file == nil {
+			return
+		}
+		body, ok := file.Body.(*hclsyntax.Body)
+		if !ok {
+			return
+		}
+		w := &depthWalker{}
+		hclsyntax.Walk(body, w)
+		if w.deepest > 4*(measured+2) {
+			t.Fatalf("the tree nests %d levels; the pre-scan measured %d", w.deepest, measured)
+		}
+	})
 }
