@@ -303,7 +303,12 @@ func startGroup(t *testing.T, bin, labDir, out, jobID string) *group {
 	t.Helper()
 	addr := freeAddr(t)
 	g := &group{coordLog: &syncBuffer{}}
-	coord := exec.Command(bin, "coordinator", "--listen", addr)
+	// the lab's coordinator secret: the coordinator and every run process read it
+	secret := filepath.Join(t.TempDir(), "coordinator.secret")
+	if err := os.WriteFile(secret, []byte("e2e-coordinator-secret-0123456789\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	coord := exec.Command(bin, "coordinator", "--listen", addr, "--secret-file", secret)
 	coord.Stdout, coord.Stderr = g.coordLog, g.coordLog
 	if err := coord.Start(); err != nil {
 		t.Fatal(err)
@@ -319,7 +324,7 @@ func startGroup(t *testing.T, bin, labDir, out, jobID string) *group {
 		{"guest-2", []string{"--role", "guest", "--sub-id", "2"}},
 	} {
 		args := append([]string{"run", "examples/jobs/mustang-ssh-guest.yaml", "--lab", labDir,
-			"--output-dir", filepath.Join(out, p.sub), "--coordinator", addr, "--job-id", jobID}, p.args...)
+			"--output-dir", filepath.Join(out, p.sub), "--coordinator", addr, "--coordinator-secret-file", secret, "--job-id", jobID}, p.args...)
 		gp := &groupProc{sub: p.sub, cmd: exec.Command(bin, args...), out: &syncBuffer{}, done: make(chan error, 1)}
 		gp.cmd.Dir = repoRoot(t)
 		gp.cmd.Stdout, gp.cmd.Stderr = gp.out, gp.out

@@ -81,14 +81,18 @@ type Host interface {
 	CloseConsole(ctx context.Context) error
 	// Power runs a device power command: "power_on", "power_off", "hard_reset".
 	Power(ctx context.Context, op string) error
-	// Log writes a record to the job log.
-	Log(level LogLevel, msg string)
-	// Result records a test result.
-	Result(r Result)
-	// Get reads namespace data (JSON-encoded value), as LAVA's get_namespace_data.
-	Get(action, label, key string) (string, bool)
-	// Set writes namespace data (JSON-encoded value).
-	Set(action, label, key, value string)
+	// Log writes a record to the job log. An error is a record the job log
+	// did not get (the host is gone, or cannot write its log).
+	Log(level LogLevel, msg string) error
+	// Result records a test result. An error is a result the job did not get.
+	Result(r Result) error
+	// Get reads namespace data (JSON-encoded value), as LAVA's
+	// get_namespace_data: found is false when nothing was set; an error is a
+	// host that could not answer.
+	Get(action, label, key string) (value string, found bool, err error)
+	// Set writes namespace data (a JSON-encoded value: anything else is a
+	// Bug error). An error is data the next actions will not see.
+	Set(action, label, key, value string) error
 	// Protocol calls a protocol plugin, e.g. ("lava-multinode", {"request": "lava-wait", …}).
 	Protocol(ctx context.Context, name string, req map[string]any) (map[string]any, error)
 }

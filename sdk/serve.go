@@ -99,9 +99,12 @@ func Logger() hclog.Logger {
 
 // Handshake is lavacore's go-plugin handshake. A plugin binary run by hand
 // (not by lavacore) says so and exits. ProtocolVersion is the wire protocol's
-// version (sdk/internal/proto/lavacore.proto).
+// version (sdk/internal/proto/lavacore.proto), the plugin API version: a
+// plugin built for another is refused at the handshake. 3: errors carry
+// their console timeout and protocol as fields; Host.Log, Result, Get and
+// Set return their failures.
 var Handshake = goplugin.HandshakeConfig{
-	ProtocolVersion:  2,
+	ProtocolVersion:  3,
 	MagicCookieKey:   "LAVACORE_PLUGIN",
 	MagicCookieValue: "a7f2c1e0-lavacore-method-plugin",
 }

@@ -73,12 +73,12 @@ type PluginClient struct {
 	cfgOK  bool
 
 	mu    sync.Mutex
-	hosts map[uint64]Host
+	hosts map[uint64]lentHost
 	next  atomic.Uint64
 }
 
 func newPluginClient(broker *goplugin.GRPCBroker, cc *grpc.ClientConn) *PluginClient {
-	return &PluginClient{plugin: pb.NewPluginClient(cc), method: pb.NewMethodClient(cc), broker: broker, hosts: map[uint64]Host{}}
+	return &PluginClient{plugin: pb.NewPluginClient(cc), method: pb.NewMethodClient(cc), broker: broker, hosts: map[uint64]lentHost{}}
 }
 
 func (c *PluginClient) fail(op, action string, ctx context.Context, err error) error {
@@ -146,10 +146,16 @@ func (c *PluginClient) Methods(ctx context.Context) ([]Method, error) {
 	return out, nil
 }
 
-func (c *PluginClient) lend(h Host) (uint64, func()) {
+// lentHost is the Host lent to one call, and the call's action.
+type lentHost struct {
+	h      Host
+	action string
+}
+
+func (c *PluginClient) lend(h Host, action string) (uint64, func()) {
 	id := c.next.Add(1)
 	c.mu.Lock()
-	c.hosts[id] = h
+	c.hosts[id] = lentHost{h: h, action: action}
 	c.mu.Unlock()
 	return id, func() {
 		c.mu.Lock()
@@ -159,13 +165,18 @@ func (c *PluginClient) lend(h Host) (uint64, func()) {
 }
 
 func (c *PluginClient) host(id uint64) (Host, error) {
+	l, err := c.lent(id)
+	return l.h, err
+}
+
+func (c *PluginClient) lent(id uint64) (lentHost, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	h, ok := c.hosts[id]
+	l, ok := c.hosts[id]
 	if !ok {
-		return nil, InfraErrorf("the host has no call %d (it ended)", id)
+		return lentHost{}, InfraErrorf("the host has no call %d (it ended)", id)
 	}
-	return h, nil
+	return l, nil
 }
 
 // remoteMethod is a Method served by a plugin.
@@ -240,7 +251,7 @@ func (m *remoteMethod) call(ctx context.Context, op string, call Call, host Host
 	if err != nil {
 		return &Error{Type: Bug, Msg: fmt.Sprintf("%s: call: %v", m.info.Key(), err)}
 	}
-	id, done := m.c.lend(host)
+	id, done := m.c.lend(host, call.Action)
 	defer done()
 	req := &pb.CallRequest{Method: m.info.Key(), CallJson: b, CallId: id}
 	rctx := ctx
@@ -475,7 +486,12 @@ func (s *hostServices) ConsoleExpect(ctx context.Context, r *pb.ExpectRequest) (
 	}
 	m, err := con.Expect(ctx, r.GetPatterns(), time.Duration(r.GetTimeoutNs()))
 	if err != nil {
-		return nil, errStatus(err)
+		// a console timeout names the action that waited
+		e := errorToPB(err)
+		if l, lerr := s.c.lent(r.GetCallId()); lerr == nil && e.GetTimeout() != nil && e.Timeout.Action == "" {
+			e.Timeout.Action = utf8(l.action)
+		}
+		return nil, errStatusPB(err, e)
 	}
 	return matchToPB(m), nil
 }
@@ -529,7 +545,7 @@ func (s *hostServices) Power(ctx context.Context, r *pb.PowerRequest) (*pb.Empty
 func (s *hostServices) Log(_ context.Context, r *pb.LogRequest) (*pb.Empty, error) {
 	h, err := s.c.host(r.GetCallId())
 	if err == nil {
-		h.Log(LogLevel(r.GetLevel()), string(r.GetMessage()))
+		err = h.Log(LogLevel(r.GetLevel()), string(r.GetMessage()))
 	}
 	return &pb.Empty{}, errStatus(err)
 }
@@ -537,7 +553,7 @@ func (s *hostServices) Log(_ context.Context, r *pb.LogRequest) (*pb.Empty, erro
 func (s *hostServices) Result(_ context.Context, r *pb.ResultRequest) (*pb.Empty, error) {
 	h, err := s.c.host(r.GetCallId())
 	if err == nil {
-		h.Result(resultFromPB(r.GetResult()))
+		err = h.Result(resultFromPB(r.GetResult()))
 	}
 	return &pb.Empty{}, errStatus(err)
 }
@@ -547,14 +563,17 @@ func (s *hostServices) GetData(_ context.Context, r *pb.GetDataRequest) (*pb.Get
 	if err != nil {
 		return nil, errStatus(err)
 	}
-	v, ok := h.Get(r.GetAction(), r.GetLabel(), r.GetKey())
+	v, ok, err := h.Get(r.GetAction(), r.GetLabel(), r.GetKey())
+	if err != nil {
+		return nil, errStatus(err)
+	}
 	return &pb.GetDataResponse{Value: []byte(v), Found: ok}, nil
 }
 
 func (s *hostServices) SetData(_ context.Context, r *pb.SetDataRequest) (*pb.Empty, error) {
 	h, err := s.c.host(r.GetCallId())
 	if err == nil {
-		h.Set(r.GetAction(), r.GetLabel(), r.GetKey(), string(r.GetValue()))
+		err = h.Set(r.GetAction(), r.GetLabel(), r.GetKey(), string(r.GetValue()))
 	}
 	return &pb.Empty{}, errStatus(err)
 }

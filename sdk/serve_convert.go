@@ -22,22 +22,22 @@ func utf8(s string) string { return strings.ToValidUTF8(s, "\uFFFD") }
 // ---- errors
 
 // errStatus turns an error returned by a plugin's method (or by the host's
-// Host) into a gRPC status whose details carry its LAVA error type.
+// Host) into a gRPC status whose details carry what a program may need of it
+// as fields (errorToPB); the status message is for people only.
 func errStatus(err error) error {
 	if err == nil {
 		return nil
 	}
-	e := &pb.Error{Message: []byte(err.Error())}
-	var te *Error
-	if errors.As(err, &te) {
-		e.Type = string(te.Type)
-	}
+	return errStatusPB(err, errorToPB(err))
+}
+
+func errStatusPB(err error, e *pb.Error) error {
 	code := codes.Unknown
-	switch {
-	case errors.Is(err, context.DeadlineExceeded):
-		e.Kind, code = pb.Error_DEADLINE, codes.DeadlineExceeded
-	case errors.Is(err, context.Canceled):
-		e.Kind, code = pb.Error_CANCELED, codes.Canceled
+	switch e.GetKind() {
+	case pb.Error_DEADLINE:
+		code = codes.DeadlineExceeded
+	case pb.Error_CANCELED:
+		code = codes.Canceled
 	}
 	msg := utf8(err.Error())
 	if len(msg) > 1024 {
@@ -50,7 +50,40 @@ func errStatus(err error) error {
 	return st.Err()
 }
 
-// wireErr is an untyped error that crossed the wire wrapping a context error.
+// errorToPB is what crosses the wire of err: its whole message, its LAVA
+// error type, the context error it wraps, and the typed errors of its chain
+// (a console timeout, a protocol's name).
+func errorToPB(err error) *pb.Error {
+	e := &pb.Error{Message: []byte(err.Error())}
+	var te *Error
+	if errors.As(err, &te) {
+		e.Type = string(te.Type)
+	}
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		e.Kind = pb.Error_DEADLINE
+	case errors.Is(err, context.Canceled):
+		e.Kind = pb.Error_CANCELED
+	}
+	var to *TimeoutError
+	if errors.As(err, &to) {
+		e.Timeout = &pb.ConsoleTimeout{WaitNs: int64(to.Wait), Action: utf8(to.Action), Step: []byte(to.Step)}
+		for _, p := range to.Patterns {
+			e.Timeout.Patterns = append(e.Timeout.Patterns, []byte(p))
+		}
+		for _, l := range to.LastLines {
+			e.Timeout.LastLines = append(e.Timeout.LastLines, []byte(l))
+		}
+	}
+	var pe *ProtocolError
+	if errors.As(err, &pe) {
+		e.Protocol = utf8(pe.Protocol)
+	}
+	return e
+}
+
+// wireErr is an untyped error that crossed the wire wrapping a typed one
+// (a context error, a console timeout, a protocol's error).
 type wireErr struct {
 	msg string
 	err error
@@ -76,25 +109,42 @@ func statusErr(err error) (out error, transport bool) {
 	return err, true
 }
 
+// errorFromPB rebuilds the error errorToPB sent: its message is the whole
+// text, and its chain holds, outermost first, the *Error of its type, the
+// *ProtocolError, the *TimeoutError and the context error it wrapped, so
+// that errors.As and errors.Is answer as they did on the other side.
 func errorFromPB(e *pb.Error) error {
 	msg := string(e.GetMessage())
-	var ctxErr error
+	var inner error
 	switch e.GetKind() {
 	case pb.Error_DEADLINE:
-		ctxErr = context.DeadlineExceeded
+		inner = context.DeadlineExceeded
 	case pb.Error_CANCELED:
-		ctxErr = context.Canceled
+		inner = context.Canceled
+	}
+	if t := e.GetTimeout(); t != nil {
+		to := &TimeoutError{Wait: time.Duration(t.GetWaitNs()), Action: t.GetAction(), Step: string(t.GetStep()), Err: inner}
+		for _, p := range t.GetPatterns() {
+			to.Patterns = append(to.Patterns, string(p))
+		}
+		for _, l := range t.GetLastLines() {
+			to.LastLines = append(to.LastLines, string(l))
+		}
+		inner = to
+	}
+	if p := e.GetProtocol(); p != "" {
+		inner = &ProtocolError{Protocol: p, Err: inner}
 	}
 	if e.GetType() != "" {
-		return &Error{Type: ErrorType(e.GetType()), Msg: msg, Err: ctxErr}
+		return &Error{Type: ErrorType(e.GetType()), Msg: msg, Err: inner}
 	}
-	if ctxErr != nil {
-		if msg == ctxErr.Error() {
-			return ctxErr
-		}
-		return &wireErr{msg: msg, err: ctxErr}
+	if inner == nil {
+		return errors.New(msg)
 	}
-	return errors.New(msg)
+	if msg == inner.Error() {
+		return inner
+	}
+	return &wireErr{msg: msg, err: inner}
 }
 
 // ---- manifest and specs

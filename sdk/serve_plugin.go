@@ -353,6 +353,15 @@ func (h *hostClient) bg() (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.Background(), hostTimeout)
 }
 
+// bgErr is err for the calls that take no context: their own hostTimeout
+// ending is the host not answering, not a caller's deadline.
+func (h *hostClient) bgErr(ctx context.Context, what string, err error) error {
+	if _, transport := statusErr(err); transport && ctx.Err() != nil {
+		return InfraErrorf("plugin %s: %s: the host did not answer within %s", h.plugin, what, hostTimeout)
+	}
+	return h.err(ctx, what, err)
+}
+
 func (h *hostClient) Console(ctx context.Context) (Console, error) {
 	if _, err := h.hs.ConsoleCheck(ctx, &pb.CallRef{CallId: h.id}); err != nil {
 		return nil, h.err(ctx, "console", err)
@@ -377,39 +386,35 @@ func (h *hostClient) Power(ctx context.Context, op string) error {
 	return h.err(ctx, "power "+op, err)
 }
 
-func (h *hostClient) Log(level LogLevel, msg string) {
+func (h *hostClient) Log(level LogLevel, msg string) error {
 	ctx, cancel := h.bg()
 	defer cancel()
-	if _, err := h.hs.Log(ctx, &pb.LogRequest{CallId: h.id, Level: string(level), Message: []byte(msg)}); err != nil {
-		Logger().Error("job log record lost", "error", err, "msg", msg)
-	}
+	_, err := h.hs.Log(ctx, &pb.LogRequest{CallId: h.id, Level: string(level), Message: []byte(msg)})
+	return h.bgErr(ctx, "job log", err)
 }
 
-func (h *hostClient) Result(r Result) {
+func (h *hostClient) Result(r Result) error {
 	ctx, cancel := h.bg()
 	defer cancel()
-	if _, err := h.hs.Result(ctx, &pb.ResultRequest{CallId: h.id, Result: resultToPB(r)}); err != nil {
-		Logger().Error("result lost", "error", err, "case", r.Case)
-	}
+	_, err := h.hs.Result(ctx, &pb.ResultRequest{CallId: h.id, Result: resultToPB(r)})
+	return h.bgErr(ctx, "result "+r.Case, err)
 }
 
-func (h *hostClient) Get(action, label, key string) (string, bool) {
+func (h *hostClient) Get(action, label, key string) (string, bool, error) {
 	ctx, cancel := h.bg()
 	defer cancel()
 	r, err := h.hs.GetData(ctx, &pb.GetDataRequest{CallId: h.id, Action: utf8(action), Label: utf8(label), Key: utf8(key)})
 	if err != nil {
-		Logger().Error("namespace data", "error", err)
-		return "", false
+		return "", false, h.bgErr(ctx, "namespace data "+action+"/"+label+"/"+key, err)
 	}
-	return string(r.GetValue()), r.GetFound()
+	return string(r.GetValue()), r.GetFound(), nil
 }
 
-func (h *hostClient) Set(action, label, key, value string) {
+func (h *hostClient) Set(action, label, key, value string) error {
 	ctx, cancel := h.bg()
 	defer cancel()
-	if _, err := h.hs.SetData(ctx, &pb.SetDataRequest{CallId: h.id, Action: utf8(action), Label: utf8(label), Key: utf8(key), Value: []byte(value)}); err != nil {
-		Logger().Error("namespace data lost", "error", err)
-	}
+	_, err := h.hs.SetData(ctx, &pb.SetDataRequest{CallId: h.id, Action: utf8(action), Label: utf8(label), Key: utf8(key), Value: []byte(value)})
+	return h.bgErr(ctx, "namespace data "+action+"/"+label+"/"+key, err)
 }
 
 func (h *hostClient) Protocol(ctx context.Context, name string, req map[string]any) (map[string]any, error) {

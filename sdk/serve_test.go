@@ -64,17 +64,28 @@ func (wireMethod) Run(ctx context.Context, call sdk.Call, host sdk.Host) error {
 		if !ok {
 			return sdk.JobErrorf("no deadline")
 		}
-		host.Log(sdk.LevelDebug, d.Format(time.RFC3339Nano))
+		if err := host.Log(sdk.LevelDebug, d.Format(time.RFC3339Nano)); err != nil {
+			return err
+		}
 		<-ctx.Done()
 		return sdk.JobErrorf("waited for the prompt: %v", ctx.Err())
 	case "services":
-		host.Log(sdk.LevelInfo, "hello \xff binary")
-		host.Set("a", "l", "k", `"v"`)
-		v, ok := host.Get("a", "l", "k")
-		if _, missing := host.Get("a", "l", "none"); missing || !ok {
-			return sdk.JobErrorf("get: %q %v", v, ok)
+		if err := host.Log(sdk.LevelInfo, "hello \xff binary"); err != nil {
+			return err
 		}
-		host.Result(sdk.Result{Definition: "lava", Case: "c-" + v, Result: "pass", Extra: map[string]any{"n": 1.5}})
+		if err := host.Set("a", "l", "k", `"v"`); err != nil {
+			return err
+		}
+		v, ok, err := host.Get("a", "l", "k")
+		if err != nil {
+			return err
+		}
+		if _, missing, err := host.Get("a", "l", "none"); missing || !ok || err != nil {
+			return sdk.JobErrorf("get: %q %v %v", v, ok, err)
+		}
+		if err := host.Result(sdk.Result{Definition: "lava", Case: "c-" + v, Result: "pass", Extra: map[string]any{"n": 1.5}}); err != nil {
+			return err
+		}
 		if err := host.Power(ctx, "hard_reset"); err != nil {
 			return err
 		}
@@ -122,8 +133,7 @@ func (wireMethod) Run(ctx context.Context, call sdk.Call, host sdk.Host) error {
 }
 
 func (wireMethod) Cleanup(ctx context.Context, call sdk.Call, host sdk.Host) error {
-	host.Log(sdk.LevelInfo, "cleanup "+call.Action)
-	return nil
+	return host.Log(sdk.LevelInfo, "cleanup "+call.Action)
 }
 
 func serveWire(t testing.TB) sdk.Method {

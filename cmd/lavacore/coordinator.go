@@ -6,7 +6,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log"
+	"os"
+	"sync"
 
 	"github.com/lavacore/lavacore/protocols/multinode/coordinator"
 )
@@ -19,34 +22,93 @@ func init() {
 	})
 }
 
+const coordinatorUsage = `usage: lavacore coordinator --secret-file FILE [--listen ADDR] [--lava-listen ADDR]
+
+Serves MultiNode groups whose sub-jobs run in separate lavacore run
+--coordinator processes. Every request on --listen must prove its group
+membership with the lab's secret (the same FILE, given to each process as
+lavacore run --coordinator-secret-file); a FILE that does not exist is
+created with a new random secret (mode 0600). LAVA's dispatchers (lava-run)
+cannot prove anything: serve them on a separate --lava-listen address (or
+admit them on --listen with --allow-unauthenticated), where each client is
+bound to its IP address and cannot join a group of lavacore clients.
+`
+
 func runCoordinator(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("coordinator", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	listen := fs.String("listen", "127.0.0.1:3079", "address to listen on (LAVA's port is 3079)")
-	verbose := fs.Bool("v", false, "log every request")
-	if err := fs.Parse(args); err != nil {
+	fset := flag.NewFlagSet("coordinator", flag.ContinueOnError)
+	fset.SetOutput(stderr)
+	fset.Usage = func() { fmt.Fprint(stderr, coordinatorUsage, "\nflags:\n"); fset.PrintDefaults() }
+	listen := fset.String("listen", "127.0.0.1:3079", "address to listen on for lavacore clients (LAVA's port is 3079)")
+	secretFile := fset.String("secret-file", "", "the lab's coordinator secret (created if missing); required unless --allow-unauthenticated")
+	lavaListen := fset.String("lava-listen", "", "also listen on this address for LAVA's dispatchers (no proof; each bound to its IP)")
+	allowUnauth := fset.Bool("allow-unauthenticated", false, "admit LAVA's dispatchers on --listen too")
+	verbose := fset.Bool("v", false, "log every request")
+	if err := fset.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
 		return 2
 	}
-	c := coordinator.New()
 	lg := log.New(stderr, "coordinator: ", log.LstdFlags|log.Lmicroseconds)
+	var secret []byte
+	switch {
+	case *secretFile != "":
+		if _, err := os.Stat(*secretFile); errors.Is(err, fs.ErrNotExist) {
+			if err := coordinator.NewSecretFile(*secretFile); err != nil {
+				fmt.Fprintf(stderr, "lavacore coordinator: %v\n", err)
+				return 1
+			}
+			lg.Printf("wrote a new secret to %s: give it to every lavacore run --coordinator-secret-file of the lab", *secretFile)
+		}
+		s, err := coordinator.ReadSecret(*secretFile)
+		if err != nil {
+			fmt.Fprintf(stderr, "lavacore coordinator: %v\n", err)
+			return 1
+		}
+		secret = s
+	case !*allowUnauth:
+		fmt.Fprintln(stderr, "lavacore coordinator: --secret-file is required (lavacore clients prove group membership with it); --allow-unauthenticated serves LAVA's dispatchers only")
+		return 2
+	}
+	c := coordinator.New()
 	if *verbose {
 		c.Logf = lg.Printf
 	}
-	srv := &coordinator.Server{C: c}
-	addr, err := srv.Listen(*listen)
-	if err != nil {
-		fmt.Fprintf(stderr, "lavacore coordinator: %v\n", err)
-		return 1
+	servers := []*coordinator.Server{{C: c, Secret: secret, AllowUnauthenticated: *allowUnauth}}
+	addrs := []string{*listen}
+	if *lavaListen != "" {
+		servers = append(servers, &coordinator.Server{C: c, Secret: secret, AllowUnauthenticated: true})
+		addrs = append(addrs, *lavaListen)
 	}
-	lg.Printf("listening on %s", addr)
+	for i, srv := range servers {
+		addr, err := srv.Listen(addrs[i])
+		if err != nil {
+			for _, s := range servers[:i] {
+				s.Close()
+			}
+			fmt.Fprintf(stderr, "lavacore coordinator: %v\n", err)
+			return 1
+		}
+		what := "lavacore clients with the lab's secret"
+		if srv.AllowUnauthenticated {
+			what = "LAVA dispatchers (unauthenticated, bound to their IP) and lavacore clients"
+		}
+		lg.Printf("listening on %s for %s", addr, what)
+	}
 	go func() {
 		<-ctx.Done()
-		srv.Close()
+		for _, s := range servers {
+			s.Close()
+		}
 	}()
-	if err := srv.Serve(); err != nil {
+	errs := make([]error, len(servers))
+	var wg sync.WaitGroup
+	for i, srv := range servers {
+		wg.Add(1)
+		go func() { defer wg.Done(); errs[i] = srv.Serve() }()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
 		fmt.Fprintf(stderr, "lavacore coordinator: %v\n", err)
 		return 1
 	}

@@ -5,6 +5,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
 
 	"github.com/lavacore/lavacore/core/device"
 	"github.com/lavacore/lavacore/core/job"
@@ -24,8 +27,8 @@ func init() {
 // validatePipelines is `lavacore validate --lab DIR`'s pipeline check: every
 // sub-job is built on the lab's devices (a method must accept each block) and
 // each method validates its block; problems are file:line:col lines, each once.
-func validatePipelines(ctx context.Context, j *job.Job, labDir string) []string {
-	if labDir == "" {
+func validatePipelines(ctx context.Context, j *job.Job, src deviceSource) []string {
+	if src.Lab == "" && src.LavaDevice == "" {
 		return nil
 	}
 	subs, err := job.Split(j)
@@ -37,15 +40,27 @@ func validatePipelines(ctx context.Context, j *job.Job, labDir string) []string 
 		roles = j.MultiNode.Roles
 	}
 	reg := builtinRegistry()
-	lab, ldiags := device.LoadLab(labDir, device.LoadOptions{Spec: pipeline.SpecFunc(reg)})
-	if ldiags.HasErrors() {
-		var out []string
-		for _, d := range ldiags.Errs() {
-			out = append(out, d.Error())
+	var lab *device.Lab
+	pin := ""
+	if src.LavaDevice == "" {
+		var ldiags hcl.Diagnostics
+		lab, ldiags = device.LoadLab(src.Lab, device.LoadOptions{Spec: pipeline.SpecFunc(reg)})
+		if ldiags.HasErrors() {
+			var out []string
+			for _, d := range ldiags.Errs() {
+				out = append(out, d.Error())
+			}
+			return out
 		}
-		return out
+	} else {
+		var msgs strings.Builder
+		var ok bool
+		lab, pin, ok = src.load("validate", j.DeviceType, pipeline.SpecFunc(reg), &msgs)
+		if !ok {
+			return strings.Split(strings.TrimSpace(msgs.String()), "\n")
+		}
 	}
-	assigned, err := pipeline.AssignDevices(subs, roles, lab, "")
+	assigned, err := pipeline.AssignDevices(subs, roles, lab, pin)
 	if err != nil {
 		return []string{err.Error()}
 	}
@@ -72,21 +87,27 @@ func validatePipelines(ctx context.Context, j *job.Job, labDir string) []string 
 	return out
 }
 
-const describeUsage = `usage: lavacore describe JOB.yaml [--lab DIR] [--role ROLE] [--device NAME] [--output yaml|json]
+const describeUsage = `usage: lavacore describe JOB.yaml [--lab DIR [--device NAME] | --lava-device DEVICE.yaml] [--role ROLE] [--output yaml|json]
 
 Builds the pipeline of every sub-job (one per MultiNode role instance) on the
 lab's devices and prints it as LAVA's describe() does: for each sub-job
 "sub_job: {role, sub_id}" then "pipeline:", a tree of actions with class,
 name, level, max_retries, description, summary, timeout (seconds) and url.
+--lava-device builds it on a device file rendered by LAVA instead (the YAML
+lava-run --device takes).
 `
 
 // describeOptions are the flags of `lavacore describe`.
 type describeOptions struct {
-	Job    string
-	Lab    string
-	Role   string
-	Device string
-	Output string
+	Job string
+	Lab string
+	// LavaDevice is a rendered LAVA device file to use instead of a lab device;
+	// LabSet says --lab was given explicitly (the device then joins that lab).
+	LavaDevice string
+	LabSet     bool
+	Role       string
+	Device     string
+	Output     string
 }
 
 func runDescribe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -98,9 +119,15 @@ func runDescribe(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	fs.StringVar(&o.Role, "role", "", "only the sub-jobs of this MultiNode role")
 	fs.StringVar(&o.Device, "device", "", "run device roles on this device instead of the first of their type")
 	fs.StringVar(&o.Output, "output", "yaml", "yaml or json")
+	fs.StringVar(&o.LavaDevice, "lava-device", "", lavaDeviceUsage)
 	file, code, ok := parseJobArgs(fs, args)
 	if !ok {
 		return code
+	}
+	fs.Visit(func(f *flag.Flag) { o.LabSet = o.LabSet || f.Name == "lab" })
+	if o.LavaDevice != "" && o.Device != "" {
+		fmt.Fprintln(stderr, "lavacore describe: --device names a lab device, --lava-device brings its own: use one")
+		return 2
 	}
 	if o.Output != "yaml" && o.Output != "json" {
 		fmt.Fprintf(stderr, "lavacore describe: --output must be yaml or json, not %q\n", o.Output)
@@ -137,13 +164,15 @@ func describe(_ context.Context, o describeOptions, stdout, stderr io.Writer) in
 		return 1
 	}
 	reg := builtinRegistry()
-	lab, ldiags := device.LoadLab(o.Lab, device.LoadOptions{Spec: pipeline.SpecFunc(reg)})
-	if ldiags.HasErrors() {
-		_ = device.WriteDiagnostics(stderr, lab.Files(), ldiags, 100, false)
-		fmt.Fprintf(stderr, "lavacore describe: the lab %s has errors\n", o.Lab)
+	src := deviceSource{Lab: o.Lab, LavaDevice: o.LavaDevice, labSet: o.LabSet}
+	lab, pin, ok := src.load("describe", j.DeviceType, pipeline.SpecFunc(reg), stderr)
+	if !ok {
 		return 1
 	}
-	assigned, err := pipeline.AssignDevices(subs, roles, lab, o.Device)
+	if pin == "" {
+		pin = o.Device
+	}
+	assigned, err := pipeline.AssignDevices(subs, roles, lab, pin)
 	if err != nil {
 		fmt.Fprintf(stderr, "lavacore describe: %v\n", err)
 		return 1

@@ -30,12 +30,21 @@ const devicesUsage = `usage:
   lavacore devices list  [--lab DIR]
   lavacore devices types [--lab DIR]
   lavacore devices show NAME [--lab DIR] [--job JOB.yaml [--role ROLE]] [--context KEY=VALUE ...] [--guest] [--json]
+  lavacore devices show --lava-device DEVICE.yaml [--type TYPE] [--guest] [--json]
+  lavacore devices import DEVICE.yaml [--out DIR] [--type TYPE] [--force]
 
 list   every device of the lab: name, device type, worker, file.
 types  every device type the lab can use (DIR/devicetypes/*.hcl, then the built-in ones).
 show   every resolved variable with its origin (type default, device file:line,
        job context), the console connections, power commands, character delays,
        timeouts, constants and method blocks with their command sets.
+       With --lava-device, a device file rendered by LAVA (the YAML lava-run
+       --device takes), and what it holds that lavacore does not use (yet).
+import writes a rendered LAVA device file as HCL: DIR/devices/NAME.hcl and,
+       when its type is new, DIR/devicetypes/TYPE.hcl (a standalone type with
+       every value of the file; devices differing only in their connection
+       and power commands share it). TYPE: --type, the file's devicetype,
+       else lava-NAME. Existing files are kept unless --force.
 
 --lab DIR       the lab directory (lab.hcl, devices/*.hcl, devicetypes/*.hcl).
                 Default: $LAVACORE_LAB_DIR, else ./lab.
@@ -46,16 +55,25 @@ show   every resolved variable with its origin (type default, device file:line,
 --guest         show the minimised copy a MultiNode "connection: ssh" role gets.
 --json          print the resolved device (core/device.Device) as JSON; durations
                 are nanoseconds.
+--lava-device F a device file rendered by LAVA instead of a lab device.
+--type TYPE     the device type of a rendered file whose devicetype is empty
+                (LAVA's test devices).
+--out DIR       the lab directory import writes into (default: .).
+--force         import overwrites existing files.
 `
 
 // devicesOptions are the flags of `lavacore devices`.
 type devicesOptions struct {
-	Lab      string
-	Job      string
-	Role     string
-	Contexts []string
-	Guest    bool
-	JSON     bool
+	Lab        string
+	LavaDevice string
+	Type       string
+	Out        string
+	Force      bool
+	Job        string
+	Role       string
+	Contexts   []string
+	Guest      bool
+	JSON       bool
 }
 
 type multiFlag []string
@@ -90,6 +108,14 @@ func runDevices(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		fs.Var(&contexts, "context", "KEY=VALUE context value")
 		fs.BoolVar(&o.Guest, "guest", false, "show the ssh guest's minimised copy")
 		fs.BoolVar(&o.JSON, "json", false, "print the resolved device as JSON")
+		fs.StringVar(&o.LavaDevice, "lava-device", "", "a rendered LAVA device file")
+	}
+	if sub == "show" || sub == "import" {
+		fs.StringVar(&o.Type, "type", "", "device type of a rendered file without one")
+	}
+	if sub == "import" {
+		fs.StringVar(&o.Out, "out", ".", "lab directory to write into")
+		fs.BoolVar(&o.Force, "force", false, "overwrite existing files")
 	}
 	// Allow flags after the positional NAME.
 	var positional []string
@@ -125,11 +151,24 @@ func runDevices(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		}
 		return devicesTypes(o, stdout, stderr)
 	case "show":
+		if o.LavaDevice != "" {
+			if len(positional) != 0 || o.Job != "" || len(o.Contexts) > 0 {
+				fmt.Fprintf(stderr, "lavacore devices show: --lava-device takes no device name, --job or --context (LAVA applied the job context when it rendered the file)\n\n%s", devicesUsage)
+				return 2
+			}
+			return devicesShowLAVA(o, stdout, stderr)
+		}
 		if len(positional) != 1 {
 			fmt.Fprintf(stderr, "lavacore devices show: need exactly one device name\n\n%s", devicesUsage)
 			return 2
 		}
 		return devicesShow(o, positional[0], stdout, stderr)
+	case "import":
+		if len(positional) != 1 {
+			fmt.Fprintf(stderr, "lavacore devices import: need exactly one rendered device file\n\n%s", devicesUsage)
+			return 2
+		}
+		return devicesImport(o, positional[0], stdout, stderr)
 	}
 	fmt.Fprintf(stderr, "lavacore devices: unknown subcommand %q\n\n%s", sub, devicesUsage)
 	return 2
@@ -250,6 +289,11 @@ func devicesShow(o devicesOptions, name string, stdout, stderr io.Writer) int {
 	if d == nil {
 		return 1
 	}
+	return printDevice(o, d, stdout, stderr)
+}
+
+// printDevice prints a resolved device for `devices show` (text or JSON).
+func printDevice(o devicesOptions, d *device.Device, stdout, stderr io.Writer) int {
 	if o.Guest {
 		d = device.GuestDevice(d)
 	}

@@ -6,12 +6,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 
-	"github.com/lavacore/lavacore/core/device"
 	"github.com/lavacore/lavacore/core/job"
 	"github.com/lavacore/lavacore/core/pipeline"
 	"github.com/lavacore/lavacore/core/runner"
+	"github.com/lavacore/lavacore/protocols/multinode/coordinator"
 )
 
 func init() {
@@ -22,13 +23,20 @@ func init() {
 	})
 }
 
-const runUsage = `usage: lavacore run JOB.yaml [--lab DIR] [flags]
+const runUsage = `usage: lavacore run JOB.yaml [--lab DIR | --lava-device DEVICE.yaml] [flags]
 
 Runs the job: validates it, splits a MultiNode job into its sub-jobs, picks a
 device of the lab for each, builds each pipeline and runs them all at once with
 an embedded coordinator. Every (sub-)job writes log.yaml, results.yaml,
 junit.xml, description.yaml, result.yaml and its console transcripts into its
-output directory; a MultiNode job also writes summary.yaml.
+output directory; a MultiNode job also writes summary.yaml. The default output
+directory is ./lavacore-out/<job name>, the name reduced to letters, digits,
+".", "_" and "-" (never "." or ".."); the results keep the job's own name.
+The overlay tarballs, which hold the job's secrets, are written 0600 and
+removed from the output directory's work/ after the run (--keep-overlay keeps them).
+--lava-device runs
+on a device file rendered by LAVA (the YAML lava-run --device takes); with an
+explicit --lab it joins that lab, whose lab.hcl gives the dispatcher settings.
 
 Exit status: 0 when the job is Complete, 1 when it is Incomplete or Canceled,
 2 for bad usage or an invalid job.
@@ -37,15 +45,19 @@ Exit status: 0 when the job is Complete, 1 when it is Incomplete or Canceled,
 // runOptions are the flags of `lavacore run`.
 type runOptions struct {
 	Lab         string
+	LavaDevice  string
 	OutputDir   string
 	JobID       string
 	Role        string
 	SubID       int
 	Device      string
 	Coordinator string
-	Output      string
-	Console     bool
-	Debug       bool
+	// CoordinatorSecretFile is the lab's coordinator secret (lavacore coordinator --secret-file).
+	CoordinatorSecretFile string
+	Output                string
+	Console               bool
+	Debug                 bool
+	KeepOverlay           bool
 }
 
 // registryHook and protocolsHook let the plugin host replace the in-process
@@ -61,18 +73,29 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, runUsage, "\nflags:\n"); fs.PrintDefaults() }
 	fs.StringVar(&o.Lab, "lab", defaultLabDir(), "lab directory (lab.hcl, devices/*.hcl); default $LAVACORE_LAB_DIR, else ./lab")
-	fs.StringVar(&o.OutputDir, "output-dir", "", "output directory (default ./lavacore-out/<job name>)")
+	fs.StringVar(&o.OutputDir, "output-dir", "", "output directory (default ./lavacore-out/<job name, sanitised>)")
 	fs.StringVar(&o.JobID, "job-id", "", "numeric job id (default: from the clock); sub-job i gets id+i")
 	fs.StringVar(&o.Role, "role", "", "run only this MultiNode role")
 	fs.IntVar(&o.SubID, "sub-id", -1, "with --role: run only this sub_id")
 	fs.StringVar(&o.Device, "device", "", "run on this device of the lab")
 	fs.StringVar(&o.Coordinator, "coordinator", "", "HOST:PORT of a coordinator for groups that span machines (default: embedded)")
+	fs.StringVar(&o.CoordinatorSecretFile, "coordinator-secret-file", os.Getenv("LAVACORE_COORDINATOR_SECRET_FILE"),
+		"with --coordinator: the lab's coordinator secret, to prove group membership (default $LAVACORE_COORDINATOR_SECRET_FILE)")
 	fs.StringVar(&o.Output, "output", "text", "terminal output: text or json (NDJSON records)")
 	fs.BoolVar(&o.Console, "console", false, "show console output on the terminal")
 	fs.BoolVar(&o.Debug, "debug", false, "show debug records on the terminal")
+	fs.BoolVar(&o.KeepOverlay, "keep-overlay", false, "keep the overlay tarballs (they hold the job's secrets) in the output directory after the run")
+	src := deviceSource{}
+	src.register(fs)
 	jobFile, code, ok := parseJobArgs(fs, args)
 	if !ok {
 		return code
+	}
+	src.Lab, o.LavaDevice = o.Lab, src.LavaDevice
+	src.parsed(fs)
+	if src.LavaDevice != "" && o.Device != "" {
+		fmt.Fprintln(stderr, "lavacore run: --device names a lab device, --lava-device brings its own: use one")
+		return 2
 	}
 	if o.Output != "text" && o.Output != "json" {
 		fmt.Fprintf(stderr, "lavacore run: --output must be text or json, not %q\n", o.Output)
@@ -102,11 +125,12 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "lavacore run: %s is not a valid job (%d problems)\n", jobFile, len(diags))
 		return 2
 	}
-	lab, hdiags := device.LoadLab(o.Lab, device.LoadOptions{Spec: pipeline.SpecFunc(reg)})
-	if hdiags.HasErrors() {
-		_ = device.WriteDiagnostics(stderr, lab.Files(), hdiags, 100, false)
-		fmt.Fprintf(stderr, "lavacore run: the lab %s has errors\n", o.Lab)
+	lab, pin, ok := src.load("run", j.DeviceType, pipeline.SpecFunc(reg), stderr)
+	if !ok {
 		return 2
+	}
+	if pin != "" {
+		o.Device = pin
 	}
 	protocols := builtinProtocols
 	if protocolsHook != nil {
@@ -121,10 +145,19 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if o.OutputDir == "" {
 		o.OutputDir = filepath.Join("lavacore-out", runner.Slug(j.Name))
 	}
+	if o.Coordinator != "" && o.CoordinatorSecretFile != "" {
+		abs, err := filepath.Abs(o.CoordinatorSecretFile)
+		if err != nil {
+			fmt.Fprintf(stderr, "lavacore run: --coordinator-secret-file: %v\n", err)
+			return 2
+		}
+		o.Coordinator = coordinator.Address{Addr: o.Coordinator, SecretFile: abs}.String()
+	}
 	out, err := runner.Run(ctx, runner.Options{
 		Job: j, Lab: lab, OutputDir: o.OutputDir, JobID: o.JobID, Role: o.Role, SubID: o.SubID,
 		Device: o.Device, Coordinator: o.Coordinator, Registry: reg, Protocols: protocols,
 		Stdout: stdout, JSON: o.Output == "json", Console: o.Console, Debug: o.Debug,
+		KeepOverlay: o.KeepOverlay,
 	})
 	if err != nil {
 		fmt.Fprintf(stderr, "lavacore run: %v\n", err)

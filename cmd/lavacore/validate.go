@@ -17,12 +17,13 @@ func init() {
 	})
 }
 
-const validateUsage = `usage: lavacore validate JOB.yaml [--lab DIR]
+const validateUsage = `usage: lavacore validate JOB.yaml [--lab DIR | --lava-device DEVICE.yaml]
 
 Checks the job against LAVA's job schema (top-level keys, timeouts, protocols,
 context, action blocks) and LAVA's cross-field rules, and with --lab also
 builds every sub-job's pipeline on the lab's devices (methods accept the
-blocks, command sets exist, MultiNode lint). Every problem is printed as
+blocks, command sets exist, MultiNode lint); --lava-device does the same on
+a device file rendered by LAVA (as lava-run --device takes it). Every problem is printed as
 file:line:col: <path>: <message>; the exit status is 1 when there is one.
 A key written twice in one mapping is a warning (LAVA keeps the last value);
 with --strict it is a problem too.
@@ -30,18 +31,21 @@ with --strict it is a problem too.
 
 // validateHooks add checks that need more than the job file (a lab, the
 // pipeline, MultiNode lint). Each returns problems as printable lines.
-var validateHooks []func(ctx context.Context, j *job.Job, labDir string) []string
+var validateHooks []func(ctx context.Context, j *job.Job, src deviceSource) []string
 
 func runValidate(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("validate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, validateUsage, "\nflags:\n"); fs.PrintDefaults() }
-	lab := fs.String("lab", "", "also check the job against this lab's devices and the pipeline")
+	var src deviceSource
+	fs.StringVar(&src.Lab, "lab", "", "also check the job against this lab's devices and the pipeline")
+	src.register(fs)
 	strict := fs.Bool("strict", false, "refuse duplicate keys (LAVA silently keeps the last one)")
 	file, code, ok := parseJobArgs(fs, args)
 	if !ok {
 		return code
 	}
+	src.parsed(fs)
 	j, diags := job.Options{StrictKeys: *strict}.Load(file)
 	if j != nil {
 		for _, w := range j.Warnings {
@@ -57,7 +61,7 @@ func runValidate(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	}
 	if j != nil && len(diags) == 0 {
 		for _, h := range validateHooks {
-			problems = append(problems, h(ctx, j, *lab)...)
+			problems = append(problems, h(ctx, j, src)...)
 		}
 	}
 	for _, p := range problems {

@@ -2,7 +2,6 @@ package console
 
 import (
 	"context"
-	"errors"
 	"io"
 	"sync"
 	"sync/atomic"
@@ -21,11 +20,11 @@ const (
 	maxPending       = 4 << 20            // unread bytes held before the reader stops reading
 	closeWait        = 5 * time.Second    // how long Close waits for the reader
 	tailBytes        = 8 << 10            // output kept to quote in errors
-	timeoutPrefix    = "wait for prompt timed out"
 )
 
-// ErrTimeout is matched (errors.Is) by every Expect timeout.
-var ErrTimeout = errors.New("console: timed out")
+// ErrTimeout is matched (errors.Is) by every Expect timeout: the SDK's, so
+// that it matches a timeout that crossed a plugin boundary too.
+var ErrTimeout = sdk.ErrConsoleTimeout
 
 // Options configure a Console. The zero value works: no transcript, no
 // log, LAVA's defaults.

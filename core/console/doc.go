@@ -47,10 +47,13 @@
 // before matching for text a terminal redraws. The log lines always have
 // ESC bytes removed (LAVA's logger does the same).
 //
-// Errors: a timeout is a Job error (errors.Is ErrTimeout, IsTimeout) whose
-// message starts "wait for prompt timed out after …", names every pattern
-// and quotes the last console lines; the connection closing is the
-// Infrastructure error "Connection closed"; a bad pattern is a Test error.
+// Errors: a timeout is a Job error wrapping an *sdk.TimeoutError (errors.As;
+// errors.Is ErrTimeout, IsTimeout) whose fields are the patterns, the wait
+// and the last console lines, and which keeps them across the plugin wire;
+// its message starts "wait for prompt timed out after …", names every
+// pattern and quotes the last console lines, for people (code reads the
+// fields); the connection closing is the Infrastructure error "Connection
+// closed"; a bad pattern is a Test error.
 //
 // # Sending
 //

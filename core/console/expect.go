@@ -14,47 +14,15 @@ import (
 // Expect: LAVA's (pexpect's) search over a bounded window.
 
 // TimeoutError is the detail of an Expect timeout (wrapped in an
-// *sdk.Error of type Job). errors.Is(err, ErrTimeout) is true, and so is
+// *sdk.Error of type Job): the SDK's own type, which keeps its fields across
+// the plugin wire, so plugins and the host match one type (errors.As).
+// errors.Is(err, ErrTimeout) is true, and so is
 // errors.Is(err, context.DeadlineExceeded) when ctx's deadline ended the wait.
-type TimeoutError struct {
-	Patterns []string
-	After    time.Duration
-	Tail     []string
-	Ctx      error
-}
+type TimeoutError = sdk.TimeoutError
 
-func (e *TimeoutError) Error() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s after %s waiting for ", timeoutPrefix, e.After.Round(time.Millisecond))
-	for i, p := range e.Patterns {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString(quote(p))
-	}
-	if len(e.Tail) == 0 {
-		b.WriteString("; the console printed nothing")
-	} else {
-		b.WriteString("; last console lines:")
-		for _, l := range e.Tail {
-			b.WriteString("\n    ")
-			b.WriteString(l)
-		}
-	}
-	return b.String()
-}
-
-// Is matches ErrTimeout.
-func (e *TimeoutError) Is(target error) bool { return target == ErrTimeout }
-
-// Unwrap returns ctx's error when ctx ended the wait.
-func (e *TimeoutError) Unwrap() error { return e.Ctx }
-
-// IsTimeout reports whether err is an Expect timeout. It also recognises
-// the message of a timeout that crossed a plugin boundary as text.
-func IsTimeout(err error) bool {
-	return err != nil && (errors.Is(err, ErrTimeout) || strings.HasPrefix(err.Error(), timeoutPrefix))
-}
+// IsTimeout reports whether err is an Expect timeout, on either side of a
+// plugin boundary (errors.Is ErrTimeout).
+func IsTimeout(err error) bool { return errors.Is(err, ErrTimeout) }
 
 // Expect waits for the earliest match of any pattern in the console output
 // (ties: the first pattern in the list), until ctx's deadline or timeout,
@@ -160,7 +128,7 @@ func (c *Console) timeoutError(ctx context.Context, patterns []string, start, de
 	if !deadline.IsZero() && deadline.Sub(start) < after {
 		after = deadline.Sub(start) // the limit that applied, not the scheduler's lateness
 	}
-	te := &TimeoutError{Patterns: patterns, After: after, Tail: c.Tail(), Ctx: ctx.Err()}
+	te := &TimeoutError{Patterns: patterns, Wait: after, LastLines: c.Tail(), Err: ctx.Err()}
 	return &sdk.Error{Type: sdk.Job, Msg: te.Error(), Err: te}
 }
 

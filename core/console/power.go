@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/lavacore/lavacore/sdk/shlex"
 	"os/exec"
 	"strings"
 	"syscall"
@@ -35,7 +36,7 @@ func RunCommands(ctx context.Context, cmds []string, log LogFunc) error {
 }
 
 func runCommand(ctx context.Context, line string, log LogFunc) error {
-	argv, err := Split(line)
+	argv, err := shlex.Split(line)
 	if err != nil {
 		return sdk.ConfigErrorf("device command %q: %v", line, err)
 	}

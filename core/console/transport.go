@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/lavacore/lavacore/sdk/shlex"
 	"io"
 	"net"
 	"os"
@@ -75,7 +76,7 @@ type cmdConn struct {
 // group. Reading returns what the command prints (io.EOF once it exits and
 // its output is drained); Close kills the process group with SIGKILL.
 func OpenCommand(ctx context.Context, cmd string) (Conn, error) {
-	argv, err := Split(cmd)
+	argv, err := shlex.Split(cmd)
 	if err != nil {
 		return nil, sdk.ConfigErrorf("connection command %q: %v", cmd, err)
 	}

@@ -23,6 +23,10 @@ type DeviceType struct {
 	JobContext []string
 	// Variables holds the base's and the type's variables (the type's win).
 	Variables map[string]*Variable
+	// Standalone types (`standalone = true` in the header) do not start from
+	// _base.hcl: an imported LAVA device's rendered file already holds every
+	// value base.jinja2 gave it.
+	Standalone bool
 
 	parts []*typePart // base (if any), then the type
 }
@@ -79,6 +83,7 @@ type typeHeader struct {
 	Description string         `hcl:"description,optional"`
 	Arch        string         `hcl:"arch,optional"`
 	JobContext  *hcl.Attribute `hcl:"job_context,optional"`
+	Standalone  bool           `hcl:"standalone,optional"`
 	DefRange    hcl.Range      `hcl:",def_range"`
 }
 
@@ -100,6 +105,7 @@ var methodSections = []string{"deploy", "boot", "test", "command"}
 var typeBodySchema = &hcl.BodySchema{
 	Attributes: []hcl.AttributeSchema{
 		{Name: "environment"},
+		{Name: "extra"},
 		{Name: "job_context"}, // _base.hcl only
 	},
 	Blocks: []hcl.BlockHeaderSchema{
@@ -108,6 +114,8 @@ var typeBodySchema = &hcl.BodySchema{
 		{Type: "user_command", LabelNames: []string{"name"}},
 		{Type: "character_delays"},
 		{Type: "constants"},
+		{Type: "parameters"},
+		{Type: "section_parameters", LabelNames: []string{"section"}},
 		{Type: "timeouts"},
 		{Type: "deploy", LabelNames: []string{"method"}},
 		{Type: "boot", LabelNames: []string{"method"}},
@@ -193,10 +201,11 @@ func newDeviceType(base, p *typePart, builtin bool) (*DeviceType, hcl.Diagnostic
 		File:        p.name,
 		Builtin:     builtin,
 		Variables:   map[string]*Variable{},
+		Standalone:  p.header.Standalone,
 	}
 	var diags hcl.Diagnostics
 	var parts []*typePart
-	if base != nil {
+	if base != nil && !t.Standalone {
 		parts = append(parts, base)
 	}
 	parts = append(parts, p)

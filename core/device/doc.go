@@ -27,6 +27,14 @@
 //	boot "uefi-menu" { enabled = var.uefi_menu, menu "pxe-grub" { select = [ … ] } }
 //	timeouts { actions = { "power-off" = "20s" }, connections = { … } }   a number means seconds
 //	environment = { NAME = "value" }
+//	parameters { bootz = { kernel = "0x82000000" … }, media = { … } }   LAVA's device parameters
+//	section_parameters "deploy" { add_header = "u-boot", mkimage_arch = "arm" }   actions.deploy.parameters
+//	extra = { "commands.soft_reboot" = "…" }   LAVA keys lavacore does not use (yet), by YAML path
+//
+// A header with `standalone = true` does not start from _base.hcl: `lavacore
+// devices import` writes such types from LAVA's rendered device files, which
+// already hold base.jinja2's values. Devices can also come from those files
+// directly (package lavayaml, Lab.AddDevice).
 //
 // devicetypes/_base.hcl (the lab's, else the built-in one) is evaluated first
 // for every type: it holds LAVA's base.jinja2 defaults (constants, default

@@ -149,6 +149,7 @@ func WriteDevice(w io.Writer, d *Device) error {
 			fmt.Fprintf(&b, "  %s=%s\n", k, d.Environment[k])
 		}
 	}
+	writeExternal(&b, d)
 	_, err := io.WriteString(w, b.String())
 	return err
 }
@@ -185,7 +186,7 @@ func writeYAML(b *strings.Builder, v any) {
 	var buf bytes.Buffer
 	enc := yaml.NewEncoder(&buf)
 	enc.SetIndent(2)
-	if err := enc.Encode(v); err != nil {
+	if err := enc.Encode(intsForDisplay(v)); err != nil {
 		fmt.Fprintf(b, "  (%v)\n", err)
 		return
 	}
@@ -195,4 +196,28 @@ func writeYAML(b *strings.Builder, v any) {
 			b.WriteString("  " + line)
 		}
 	}
+}
+
+// intsForDisplay copies v with whole float64 numbers as int64, so that YAML
+// shows 1048576, not 1.048576e+06.
+func intsForDisplay(v any) any {
+	switch x := v.(type) {
+	case float64:
+		if x == float64(int64(x)) && x > -(1<<53) && x < 1<<53 {
+			return int64(x)
+		}
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = intsForDisplay(e)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = intsForDisplay(e)
+		}
+		return out
+	}
+	return v
 }

@@ -95,8 +95,11 @@ func (l *Lab) Files() map[string]*hcl.File {
 // DeviceNames returns the name of every declared device, sorted, including
 // those that failed to resolve.
 func (l *Lab) DeviceNames() []string {
-	names := make([]string, 0, len(l.decls))
+	names := make([]string, 0, len(l.decls)+len(l.external))
 	for n := range l.decls {
+		names = append(names, n)
+	}
+	for n := range l.external {
 		names = append(names, n)
 	}
 	sort.Strings(names)
@@ -105,6 +108,9 @@ func (l *Lab) DeviceNames() []string {
 
 // DeviceDecl returns what a device file declares about a device (no resolution).
 func (l *Lab) DeviceDecl(name string) (typ, worker, file string, ok bool) {
+	if d, ok := l.external[name]; ok {
+		return d.Type, d.Worker, d.File, true
+	}
 	d, ok := l.decls[name]
 	if !ok {
 		return "", "", "", false
@@ -132,12 +138,15 @@ func (l *Lab) DevicesOfType(t string) []*Device {
 // variable gives a warning; other keys are ignored (LAVA's context also
 // carries keys for other consumers).
 func (l *Lab) Device(name string, jobContext map[string]any) (*Device, hcl.Diagnostics) {
+	if d, diags, ok := l.externalDevice(name, jobContext); ok {
+		return d, diags
+	}
 	decl, ok := l.decls[name]
 	if !ok {
 		return nil, hcl.Diagnostics{{
 			Severity: hcl.DiagError,
 			Summary:  "Unknown device",
-			Detail:   fmt.Sprintf("The lab %q has no device %q.%s", l.Dir, name, suggest(name, keys(l.decls))),
+			Detail:   fmt.Sprintf("The lab %q has no device %q.%s", l.Dir, name, suggest(name, l.DeviceNames())),
 		}}
 	}
 	t, ok := l.Types[decl.Type]

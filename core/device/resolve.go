@@ -44,6 +44,10 @@ func resolve(t *DeviceType, decl *deviceDecl, jobCtx map[string]any, opts LoadOp
 		Constants:          map[string]any{},
 		Environment:        map[string]string{},
 		UserCommands:       map[string]UserCommand{},
+		Parameters:         map[string]any{},
+		SectionParameters:  map[string]map[string]any{},
+		Extra:              map[string]any{},
+		ExtraRanges:        map[string]hcl.Range{},
 		Description:        t.Description,
 		Arch:               t.Arch,
 		JobContext:         append([]string(nil), t.JobContext...),
@@ -391,6 +395,8 @@ func evalPart(dev *Device, p *typePart, ctx *hcl.EvalContext, opts LoadOptions) 
 			m, d := decodeGeneric(b.Body, ctx, nil)
 			diags = append(diags, d...)
 			deepMerge(dev.Constants, m)
+		case "parameters", "section_parameters":
+			diags = append(diags, evalParameters(dev, b, ctx)...)
 		case "deploy", "boot", "test", "command":
 			key := b.Type + "/" + b.Labels[0]
 			m, enabled, d := decodeMethod(key, b, ctx, opts)
@@ -406,6 +412,9 @@ func evalPart(dev *Device, p *typePart, ctx *hcl.EvalContext, opts LoadOptions) 
 			dev.Methods[key] = m
 			dev.MethodRanges[key] = b.DefRange
 		}
+	}
+	if a, ok := c.Attributes["extra"]; ok {
+		diags = append(diags, evalExtra(dev, a, ctx)...)
 	}
 	if a, ok := c.Attributes["environment"]; ok {
 		items, d := evalMapItems(a, ctx)

@@ -108,6 +108,22 @@ type Device struct {
 	Constants map[string]any
 	// Environment is exported into the test shell's environment file.
 	Environment map[string]string
+	// Parameters is LAVA's device-level `parameters:` (the HCL `parameters {}`
+	// block, generic like constants): load addresses per boot command (bootz,
+	// booti, bootm, uimage, zimage, image: kernel, ramdisk, dtb …), media,
+	// interfaces, dtb_base_resize … Methods read it (e.g. U-Boot's {KERNEL_ADDR}).
+	Parameters map[string]any
+	// SectionParameters is LAVA's per-section `actions.<section>.parameters:`
+	// (the HCL `section_parameters "deploy" {}` block), e.g. deploy's
+	// add_header, mkimage_arch, append_dtb, use_xip for U-Boot kernels.
+	SectionParameters map[string]map[string]any
+	// Extra keeps what a device source holds that lavacore does not use yet,
+	// by LAVA YAML path ("commands.soft_reboot", "actions.boot.connections",
+	// "device_info" …): never rejected, reported by `devices show`, written
+	// back by `devices import` (the HCL top-level `extra = { "path" = … }`).
+	Extra map[string]any
+	// ExtraRanges is where each Extra key was written.
+	ExtraRanges map[string]hcl.Range
 
 	// Description and Arch come from the device type's header.
 	Description string
@@ -147,4 +163,6 @@ type Lab struct {
 	parser *hclparse.Parser
 	decls  map[string]*deviceDecl
 	opts   LoadOptions
+	// external holds the devices AddDevice added (resolved elsewhere).
+	external map[string]*Device
 }

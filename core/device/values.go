@@ -199,36 +199,42 @@ func stringList(v cty.Value) ([]string, error) {
 
 // parseDuration reads a Go duration string ("10ms", "3m"); a bare number (or
 // numeric string) counts in unit (LAVA: character delays in ms, timeouts in s).
+// maxDuration bounds a duration of a device file (timeouts, character
+// delays): a year, far beyond any real one and far inside time.Duration.
+const maxDuration = 365 * 24 * time.Hour
+
 func parseDuration(v cty.Value, unit time.Duration) (time.Duration, error) {
 	v, _ = v.Unmark()
 	if v.IsNull() {
 		return 0, nil
 	}
+	var f float64
 	switch v.Type() {
 	case cty.Number:
-		f, _ := v.AsBigFloat().Float64()
-		if f < 0 {
-			return 0, fmt.Errorf("a duration must not be negative")
-		}
-		return time.Duration(f * float64(unit)), nil
+		f, _ = v.AsBigFloat().Float64()
 	case cty.String:
 		s := strings.TrimSpace(v.AsString())
-		if f, err := strconv.ParseFloat(s, 64); err == nil {
-			if f < 0 {
-				return 0, fmt.Errorf("a duration must not be negative")
-			}
-			return time.Duration(f * float64(unit)), nil
-		}
-		d, err := time.ParseDuration(s)
+		n, err := strconv.ParseFloat(s, 64)
 		if err != nil {
-			return 0, fmt.Errorf("%q is not a duration like \"10ms\", \"20s\" or \"3m\"", s)
+			d, err := time.ParseDuration(s)
+			if err != nil {
+				return 0, fmt.Errorf("%q is not a duration like \"10ms\", \"20s\" or \"3m\"", s)
+			}
+			n = float64(d) / float64(unit)
 		}
-		if d < 0 {
-			return 0, fmt.Errorf("a duration must not be negative")
-		}
-		return d, nil
+		f = n
+	default:
+		return 0, fmt.Errorf("a duration string like \"20s\" or a number is required")
 	}
-	return 0, fmt.Errorf("a duration string like \"20s\" or a number is required")
+	if f < 0 {
+		return 0, fmt.Errorf("a duration must not be negative")
+	}
+	// A float beyond time.Duration's range converts to anything: refuse it
+	// (NaN fails the comparison too).
+	if !(f*float64(unit) <= float64(maxDuration)) {
+		return 0, fmt.Errorf("a duration must be at most %s", maxDuration)
+	}
+	return time.Duration(f * float64(unit)), nil
 }
 
 // suggest returns ` Did you mean "x"?` for the closest candidate, or "".

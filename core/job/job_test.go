@@ -23,32 +23,37 @@ func TestInvalidJobs(t *testing.T) {
 		t.Fatalf("only %d invalid fixtures", len(files))
 	}
 	for _, f := range files {
-		t.Run(strings.TrimSuffix(filepath.Base(f), ".yaml"), func(t *testing.T) {
-			_, diags := Load(f)
-			if len(diags) == 0 {
-				t.Fatalf("%s: no diagnostics", f)
-			}
-			var b strings.Builder
-			for _, d := range diags {
-				if d.Pos.Line < 1 || d.Pos.Column < 1 {
-					t.Errorf("diagnostic without a position: %v", d)
-				}
-				b.WriteString(d.String() + "\n")
-			}
-			golden := strings.TrimSuffix(f, ".yaml") + ".err"
-			if *update {
-				if err := os.WriteFile(golden, []byte(b.String()), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test -update)", err)
-			}
-			if b.String() != string(want) {
-				t.Errorf("diagnostics differ\n got:\n%s\nwant:\n%s", b.String(), want)
-			}
-		})
+		t.Run(strings.TrimSuffix(filepath.Base(f), ".yaml"), func(t *testing.T) { checkInvalid(t, f) })
+	}
+}
+
+// checkInvalid checks that the job file f fails with exactly the diagnostics
+// of its .err golden file (rewritten with -update).
+func checkInvalid(t *testing.T, f string) {
+	t.Helper()
+	_, diags := Load(f)
+	if len(diags) == 0 {
+		t.Fatalf("%s: no diagnostics", f)
+	}
+	var b strings.Builder
+	for _, d := range diags {
+		if d.Pos.Line < 1 || d.Pos.Column < 1 {
+			t.Errorf("diagnostic without a position: %v", d)
+		}
+		b.WriteString(d.String() + "\n")
+	}
+	golden := strings.TrimSuffix(f, ".yaml") + ".err"
+	if *update {
+		if err := os.WriteFile(golden, []byte(b.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run go test -update)", err)
+	}
+	if b.String() != string(want) {
+		t.Errorf("diagnostics differ\n got:\n%s\nwant:\n%s", b.String(), want)
 	}
 }
 

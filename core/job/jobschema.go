@@ -63,6 +63,13 @@ func contextSchema() schema {
 	for _, k := range ContextVariables {
 		s[k] = opt(contextValue)
 	}
+	s["lava_test_results_dir"] = opt(resultsDir)
+	for _, k := range []string{"deploy_character_delay", "boot_character_delay", "test_character_delay"} {
+		s[k] = opt(contextNumber(0, MaxCharacterDelay, "milliseconds per character"))
+	}
+	for _, k := range []string{"failure_retry", "boot_retry"} {
+		s[k] = opt(contextNumber(0, MaxRetries, "retries"))
+	}
 	return s
 }
 
@@ -113,7 +120,7 @@ func timeoutsSchema() schema {
 
 func roleSchema() schema {
 	return schema{
-		"count":       req(intMin(0)),
+		"count":       req(intRange(0, MaxGroupSize, "sub-jobs of a group")),
 		"device_type": opt(strLen(1, 200)),
 		"connection":  opt(nonEmptyStr),
 		"host_role":   opt(nonEmptyStr),
@@ -209,9 +216,9 @@ func commonKeys(s schema) schema {
 		"role":                   opt(strOrList(true)),
 		"timeout":                opt(timeoutValue),
 		"timeouts":               opt(timeoutMap),
-		"repeat":                 opt(intMin(1)),
-		"failure_retry":          opt(intMin(1)),
-		"failure_retry_interval": opt(intMin(1)),
+		"repeat":                 opt(intRange(1, MaxRetries, "repeats")),
+		"failure_retry":          opt(intRange(1, MaxRetries, "retries")),
+		"failure_retry_interval": opt(intRange(1, maxUnits("seconds"), timeoutWhy)),
 	}
 	for k, f := range add {
 		if _, ok := s[k]; !ok {
@@ -234,7 +241,7 @@ func namespaceName(v *validator, n *yaml.Node, path string) {
 // urlResource is LAVA's deploy.url() with the extra keys each artefact allows.
 func urlResource(extra ...string) checker {
 	s := schema{
-		"url":         req(nonEmptyStr),
+		"url":         req(urlValue(downloadSchemes...)),
 		"headers":     opt(strMap),
 		"compression": opt(compression),
 		"archive":     opt(enum("tar")),
@@ -252,12 +259,25 @@ func urlResource(extra ...string) checker {
 		case "header":
 			s[k] = opt(enum("u-boot"))
 		case "prefix":
-			s[k] = opt(nonEmptyStr)
+			s[k] = opt(relPath("the nfsrootfs"))
 		default:
 			s[k] = opt(anyValue)
 		}
 	}
 	return dict(s)
+}
+
+// extraFiles checks tftp's extra_files: each name is one file of the tftp
+// directory, each value a url.
+func extraFiles(v *validator, n *yaml.Node, path string) {
+	if !isMap(n) {
+		v.errAt(n, path, "expected a dictionary")
+		return
+	}
+	for _, p := range pairs(n) {
+		fileName(v, p.KNode, join(path, p.Key), p.Key)
+		urlValue(downloadSchemes...)(v, p.Value, join(path, p.Key))
+	}
 }
 
 func compression(v *validator, n *yaml.Node, path string) {
@@ -285,7 +305,7 @@ func deploySchema(to string) (schema, bool) {
 		base["ramdisk"] = opt(urlResource("install_modules", "install_overlay", "header"))
 		base["nfsrootfs"] = opt(urlResource("install_modules", "install_overlay", "prefix"))
 		base["persistent_nfs"] = opt(dict(schema{"address": req(nonEmptyStr), "install_overlay": opt(boolean)}))
-		base["extra_files"] = opt(dict(schema{"*": opt(nonEmptyStr)}))
+		base["extra_files"] = opt(extraFiles)
 	case "nfs":
 		base["nfsrootfs"] = opt(urlResource("install_modules", "install_overlay", "prefix"))
 		base["modules"] = opt(urlResource())
@@ -376,7 +396,7 @@ func definitionCheck(v *validator, n *yaml.Node, path string) {
 	}
 	s := schema{
 		"from":         req(enum("git", "url", "inline")),
-		"path":         req(nonEmptyStr),
+		"path":         req(relPath("the repository")),
 		"name":         req(regexStr(nameRE)),
 		"skip_install": opt(list(enum("keys", "sources", "deps", "steps", "git-repos", "all"))),
 		"lava-signal":  opt(enum("kmsg", "stdout")),
@@ -386,14 +406,14 @@ func definitionCheck(v *validator, n *yaml.Node, path string) {
 	}
 	switch from {
 	case "git":
-		s["repository"] = req(nonEmptyStr)
-		s["branch"] = opt(nonEmptyStr)
+		s["repository"] = req(notOption(nonEmptyStr))
+		s["branch"] = opt(notOption(nonEmptyStr))
 		s["history"] = opt(boolean)
-		s["revision"] = opt(scalarStr)
+		s["revision"] = opt(notOption(scalarStr))
 		s["recursive"] = opt(boolean)
 		s["shallow"] = opt(boolean)
 	case "url":
-		s["repository"] = req(nonEmptyStr)
+		s["repository"] = req(urlValue("http", "https", "file"))
 		s["compression"] = opt(compression)
 		s["strip-components"] = opt(intMin(0))
 		s["headers"] = opt(strMap)
@@ -450,7 +470,7 @@ func definitionsCheck(v *validator, n *yaml.Node, path string) {
 func interactiveCheck(v *validator, n *yaml.Node, path string) {
 	step := dict(schema{
 		"command":         opt(anyValue),
-		"delay":           opt(intMin(0)),
+		"delay":           opt(intRange(0, maxUnits("seconds"), timeoutWhy)),
 		"name":            opt(regexStr(nameRE)),
 		"wait_for_prompt": opt(boolean),
 		"lava-send":       opt(anyValue),

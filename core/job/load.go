@@ -117,14 +117,11 @@ func parseTimeout(file string, n *yaml.Node) *Timeout {
 	for _, p := range pairs(n) {
 		i, _ := intOf(p.Value)
 		switch p.Key {
-		case "days":
-			t.Duration += time.Duration(i) * 24 * time.Hour
-		case "hours":
-			t.Duration += time.Duration(i) * time.Hour
-		case "minutes":
-			t.Duration += time.Duration(i) * time.Minute
-		case "seconds":
-			t.Duration += time.Duration(i) * time.Second
+		case "days", "hours", "minutes", "seconds":
+			// Validation refuses a value above MaxTimeout; clamp here so that
+			// no sum or product can overflow time.Duration.
+			i = max(0, min(i, maxUnits(p.Key)))
+			t.Duration = min(t.Duration+time.Duration(i)*timeoutUnits[p.Key], MaxTimeout)
 		case "skip":
 			t.Skip, _ = plain(p.Value).(bool)
 		}
@@ -261,7 +258,7 @@ func decodeBlock(file string, index int, section string, body, key *yaml.Node) A
 	b.FailureRetry, _ = intOf(get(body, "failure_retry"))
 	b.Repeat, _ = intOf(get(body, "repeat"))
 	if i, ok := intOf(get(body, "failure_retry_interval")); ok {
-		b.FailureRetryInterval = time.Duration(i) * time.Second
+		b.FailureRetryInterval = time.Duration(max(0, min(i, maxUnits("seconds")))) * time.Second
 	}
 	b.Protocols, _ = plain(get(body, "protocols")).(map[string]any)
 	return b
@@ -341,6 +338,7 @@ func crossChecks(v *validator, j *Job, root *yaml.Node) {
 		return
 	}
 	multinodeChecks(v, j, protoNode)
+	groupSize(v, j, get(protoNode, "roles"))
 }
 
 func multinodeChecks(v *validator, j *Job, protoNode *yaml.Node) {

@@ -216,7 +216,7 @@ func timeoutValue(v *validator, n *yaml.Node, path string) {
 				v.errAt(p.KNode, join(path, p.Key), "extra keys not allowed")
 				continue
 			}
-			intMin(1)(v, p.Value, join(path, p.Key))
+			intRange(1, maxUnits(p.Key), timeoutWhy)(v, p.Value, join(path, p.Key))
 		case "skip":
 			boolean(v, p.Value, join(path, p.Key))
 		default:

@@ -28,7 +28,10 @@ func Split(j *Job) ([]*Job, error) {
 	mn := j.MultiNode
 	size := 0
 	for _, name := range mn.Order {
-		size += mn.Roles[name].Count
+		size += max(0, min(mn.Roles[name].Count, MaxGroupSize+1))
+	}
+	if size > MaxGroupSize {
+		return nil, fmt.Errorf("%s: lava-multinode: the group has more than %d sub-jobs", j.File, MaxGroupSize)
 	}
 	if size == 0 {
 		return nil, fmt.Errorf("%s: lava-multinode: every role has count 0", j.File)

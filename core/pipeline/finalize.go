@@ -35,8 +35,7 @@ func (f finalizeMethod) Run(ctx context.Context, call sdk.Call, host sdk.Host) e
 	switch call.Action {
 	case "power-off":
 		if !f.powerOff {
-			host.Log(sdk.LevelDebug, "power-off: the device has no power_off command")
-			return nil
+			return host.Log(sdk.LevelDebug, "power-off: the device has no power_off command")
 		}
 		return host.Power(ctx, "power_off")
 	}

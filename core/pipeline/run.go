@@ -185,8 +185,10 @@ func (r *runner) runNode(ctx context.Context, n *Node, attempt int, top bool) er
 			// This node's deadline (its own or a parent's) has passed: as in
 			// LAVA, the node raises its own timeout error.
 			msg := fmt.Sprintf("%s timed out after %d seconds", n.Name, int64(r.p.now().Sub(start)/time.Second))
-			if err != nil && !errors.Is(err, context.DeadlineExceeded) && err.Error() != context.DeadlineExceeded.Error() {
-				// what the method was waiting for, and the console lines that prove it
+			// what the method was waiting for, and the console lines that
+			// prove it; an error that only wraps the deadline says nothing more
+			var wait *sdk.TimeoutError
+			if err != nil && (errors.As(err, &wait) || !errors.Is(err, context.DeadlineExceeded)) {
 				msg += ": " + err.Error()
 			}
 			err = &sdk.Error{Type: n.TimeoutError, Err: ErrTimeout, Msg: msg}

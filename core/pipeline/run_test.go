@@ -98,10 +98,10 @@ func (h host) Power(_ context.Context, op string) error {
 	h.rec.add("power " + op)
 	return nil
 }
-func (host) Log(sdk.LogLevel, string)          {}
-func (host) Result(sdk.Result)                 {}
-func (host) Get(_, _, _ string) (string, bool) { return "", false }
-func (host) Set(_, _, _, _ string)             {}
+func (host) Log(sdk.LogLevel, string) error           { return nil }
+func (host) Result(sdk.Result) error                  { return nil }
+func (host) Get(_, _, _ string) (string, bool, error) { return "", false, nil }
+func (host) Set(_, _, _, _ string) error              { return nil }
 func (host) Protocol(context.Context, string, map[string]any) (map[string]any, error) {
 	return nil, nil
 }
@@ -348,6 +348,18 @@ func TestRunTimeouts(t *testing.T) {
 		{name: "test", job: time.Minute, block: job.ActionBlock{Timeout: ms(50)}, section: sdk.SectionTest,
 			spec: leaf("lava-test-shell"),
 			run:  map[string]behaviour{"lava-test-shell": blockUntilDone}, wantErr: "lava-test-shell timed out after 0 seconds", wantType: sdk.Test},
+		// a console timeout that the deadline ended (it wraps the deadline,
+		// wrapped in turn by the method): what it waited for and the
+		// console's last lines are kept, found by type
+		{name: "console timeout", job: time.Minute, block: job.ActionBlock{Timeout: ms(50)}, section: sdk.SectionBoot,
+			spec: leaf("login-action"),
+			run: map[string]behaviour{"login-action": func(ctx context.Context, _ sdk.Call) error {
+				<-ctx.Done()
+				te := &sdk.TimeoutError{Patterns: []string{"login:"}, Wait: 50 * time.Millisecond, LastLines: []string{"stretch login:"}, Err: ctx.Err()}
+				return sdk.JobErrorf("login-action: %w", &sdk.Error{Type: sdk.Job, Msg: te.Error(), Err: te})
+			}},
+			wantErr:  "login-action timed out after 0 seconds: login-action: wait for prompt timed out after 50ms waiting for \"login:\"; last console lines:\n    stretch login:",
+			wantType: sdk.Job},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

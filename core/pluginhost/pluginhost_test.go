@@ -180,19 +180,30 @@ func (h *fakeHost) OpenConsole(context.Context, sdk.ConsoleSpec) (sdk.Console, e
 }
 func (h *fakeHost) CloseConsole(context.Context) error  { return nil }
 func (h *fakeHost) Power(context.Context, string) error { return nil }
-func (h *fakeHost) Log(l sdk.LogLevel, m string) {
+func (h *fakeHost) Log(l sdk.LogLevel, m string) error {
 	h.mu.Lock()
 	h.logs = append(h.logs, m)
 	h.mu.Unlock()
+	return nil
 }
-func (h *fakeHost) Result(r sdk.Result) { h.mu.Lock(); h.results = append(h.results, r); h.mu.Unlock() }
-func (h *fakeHost) Get(a, l, k string) (string, bool) {
+func (h *fakeHost) Result(r sdk.Result) error {
+	h.mu.Lock()
+	h.results = append(h.results, r)
+	h.mu.Unlock()
+	return nil
+}
+func (h *fakeHost) Get(a, l, k string) (string, bool, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	v, ok := h.data[a+"/"+l+"/"+k]
-	return v, ok
+	return v, ok, nil
 }
-func (h *fakeHost) Set(a, l, k, v string) { h.mu.Lock(); h.data[a+"/"+l+"/"+k] = v; h.mu.Unlock() }
+func (h *fakeHost) Set(a, l, k, v string) error {
+	h.mu.Lock()
+	h.data[a+"/"+l+"/"+k] = v
+	h.mu.Unlock()
+	return nil
+}
 func (h *fakeHost) Protocol(ctx context.Context, name string, req map[string]any) (map[string]any, error) {
 	p, ok := h.proto[name]
 	if !ok {
@@ -518,6 +529,21 @@ func TestHandshakeFailure(t *testing.T) {
 	_, err := Start(context.Background(), Discover([]string{dir})[0], Options{StartTimeout: 5 * time.Second})
 	if err == nil || !strings.Contains(err.Error(), "handshake failed") || !strings.Contains(err.Error(), "cannot open /dev/ttyUSB9") {
 		t.Fatalf("%v", err)
+	}
+}
+
+// TestHandshakeOldAPIVersion: a plugin binary built for an older plugin API
+// is refused at the handshake with both versions named.
+func TestHandshakeOldAPIVersion(t *testing.T) {
+	dir := t.TempDir()
+	old := apiVersion() - 1
+	script := filepath.Join(dir, Prefix+"old")
+	os.WriteFile(script, []byte(fmt.Sprintf("#!/bin/sh\necho '1|%d|unix|%s/none.sock|grpc|'\nexec sleep 30\n", old, dir)), 0o755)
+	WriteChecksums(dir)
+	_, err := Start(context.Background(), Discover([]string{dir})[0], Options{StartTimeout: 10 * time.Second})
+	want := fmt.Sprintf("incompatible API version with plugin. Plugin version: %d, Client versions: [%d]", old, apiVersion())
+	if err == nil || !strings.Contains(err.Error(), "handshake failed") || !strings.Contains(err.Error(), want) {
+		t.Fatalf("got %v, want a handshake failure naming %q", err, want)
 	}
 }
 

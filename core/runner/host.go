@@ -2,9 +2,10 @@ package runner
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
-	"strings"
 	"sync"
 
 	"github.com/lavacore/lavacore/sdk"
@@ -22,9 +23,11 @@ type ConsoleOpener func(ctx context.Context, ns string, spec sdk.ConsoleSpec) (O
 // PowerRunner runs a device power command ("power_on", "power_off", "hard_reset").
 type PowerRunner func(ctx context.Context, op string) error
 
-// Logger is where a sub-job's log records go.
+// Logger is where a sub-job's log records go. Err is the first write the
+// log failed (it then drops every record).
 type Logger interface {
 	Add(lvl string, msg any)
+	Err() error
 }
 
 // subjobHost holds what a sub-job's actions share: consoles by namespace,
@@ -107,15 +110,39 @@ func (h *nsHost) Power(ctx context.Context, op string) error {
 	return h.s.power(ctx, op)
 }
 
-func (h *nsHost) Log(level sdk.LogLevel, msg string) { h.s.log.Add(string(level), msg) }
-
-func (h *nsHost) Result(r sdk.Result) { h.s.result(r) }
-
-func (h *nsHost) Get(action, label, key string) (string, bool) {
-	return h.s.data.Get(h.ns, action, label, key)
+// Log writes the record; an error is a job log that cannot be written.
+func (h *nsHost) Log(level sdk.LogLevel, msg string) error {
+	h.s.log.Add(string(level), msg)
+	return h.logErr()
 }
 
-func (h *nsHost) Set(action, label, key, value string) { h.s.data.Set(h.ns, action, label, key, value) }
+// Result records the result; an error is a job log that cannot be written
+// (results are logged as they come).
+func (h *nsHost) Result(r sdk.Result) error {
+	h.s.result(r)
+	return h.logErr()
+}
+
+func (h *nsHost) logErr() error {
+	if err := h.s.log.Err(); err != nil {
+		return &sdk.Error{Type: sdk.Infrastructure, Msg: "job log: " + err.Error(), Err: err}
+	}
+	return nil
+}
+
+func (h *nsHost) Get(action, label, key string) (string, bool, error) {
+	v, ok := h.s.data.Get(h.ns, action, label, key)
+	return v, ok, nil
+}
+
+// Set writes the value, which must be JSON (what Get's readers decode).
+func (h *nsHost) Set(action, label, key, value string) error {
+	if !json.Valid([]byte(value)) {
+		return &sdk.Error{Type: sdk.Bug, Msg: fmt.Sprintf("namespace data %s/%s/%s: the value is not JSON: %.80q", action, label, key, value)}
+	}
+	h.s.data.Set(h.ns, action, label, key, value)
+	return nil
+}
 
 func (h *nsHost) Protocol(ctx context.Context, name string, req map[string]any) (map[string]any, error) {
 	p, ok := h.s.protocols[name]
@@ -124,10 +151,11 @@ func (h *nsHost) Protocol(ctx context.Context, name string, req map[string]any) 
 	}
 	resp, err := p.Call(ctx, req)
 	if err != nil {
-		if strings.HasPrefix(err.Error(), name+":") {
+		var pe *sdk.ProtocolError
+		if errors.As(err, &pe) && pe.Protocol == name {
 			return nil, err // the protocol named itself
 		}
-		return nil, fmt.Errorf("%s: %w", name, err)
+		return nil, &sdk.ProtocolError{Protocol: name, Err: err}
 	}
 	return resp, nil
 }

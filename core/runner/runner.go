@@ -23,6 +23,7 @@ import (
 	"github.com/lavacore/lavacore/core/pipeline"
 	"github.com/lavacore/lavacore/core/report"
 	"github.com/lavacore/lavacore/sdk"
+	"github.com/lavacore/lavacore/sdk/safejoin"
 )
 
 // ProtocolFactory returns a fresh client of the named protocol for one sub-job.
@@ -46,6 +47,9 @@ type Options struct {
 	JSON    bool
 	Console bool // also show console lines on the terminal
 	Debug   bool
+	// KeepOverlay keeps the overlay tarballs and trees (which hold the job's
+	// secrets) in each sub-job's work directory after the run.
+	KeepOverlay bool
 }
 
 // SubOutcome is how one sub-job ended.
@@ -77,9 +81,18 @@ func DefaultJobID() string { return strconv.FormatInt(time.Now().Unix()%1_000_00
 
 var slugRE = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
 
-// Slug makes a job name usable as a directory name.
+// maxSlug bounds a directory name made by Slug.
+const maxSlug = 100
+
+// Slug makes a job (or role) name a directory name: letters, digits, ".", "_"
+// and "-", every other run of characters a "-", no leading or trailing "." or
+// "-" (so never "." or ".."), at most 100 bytes, "job" when nothing is left.
+// The job keeps its own name in its results; only its directory is sanitised.
 func Slug(s string) string {
-	s = strings.Trim(slugRE.ReplaceAllString(s, "-"), "-")
+	s = strings.Trim(slugRE.ReplaceAllString(s, "-"), "-.")
+	if len(s) > maxSlug {
+		s = strings.Trim(s[:maxSlug], "-.")
+	}
 	if s == "" {
 		return "job"
 	}
@@ -128,7 +141,11 @@ func Run(ctx context.Context, o Options) (*Outcome, error) {
 		}
 		dir := o.OutputDir
 		if multi {
-			dir = filepath.Join(o.OutputDir, fmt.Sprintf("%s-%d", Slug(sj.Job.Role), sj.Job.SubID))
+			d, err := safejoin.Join(o.OutputDir, fmt.Sprintf("%s-%d", Slug(sj.Job.Role), sj.Job.SubID))
+			if err != nil {
+				return nil, fmt.Errorf("output dir of role %q: %w", sj.Job.Role, err)
+			}
+			dir = d
 		}
 		plan = append(plan, planned{sj: sj, id: strconv.Itoa(base + i), dir: dir})
 	}
@@ -270,6 +287,13 @@ func runSubjob(ctx context.Context, o Options, sj pipeline.SubJob, id, dir strin
 	disp := pipeline.DispatcherOf(o.Lab)
 	disp.WorkDir = filepath.Join(dir, "work")
 	disp.OutputDir = dir
+	if !o.KeepOverlay {
+		defer func() {
+			if err := removeOverlays(disp.WorkDir); err != nil {
+				log.Errorf("%v", err)
+			}
+		}()
+	}
 	p, err := pipeline.Build(sj.Job, sj.Device, o.Registry, disp)
 	if err != nil {
 		addResult(pipeline.JobResult(err))

@@ -37,9 +37,12 @@ func (hello) Run(ctx context.Context, call sdk.Call, host sdk.Host) error {
 	if who == "" {
 		who = "world"
 	}
-	host.Log(sdk.LevelInfo, fmt.Sprintf("hello, %s, from job %s on %s", who, call.Job.ID, call.Device.Name))
-	host.Result(sdk.Result{Definition: "lava", Case: "hello", Level: call.Level, Result: "pass"})
-	return nil
+	// every Host call returns its failure (the host is gone, its job log
+	// cannot be written): the action fails with it
+	if err := host.Log(sdk.LevelInfo, fmt.Sprintf("hello, %s, from job %s on %s", who, call.Job.ID, call.Device.Name)); err != nil {
+		return err
+	}
+	return host.Result(sdk.Result{Definition: "lava", Case: "hello", Level: call.Level, Result: "pass"})
 }
 
 func (hello) Cleanup(context.Context, sdk.Call, sdk.Host) error { return nil }

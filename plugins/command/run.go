@@ -5,12 +5,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/lavacore/lavacore/sdk/shlex"
 	"os/exec"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/lavacore/lavacore/core/console"
 	"github.com/lavacore/lavacore/sdk"
 )
 
@@ -21,7 +21,9 @@ func (method) Run(ctx context.Context, call sdk.Call, host sdk.Host) error {
 		return err
 	}
 	name, _ := call.Block.Params["name"].(string)
-	host.Log(sdk.LevelInfo, fmt.Sprintf("Running user command '%s'", name))
+	if err := host.Log(sdk.LevelInfo, fmt.Sprintf("Running user command '%s'", name)); err != nil {
+		return err
+	}
 	return runLines(ctx, name, c.Do, host)
 }
 
@@ -33,7 +35,9 @@ func (method) Cleanup(ctx context.Context, call sdk.Call, host sdk.Host) error {
 		return nil
 	}
 	name, _ := call.Block.Params["name"].(string)
-	host.Log(sdk.LevelInfo, fmt.Sprintf("Running cleanup for user command '%s'", name))
+	if err := host.Log(sdk.LevelInfo, fmt.Sprintf("Running cleanup for user command '%s'", name)); err != nil {
+		return err
+	}
 	return runLines(ctx, name, c.Undo, host)
 }
 
@@ -51,14 +55,16 @@ func runLines(ctx context.Context, name string, lines []string, host sdk.Host) e
 // as LAVA's run_cmd does) in its own process group (sdk.Command), which is
 // killed when ctx ends. Its output goes to the job log line by line.
 func runLine(ctx context.Context, name, line string, host sdk.Host) error {
-	argv, err := console.Split(line)
+	argv, err := shlex.Split(line)
 	if err != nil {
 		return sdk.ConfigErrorf("user command '%s': %q: %v", name, line, err)
 	}
 	if len(argv) == 0 {
 		return sdk.ConfigErrorf("user command '%s': empty command line", name)
 	}
-	host.Log(sdk.LevelDebug, fmt.Sprintf("Calling: '%s'", line))
+	if err := host.Log(sdk.LevelDebug, fmt.Sprintf("Calling: '%s'", line)); err != nil {
+		return err
+	}
 	w := &logWriter{host: host}
 	cmd := sdk.Command(ctx, argv[0], argv[1:]...)
 	cmd.Stdout, cmd.Stderr = w, w
@@ -66,7 +72,7 @@ func runLine(ctx context.Context, name, line string, host sdk.Host) error {
 	err = cmd.Run()
 	w.flush()
 	if err == nil {
-		return nil
+		return w.logErr() // output the job log did not get
 	}
 	took := time.Since(start).Round(time.Millisecond)
 	var ee *exec.ExitError
@@ -81,12 +87,14 @@ func runLine(ctx context.Context, name, line string, host sdk.Host) error {
 }
 
 // logWriter sends a command's output to the job log, a line at a time, and
-// keeps the last lines for the error message.
+// keeps the last lines for the error message. The command is not stopped
+// when the log fails: its first failure is returned when it ends (logErr).
 type logWriter struct {
 	mu   sync.Mutex
 	host sdk.Host
 	buf  bytes.Buffer
 	last []string
+	err  error
 }
 
 func (w *logWriter) Write(p []byte) (int, error) {
@@ -108,7 +116,9 @@ func (w *logWriter) line(l string) {
 	if l == "" {
 		return
 	}
-	w.host.Log(sdk.LevelDebug, "output: "+l)
+	if err := w.host.Log(sdk.LevelDebug, "output: "+l); err != nil && w.err == nil {
+		w.err = err
+	}
 	if w.last = append(w.last, l); len(w.last) > 5 {
 		w.last = w.last[1:]
 	}
@@ -121,6 +131,13 @@ func (w *logWriter) flush() {
 		w.line(w.buf.String())
 		w.buf.Reset()
 	}
+}
+
+// logErr is the first output line the job log did not get.
+func (w *logWriter) logErr() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.err
 }
 
 // tail formats the last output lines as "; output: a | b".

@@ -10,8 +10,8 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/lavacore/lavacore/core/pipeline/actionspec"
 	"github.com/lavacore/lavacore/sdk"
+	"github.com/lavacore/lavacore/sdk/actionspec"
 )
 
 type method struct{ name string }

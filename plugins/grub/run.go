@@ -9,8 +9,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/lavacore/lavacore/plugins/internal/bootflow"
 	"github.com/lavacore/lavacore/sdk"
+	"github.com/lavacore/lavacore/sdk/bootflow"
 )
 
 // Run runs one action of grub-main-action's tree.
@@ -25,12 +25,22 @@ func (m method) Run(ctx context.Context, call sdk.Call, host sdk.Host) error {
 		if err != nil {
 			return err
 		}
-		subs := substitutions(call, host)
+		subs, err := substitutions(call, host)
+		if err != nil {
+			return err
+		}
 		out := bootflow.Substitute(lines, subs)
-		b, _ := json.Marshal(out)
-		host.Set("bootloader-overlay", m.name, "commands", string(b))
+		b, err := json.Marshal(out)
+		if err != nil {
+			return &sdk.Error{Type: sdk.Bug, Msg: fmt.Sprintf("bootloader-overlay: %v", err)}
+		}
+		if err := host.Set("bootloader-overlay", m.name, "commands", string(b)); err != nil {
+			return err
+		}
 		for _, l := range out {
-			host.Log(sdk.LevelDebug, "bootloader command: "+l)
+			if err := host.Log(sdk.LevelDebug, "bootloader command: "+l); err != nil {
+				return err
+			}
 		}
 		return nil
 	case "connect-device":
@@ -95,15 +105,18 @@ func (m method) Run(ctx context.Context, call sdk.Call, host sdk.Host) error {
 		if err := bootflow.Interrupt(ctx, con, host, prompt, char, newline, bp); err != nil {
 			return err
 		}
-		host.Set("interrupt", "interrupt", "at_bootloader_prompt", "true")
-		return nil
+		return host.Set("interrupt", "interrupt", "at_bootloader_prompt", "true")
 	case "bootloader-commands":
 		con, err := host.Console(ctx)
 		if err != nil {
 			return err
 		}
 		var lines []string
-		if v, ok := host.Get("bootloader-overlay", m.name, "commands"); ok {
+		v, ok, err := host.Get("bootloader-overlay", m.name, "commands")
+		if err != nil {
+			return err
+		}
+		if ok {
 			_ = json.Unmarshal([]byte(v), &lines)
 		}
 		consts, _ := call.Device.Constants[m.name].(map[string]any)
@@ -142,7 +155,9 @@ func (m method) Run(ctx context.Context, call sdk.Call, host sdk.Host) error {
 		if err != nil {
 			return err
 		}
-		bootflow.SetPrompts(host, bootflow.StringList(p["prompts"]))
+		if err := bootflow.SetPrompts(host, bootflow.StringList(p["prompts"])); err != nil {
+			return err
+		}
 		return bootflow.ExpectShell(ctx, con, bootflow.StringList(p["prompts"]))
 	case "export-device-env":
 		con, err := host.Console(ctx)
@@ -150,9 +165,13 @@ func (m method) Run(ctx context.Context, call sdk.Call, host sdk.Host) error {
 			return err
 		}
 		env := map[string]string{}
-		if nfs := bootflow.GetString(host, bootflow.KeyNFSRoot); nfs != "" {
+		rd := bootflow.Reader{H: host}
+		if nfs := rd.String(bootflow.KeyNFSRoot); nfs != "" {
 			env["NFS_ROOTFS"] = nfs
-			env["NFS_SERVER_IP"] = firstNonEmpty(bootflow.GetString(host, bootflow.KeyNFSServer), call.Dispatcher.IP)
+			env["NFS_SERVER_IP"] = firstNonEmpty(rd.String(bootflow.KeyNFSServer), call.Dispatcher.IP)
+		}
+		if rd.Err != nil {
+			return rd.Err
 		}
 		return bootflow.ExportEnv(ctx, con, bootflow.StringList(p["prompts"]), env)
 	case "installer-wait":
@@ -191,20 +210,22 @@ func (m method) commands(call sdk.Call) ([]string, error) {
 }
 
 // substitutions are LAVA's bootloader placeholders with this job's values.
-func substitutions(call sdk.Call, host sdk.Host) map[string]string {
+func substitutions(call sdk.Call, host sdk.Host) (map[string]string, error) {
 	ip := call.Dispatcher.IP
-	return map[string]string{
+	rd := bootflow.Reader{H: host}
+	subs := map[string]string{
 		"{SERVER_IP}":          ip,
 		"{LAVA_DISPATCHER_IP}": ip,
-		"{KERNEL}":             bootflow.GetString(host, bootflow.KeyKernel),
-		"{DTB}":                bootflow.GetString(host, bootflow.KeyDTB),
-		"{TEE}":                bootflow.GetString(host, bootflow.KeyTee),
-		"{RAMDISK}":            bootflow.GetString(host, bootflow.KeyRamdisk),
-		"{INITRD}":             bootflow.GetString(host, bootflow.KeyRamdisk),
-		"{NFSROOTFS}":          bootflow.GetString(host, bootflow.KeyNFSRoot),
-		"{NFS_SERVER_IP}":      firstNonEmpty(bootflow.GetString(host, bootflow.KeyNFSServer), ip),
+		"{KERNEL}":             rd.String(bootflow.KeyKernel),
+		"{DTB}":                rd.String(bootflow.KeyDTB),
+		"{TEE}":                rd.String(bootflow.KeyTee),
+		"{RAMDISK}":            rd.String(bootflow.KeyRamdisk),
+		"{INITRD}":             rd.String(bootflow.KeyRamdisk),
+		"{NFSROOTFS}":          rd.String(bootflow.KeyNFSRoot),
+		"{NFS_SERVER_IP}":      firstNonEmpty(rd.String(bootflow.KeyNFSServer), ip),
 		"{LAVA_JOB_ID}":        call.Job.ID,
 	}
+	return subs, rd.Err
 }
 
 var menuItemRE = regexp.MustCompile(`\[([0-9]+)\] ([a-zA-Z0-9\s\:]*)`)
@@ -227,14 +248,16 @@ func selectMenu(ctx context.Context, call sdk.Call, host sdk.Host) error {
 	prompt := bootflow.Str(menu, "bootloader_prompt")
 	mt, err := con.Expect(ctx, []string{regexp.QuoteMeta(prompt)}, 0)
 	if err != nil {
-		return sdk.InfraErrorf("grub-efi-menu-selector: waiting for %q: %v", prompt, err)
+		return sdk.InfraErrorf("grub-efi-menu-selector: waiting for %q: %w", prompt, err)
 	}
 	lines := strings.Split(mt.Before, "\n")
 	for i := len(lines) - 1; i >= 0; i-- {
 		sm := menuItemRE.FindStringSubmatch(lines[i])
 		if sm != nil && strings.Contains(sm[2], items[0]) {
 			n, _ := strconv.Atoi(sm[1])
-			host.Log(sdk.LevelDebug, fmt.Sprintf("Selecting menu item %d: %s", n, strings.TrimSpace(sm[2])))
+			if err := host.Log(sdk.LevelDebug, fmt.Sprintf("Selecting menu item %d: %s", n, strings.TrimSpace(sm[2]))); err != nil {
+				return err
+			}
 			return con.SendLine(ctx, sm[1])
 		}
 	}

@@ -14,8 +14,8 @@ import (
 
 	gossh "golang.org/x/crypto/ssh"
 
-	"github.com/lavacore/lavacore/plugins/internal/bootflow"
 	"github.com/lavacore/lavacore/sdk"
+	"github.com/lavacore/lavacore/sdk/bootflow"
 )
 
 var parents = map[string]bool{"scp-overlay": true, "lava-overlay": true, "test-definition": true,
@@ -63,7 +63,9 @@ func prepareScp(ctx context.Context, call sdk.Call, host sdk.Host) error {
 		id := bootflow.Str(c, "messageID")
 		msg, _ := c["message"].(map[string]any)
 		req := map[string]any{"request": bootflow.Str(c, "request"), "messageID": id, "timeout": c["timeout"]}
-		host.Log(sdk.LevelInfo, fmt.Sprintf("prepare-scp-overlay: waiting for message %q", id))
+		if err := host.Log(sdk.LevelInfo, fmt.Sprintf("prepare-scp-overlay: waiting for message %q", id)); err != nil {
+			return err
+		}
 		reply, err := host.Protocol(ctx, "lava-multinode", req)
 		if err != nil {
 			return err
@@ -102,13 +104,19 @@ func prepareScp(ctx context.Context, call sdk.Call, host sdk.Host) error {
 		if err := bootflow.CheckHost(addr); err != nil {
 			return err
 		}
-		bootflow.SetString(host, hostAddrKey(id), addr)
+		if err := bootflow.SetString(host, hostAddrKey(id), addr); err != nil {
+			return err
+		}
 		ids = append(ids, id)
-		host.Log(sdk.LevelInfo, fmt.Sprintf("prepare-scp-overlay: %s %s=%s (from %s)", id, keys[0], addr, first))
+		if err := host.Log(sdk.LevelInfo, fmt.Sprintf("prepare-scp-overlay: %s %s=%s (from %s)", id, keys[0], addr, first)); err != nil {
+			return err
+		}
 	}
-	b, _ := json.Marshal(ids)
-	host.Set(keyHostKeys[0], keyHostKeys[1], keyHostKeys[2], string(b))
-	return nil
+	b, err := json.Marshal(ids)
+	if err != nil {
+		return &sdk.Error{Type: sdk.Bug, Msg: fmt.Sprintf("prepare-scp-overlay: %v", err)}
+	}
+	return host.Set(keyHostKeys[0], keyHostKeys[1], keyHostKeys[2], string(b))
 }
 
 // Run runs one declared action of boot/ssh.
@@ -123,8 +131,7 @@ func (boot) Run(ctx context.Context, call sdk.Call, host sdk.Host) error {
 		if _, err := host.Console(ctx); err != nil {
 			return sdk.JobErrorf("Unable to identify host address. Primary? False")
 		}
-		host.Log(sdk.LevelDebug, "Already connected")
-		return nil
+		return host.Log(sdk.LevelDebug, "Already connected")
 	case "login-action":
 		con, err := host.Console(ctx)
 		if err != nil {
@@ -138,14 +145,16 @@ func (boot) Run(ctx context.Context, call sdk.Call, host sdk.Host) error {
 		if err != nil {
 			return err
 		}
-		bootflow.SetPrompts(host, bootflow.StringList(p["prompts"]))
+		if err := bootflow.SetPrompts(host, bootflow.StringList(p["prompts"])); err != nil {
+			return err
+		}
 		return bootflow.ExpectShell(ctx, con, bootflow.StringList(p["prompts"]))
 	case "export-device-env":
 		return nil
 	case "scp-overlay-unpack":
-		remote := bootflow.GetString(host, keyRemote)
-		if remote == "" {
-			return nil
+		remote, err := bootflow.GetString(host, keyRemote)
+		if err != nil || remote == "" {
+			return err
 		}
 		con, err := host.Console(ctx)
 		if err != nil {
@@ -156,7 +165,7 @@ func (boot) Run(ctx context.Context, call sdk.Call, host sdk.Host) error {
 		}
 		_, err = con.Expect(ctx, bootflow.StringList(p["prompts"]), 0)
 		if err != nil {
-			return sdk.JobErrorf("scp-overlay-unpack: no prompt after unpacking %s: %v", remote, err)
+			return sdk.JobErrorf("scp-overlay-unpack: no prompt after unpacking %s: %w", remote, err)
 		}
 		return nil
 	}
@@ -171,7 +180,10 @@ func (boot) Cleanup(ctx context.Context, call sdk.Call, host sdk.Host) error { r
 func hostAddress(call sdk.Call, host sdk.Host) (string, error) {
 	params, _ := call.Block.Params["parameters"].(map[string]any)
 	if id := bootflow.Str(params, "hostID"); id != "" {
-		a := bootflow.GetString(host, hostAddrKey(id))
+		a, err := bootflow.GetString(host, hostAddrKey(id))
+		if err != nil {
+			return "", err
+		}
 		if a == "" {
 			return "", sdk.JobErrorf("Unable to retrieve %s - missing ssh deploy?", id)
 		}
@@ -205,7 +217,10 @@ func scpDeploy(ctx context.Context, call sdk.Call, host sdk.Host) error {
 			return err
 		}
 	}
-	results := bootflow.GetString(host, bootflow.KeyResultsDir)
+	results, err := bootflow.GetString(host, bootflow.KeyResultsDir)
+	if err != nil {
+		return err
+	}
 	if results == "" {
 		results = "/lava-" + call.Job.ID
 	}
@@ -214,10 +229,13 @@ func scpDeploy(ctx context.Context, call sdk.Call, host sdk.Host) error {
 	}
 	if len(prompts) > 0 {
 		if _, err := con.Expect(ctx, prompts, 0); err != nil {
-			return sdk.JobErrorf("scp-deploy: no prompt after mkdir: %v", err)
+			return sdk.JobErrorf("scp-deploy: no prompt after mkdir: %w", err)
 		}
 	}
-	local := bootflow.GetString(host, bootflow.KeyOverlay)
+	local, err := bootflow.GetString(host, bootflow.KeyOverlay)
+	if err != nil {
+		return err
+	}
 	if local == "" {
 		return nil // no test: nothing to copy
 	}
@@ -226,9 +244,10 @@ func scpDeploy(ctx context.Context, call sdk.Call, host sdk.Host) error {
 	if err := copyFile(ctx, addr, port, user, id.Signer, local, remote); err != nil {
 		return sdk.JobErrorf("Unable to copy overlay: %v", err)
 	}
-	bootflow.SetString(host, keyRemote, remote)
-	host.Log(sdk.LevelInfo, fmt.Sprintf("overlay copied to %s@%s:%s", user, addr, remote))
-	return nil
+	if err := bootflow.SetString(host, keyRemote, remote); err != nil {
+		return err
+	}
+	return host.Log(sdk.LevelInfo, fmt.Sprintf("overlay copied to %s@%s:%s", user, addr, remote))
 }
 
 // copyFile copies local to remote with the scp protocol over x/crypto/ssh.

@@ -9,8 +9,8 @@ import (
 	"fmt"
 	"strconv"
 
-	"github.com/lavacore/lavacore/core/pipeline/actionspec"
 	"github.com/lavacore/lavacore/sdk"
+	"github.com/lavacore/lavacore/sdk/actionspec"
 )
 
 type deploy struct{}

@@ -8,11 +8,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/lavacore/lavacore/core/overlay"
-	"github.com/lavacore/lavacore/core/overlay/signals"
-	"github.com/lavacore/lavacore/core/pipeline/actionspec"
-	"github.com/lavacore/lavacore/plugins/internal/bootflow"
 	"github.com/lavacore/lavacore/sdk"
+	"github.com/lavacore/lavacore/sdk/actionspec"
+	"github.com/lavacore/lavacore/sdk/bootflow"
+	"github.com/lavacore/lavacore/sdk/overlay"
+	"github.com/lavacore/lavacore/sdk/overlay/signals"
 )
 
 // Run runs lava-test-shell (or multinode-test): it starts lava-test-runner
@@ -30,11 +30,17 @@ func (method) Run(ctx context.Context, call sdk.Call, host sdk.Host) error {
 	if err != nil {
 		return sdk.JobErrorf("No connection to the DUT: %v", err)
 	}
-	prompts := bootflow.Prompts(host)
+	prompts, err := bootflow.Prompts(host)
+	if err != nil {
+		return err
+	}
 	if len(prompts) == 0 {
 		return sdk.JobErrorf("lava-test-shell: the boot gave no shell prompts")
 	}
-	results := bootflow.GetString(host, bootflow.KeyResultsDir)
+	results, err := bootflow.GetString(host, bootflow.KeyResultsDir)
+	if err != nil {
+		return err
+	}
 	if results == "" {
 		results = bootflow.ResultsDir(call.Request)
 	}
@@ -48,10 +54,18 @@ func (method) Run(ctx context.Context, call sdk.Call, host sdk.Host) error {
 			return err
 		}
 		if _, err := con.Expect(ctx, prompts, 0); err != nil {
-			return sdk.JobErrorf("lava-test-shell: no prompt after %q: %v", l, err)
+			return sdk.JobErrorf("lava-test-shell: no prompt after %q: %w", l, err)
 		}
 	}
-	col := &overlay.Collector{Result: host.Result, Info: map[string]map[string]any{}, Patterns: map[string]overlay.ParseSpec{}}
+	// the collector records results as it parses; the first the host could
+	// not take ends the run (resultErr is checked after each event)
+	var resultErr error
+	record := func(r sdk.Result) {
+		if err := host.Result(r); err != nil && resultErr == nil {
+			resultErr = err
+		}
+	}
+	col := &overlay.Collector{Result: record, Info: map[string]map[string]any{}, Patterns: map[string]overlay.ParseSpec{}}
 	defs, _ := call.Block.Params["definitions"].([]any)
 	for i, d := range defs {
 		m, _ := d.(map[string]any)
@@ -66,11 +80,19 @@ func (method) Run(ctx context.Context, call sdk.Call, host sdk.Host) error {
 		if v := bootflow.Str(m, "revision"); v != "" {
 			info["revision"] = v
 		}
-		if c := bootflow.GetString(host, [3]string{"test", bootflow.Str(m, "name"), "commit-id"}); c != "" {
+		c, err := bootflow.GetString(host, [3]string{"test", bootflow.Str(m, "name"), "commit-id"})
+		if err != nil {
+			return err
+		}
+		if c != "" {
 			info["commit_id"] = c
 		}
 		col.Info[id] = info
-		if v, ok := host.Get("test", id, "parse"); ok {
+		v, ok, err := host.Get("test", id, "parse")
+		if err != nil {
+			return err
+		}
+		if ok {
 			var ps overlay.ParseSpec
 			if json.Unmarshal([]byte(v), &ps) == nil {
 				col.Patterns[id] = ps
@@ -78,7 +100,9 @@ func (method) Run(ctx context.Context, call sdk.Call, host sdk.Host) error {
 		}
 	}
 	runner := fmt.Sprintf("%s/bin/lava-test-runner %s/%d", results, results, stage)
-	host.Log(sdk.LevelInfo, fmt.Sprintf("Running the test shell: %s (%s)", runner, strings.Join(names, ", ")))
+	if err := host.Log(sdk.LevelInfo, fmt.Sprintf("Running the test shell: %s (%s)", runner, strings.Join(names, ", "))); err != nil {
+		return err
+	}
 	if err := con.SendLine(ctx, runner); err != nil {
 		return err
 	}
@@ -101,12 +125,19 @@ func (method) Run(ctx context.Context, call sdk.Call, host sdk.Host) error {
 				where = "after test definition " + col.Done[len(col.Done)-1]
 			}
 			col.Abort()
-			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			// the deadline ended the wait: the host's console says so (its
+			// timeout wraps the deadline) as soon as our own context does
+			if errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded) {
+				var wait *sdk.TimeoutError
+				errors.As(err, &wait)
+				st := ""
 				if cur != nil {
 					// run.sh runs the steps under set -x: the last "+ " line
-					// on the console (the error's last lines, else the text
-					// before them) is the step that was running
-					st := lastStep(err.Error())
+					// on the console (the timeout's last lines, else the
+					// text before them) is the step that was running
+					if wait != nil {
+						st = lastStep(strings.Join(wait.LastLines, "\n"))
+					}
 					if st == "" {
 						st = lastStep(pending)
 					}
@@ -114,7 +145,7 @@ func (method) Run(ctx context.Context, call sdk.Call, host sdk.Host) error {
 						where += ", at step `" + st + "`"
 					}
 				}
-				return sdk.TestErrorf("lava-test-shell timed out %s: %s", where, signalWait(err))
+				return signalWait(where, st, err, wait)
 			}
 			return fmt.Errorf("lava-test-shell %s: %w", where, err)
 		}
@@ -135,25 +166,34 @@ func (method) Run(ctx context.Context, call sdk.Call, host sdk.Host) error {
 				col.Abort()
 				// Wait for the shell prompt so the next action starts clean.
 				_, _ = con.Expect(ctx, prompts, 30*time.Second)
-				return nil
+				return resultErr
 			case ev.Kind == signals.InstallFail:
-				host.Result(sdk.Result{Definition: "lava", Case: fmt.Sprintf("stage_%d", stage), Result: "fail"})
+				// why the stage failed matters more than a result the host could not take
+				_ = host.Result(sdk.Result{Definition: "lava", Case: fmt.Sprintf("stage_%d", stage), Result: "fail"})
 				return sdk.TestErrorf("test definition install failed (<LAVA_TEST_RUNNER INSTALL_FAIL>)")
 			case ev.MultiNode():
 				if err := multinode(ctx, con, host, ev); err != nil {
-					host.Log(sdk.LevelWarning, "Sync error in multinode signal: "+err.Error())
+					// the sync error is what the job fails with, logged or not
+					_ = host.Log(sdk.LevelWarning, "Sync error in multinode signal: "+err.Error())
 					col.Abort()
 					return err
 				}
 			default:
 				if ev.Kind == signals.EndRun && col.Current() == nil {
-					host.Log(sdk.LevelWarning, "ENDRUN without STARTRUN: "+ev.Raw)
+					if err := host.Log(sdk.LevelWarning, "ENDRUN without STARTRUN: "+ev.Raw); err != nil {
+						col.Abort()
+						return err
+					}
 				}
 				if err := col.Event(ev); err != nil {
 					col.Abort()
 					return err
 				}
 			}
+		}
+		if resultErr != nil {
+			col.Abort()
+			return resultErr
 		}
 		line += strings.Count(m.Text, "\n")
 	}
@@ -180,10 +220,13 @@ func multinode(ctx context.Context, con sdk.Console, host sdk.Host, ev signals.E
 	reply, err := host.Protocol(ctx, "lava-multinode", req)
 	id := strings.ToLower(fmt.Sprintf("multinode-%s-%s", api, req["messageID"]))
 	if err != nil {
-		host.Result(sdk.Result{Definition: "lava", Case: id, Result: "fail"})
+		// the protocol's error is what the job fails with, recorded or not
+		_ = host.Result(sdk.Result{Definition: "lava", Case: id, Result: "fail"})
 		return err
 	}
-	host.Result(sdk.Result{Definition: "lava", Case: id, Result: "pass"})
+	if err := host.Result(sdk.Result{Definition: "lava", Case: id, Result: "pass"}); err != nil {
+		return err
+	}
 	if api == "SEND" {
 		if reply["response"] == "nack" {
 			return sdk.TestErrorf("Coordinator was unable to accept LAVA_SEND")
@@ -237,21 +280,17 @@ func lastStep(text string) string {
 	return ""
 }
 
-// signalWait rewords a console timeout of the test shell's wait: the pattern
-// it waited for is the test shell's own (any LAVA marker), so the user is
-// told that, with the console's last lines, rather than the regexp.
-func signalWait(err error) string {
-	msg := err.Error()
-	i := strings.Index(msg, "; last console lines:")
-	if i < 0 {
-		i = strings.Index(msg, "; the console printed nothing")
+// signalWait is the error of a test shell whose wait for a LAVA signal
+// timed out at the action's deadline. For a console timeout the pattern it
+// waited for is the test shell's own (any LAVA marker), so the user is told
+// that, with the console's last lines, rather than the regexp; the timeout's
+// fields travel on (with the step) for the host. Any other error is quoted.
+func signalWait(where, step string, err error, wait *sdk.TimeoutError) error {
+	if wait == nil {
+		return sdk.TestErrorf("lava-test-shell timed out %s: %v", where, err)
 	}
-	if !strings.HasPrefix(msg, "wait for prompt timed out") || i < 0 {
-		return msg
-	}
-	after := ""
-	if f := strings.Fields(msg); len(f) > 6 && f[5] == "after" {
-		after = " for " + f[6]
-	}
-	return "no LAVA signal or test runner exit" + after + msg[i:]
+	te := *wait
+	te.Step = step
+	return &sdk.Error{Type: sdk.Test, Err: &te, Msg: fmt.Sprintf("lava-test-shell timed out %s: no LAVA signal or test runner exit for %s%s",
+		where, te.Wait.Round(time.Millisecond), te.LinesText())}
 }

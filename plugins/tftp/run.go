@@ -9,10 +9,10 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/lavacore/lavacore/core/download"
-	"github.com/lavacore/lavacore/core/ramdisk"
-	"github.com/lavacore/lavacore/plugins/internal/bootflow"
 	"github.com/lavacore/lavacore/sdk"
+	"github.com/lavacore/lavacore/sdk/bootflow"
+	"github.com/lavacore/lavacore/sdk/download"
+	"github.com/lavacore/lavacore/sdk/ramdisk"
 )
 
 // Namespace data of this deployment.
@@ -46,8 +46,10 @@ func (m method) Run(ctx context.Context, call sdk.Call, host sdk.Host) error {
 			if i < 1 {
 				return sdk.JobErrorf("persistent_nfs address %q must be server:/path", addr)
 			}
-			bootflow.SetString(host, bootflow.KeyNFSServer, addr[:i])
-			bootflow.SetString(host, bootflow.KeyNFSRoot, addr[i+1:])
+			if err := bootflow.SetString(host, bootflow.KeyNFSServer, addr[:i]); err != nil {
+				return err
+			}
+			return bootflow.SetString(host, bootflow.KeyNFSRoot, addr[i+1:])
 		}
 		return nil
 	case "extract-overlay-ramdisk":
@@ -75,12 +77,17 @@ func (m method) Cleanup(ctx context.Context, call sdk.Call, host sdk.Host) error
 		return nil
 	}
 	var errs []string
-	if d := bootflow.GetString(host, keyTFTPDir); d != "" && os.Getenv("LAVACORE_KEEP") == "" {
+	rd := bootflow.Reader{H: host}
+	tftpDir, nfsRoot := rd.String(keyTFTPDir), rd.String(bootflow.KeyNFSRoot)
+	if rd.Err != nil {
+		return rd.Err
+	}
+	if d := tftpDir; d != "" && os.Getenv("LAVACORE_KEEP") == "" {
 		if err := os.RemoveAll(filepath.Dir(d)); err != nil {
 			errs = append(errs, err.Error())
 		}
 	}
-	if d := bootflow.GetString(host, bootflow.KeyNFSRoot); d != "" && strings.HasPrefix(d, call.Dispatcher.NFSRoot) && os.Getenv("LAVACORE_KEEP") == "" {
+	if d := nfsRoot; d != "" && strings.HasPrefix(d, call.Dispatcher.NFSRoot) && os.Getenv("LAVACORE_KEEP") == "" {
 		if err := os.RemoveAll(d); err != nil {
 			errs = append(errs, err.Error())
 		}
@@ -102,10 +109,13 @@ func (m method) prepareDirs(call sdk.Call, host sdk.Host) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return sdk.InfraErrorf("tftp-deploy: %v", err)
 	}
-	bootflow.SetString(host, keyTFTPDir, dir)
-	bootflow.SetString(host, keySuffix, suffix)
-	host.Log(sdk.LevelDebug, "tftp directory: "+dir)
-	return nil
+	if err := bootflow.SetString(host, keyTFTPDir, dir); err != nil {
+		return err
+	}
+	if err := bootflow.SetString(host, keySuffix, suffix); err != nil {
+		return err
+	}
+	return host.Log(sdk.LevelDebug, "tftp directory: "+dir)
 }
 
 // download fetches the key this download-retry stands for.
@@ -130,7 +140,10 @@ func (m method) download(ctx context.Context, call sdk.Call, host sdk.Host) erro
 		return sdk.InfraErrorf("%s: no artefact of the block has the url %s", call.Action, spec.URL)
 	}
 	res, _ := call.Block.Params[strings.Split(key, "/")[0]].(map[string]any)
-	tftpDir := bootflow.GetString(host, keyTFTPDir)
+	tftpDir, err := bootflow.GetString(host, keyTFTPDir)
+	if err != nil {
+		return err
+	}
 	dest := tftpDir
 	if key == "nfsrootfs" || key == "modules" {
 		dest = filepath.Join(call.Dispatcher.WorkDir, "downloads", call.Job.ID)
@@ -141,31 +154,44 @@ func (m method) download(ctx context.Context, call sdk.Call, host sdk.Host) erro
 		// Extracted later by tar, which detects compression itself: keep the file as it is.
 		ds.Compression = ""
 	}
-	host.Log(sdk.LevelInfo, fmt.Sprintf("downloading %s", spec.URL))
-	r, err := download.Fetch(ctx, ds, dest, download.Progress(func(s string) { host.Log(sdk.LevelDebug, s) }))
+	if err := host.Log(sdk.LevelInfo, fmt.Sprintf("downloading %s", spec.URL)); err != nil {
+		return err
+	}
+	// a progress line the log could not take does not stop the download: the
+	// summary's Log after it returns the log's failure
+	r, err := download.Fetch(ctx, ds, dest, download.Progress(func(s string) { _ = host.Log(sdk.LevelDebug, s) }))
 	if err != nil {
 		return err
 	}
-	host.Log(sdk.LevelInfo, r.Summary())
-	bootflow.SetString(host, fileKey(key), r.Path)
-	bootflow.SetString(host, compKey(key), bootflow.Str(res, "compression"))
+	if err := host.Log(sdk.LevelInfo, r.Summary()); err != nil {
+		return err
+	}
+	if err := bootflow.SetString(host, fileKey(key), r.Path); err != nil {
+		return err
+	}
+	if err := bootflow.SetString(host, compKey(key), bootflow.Str(res, "compression")); err != nil {
+		return err
+	}
 	if strings.HasPrefix(r.Path, call.Dispatcher.TFTPRoot+"/") {
 		rel := strings.TrimPrefix(r.Path, call.Dispatcher.TFTPRoot+"/")
-		bootflow.SetString(host, relKey(key), rel)
+		if err := bootflow.SetString(host, relKey(key), rel); err != nil {
+			return err
+		}
 		if key == "ramdisk" {
-			bootflow.SetString(host, bootflow.KeyRamdisk, rel)
+			if err := bootflow.SetString(host, bootflow.KeyRamdisk, rel); err != nil {
+				return err
+			}
 		}
 	}
-	host.Result(sdk.Result{Definition: "lava", Case: call.Action, Level: call.Level,
+	return host.Result(sdk.Result{Definition: "lava", Case: call.Action, Level: call.Level,
 		Duration: fmt.Sprintf("%.2f", r.Duration.Seconds()), Result: "pass", Extra: r.Results()})
-	return nil
 }
 
 // extractNFS unpacks nfsrootfs under the lab's NFS root: <nfs_root>/<job_id>/extract-nfsrootfs/.
 func extractNFS(ctx context.Context, call sdk.Call, host sdk.Host) error {
-	tarball := bootflow.GetString(host, fileKey("nfsrootfs"))
-	if tarball == "" {
-		return nil
+	tarball, err := bootflow.GetString(host, fileKey("nfsrootfs"))
+	if err != nil || tarball == "" {
+		return err
 	}
 	if call.Dispatcher.NFSRoot == "" {
 		return sdk.ConfigErrorf("the lab has no nfs_root to export the nfsrootfs from")
@@ -186,10 +212,13 @@ func extractNFS(ctx context.Context, call sdk.Call, host sdk.Host) error {
 			root = filepath.Join(dir, pre)
 		}
 	}
-	bootflow.SetString(host, bootflow.KeyNFSRoot, root)
-	bootflow.SetString(host, bootflow.KeyNFSServer, call.Dispatcher.IP)
-	host.Log(sdk.LevelInfo, "nfsrootfs extracted to "+root)
-	return nil
+	if err := bootflow.SetString(host, bootflow.KeyNFSRoot, root); err != nil {
+		return err
+	}
+	if err := bootflow.SetString(host, bootflow.KeyNFSServer, call.Dispatcher.IP); err != nil {
+		return err
+	}
+	return host.Log(sdk.LevelInfo, "nfsrootfs extracted to "+root)
 }
 
 // untar extracts a (possibly compressed) tarball with GNU tar, which refuses
@@ -224,9 +253,9 @@ func installFlag(call sdk.Call, key, flag string) bool {
 
 // extractRamdisk unpacks the ramdisk when modules or the overlay go into it.
 func extractRamdisk(ctx context.Context, call sdk.Call, host sdk.Host) error {
-	path := bootflow.GetString(host, fileKey("ramdisk"))
-	if path == "" {
-		return nil
+	path, err := bootflow.GetString(host, fileKey("ramdisk"))
+	if err != nil || path == "" {
+		return err
 	}
 	_, hasNFS := call.Block.Params["nfsrootfs"]
 	_, hasModules := call.Block.Params["modules"]
@@ -242,25 +271,37 @@ func extractRamdisk(ctx context.Context, call sdk.Call, host sdk.Host) error {
 	if err != nil {
 		return sdk.InfraErrorf("extract-overlay-ramdisk: %v", err)
 	}
-	bootflow.SetString(host, keyRamdiskD, dir)
-	meta, _ := json.Marshal(info.Meta)
-	host.Set(metaKey("meta")[0], metaKey("meta")[1], metaKey("meta")[2], string(meta))
-	bootflow.SetString(host, metaKey("compression"), info.Compression)
-	host.Log(sdk.LevelInfo, fmt.Sprintf("ramdisk extracted: %d entries (%s)", info.Entries, info.Compression))
-	return nil
+	if err := bootflow.SetString(host, keyRamdiskD, dir); err != nil {
+		return err
+	}
+	meta, err := json.Marshal(info.Meta)
+	if err != nil {
+		return &sdk.Error{Type: sdk.Bug, Msg: fmt.Sprintf("extract-overlay-ramdisk: %v", err)}
+	}
+	if err := host.Set(metaKey("meta")[0], metaKey("meta")[1], metaKey("meta")[2], string(meta)); err != nil {
+		return err
+	}
+	if err := bootflow.SetString(host, metaKey("compression"), info.Compression); err != nil {
+		return err
+	}
+	return host.Log(sdk.LevelInfo, fmt.Sprintf("ramdisk extracted: %d entries (%s)", info.Entries, info.Compression))
 }
 
 func extractModules(ctx context.Context, call sdk.Call, host sdk.Host) error {
-	tarball := bootflow.GetString(host, fileKey("modules"))
-	if tarball == "" {
-		return nil
+	data := bootflow.Reader{H: host}
+	tarball := data.String(fileKey("modules"))
+	if data.Err != nil || tarball == "" {
+		return data.Err
 	}
 	var targets []string
-	if nfs := bootflow.GetString(host, bootflow.KeyNFSRoot); nfs != "" && installFlag(call, "nfsrootfs", "install_modules") {
+	if nfs := data.String(bootflow.KeyNFSRoot); nfs != "" && installFlag(call, "nfsrootfs", "install_modules") {
 		targets = append(targets, nfs)
 	}
-	if rd := bootflow.GetString(host, keyRamdiskD); rd != "" && installFlag(call, "ramdisk", "install_modules") {
+	if rd := data.String(keyRamdiskD); rd != "" && installFlag(call, "ramdisk", "install_modules") {
 		targets = append(targets, rd)
+	}
+	if data.Err != nil {
+		return data.Err
 	}
 	if len(targets) == 0 {
 		return sdk.JobErrorf("Unable to identify a location for the unpacked modules")
@@ -269,7 +310,9 @@ func extractModules(ctx context.Context, call sdk.Call, host sdk.Host) error {
 		if err := untar(ctx, tarball, t); err != nil {
 			return sdk.InfraErrorf("extract-modules: %v", err)
 		}
-		host.Log(sdk.LevelInfo, "modules extracted into "+t)
+		if err := host.Log(sdk.LevelInfo, "modules extracted into "+t); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -277,15 +320,22 @@ func extractModules(ctx context.Context, call sdk.Call, host sdk.Host) error {
 // applyOverlay untars the overlay into the first target that exists: the NFS
 // root (unless install_overlay: false), else the extracted ramdisk.
 func applyOverlay(ctx context.Context, call sdk.Call, host sdk.Host) error {
-	ov := bootflow.GetString(host, bootflow.KeyOverlay)
+	data := bootflow.Reader{H: host}
+	ov := data.String(bootflow.KeyOverlay)
+	if data.Err != nil {
+		return data.Err
+	}
 	if ov == "" {
 		return sdk.InfraErrorf("apply-overlay-tftp: no overlay was built")
 	}
 	target := ""
-	if nfs := bootflow.GetString(host, bootflow.KeyNFSRoot); nfs != "" && installFlag(call, "nfsrootfs", "install_overlay") {
+	if nfs := data.String(bootflow.KeyNFSRoot); nfs != "" && installFlag(call, "nfsrootfs", "install_overlay") {
 		target = nfs
-	} else if rd := bootflow.GetString(host, keyRamdiskD); rd != "" {
+	} else if rd := data.String(keyRamdiskD); rd != "" {
 		target = rd
+	}
+	if data.Err != nil {
+		return data.Err
 	}
 	if target == "" {
 		return sdk.JobErrorf("apply-overlay-tftp: no nfsrootfs or ramdisk to apply the overlay to")
@@ -293,24 +343,31 @@ func applyOverlay(ctx context.Context, call sdk.Call, host sdk.Host) error {
 	if err := untar(ctx, ov, target); err != nil {
 		return sdk.InfraErrorf("apply-overlay-tftp: %v", err)
 	}
-	host.Log(sdk.LevelInfo, "overlay applied to "+target)
-	return nil
+	return host.Log(sdk.LevelInfo, "overlay applied to "+target)
 }
 
 func compressRamdisk(ctx context.Context, call sdk.Call, host sdk.Host) error {
-	dir := bootflow.GetString(host, keyRamdiskD)
-	if dir == "" {
-		return nil
+	data := bootflow.Reader{H: host}
+	dir := data.String(keyRamdiskD)
+	if data.Err != nil || dir == "" {
+		return data.Err
 	}
 	var meta map[string]ramdisk.Header
-	if v, ok := host.Get(metaKey("meta")[0], metaKey("meta")[1], metaKey("meta")[2]); ok {
+	v, ok, err := host.Get(metaKey("meta")[0], metaKey("meta")[1], metaKey("meta")[2])
+	if err != nil {
+		return err
+	}
+	if ok {
 		_ = json.Unmarshal([]byte(v), &meta)
 	}
-	comp := bootflow.GetString(host, compKey("ramdisk"))
+	comp := data.String(compKey("ramdisk"))
 	if comp == "" {
 		comp = "gz"
 	}
-	tftpDir := bootflow.GetString(host, keyTFTPDir)
+	tftpDir := data.String(keyTFTPDir)
+	if data.Err != nil {
+		return data.Err
+	}
 	out := filepath.Join(tftpDir, "ramdisk", "ramdisk.cpio."+comp)
 	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
 		return sdk.InfraErrorf("compress-ramdisk: %v", err)
@@ -321,7 +378,11 @@ func compressRamdisk(ctx context.Context, call sdk.Call, host sdk.Host) error {
 		return sdk.InfraErrorf("compress-ramdisk: %v", err)
 	}
 	rel := strings.TrimPrefix(out, call.Dispatcher.TFTPRoot+"/")
-	bootflow.SetString(host, bootflow.KeyRamdisk, rel)
-	host.Log(sdk.LevelInfo, "ramdisk re-packed: "+rel)
+	if err := bootflow.SetString(host, bootflow.KeyRamdisk, rel); err != nil {
+		return err
+	}
+	if err := host.Log(sdk.LevelInfo, "ramdisk re-packed: "+rel); err != nil {
+		return err
+	}
 	return os.RemoveAll(dir)
 }

@@ -8,8 +8,8 @@ import (
 	"fmt"
 	"sort"
 
-	"github.com/lavacore/lavacore/core/pipeline/actionspec"
 	"github.com/lavacore/lavacore/sdk"
+	"github.com/lavacore/lavacore/sdk/actionspec"
 )
 
 // DownloadKeys is LAVA's fixed order of tftp downloads (not the job's order).

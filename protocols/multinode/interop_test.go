@@ -115,7 +115,7 @@ func TestInteropDebianCoordinator(t *testing.T) {
 // coordinator and to lavacore's, and compares every reply.
 func TestSameRepliesAsDebian(t *testing.T) {
 	debian := debianCoordinator(t)
-	srv := &coordinator.Server{C: coordinator.New()}
+	srv := &coordinator.Server{C: coordinator.New(), AllowUnauthenticated: true} // as --lava-listen serves LAVA's dispatchers
 	a, err := srv.ListenAndServe("127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

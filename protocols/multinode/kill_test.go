@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/lavacore/lavacore/protocols/multinode/coordinator"
 	"github.com/lavacore/lavacore/sdk"
 )
 
@@ -34,15 +33,10 @@ func TestMain(m *testing.M) {
 // TestKilledGuestFailsGroup: a guest process killed with SIGKILL makes the
 // host's wait fail within seconds, naming the guest, instead of timing out.
 func TestKilledGuestFailsGroup(t *testing.T) {
-	srv := &coordinator.Server{C: coordinator.New()}
-	a, err := srv.ListenAndServe("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
+	addr := lavacoreCoordinator(t)
 	group := fmt.Sprintf("kill-%d", time.Now().UnixNano())
 	guest := exec.Command(os.Args[0], "-test.run=^$")
-	guest.Env = append(os.Environ(), "LAVACORE_TEST_GUEST="+a.String(), "LAVACORE_TEST_GUEST_ID=801", "LAVACORE_TEST_GROUP="+group)
+	guest.Env = append(os.Environ(), "LAVACORE_TEST_GUEST="+addr, "LAVACORE_TEST_GUEST_ID=801", "LAVACORE_TEST_GROUP="+group)
 	out, err := guest.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -54,7 +48,7 @@ func TestKilledGuestFailsGroup(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	host := New()
-	if err := host.Configure(ctx, sdk.ProtocolConfig{JobID: "800", Coordinator: a.String(),
+	if err := host.Configure(ctx, sdk.ProtocolConfig{JobID: "800", Coordinator: addr,
 		Params: map[string]any{"target_group": group, "role": "host", "group_size": 2, "sub_id": 1, "timeout": map[string]any{"minutes": 5}}}); err != nil {
 		t.Fatal(err)
 	}

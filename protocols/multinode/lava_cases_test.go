@@ -17,10 +17,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/lavacore/lavacore/core/overlay"
-	"github.com/lavacore/lavacore/core/overlay/signals"
 	"github.com/lavacore/lavacore/protocols/multinode/coordinator"
 	"github.com/lavacore/lavacore/sdk"
+	"github.com/lavacore/lavacore/sdk/overlay"
+	"github.com/lavacore/lavacore/sdk/overlay/signals"
 )
 
 // member is one sub-job of a test group.
@@ -36,13 +36,7 @@ func transports(t *testing.T, f func(t *testing.T, newProto func() *Protocol, co
 		f(t, func() *Protocol { return NewWith(c).(*Protocol) }, "")
 	})
 	t.Run("tcp", func(t *testing.T) {
-		srv := &coordinator.Server{C: coordinator.New()}
-		a, err := srv.ListenAndServe("127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { srv.Close() })
-		f(t, func() *Protocol { return New().(*Protocol) }, a.String())
+		f(t, func() *Protocol { return New().(*Protocol) }, lavacoreCoordinator(t))
 	})
 }
 

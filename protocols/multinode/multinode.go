@@ -63,34 +63,41 @@ func NewWith(c *coordinator.Coordinator) sdk.Protocol { return &Protocol{coord: 
 // Name implements sdk.Protocol.
 func (p *Protocol) Name() string { return Name }
 
+// maxTimeout bounds a timeout read from the job (a role's timeout, a call's
+// timeout): a year, as job validation does, so that no value wraps.
+const maxTimeout = 365 * 24 * time.Hour
+
+// durationOf reads a LAVA timeout ({minutes: 5} or a number of seconds);
+// a negative or non-number value counts as 0 and the total is at most maxTimeout.
 func durationOf(v any) time.Duration {
+	units := map[string]time.Duration{"days": 24 * time.Hour, "hours": time.Hour, "minutes": time.Minute, "seconds": time.Second}
+	part := func(n any, unit time.Duration) time.Duration {
+		var f float64
+		switch x := n.(type) {
+		case int:
+			f = float64(x)
+		case float64:
+			f = x
+		}
+		if !(f > 0) {
+			return 0 // negative, zero or NaN
+		}
+		if f*float64(unit) >= float64(maxTimeout) {
+			return maxTimeout
+		}
+		return time.Duration(f * float64(unit))
+	}
 	switch t := v.(type) {
 	case map[string]any:
 		var d time.Duration
 		for k, n := range t {
-			var f float64
-			switch x := n.(type) {
-			case int:
-				f = float64(x)
-			case float64:
-				f = x
-			}
-			switch k {
-			case "days":
-				d += time.Duration(f * float64(24*time.Hour))
-			case "hours":
-				d += time.Duration(f * float64(time.Hour))
-			case "minutes":
-				d += time.Duration(f * float64(time.Minute))
-			case "seconds":
-				d += time.Duration(f * float64(time.Second))
+			if u, ok := units[k]; ok {
+				d = min(d+part(n, u), maxTimeout)
 			}
 		}
 		return d
-	case int:
-		return time.Duration(t) * time.Second
-	case float64:
-		return time.Duration(t * float64(time.Second))
+	case int, float64:
+		return part(t, time.Second)
 	}
 	return 0
 }
@@ -114,20 +121,20 @@ func (p *Protocol) Configure(ctx context.Context, cfg sdk.ProtocolConfig) error 
 	p.request, p.expectRole = sval(par, "request"), sval(par, "expect_role")
 	p.hostname, _ = os.Hostname()
 	if p.group == "" || p.role == "" || p.size < 1 {
-		return sdk.JobErrorf("lava-multinode: the sub-job has no target_group, role or group_size (was the job split?)")
+		return named(sdk.JobErrorf("the sub-job has no target_group, role or group_size (was the job split?)"))
 	}
 	if p.request == "lava-start" && p.expectRole == p.role {
 		return sdk.JobErrorf("protocol lava-multinode has errors: [expect_role must not match the role declaring lava_start]")
 	}
 	if cfg.Coordinator != "" {
-		t, err := coordinator.Detect(ctx, cfg.Coordinator)
+		t, err := dialCoordinator(ctx, cfg.Coordinator)
 		if err != nil {
-			return sdk.InfraErrorf("lava-multinode: %v", err)
+			return named(sdk.InfraErrorf("%v", err))
 		}
 		p.client = t
 		if !t.Poll {
 			if p.unwatch, err = t.Watch(ctx, p.group, p.jobID); err != nil {
-				return sdk.InfraErrorf("lava-multinode: %v", err)
+				return named(sdk.InfraErrorf("%v", err))
 			}
 		}
 	} else {
@@ -155,6 +162,31 @@ func (p *Protocol) Configure(ctx context.Context, cfg sdk.ProtocolConfig) error 
 	return nil
 }
 
+// dialCoordinator returns a client of the coordinator at addr
+// ("HOST:PORT[?secret-file=PATH]", see coordinator.Address): lavacore's
+// coordinator requires its lab secret, LAVA's takes none.
+func dialCoordinator(ctx context.Context, addr string) (*coordinator.TCP, error) {
+	a, err := coordinator.ParseAddress(addr)
+	if err != nil {
+		return nil, err
+	}
+	var secret []byte
+	if a.SecretFile != "" {
+		if secret, err = coordinator.ReadSecret(a.SecretFile); err != nil {
+			return nil, err
+		}
+	}
+	t, err := coordinator.Detect(ctx, a.Addr)
+	if err != nil {
+		return nil, err
+	}
+	if t.AuthRequired && secret == nil {
+		return nil, fmt.Errorf("the coordinator at %s requires its lab secret: give lavacore run --coordinator-secret-file (the file lavacore coordinator --secret-file reads)", a.Addr)
+	}
+	t.Secret = secret
+	return t, nil
+}
+
 func (p *Protocol) call(ctx context.Context, req coordinator.Request) (coordinator.Reply, error) {
 	req["group_name"] = p.group
 	req["client_name"] = p.jobID
@@ -169,15 +201,19 @@ func (p *Protocol) call(ctx context.Context, req coordinator.Request) (coordinat
 func (p *Protocol) wrap(what string, err error) error {
 	var te *coordinator.TimeoutError
 	if errors.As(err, &te) {
-		return &sdk.Error{Type: MultinodeTimeout, Msg: fmt.Sprintf("lava-multinode: %s: %v", what, err), Err: err}
+		return named(&sdk.Error{Type: MultinodeTimeout, Msg: fmt.Sprintf("%s: %v", what, err), Err: err})
 	}
 	var pe *coordinator.PeerError
 	if errors.As(err, &pe) {
 		// the peer error names the request and the message ID itself
-		return &sdk.Error{Type: sdk.Job, Msg: fmt.Sprintf("lava-multinode: %v", err), Err: err}
+		return named(&sdk.Error{Type: sdk.Job, Msg: err.Error(), Err: err})
 	}
-	return sdk.InfraErrorf("lava-multinode: %s: %v", what, err)
+	return named(sdk.InfraErrorf("%s: %v", what, err))
 }
+
+// named is err as the protocol's own error ("lava-multinode: …"): the host
+// does not name the protocol again (sdk.ProtocolError carries the name).
+func named(err error) error { return &sdk.ProtocolError{Protocol: Name, Err: err} }
 
 // Call handles one request from a method or the test shell:
 // {"request": "lava-send"|"lava-wait"|"lava-wait-all"|"lava-sync", "messageID",
@@ -185,7 +221,7 @@ func (p *Protocol) wrap(what string, err error) error {
 // ({"response": "ack"|"nack", "message": …}).
 func (p *Protocol) Call(ctx context.Context, req map[string]any) (map[string]any, error) {
 	if p.client == nil {
-		return nil, sdk.JobErrorf("lava-multinode: the protocol is not configured")
+		return nil, named(sdk.JobErrorf("the protocol is not configured"))
 	}
 	if len(req) == 0 {
 		return nil, sdk.JobErrorf("No data to be sent over protocol %s", Name)

@@ -5,6 +5,8 @@ package sdktest
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"io"
 	"regexp"
 	"strings"
@@ -78,8 +80,12 @@ type Host struct {
 	PowerOps []string
 	// ProtocolFunc answers Protocol calls (nil: every call is acknowledged).
 	ProtocolFunc func(ctx context.Context, name string, req map[string]any) (map[string]any, error)
-	script       []Step
-	output       strings.Builder
+	// Fail, when set, is asked before each Log, Result, Get and Set ("log",
+	// "result", "get", "set"): a non-nil error is that call's failure (a
+	// host that cannot write its log, …), which the method receives.
+	Fail   func(call string) error
+	script []Step
+	output strings.Builder
 }
 
 // NewHost returns a Host whose console starts by printing banner and then
@@ -104,22 +110,60 @@ func (h *Host) Power(_ context.Context, op string) error {
 	return nil
 }
 
-func (h *Host) Log(l sdk.LogLevel, m string) {
-	h.mu.Lock()
-	h.Logs = append(h.Logs, string(l)+": "+m)
-	h.mu.Unlock()
-}
-
-func (h *Host) Result(r sdk.Result) { h.mu.Lock(); h.Results = append(h.Results, r); h.mu.Unlock() }
-
-func (h *Host) Get(a, l, k string) (string, bool) {
+// Log records a log line ("level: message"), or returns Fail("log") if set.
+func (h *Host) Log(l sdk.LogLevel, m string) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	v, ok := h.Data[a+"/"+l+"/"+k]
-	return v, ok
+	if err := h.fail("log"); err != nil {
+		return err
+	}
+	h.Logs = append(h.Logs, string(l)+": "+m)
+	return nil
 }
 
-func (h *Host) Set(a, l, k, v string) { h.mu.Lock(); h.Data[a+"/"+l+"/"+k] = v; h.mu.Unlock() }
+// Result records a result, or returns Fail("result") if set.
+func (h *Host) Result(r sdk.Result) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if err := h.fail("result"); err != nil {
+		return err
+	}
+	h.Results = append(h.Results, r)
+	return nil
+}
+
+// Get reads Data["action/label/key"], or returns Fail("get") if set.
+func (h *Host) Get(a, l, k string) (string, bool, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if err := h.fail("get"); err != nil {
+		return "", false, err
+	}
+	v, ok := h.Data[a+"/"+l+"/"+k]
+	return v, ok, nil
+}
+
+// Set writes Data["action/label/key"]; a value that is not JSON is a Bug
+// error, as on lavacore's host; Fail("set"), if set, is returned instead.
+func (h *Host) Set(a, l, k, v string) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if err := h.fail("set"); err != nil {
+		return err
+	}
+	if !json.Valid([]byte(v)) {
+		return &sdk.Error{Type: sdk.Bug, Msg: fmt.Sprintf("namespace data %s/%s/%s: the value is not JSON: %.80q", a, l, k, v)}
+	}
+	h.Data[a+"/"+l+"/"+k] = v
+	return nil
+}
+
+func (h *Host) fail(call string) error {
+	if h.Fail == nil {
+		return nil
+	}
+	return h.Fail(call)
+}
 
 // Protocol calls ProtocolFunc, or answers {"response": "ack"}.
 func (h *Host) Protocol(ctx context.Context, name string, req map[string]any) (map[string]any, error) {
@@ -150,7 +194,8 @@ func (c *console) SendLine(_ context.Context, s string) error {
 func (c *console) SendRaw(ctx context.Context, s string) error { return c.SendLine(ctx, s) }
 
 // Expect finds the earliest match in what the console printed (ties: the
-// first pattern) and consumes the output up to its end.
+// first pattern) and consumes the output up to its end. No match is a
+// timeout (*sdk.TimeoutError) quoting the output's last lines.
 func (c *console) Expect(ctx context.Context, patterns []string, timeout time.Duration) (sdk.Match, error) {
 	h := (*Host)(c)
 	h.mu.Lock()
@@ -168,7 +213,11 @@ func (c *console) Expect(ctx context.Context, patterns []string, timeout time.Du
 		}
 	}
 	if best < 0 {
-		return sdk.Match{}, sdk.JobErrorf("sdktest: no pattern of %q in the scripted output %q", patterns, out)
+		// a scripted console prints only when spoken to: what is not there
+		// now never comes, so the wait times out at once, as the host's
+		// console would at its timeout (an *sdk.TimeoutError in a Job error)
+		te := &sdk.TimeoutError{Patterns: append([]string(nil), patterns...), Wait: timeout, LastLines: lastLines(out, 20)}
+		return sdk.Match{}, &sdk.Error{Type: sdk.Job, Msg: te.Error(), Err: te}
 	}
 	m := sdk.Match{Index: best, Before: out[:loc[0]], Text: out[loc[0]:loc[1]]}
 	for i := 2; i+1 < len(loc); i += 2 {
@@ -181,6 +230,20 @@ func (c *console) Expect(ctx context.Context, patterns []string, timeout time.Du
 	h.output.Reset()
 	h.output.WriteString(out[loc[1]:])
 	return m, nil
+}
+
+// lastLines is the last n non-empty lines of s.
+func lastLines(s string, n int) []string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if l = strings.TrimRight(l, "\r"); l != "" {
+			out = append(out, l)
+		}
+	}
+	if len(out) > n {
+		out = out[len(out)-n:]
+	}
+	return out
 }
 
 // Stream implements sdk.Streamer: what the console printed and nobody

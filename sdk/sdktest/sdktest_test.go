@@ -25,7 +25,9 @@ func TestGrubInterruptOverTheWire(t *testing.T) {
 	req := sdk.Request{Device: dev, Block: sdk.Block{Section: sdk.SectionBoot, Method: "grub-efi", Params: map[string]any{"commands": "nfs"}},
 		Dispatcher: sdk.Dispatcher{IP: "10.0.0.1"}}
 	ctx := context.Background()
-	host.Set("download-action", "file", "kernel", `"1/tftp/kernel/vmlinuz"`)
+	if err := host.Set("download-action", "file", "kernel", `"1/tftp/kernel/vmlinuz"`); err != nil {
+		t.Fatal(err)
+	}
 	for _, action := range []string{"bootloader-overlay", "bootloader-interrupt", "bootloader-commands"} {
 		if err := m.Run(ctx, sdk.Call{Request: req, Action: action, Level: "2.1"}, host); err != nil {
 			t.Fatalf("%s: %v (sent %q)", action, err, host.Sent)

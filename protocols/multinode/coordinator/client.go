@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"sync"
 	"time"
 )
 
@@ -33,6 +34,13 @@ type TCP struct {
 	DialTimeout time.Duration
 	// Logf receives a line now and then while a poll waits.
 	Logf func(format string, a ...any)
+	// Secret, if set, signs every request (lavacore's coordinator requires
+	// it; LAVA's ignores the proof).
+	Secret []byte
+	// AuthRequired: the coordinator said it requires a proof (Detect).
+	AuthRequired bool
+	// Heartbeat is how often a watch connection says it is alive (default 20 s).
+	Heartbeat time.Duration
 }
 
 // Detect asks the coordinator at addr whether it is lavacore's (push) or
@@ -47,6 +55,7 @@ func Detect(ctx context.Context, addr string) (*TCP, error) {
 		return nil, fmt.Errorf("coordinator %s: %w", addr, err)
 	}
 	t.Poll = r == nil || r["push"] != true
+	t.AuthRequired = r != nil && r["auth"] == "required"
 	return t, nil
 }
 
@@ -107,6 +116,11 @@ func (t *TCP) once(ctx context.Context, req Request, push bool) (Reply, error) {
 	}
 	stop := context.AfterFunc(ctx, func() { conn.Close() })
 	defer stop()
+	if t.Secret != nil && str(req, "request") != "lavacore_hello" {
+		if req, err = Sign(t.Secret, req, time.Now()); err != nil {
+			return nil, err
+		}
+	}
 	if err := WriteFrame(conn, req); err != nil {
 		return nil, err
 	}
@@ -119,8 +133,9 @@ func (t *TCP) once(ctx context.Context, req Request, push bool) (Reply, error) {
 }
 
 // Watch opens lavacore's liveness connection for a client: while it is open
-// the client is alive; if the process dies, the coordinator fails its peers'
-// waits at once. Close the returned closer after clear_group.
+// (a heartbeat every Heartbeat) the client is alive; if the process dies,
+// the coordinator fails its peers' waits at once. Close the returned closer
+// after clear_group.
 func (t *TCP) Watch(ctx context.Context, group, client string) (func() error, error) {
 	if t.Poll {
 		return func() error { return nil }, nil
@@ -130,13 +145,50 @@ func (t *TCP) Watch(ctx context.Context, group, client string) (func() error, er
 	if err != nil {
 		return nil, err
 	}
-	if err := WriteFrame(conn, Request{"request": "lavacore_watch", "group_name": group, "client_name": client}); err != nil {
+	req := Request{"request": "lavacore_watch", "group_name": group, "client_name": client}
+	if t.Secret != nil {
+		if req, err = Sign(t.Secret, req, time.Now()); err != nil {
+			conn.Close()
+			return nil, err
+		}
+	}
+	if err := WriteFrame(conn, req); err != nil {
 		conn.Close()
 		return nil, err
 	}
-	if _, err := ReadFrame(conn); err != nil {
+	_ = conn.SetReadDeadline(time.Now().Add(30 * time.Second))
+	r, err := ReadFrame(conn)
+	if err != nil {
 		conn.Close()
-		return nil, err
+		return nil, fmt.Errorf("coordinator %s: watch: %w", t.Addr, err)
 	}
-	return conn.Close, nil
+	if r["response"] != "ack" {
+		conn.Close()
+		return nil, fmt.Errorf("coordinator %s: watch refused: %v", t.Addr, r["error"])
+	}
+	every := t.Heartbeat
+	if every <= 0 {
+		every = 20 * time.Second
+	}
+	done := make(chan struct{})
+	go func() {
+		tick := time.NewTicker(every)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+				_ = conn.SetWriteDeadline(time.Now().Add(every))
+				if _, err := conn.Write([]byte{'\n'}); err != nil {
+					return
+				}
+			}
+		}
+	}()
+	var once sync.Once
+	return func() error {
+		once.Do(func() { close(done) })
+		return conn.Close()
+	}, nil
 }

@@ -126,7 +126,7 @@ func TestDeadPeerFailsWaiters(t *testing.T) {
 	waiting := make(chan struct{})
 	var once sync.Once
 	c.Logf = func(format string, a ...any) {
-		if strings.HasPrefix(fmt.Sprintf(format, a...), "g guest lava_wait ipv4 -> wait") {
+		if line := fmt.Sprintf(format, a...); strings.Contains(line, `client "guest" "lava_wait" "ipv4"`) && strings.HasSuffix(line, "-> wait") {
 			once.Do(func() { close(waiting) })
 		}
 	}
@@ -172,7 +172,7 @@ func TestWaitTimeoutNamesWhoIsMissing(t *testing.T) {
 }
 
 func TestServerPollAndPush(t *testing.T) {
-	srv := &Server{C: New()}
+	srv := &Server{C: New(), Secret: testSecret}
 	addr, err := srv.ListenAndServe("127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -181,10 +181,11 @@ func TestServerPollAndPush(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	push, err := Detect(ctx, addr.String())
-	if err != nil || push.Poll {
+	if err != nil || push.Poll || !push.AuthRequired {
 		t.Fatalf("detect: %v poll=%v", err, push != nil && push.Poll)
 	}
-	poll := &TCP{Addr: addr.String(), Poll: true, PollDelay: 20 * time.Millisecond}
+	push.Secret = testSecret
+	poll := &TCP{Addr: addr.String(), Poll: true, PollDelay: 20 * time.Millisecond, Secret: testSecret}
 	var wg sync.WaitGroup
 	for i, cl := range []Client{push, poll} {
 		wg.Add(1)
@@ -248,7 +249,7 @@ func FuzzFrame(f *testing.F) {
 func BenchmarkSyncRelease(b *testing.B) {
 	for _, n := range []int{2, 32, 256} {
 		b.Run(fmt.Sprint(n), func(b *testing.B) {
-			srv := &Server{C: New()}
+			srv := &Server{C: New(), Secret: testSecret}
 			addr, err := srv.ListenAndServe("127.0.0.1:0")
 			if err != nil {
 				b.Fatal(err)
@@ -266,7 +267,7 @@ func BenchmarkSyncRelease(b *testing.B) {
 					wg.Add(1)
 					go func(i int) {
 						defer wg.Done()
-						cl := &TCP{Addr: addr.String()}
+						cl := &TCP{Addr: addr.String(), Secret: testSecret}
 						base := Request{"group_name": grp, "client_name": fmt.Sprint(i), "role": "r", "group_size": float64(n)}
 						r := copyAny(base)
 						r["request"] = "group_data"

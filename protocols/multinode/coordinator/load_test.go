@@ -22,7 +22,8 @@ func raiseNoFile() {
 // over loopback TCP; reports the connection errors (target 0).
 func BenchmarkConcurrentClients(b *testing.B) {
 	raiseNoFile()
-	srv := &Server{C: New()}
+	srv := &Server{C: New(), Secret: testSecret}
+	srv.C.Limits.MaxGroupSize = 1024
 	addr, err := srv.ListenAndServe("127.0.0.1:0")
 	if err != nil {
 		b.Fatal(err)
@@ -37,7 +38,7 @@ func BenchmarkConcurrentClients(b *testing.B) {
 			wg.Add(1)
 			go func(i int) {
 				defer wg.Done()
-				cl := &TCP{Addr: addr.String()}
+				cl := &TCP{Addr: addr.String(), Secret: testSecret}
 				r := Request{"group_name": fmt.Sprintf("c%d", it), "client_name": fmt.Sprint(i), "role": "r",
 					"group_size": float64(n), "request": "group_data"}
 				if _, err := cl.once(ctx, r, true); err != nil {
@@ -54,7 +55,7 @@ func BenchmarkConcurrentClients(b *testing.B) {
 // BenchmarkRequests: sequential lava_send requests over loopback TCP, one
 // connection each (LAVA's protocol).
 func BenchmarkRequests(b *testing.B) {
-	srv := &Server{C: New()}
+	srv := &Server{C: New(), AllowUnauthenticated: true} // LAVA's clients
 	addr, err := srv.ListenAndServe("127.0.0.1:0")
 	if err != nil {
 		b.Fatal(err)

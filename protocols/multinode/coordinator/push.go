@@ -7,16 +7,21 @@ import (
 	"time"
 )
 
-// Wait answers a request like Handle, but while the answer is "wait" it blocks
+// Wait is WaitFrom an in-process client.
+func (c *Coordinator) Wait(ctx context.Context, req Request) (Reply, error) {
+	return c.WaitFrom(ctx, InProcess, req)
+}
+
+// WaitFrom answers a request like HandleFrom, but while the answer is "wait" it blocks
 // until the group changes and asks again: a sync is released the moment the
 // last peer arrives. It fails at once when a peer of the group has failed
 // (lavacore_fail), naming it, and when ctx ends, naming the message ID and who
 // has and has not arrived.
-func (c *Coordinator) Wait(ctx context.Context, req Request) (Reply, error) {
+func (c *Coordinator) WaitFrom(ctx context.Context, p Peer, req Request) (Reply, error) {
 	name, me := str(req, "group_name"), str(req, "client_name")
 	for {
 		ch, failed, exists := c.changedCh(name, me)
-		r := c.Handle(req)
+		r := c.HandleFrom(p, req)
 		if r["response"] != "wait" {
 			return r, nil
 		}
@@ -57,11 +62,16 @@ type TimeoutError struct {
 }
 
 func (e *TimeoutError) Error() string {
+	return fmt.Sprintf("lava-multinode: %s timed out (%v); %s", e.What(), e.Err, e.Who)
+}
+
+// What is the request that waited, with its message ID.
+func (e *TimeoutError) What() string {
 	what := e.Request
 	if e.MessageID != "" {
 		what += " " + e.MessageID
 	}
-	return fmt.Sprintf("lava-multinode: %s timed out (%v); %s", what, e.Err, e.Who)
+	return what
 }
 
 func (e *TimeoutError) Unwrap() error { return e.Err }

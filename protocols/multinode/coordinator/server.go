@@ -3,6 +3,7 @@ package coordinator
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"sync"
 	"time"
@@ -11,17 +12,34 @@ import (
 // Server serves a Coordinator over TCP with LAVA's wire protocol. Requests
 // with "push": true (lavacore clients) are held until their answer is not
 // "wait" or "push_timeout" seconds pass (then the reply is "wait" with the
-// reason). "lavacore_watch" holds a connection for the life of a client: if
-// it drops before the client cleared its group, the client is marked failed
-// and its peers' waits fail at once.
+// reason), for at most HoldTimeout (then the reply is "wait" and "held" says
+// what it waited for; the client asks again). "lavacore_watch" holds a
+// connection for the life of a client, kept alive by the client's heartbeat:
+// if it drops, or is silent for WatchTimeout, before the client cleared its
+// group, the client is marked failed and its peers' waits fail at once.
+//
+// A request must carry a valid proof (Sign with Secret) unless the server
+// AllowUnauthenticated (a listener for LAVA's dispatchers).
 type Server struct {
 	C *Coordinator
+	// Secret is the lab's coordinator secret: requests signed with it are
+	// authenticated (nil: no request is).
+	Secret []byte
+	// AllowUnauthenticated admits requests without a proof (LAVA's
+	// dispatchers): each such client is bound to its IP address.
+	AllowUnauthenticated bool
 	// ReadTimeout bounds reading one request (a client that connects and
 	// sends nothing cannot block anyone: every connection has its own goroutine).
 	ReadTimeout time.Duration
+	// HoldTimeout bounds how long a push request is held (default 5 min).
+	HoldTimeout time.Duration
+	// WatchTimeout is how long a watch connection may be silent (default
+	// 90 s; lavacore's clients send a heartbeat every 20 s).
+	WatchTimeout time.Duration
 	// MaxConns bounds concurrent connections.
 	MaxConns int
 
+	ver   verifier
 	mu    sync.Mutex
 	ln    net.Listener
 	conns map[net.Conn]bool
@@ -48,6 +66,12 @@ func (s *Server) Serve() error {
 	}
 	if s.MaxConns == 0 {
 		s.MaxConns = 8192
+	}
+	if s.HoldTimeout == 0 {
+		s.HoldTimeout = 5 * time.Minute
+	}
+	if s.WatchTimeout == 0 {
+		s.WatchTimeout = 90 * time.Second
 	}
 	sem := make(chan struct{}, s.MaxConns)
 	for {
@@ -120,65 +144,157 @@ func (s *Server) serveConn(conn net.Conn) {
 		return // LAVA closes without a reply; clients read it as "wait"
 	}
 	_ = conn.SetReadDeadline(time.Time{})
-	switch {
-	case str(req, "request") == "lavacore_watch":
-		s.watch(conn, req)
-		return
-	case req["push"] == true:
-		timeout := time.Duration(num(req, "push_timeout")) * time.Second
-		if timeout <= 0 {
-			timeout = 10 * time.Minute
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), timeout)
-		defer cancel()
-		// A client that goes away ends its wait.
-		go func() {
-			var b [1]byte
-			_ = conn.SetReadDeadline(time.Time{})
-			if _, err := conn.Read(b[:]); err != nil {
-				cancel()
-			}
-		}()
-		r, err := s.C.Wait(ctx, req)
-		if err != nil {
-			r = Reply{"response": "nack", "error": err.Error()}
-			var te *TimeoutError
-			if errors.As(err, &te) {
-				r = Reply{"response": "wait", "error": err.Error()}
-			}
+	peer := Peer{Addr: conn.RemoteAddr().String()}
+	if tcp, ok := conn.RemoteAddr().(*net.TCPAddr); ok {
+		peer.Addr = tcp.IP.String()
+	}
+	request := str(req, "request")
+	if request == "lavacore_hello" {
+		r := s.C.HandleFrom(peer, req)
+		r["auth"] = "required"
+		if s.AllowUnauthenticated {
+			r["auth"] = "optional"
 		}
 		_ = WriteFrame(conn, r)
+		return
+	}
+	if err := s.authenticate(&peer, req); err != nil {
+		s.C.logf("refused %s of client %s, group %s, from %s: %v", quote(request), quote(str(req, "client_name")), quote(str(req, "group_name")), peer.Addr, err)
+		_ = WriteFrame(conn, nack(err.Error()))
+		return
+	}
+	delete(req, authField)
+	switch {
+	case request == "lavacore_watch":
+		s.watch(conn, req, peer)
+		return
+	case req["push"] == true:
+		s.push(conn, req, peer)
 	default:
-		_ = WriteFrame(conn, s.C.Handle(req))
+		_ = WriteFrame(conn, s.C.HandleFrom(peer, req))
 	}
 }
 
-// watch holds the connection; when it drops, the client is failed unless it cleared.
-func (s *Server) watch(conn net.Conn, req Request) {
+// authenticate marks peer authenticated when req carries a valid proof; it
+// refuses a wrong proof, and a request without one unless the server
+// AllowUnauthenticated.
+func (s *Server) authenticate(peer *Peer, req Request) error {
+	if _, signed := req[authField]; signed && s.Secret != nil {
+		if err := s.ver.verify(s.Secret, req, s.C.now()); err != nil {
+			return err
+		}
+		peer.Authenticated = true
+		return nil
+	}
+	if s.AllowUnauthenticated {
+		return nil
+	}
+	if s.Secret == nil {
+		return fmt.Errorf("%w: this listener has no secret to check proofs with (lavacore coordinator --secret-file)", ErrUnauthenticated)
+	}
+	return s.ver.verify(s.Secret, req, s.C.now()) // says what is missing
+}
+
+// push holds a request until its answer is not "wait", the client's
+// push_timeout passes or HoldTimeout does.
+func (s *Server) push(conn net.Conn, req Request, peer Peer) {
+	timeout := time.Duration(num(req, "push_timeout")) * time.Second
+	if timeout <= 0 {
+		timeout = 10 * time.Minute
+	}
+	held := timeout > s.HoldTimeout
+	if held {
+		timeout = s.HoldTimeout
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	// A client that goes away ends its wait.
+	go func() {
+		var b [1]byte
+		_ = conn.SetReadDeadline(time.Time{})
+		if _, err := conn.Read(b[:]); err != nil {
+			cancel()
+		}
+	}()
+	r, err := s.C.WaitFrom(ctx, peer, req)
+	if err != nil {
+		r = Reply{"response": "nack", "error": err.Error()}
+		var te *TimeoutError
+		if errors.As(err, &te) {
+			r = Reply{"response": "wait", "error": err.Error()}
+			if held && errors.Is(err, context.DeadlineExceeded) {
+				what := fmt.Sprintf("%s held for %s (the coordinator's limit) without an answer; ask again. %s", te.What(), timeout, te.Who)
+				r = Reply{"response": "wait", "held": what}
+				s.C.logf("client %s of group %s: %s", quote(str(req, "client_name")), quote(str(req, "group_name")), what)
+			}
+		}
+	}
+	_ = WriteFrame(conn, r)
+}
+
+// watch holds the connection; when it drops, or the client's heartbeat
+// stops, the client is failed unless it cleared.
+func (s *Server) watch(conn net.Conn, req Request, peer Peer) {
+	group, client := str(req, "group_name"), str(req, "client_name")
+	if err := checkName("group_name", group); err != nil {
+		_ = WriteFrame(conn, nack(err.Error()))
+		return
+	}
+	if err := checkName("client_name", client); err != nil {
+		_ = WriteFrame(conn, nack(err.Error()))
+		return
+	}
+	s.C.watch(group, 1)
+	defer s.C.watch(group, -1)
 	_ = WriteFrame(conn, Reply{"response": "ack"})
+	why := "its connection to the coordinator was lost (the sub-job died)"
 	var b [64]byte
 	for {
+		_ = conn.SetReadDeadline(time.Now().Add(s.WatchTimeout))
 		_, err := conn.Read(b[:])
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			why = fmt.Sprintf("its connection to the coordinator was silent for %s (no heartbeat: the sub-job's host hung or lost the network)", s.WatchTimeout)
+			_ = conn.SetWriteDeadline(time.Now().Add(5 * time.Second))
+			_ = WriteFrame(conn, nack(fmt.Sprintf("watch of client %s, group %s: no heartbeat for %s; the coordinator counts the client lost", client, group, s.WatchTimeout)))
+			s.C.logf("watch of client %s, group %s, from %s: no heartbeat for %s", quote(client), quote(group), peer.Addr, s.WatchTimeout)
+			break
+		}
 		if err != nil {
 			break
 		}
 	}
-	s.C.dropped(str(req, "group_name"), str(req, "client_name"))
+	s.C.dropped(group, client, peer, why)
 }
 
-// dropped marks a client failed if its group still exists and it has not cleared.
-func (c *Coordinator) dropped(group, client string) {
+// watch counts the open watch connections of a group (a watched group is
+// not idle).
+func (c *Coordinator) watch(group string, delta int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.watchers[group] += delta
+	if c.watchers[group] <= 0 {
+		delete(c.watchers, group)
+	}
+}
+
+// dropped marks a client failed if its group still exists, it registered
+// from peer and it has not cleared.
+func (c *Coordinator) dropped(group, client string, peer Peer, why string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	g := c.groups[group]
 	if g == nil {
 		return
 	}
-	if _, ok := g.clients[client]; !ok || g.cleared[client] {
+	if _, ok := g.clients[client]; !ok || g.cleared[client] || g.origin[client] != peer.origin() {
 		return
 	}
 	if _, ok := g.failed[client]; !ok {
-		g.failed[client] = "its connection to the coordinator was lost (the sub-job died)"
+		g.failed[client] = why
 		g.bump()
+	}
+	if g.finished() {
+		c.dropGroup(g, "every member cleared it or failed") // nobody is left to read it
 	}
 }

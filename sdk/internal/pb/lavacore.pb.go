@@ -115,12 +115,17 @@ func (*Empty) Descriptor() ([]byte, []int) {
 }
 
 // Error is a typed LAVA error. A plugin's error travels as the details of a
-// gRPC status; a status without it is a transport failure (a crash).
+// gRPC status; a status without it is a transport failure (a crash). What a
+// program needs to know of an error travels in fields, never in the message
+// (which is for people): the receiving side rebuilds typed Go errors from
+// them (sdk/serve_convert.go) and nothing parses the message.
 type Error struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
-	Type          string                 `protobuf:"bytes,1,opt,name=type,proto3" json:"type,omitempty"` // sdk.ErrorType; empty for an untyped error
-	Message       []byte                 `protobuf:"bytes,2,opt,name=message,proto3" json:"message,omitempty"`
+	Type          string                 `protobuf:"bytes,1,opt,name=type,proto3" json:"type,omitempty"`       // sdk.ErrorType; empty for an untyped error
+	Message       []byte                 `protobuf:"bytes,2,opt,name=message,proto3" json:"message,omitempty"` // the whole text, with every wrapping's context
 	Kind          Error_Kind             `protobuf:"varint,3,opt,name=kind,proto3,enum=lavacore.plugin.v1.Error_Kind" json:"kind,omitempty"`
+	Timeout       *ConsoleTimeout        `protobuf:"bytes,4,opt,name=timeout,proto3" json:"timeout,omitempty"`   // present: the error wraps an sdk.TimeoutError
+	Protocol      string                 `protobuf:"bytes,5,opt,name=protocol,proto3" json:"protocol,omitempty"` // not empty: the error wraps an sdk.ProtocolError of this protocol
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -176,6 +181,97 @@ func (x *Error) GetKind() Error_Kind {
 	return Error_PLAIN
 }
 
+func (x *Error) GetTimeout() *ConsoleTimeout {
+	if x != nil {
+		return x.Timeout
+	}
+	return nil
+}
+
+func (x *Error) GetProtocol() string {
+	if x != nil {
+		return x.Protocol
+	}
+	return ""
+}
+
+// ConsoleTimeout is an sdk.TimeoutError: a console wait that timed out.
+type ConsoleTimeout struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Patterns      [][]byte               `protobuf:"bytes,1,rep,name=patterns,proto3" json:"patterns,omitempty"`
+	WaitNs        int64                  `protobuf:"varint,2,opt,name=wait_ns,json=waitNs,proto3" json:"wait_ns,omitempty"`
+	LastLines     [][]byte               `protobuf:"bytes,3,rep,name=last_lines,json=lastLines,proto3" json:"last_lines,omitempty"`
+	Action        string                 `protobuf:"bytes,4,opt,name=action,proto3" json:"action,omitempty"` // the action that waited, when known
+	Step          []byte                 `protobuf:"bytes,5,opt,name=step,proto3" json:"step,omitempty"`     // the step it was running (the test shell's), when known
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ConsoleTimeout) Reset() {
+	*x = ConsoleTimeout{}
+	mi := &file_lavacore_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ConsoleTimeout) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ConsoleTimeout) ProtoMessage() {}
+
+func (x *ConsoleTimeout) ProtoReflect() protoreflect.Message {
+	mi := &file_lavacore_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ConsoleTimeout.ProtoReflect.Descriptor instead.
+func (*ConsoleTimeout) Descriptor() ([]byte, []int) {
+	return file_lavacore_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *ConsoleTimeout) GetPatterns() [][]byte {
+	if x != nil {
+		return x.Patterns
+	}
+	return nil
+}
+
+func (x *ConsoleTimeout) GetWaitNs() int64 {
+	if x != nil {
+		return x.WaitNs
+	}
+	return 0
+}
+
+func (x *ConsoleTimeout) GetLastLines() [][]byte {
+	if x != nil {
+		return x.LastLines
+	}
+	return nil
+}
+
+func (x *ConsoleTimeout) GetAction() string {
+	if x != nil {
+		return x.Action
+	}
+	return ""
+}
+
+func (x *ConsoleTimeout) GetStep() []byte {
+	if x != nil {
+		return x.Step
+	}
+	return nil
+}
+
 type Manifest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
@@ -189,7 +285,7 @@ type Manifest struct {
 
 func (x *Manifest) Reset() {
 	*x = Manifest{}
-	mi := &file_lavacore_proto_msgTypes[2]
+	mi := &file_lavacore_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -201,7 +297,7 @@ func (x *Manifest) String() string {
 func (*Manifest) ProtoMessage() {}
 
 func (x *Manifest) ProtoReflect() protoreflect.Message {
-	mi := &file_lavacore_proto_msgTypes[2]
+	mi := &file_lavacore_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -214,7 +310,7 @@ func (x *Manifest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Manifest.ProtoReflect.Descriptor instead.
 func (*Manifest) Descriptor() ([]byte, []int) {
-	return file_lavacore_proto_rawDescGZIP(), []int{2}
+	return file_lavacore_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *Manifest) GetName() string {
@@ -264,7 +360,7 @@ type MethodInfo struct {
 
 func (x *MethodInfo) Reset() {
 	*x = MethodInfo{}
-	mi := &file_lavacore_proto_msgTypes[3]
+	mi := &file_lavacore_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -276,7 +372,7 @@ func (x *MethodInfo) String() string {
 func (*MethodInfo) ProtoMessage() {}
 
 func (x *MethodInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_lavacore_proto_msgTypes[3]
+	mi := &file_lavacore_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -289,7 +385,7 @@ func (x *MethodInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MethodInfo.ProtoReflect.Descriptor instead.
 func (*MethodInfo) Descriptor() ([]byte, []int) {
-	return file_lavacore_proto_rawDescGZIP(), []int{3}
+	return file_lavacore_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *MethodInfo) GetSection() string {
@@ -330,7 +426,7 @@ type BlockSpec struct {
 
 func (x *BlockSpec) Reset() {
 	*x = BlockSpec{}
-	mi := &file_lavacore_proto_msgTypes[4]
+	mi := &file_lavacore_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -342,7 +438,7 @@ func (x *BlockSpec) String() string {
 func (*BlockSpec) ProtoMessage() {}
 
 func (x *BlockSpec) ProtoReflect() protoreflect.Message {
-	mi := &file_lavacore_proto_msgTypes[4]
+	mi := &file_lavacore_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -355,7 +451,7 @@ func (x *BlockSpec) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BlockSpec.ProtoReflect.Descriptor instead.
 func (*BlockSpec) Descriptor() ([]byte, []int) {
-	return file_lavacore_proto_rawDescGZIP(), []int{4}
+	return file_lavacore_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *BlockSpec) GetAttrs() []*AttrSpec {
@@ -385,7 +481,7 @@ type AttrSpec struct {
 
 func (x *AttrSpec) Reset() {
 	*x = AttrSpec{}
-	mi := &file_lavacore_proto_msgTypes[5]
+	mi := &file_lavacore_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -397,7 +493,7 @@ func (x *AttrSpec) String() string {
 func (*AttrSpec) ProtoMessage() {}
 
 func (x *AttrSpec) ProtoReflect() protoreflect.Message {
-	mi := &file_lavacore_proto_msgTypes[5]
+	mi := &file_lavacore_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -410,7 +506,7 @@ func (x *AttrSpec) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AttrSpec.ProtoReflect.Descriptor instead.
 func (*AttrSpec) Descriptor() ([]byte, []int) {
-	return file_lavacore_proto_rawDescGZIP(), []int{5}
+	return file_lavacore_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *AttrSpec) GetName() string {
@@ -459,7 +555,7 @@ type NestedBlockSpec struct {
 
 func (x *NestedBlockSpec) Reset() {
 	*x = NestedBlockSpec{}
-	mi := &file_lavacore_proto_msgTypes[6]
+	mi := &file_lavacore_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -471,7 +567,7 @@ func (x *NestedBlockSpec) String() string {
 func (*NestedBlockSpec) ProtoMessage() {}
 
 func (x *NestedBlockSpec) ProtoReflect() protoreflect.Message {
-	mi := &file_lavacore_proto_msgTypes[6]
+	mi := &file_lavacore_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -484,7 +580,7 @@ func (x *NestedBlockSpec) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use NestedBlockSpec.ProtoReflect.Descriptor instead.
 func (*NestedBlockSpec) Descriptor() ([]byte, []int) {
-	return file_lavacore_proto_rawDescGZIP(), []int{6}
+	return file_lavacore_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *NestedBlockSpec) GetTypeName() string {
@@ -525,7 +621,7 @@ type ActionSpec struct {
 
 func (x *ActionSpec) Reset() {
 	*x = ActionSpec{}
-	mi := &file_lavacore_proto_msgTypes[7]
+	mi := &file_lavacore_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -537,7 +633,7 @@ func (x *ActionSpec) String() string {
 func (*ActionSpec) ProtoMessage() {}
 
 func (x *ActionSpec) ProtoReflect() protoreflect.Message {
-	mi := &file_lavacore_proto_msgTypes[7]
+	mi := &file_lavacore_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -550,7 +646,7 @@ func (x *ActionSpec) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ActionSpec.ProtoReflect.Descriptor instead.
 func (*ActionSpec) Descriptor() ([]byte, []int) {
-	return file_lavacore_proto_rawDescGZIP(), []int{7}
+	return file_lavacore_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *ActionSpec) GetName() string {
@@ -628,7 +724,7 @@ type Diagnostic struct {
 
 func (x *Diagnostic) Reset() {
 	*x = Diagnostic{}
-	mi := &file_lavacore_proto_msgTypes[8]
+	mi := &file_lavacore_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -640,7 +736,7 @@ func (x *Diagnostic) String() string {
 func (*Diagnostic) ProtoMessage() {}
 
 func (x *Diagnostic) ProtoReflect() protoreflect.Message {
-	mi := &file_lavacore_proto_msgTypes[8]
+	mi := &file_lavacore_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -653,7 +749,7 @@ func (x *Diagnostic) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Diagnostic.ProtoReflect.Descriptor instead.
 func (*Diagnostic) Descriptor() ([]byte, []int) {
-	return file_lavacore_proto_rawDescGZIP(), []int{8}
+	return file_lavacore_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *Diagnostic) GetSeverity() int32 {
@@ -692,7 +788,7 @@ type DescribeRequest struct {
 
 func (x *DescribeRequest) Reset() {
 	*x = DescribeRequest{}
-	mi := &file_lavacore_proto_msgTypes[9]
+	mi := &file_lavacore_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -704,7 +800,7 @@ func (x *DescribeRequest) String() string {
 func (*DescribeRequest) ProtoMessage() {}
 
 func (x *DescribeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_lavacore_proto_msgTypes[9]
+	mi := &file_lavacore_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -717,7 +813,7 @@ func (x *DescribeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DescribeRequest.ProtoReflect.Descriptor instead.
 func (*DescribeRequest) Descriptor() ([]byte, []int) {
-	return file_lavacore_proto_rawDescGZIP(), []int{9}
+	return file_lavacore_proto_rawDescGZIP(), []int{10}
 }
 
 type ConfigureRequest struct {
@@ -731,7 +827,7 @@ type ConfigureRequest struct {
 
 func (x *ConfigureRequest) Reset() {
 	*x = ConfigureRequest{}
-	mi := &file_lavacore_proto_msgTypes[10]
+	mi := &file_lavacore_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -743,7 +839,7 @@ func (x *ConfigureRequest) String() string {
 func (*ConfigureRequest) ProtoMessage() {}
 
 func (x *ConfigureRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_lavacore_proto_msgTypes[10]
+	mi := &file_lavacore_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -756,7 +852,7 @@ func (x *ConfigureRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConfigureRequest.ProtoReflect.Descriptor instead.
 func (*ConfigureRequest) Descriptor() ([]byte, []int) {
-	return file_lavacore_proto_rawDescGZIP(), []int{10}
+	return file_lavacore_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *ConfigureRequest) GetHostServices() uint32 {
@@ -776,7 +872,7 @@ type MethodRequest struct {
 
 func (x *MethodRequest) Reset() {
 	*x = MethodRequest{}
-	mi := &file_lavacore_proto_msgTypes[11]
+	mi := &file_lavacore_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -788,7 +884,7 @@ func (x *MethodRequest) String() string {
 func (*MethodRequest) ProtoMessage() {}
 
 func (x *MethodRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_lavacore_proto_msgTypes[11]
+	mi := &file_lavacore_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -801,7 +897,7 @@ func (x *MethodRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MethodRequest.ProtoReflect.Descriptor instead.
 func (*MethodRequest) Descriptor() ([]byte, []int) {
-	return file_lavacore_proto_rawDescGZIP(), []int{11}
+	return file_lavacore_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *MethodRequest) GetMethod() string {
@@ -828,7 +924,7 @@ type AcceptsResponse struct {
 
 func (x *AcceptsResponse) Reset() {
 	*x = AcceptsResponse{}
-	mi := &file_lavacore_proto_msgTypes[12]
+	mi := &file_lavacore_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -840,7 +936,7 @@ func (x *AcceptsResponse) String() string {
 func (*AcceptsResponse) ProtoMessage() {}
 
 func (x *AcceptsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_lavacore_proto_msgTypes[12]
+	mi := &file_lavacore_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -853,7 +949,7 @@ func (x *AcceptsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AcceptsResponse.ProtoReflect.Descriptor instead.
 func (*AcceptsResponse) Descriptor() ([]byte, []int) {
-	return file_lavacore_proto_rawDescGZIP(), []int{12}
+	return file_lavacore_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *AcceptsResponse) GetOk() bool {
@@ -879,7 +975,7 @@ type DescribeMethodResponse struct {
 
 func (x *DescribeMethodResponse) Reset() {
 	*x = DescribeMethodResponse{}
-	mi := &file_lavacore_proto_msgTypes[13]
+	mi := &file_lavacore_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -891,7 +987,7 @@ func (x *DescribeMethodResponse) String() string {
 func (*DescribeMethodResponse) ProtoMessage() {}
 
 func (x *DescribeMethodResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_lavacore_proto_msgTypes[13]
+	mi := &file_lavacore_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -904,7 +1000,7 @@ func (x *DescribeMethodResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DescribeMethodResponse.ProtoReflect.Descriptor instead.
 func (*DescribeMethodResponse) Descriptor() ([]byte, []int) {
-	return file_lavacore_proto_rawDescGZIP(), []int{13}
+	return file_lavacore_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *DescribeMethodResponse) GetAction() *ActionSpec {
@@ -923,7 +1019,7 @@ type ValidateResponse struct {
 
 func (x *ValidateResponse) Reset() {
 	*x = ValidateResponse{}
-	mi := &file_lavacore_proto_msgTypes[14]
+	mi := &file_lavacore_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -935,7 +1031,7 @@ func (x *ValidateResponse) String() string {
 func (*ValidateResponse) ProtoMessage() {}
 
 func (x *ValidateResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_lavacore_proto_msgTypes[14]
+	mi := &file_lavacore_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -948,7 +1044,7 @@ func (x *ValidateResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ValidateResponse.ProtoReflect.Descriptor instead.
 func (*ValidateResponse) Descriptor() ([]byte, []int) {
-	return file_lavacore_proto_rawDescGZIP(), []int{14}
+	return file_lavacore_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *ValidateResponse) GetDiagnostics() []*Diagnostic {
@@ -970,7 +1066,7 @@ type CallRequest struct {
 
 func (x *CallRequest) Reset() {
 	*x = CallRequest{}
-	mi := &file_lavacore_proto_msgTypes[15]
+	mi := &file_lavacore_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -982,7 +1078,7 @@ func (x *CallRequest) String() string {
 func (*CallRequest) ProtoMessage() {}
 
 func (x *CallRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_lavacore_proto_msgTypes[15]
+	mi := &file_lavacore_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -995,7 +1091,7 @@ func (x *CallRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CallRequest.ProtoReflect.Descriptor instead.
 func (*CallRequest) Descriptor() ([]byte, []int) {
-	return file_lavacore_proto_rawDescGZIP(), []int{15}
+	return file_lavacore_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *CallRequest) GetMethod() string {
@@ -1035,7 +1131,7 @@ type ProtocolOpenRequest struct {
 
 func (x *ProtocolOpenRequest) Reset() {
 	*x = ProtocolOpenRequest{}
-	mi := &file_lavacore_proto_msgTypes[16]
+	mi := &file_lavacore_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1047,7 +1143,7 @@ func (x *ProtocolOpenRequest) String() string {
 func (*ProtocolOpenRequest) ProtoMessage() {}
 
 func (x *ProtocolOpenRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_lavacore_proto_msgTypes[16]
+	mi := &file_lavacore_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1060,7 +1156,7 @@ func (x *ProtocolOpenRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProtocolOpenRequest.ProtoReflect.Descriptor instead.
 func (*ProtocolOpenRequest) Descriptor() ([]byte, []int) {
-	return file_lavacore_proto_rawDescGZIP(), []int{16}
+	return file_lavacore_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *ProtocolOpenRequest) GetName() string {
@@ -1079,7 +1175,7 @@ type ProtocolOpenResponse struct {
 
 func (x *ProtocolOpenResponse) Reset() {
 	*x = ProtocolOpenResponse{}
-	mi := &file_lavacore_proto_msgTypes[17]
+	mi := &file_lavacore_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1091,7 +1187,7 @@ func (x *ProtocolOpenResponse) String() string {
 func (*ProtocolOpenResponse) ProtoMessage() {}
 
 func (x *ProtocolOpenResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_lavacore_proto_msgTypes[17]
+	mi := &file_lavacore_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1104,7 +1200,7 @@ func (x *ProtocolOpenResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProtocolOpenResponse.ProtoReflect.Descriptor instead.
 func (*ProtocolOpenResponse) Descriptor() ([]byte, []int) {
-	return file_lavacore_proto_rawDescGZIP(), []int{17}
+	return file_lavacore_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *ProtocolOpenResponse) GetInstance() uint64 {
@@ -1126,7 +1222,7 @@ type ProtocolConfigureRequest struct {
 
 func (x *ProtocolConfigureRequest) Reset() {
 	*x = ProtocolConfigureRequest{}
-	mi := &file_lavacore_proto_msgTypes[18]
+	mi := &file_lavacore_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1138,7 +1234,7 @@ func (x *ProtocolConfigureRequest) String() string {
 func (*ProtocolConfigureRequest) ProtoMessage() {}
 
 func (x *ProtocolConfigureRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_lavacore_proto_msgTypes[18]
+	mi := &file_lavacore_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1151,7 +1247,7 @@ func (x *ProtocolConfigureRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProtocolConfigureRequest.ProtoReflect.Descriptor instead.
 func (*ProtocolConfigureRequest) Descriptor() ([]byte, []int) {
-	return file_lavacore_proto_rawDescGZIP(), []int{18}
+	return file_lavacore_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *ProtocolConfigureRequest) GetInstance() uint64 {
@@ -1192,7 +1288,7 @@ type ProtocolCallRequest struct {
 
 func (x *ProtocolCallRequest) Reset() {
 	*x = ProtocolCallRequest{}
-	mi := &file_lavacore_proto_msgTypes[19]
+	mi := &file_lavacore_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1204,7 +1300,7 @@ func (x *ProtocolCallRequest) String() string {
 func (*ProtocolCallRequest) ProtoMessage() {}
 
 func (x *ProtocolCallRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_lavacore_proto_msgTypes[19]
+	mi := &file_lavacore_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1217,7 +1313,7 @@ func (x *ProtocolCallRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProtocolCallRequest.ProtoReflect.Descriptor instead.
 func (*ProtocolCallRequest) Descriptor() ([]byte, []int) {
-	return file_lavacore_proto_rawDescGZIP(), []int{19}
+	return file_lavacore_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *ProtocolCallRequest) GetInstance() uint64 {
@@ -1243,7 +1339,7 @@ type ProtocolCallResponse struct {
 
 func (x *ProtocolCallResponse) Reset() {
 	*x = ProtocolCallResponse{}
-	mi := &file_lavacore_proto_msgTypes[20]
+	mi := &file_lavacore_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1255,7 +1351,7 @@ func (x *ProtocolCallResponse) String() string {
 func (*ProtocolCallResponse) ProtoMessage() {}
 
 func (x *ProtocolCallResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_lavacore_proto_msgTypes[20]
+	mi := &file_lavacore_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1268,7 +1364,7 @@ func (x *ProtocolCallResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProtocolCallResponse.ProtoReflect.Descriptor instead.
 func (*ProtocolCallResponse) Descriptor() ([]byte, []int) {
-	return file_lavacore_proto_rawDescGZIP(), []int{20}
+	return file_lavacore_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *ProtocolCallResponse) GetReplyJson() []byte {
@@ -1288,7 +1384,7 @@ type ProtocolFinalizeRequest struct {
 
 func (x *ProtocolFinalizeRequest) Reset() {
 	*x = ProtocolFinalizeRequest{}
-	mi := &file_lavacore_proto_msgTypes[21]
+	mi := &file_lavacore_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1300,7 +1396,7 @@ func (x *ProtocolFinalizeRequest) String() string {
 func (*ProtocolFinalizeRequest) ProtoMessage() {}
 
 func (x *ProtocolFinalizeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_lavacore_proto_msgTypes[21]
+	mi := &file_lavacore_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1313,7 +1409,7 @@ func (x *ProtocolFinalizeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProtocolFinalizeRequest.ProtoReflect.Descriptor instead.
 func (*ProtocolFinalizeRequest) Descriptor() ([]byte, []int) {
-	return file_lavacore_proto_rawDescGZIP(), []int{21}
+	return file_lavacore_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *ProtocolFinalizeRequest) GetInstance() uint64 {
@@ -1339,7 +1435,7 @@ type CallRef struct {
 
 func (x *CallRef) Reset() {
 	*x = CallRef{}
-	mi := &file_lavacore_proto_msgTypes[22]
+	mi := &file_lavacore_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1351,7 +1447,7 @@ func (x *CallRef) String() string {
 func (*CallRef) ProtoMessage() {}
 
 func (x *CallRef) ProtoReflect() protoreflect.Message {
-	mi := &file_lavacore_proto_msgTypes[22]
+	mi := &file_lavacore_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1364,7 +1460,7 @@ func (x *CallRef) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CallRef.ProtoReflect.Descriptor instead.
 func (*CallRef) Descriptor() ([]byte, []int) {
-	return file_lavacore_proto_rawDescGZIP(), []int{22}
+	return file_lavacore_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *CallRef) GetCallId() uint64 {
@@ -1387,7 +1483,7 @@ type SSHSpec struct {
 
 func (x *SSHSpec) Reset() {
 	*x = SSHSpec{}
-	mi := &file_lavacore_proto_msgTypes[23]
+	mi := &file_lavacore_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1399,7 +1495,7 @@ func (x *SSHSpec) String() string {
 func (*SSHSpec) ProtoMessage() {}
 
 func (x *SSHSpec) ProtoReflect() protoreflect.Message {
-	mi := &file_lavacore_proto_msgTypes[23]
+	mi := &file_lavacore_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1412,7 +1508,7 @@ func (x *SSHSpec) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SSHSpec.ProtoReflect.Descriptor instead.
 func (*SSHSpec) Descriptor() ([]byte, []int) {
-	return file_lavacore_proto_rawDescGZIP(), []int{23}
+	return file_lavacore_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *SSHSpec) GetHost() string {
@@ -1463,7 +1559,7 @@ type ConsoleSpec struct {
 
 func (x *ConsoleSpec) Reset() {
 	*x = ConsoleSpec{}
-	mi := &file_lavacore_proto_msgTypes[24]
+	mi := &file_lavacore_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1475,7 +1571,7 @@ func (x *ConsoleSpec) String() string {
 func (*ConsoleSpec) ProtoMessage() {}
 
 func (x *ConsoleSpec) ProtoReflect() protoreflect.Message {
-	mi := &file_lavacore_proto_msgTypes[24]
+	mi := &file_lavacore_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1488,7 +1584,7 @@ func (x *ConsoleSpec) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConsoleSpec.ProtoReflect.Descriptor instead.
 func (*ConsoleSpec) Descriptor() ([]byte, []int) {
-	return file_lavacore_proto_rawDescGZIP(), []int{24}
+	return file_lavacore_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *ConsoleSpec) GetCommand() string {
@@ -1536,7 +1632,7 @@ type ConsoleOpenRequest struct {
 
 func (x *ConsoleOpenRequest) Reset() {
 	*x = ConsoleOpenRequest{}
-	mi := &file_lavacore_proto_msgTypes[25]
+	mi := &file_lavacore_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1548,7 +1644,7 @@ func (x *ConsoleOpenRequest) String() string {
 func (*ConsoleOpenRequest) ProtoMessage() {}
 
 func (x *ConsoleOpenRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_lavacore_proto_msgTypes[25]
+	mi := &file_lavacore_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1561,7 +1657,7 @@ func (x *ConsoleOpenRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConsoleOpenRequest.ProtoReflect.Descriptor instead.
 func (*ConsoleOpenRequest) Descriptor() ([]byte, []int) {
-	return file_lavacore_proto_rawDescGZIP(), []int{25}
+	return file_lavacore_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *ConsoleOpenRequest) GetCallId() uint64 {
@@ -1589,7 +1685,7 @@ type ConsoleSendRequest struct {
 
 func (x *ConsoleSendRequest) Reset() {
 	*x = ConsoleSendRequest{}
-	mi := &file_lavacore_proto_msgTypes[26]
+	mi := &file_lavacore_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1601,7 +1697,7 @@ func (x *ConsoleSendRequest) String() string {
 func (*ConsoleSendRequest) ProtoMessage() {}
 
 func (x *ConsoleSendRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_lavacore_proto_msgTypes[26]
+	mi := &file_lavacore_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1614,7 +1710,7 @@ func (x *ConsoleSendRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConsoleSendRequest.ProtoReflect.Descriptor instead.
 func (*ConsoleSendRequest) Descriptor() ([]byte, []int) {
-	return file_lavacore_proto_rawDescGZIP(), []int{26}
+	return file_lavacore_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *ConsoleSendRequest) GetCallId() uint64 {
@@ -1649,7 +1745,7 @@ type ExpectRequest struct {
 
 func (x *ExpectRequest) Reset() {
 	*x = ExpectRequest{}
-	mi := &file_lavacore_proto_msgTypes[27]
+	mi := &file_lavacore_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1661,7 +1757,7 @@ func (x *ExpectRequest) String() string {
 func (*ExpectRequest) ProtoMessage() {}
 
 func (x *ExpectRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_lavacore_proto_msgTypes[27]
+	mi := &file_lavacore_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1674,7 +1770,7 @@ func (x *ExpectRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExpectRequest.ProtoReflect.Descriptor instead.
 func (*ExpectRequest) Descriptor() ([]byte, []int) {
-	return file_lavacore_proto_rawDescGZIP(), []int{27}
+	return file_lavacore_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *ExpectRequest) GetCallId() uint64 {
@@ -1710,7 +1806,7 @@ type ExpectResponse struct {
 
 func (x *ExpectResponse) Reset() {
 	*x = ExpectResponse{}
-	mi := &file_lavacore_proto_msgTypes[28]
+	mi := &file_lavacore_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1722,7 +1818,7 @@ func (x *ExpectResponse) String() string {
 func (*ExpectResponse) ProtoMessage() {}
 
 func (x *ExpectResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_lavacore_proto_msgTypes[28]
+	mi := &file_lavacore_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1735,7 +1831,7 @@ func (x *ExpectResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExpectResponse.ProtoReflect.Descriptor instead.
 func (*ExpectResponse) Descriptor() ([]byte, []int) {
-	return file_lavacore_proto_rawDescGZIP(), []int{28}
+	return file_lavacore_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *ExpectResponse) GetIndex() int32 {
@@ -1775,7 +1871,7 @@ type ConsoleChunk struct {
 
 func (x *ConsoleChunk) Reset() {
 	*x = ConsoleChunk{}
-	mi := &file_lavacore_proto_msgTypes[29]
+	mi := &file_lavacore_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1787,7 +1883,7 @@ func (x *ConsoleChunk) String() string {
 func (*ConsoleChunk) ProtoMessage() {}
 
 func (x *ConsoleChunk) ProtoReflect() protoreflect.Message {
-	mi := &file_lavacore_proto_msgTypes[29]
+	mi := &file_lavacore_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1800,7 +1896,7 @@ func (x *ConsoleChunk) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConsoleChunk.ProtoReflect.Descriptor instead.
 func (*ConsoleChunk) Descriptor() ([]byte, []int) {
-	return file_lavacore_proto_rawDescGZIP(), []int{29}
+	return file_lavacore_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *ConsoleChunk) GetData() []byte {
@@ -1820,7 +1916,7 @@ type PowerRequest struct {
 
 func (x *PowerRequest) Reset() {
 	*x = PowerRequest{}
-	mi := &file_lavacore_proto_msgTypes[30]
+	mi := &file_lavacore_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1832,7 +1928,7 @@ func (x *PowerRequest) String() string {
 func (*PowerRequest) ProtoMessage() {}
 
 func (x *PowerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_lavacore_proto_msgTypes[30]
+	mi := &file_lavacore_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1845,7 +1941,7 @@ func (x *PowerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PowerRequest.ProtoReflect.Descriptor instead.
 func (*PowerRequest) Descriptor() ([]byte, []int) {
-	return file_lavacore_proto_rawDescGZIP(), []int{30}
+	return file_lavacore_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *PowerRequest) GetCallId() uint64 {
@@ -1873,7 +1969,7 @@ type LogRequest struct {
 
 func (x *LogRequest) Reset() {
 	*x = LogRequest{}
-	mi := &file_lavacore_proto_msgTypes[31]
+	mi := &file_lavacore_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1885,7 +1981,7 @@ func (x *LogRequest) String() string {
 func (*LogRequest) ProtoMessage() {}
 
 func (x *LogRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_lavacore_proto_msgTypes[31]
+	mi := &file_lavacore_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1898,7 +1994,7 @@ func (x *LogRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LogRequest.ProtoReflect.Descriptor instead.
 func (*LogRequest) Descriptor() ([]byte, []int) {
-	return file_lavacore_proto_rawDescGZIP(), []int{31}
+	return file_lavacore_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *LogRequest) GetCallId() uint64 {
@@ -1939,7 +2035,7 @@ type Result struct {
 
 func (x *Result) Reset() {
 	*x = Result{}
-	mi := &file_lavacore_proto_msgTypes[32]
+	mi := &file_lavacore_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1951,7 +2047,7 @@ func (x *Result) String() string {
 func (*Result) ProtoMessage() {}
 
 func (x *Result) ProtoReflect() protoreflect.Message {
-	mi := &file_lavacore_proto_msgTypes[32]
+	mi := &file_lavacore_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1964,7 +2060,7 @@ func (x *Result) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Result.ProtoReflect.Descriptor instead.
 func (*Result) Descriptor() ([]byte, []int) {
-	return file_lavacore_proto_rawDescGZIP(), []int{32}
+	return file_lavacore_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *Result) GetDefinition() string {
@@ -2040,7 +2136,7 @@ type ResultRequest struct {
 
 func (x *ResultRequest) Reset() {
 	*x = ResultRequest{}
-	mi := &file_lavacore_proto_msgTypes[33]
+	mi := &file_lavacore_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2052,7 +2148,7 @@ func (x *ResultRequest) String() string {
 func (*ResultRequest) ProtoMessage() {}
 
 func (x *ResultRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_lavacore_proto_msgTypes[33]
+	mi := &file_lavacore_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2065,7 +2161,7 @@ func (x *ResultRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResultRequest.ProtoReflect.Descriptor instead.
 func (*ResultRequest) Descriptor() ([]byte, []int) {
-	return file_lavacore_proto_rawDescGZIP(), []int{33}
+	return file_lavacore_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *ResultRequest) GetCallId() uint64 {
@@ -2094,7 +2190,7 @@ type GetDataRequest struct {
 
 func (x *GetDataRequest) Reset() {
 	*x = GetDataRequest{}
-	mi := &file_lavacore_proto_msgTypes[34]
+	mi := &file_lavacore_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2106,7 +2202,7 @@ func (x *GetDataRequest) String() string {
 func (*GetDataRequest) ProtoMessage() {}
 
 func (x *GetDataRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_lavacore_proto_msgTypes[34]
+	mi := &file_lavacore_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2119,7 +2215,7 @@ func (x *GetDataRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetDataRequest.ProtoReflect.Descriptor instead.
 func (*GetDataRequest) Descriptor() ([]byte, []int) {
-	return file_lavacore_proto_rawDescGZIP(), []int{34}
+	return file_lavacore_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *GetDataRequest) GetCallId() uint64 {
@@ -2160,7 +2256,7 @@ type GetDataResponse struct {
 
 func (x *GetDataResponse) Reset() {
 	*x = GetDataResponse{}
-	mi := &file_lavacore_proto_msgTypes[35]
+	mi := &file_lavacore_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2172,7 +2268,7 @@ func (x *GetDataResponse) String() string {
 func (*GetDataResponse) ProtoMessage() {}
 
 func (x *GetDataResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_lavacore_proto_msgTypes[35]
+	mi := &file_lavacore_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2185,7 +2281,7 @@ func (x *GetDataResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetDataResponse.ProtoReflect.Descriptor instead.
 func (*GetDataResponse) Descriptor() ([]byte, []int) {
-	return file_lavacore_proto_rawDescGZIP(), []int{35}
+	return file_lavacore_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *GetDataResponse) GetValue() []byte {
@@ -2215,7 +2311,7 @@ type SetDataRequest struct {
 
 func (x *SetDataRequest) Reset() {
 	*x = SetDataRequest{}
-	mi := &file_lavacore_proto_msgTypes[36]
+	mi := &file_lavacore_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2227,7 +2323,7 @@ func (x *SetDataRequest) String() string {
 func (*SetDataRequest) ProtoMessage() {}
 
 func (x *SetDataRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_lavacore_proto_msgTypes[36]
+	mi := &file_lavacore_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2240,7 +2336,7 @@ func (x *SetDataRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetDataRequest.ProtoReflect.Descriptor instead.
 func (*SetDataRequest) Descriptor() ([]byte, []int) {
-	return file_lavacore_proto_rawDescGZIP(), []int{36}
+	return file_lavacore_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *SetDataRequest) GetCallId() uint64 {
@@ -2289,7 +2385,7 @@ type ProtocolRequest struct {
 
 func (x *ProtocolRequest) Reset() {
 	*x = ProtocolRequest{}
-	mi := &file_lavacore_proto_msgTypes[37]
+	mi := &file_lavacore_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2301,7 +2397,7 @@ func (x *ProtocolRequest) String() string {
 func (*ProtocolRequest) ProtoMessage() {}
 
 func (x *ProtocolRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_lavacore_proto_msgTypes[37]
+	mi := &file_lavacore_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2314,7 +2410,7 @@ func (x *ProtocolRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProtocolRequest.ProtoReflect.Descriptor instead.
 func (*ProtocolRequest) Descriptor() ([]byte, []int) {
-	return file_lavacore_proto_rawDescGZIP(), []int{37}
+	return file_lavacore_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *ProtocolRequest) GetCallId() uint64 {
@@ -2347,7 +2443,7 @@ type ProtocolResponse struct {
 
 func (x *ProtocolResponse) Reset() {
 	*x = ProtocolResponse{}
-	mi := &file_lavacore_proto_msgTypes[38]
+	mi := &file_lavacore_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2359,7 +2455,7 @@ func (x *ProtocolResponse) String() string {
 func (*ProtocolResponse) ProtoMessage() {}
 
 func (x *ProtocolResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_lavacore_proto_msgTypes[38]
+	mi := &file_lavacore_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2372,7 +2468,7 @@ func (x *ProtocolResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProtocolResponse.ProtoReflect.Descriptor instead.
 func (*ProtocolResponse) Descriptor() ([]byte, []int) {
-	return file_lavacore_proto_rawDescGZIP(), []int{38}
+	return file_lavacore_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *ProtocolResponse) GetReplyJson() []byte {
@@ -2387,15 +2483,24 @@ var File_lavacore_proto protoreflect.FileDescriptor
 const file_lavacore_proto_rawDesc = "" +
 	"\n" +
 	"\x0elavacore.proto\x12\x12lavacore.plugin.v1\"\a\n" +
-	"\x05Empty\"\x98\x01\n" +
+	"\x05Empty\"\xf2\x01\n" +
 	"\x05Error\x12\x12\n" +
 	"\x04type\x18\x01 \x01(\tR\x04type\x12\x18\n" +
 	"\amessage\x18\x02 \x01(\fR\amessage\x122\n" +
-	"\x04kind\x18\x03 \x01(\x0e2\x1e.lavacore.plugin.v1.Error.KindR\x04kind\"-\n" +
+	"\x04kind\x18\x03 \x01(\x0e2\x1e.lavacore.plugin.v1.Error.KindR\x04kind\x12<\n" +
+	"\atimeout\x18\x04 \x01(\v2\".lavacore.plugin.v1.ConsoleTimeoutR\atimeout\x12\x1a\n" +
+	"\bprotocol\x18\x05 \x01(\tR\bprotocol\"-\n" +
 	"\x04Kind\x12\t\n" +
 	"\x05PLAIN\x10\x00\x12\f\n" +
 	"\bDEADLINE\x10\x01\x12\f\n" +
-	"\bCANCELED\x10\x02\"\xb1\x01\n" +
+	"\bCANCELED\x10\x02\"\x90\x01\n" +
+	"\x0eConsoleTimeout\x12\x1a\n" +
+	"\bpatterns\x18\x01 \x03(\fR\bpatterns\x12\x17\n" +
+	"\await_ns\x18\x02 \x01(\x03R\x06waitNs\x12\x1d\n" +
+	"\n" +
+	"last_lines\x18\x03 \x03(\fR\tlastLines\x12\x16\n" +
+	"\x06action\x18\x04 \x01(\tR\x06action\x12\x12\n" +
+	"\x04step\x18\x05 \x01(\fR\x04step\"\xb1\x01\n" +
 	"\bManifest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n" +
 	"\aversion\x18\x02 \x01(\tR\aversion\x12\x1f\n" +
@@ -2597,113 +2702,115 @@ func file_lavacore_proto_rawDescGZIP() []byte {
 }
 
 var file_lavacore_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_lavacore_proto_msgTypes = make([]protoimpl.MessageInfo, 39)
+var file_lavacore_proto_msgTypes = make([]protoimpl.MessageInfo, 40)
 var file_lavacore_proto_goTypes = []any{
 	(Error_Kind)(0),                  // 0: lavacore.plugin.v1.Error.Kind
 	(*Empty)(nil),                    // 1: lavacore.plugin.v1.Empty
 	(*Error)(nil),                    // 2: lavacore.plugin.v1.Error
-	(*Manifest)(nil),                 // 3: lavacore.plugin.v1.Manifest
-	(*MethodInfo)(nil),               // 4: lavacore.plugin.v1.MethodInfo
-	(*BlockSpec)(nil),                // 5: lavacore.plugin.v1.BlockSpec
-	(*AttrSpec)(nil),                 // 6: lavacore.plugin.v1.AttrSpec
-	(*NestedBlockSpec)(nil),          // 7: lavacore.plugin.v1.NestedBlockSpec
-	(*ActionSpec)(nil),               // 8: lavacore.plugin.v1.ActionSpec
-	(*Diagnostic)(nil),               // 9: lavacore.plugin.v1.Diagnostic
-	(*DescribeRequest)(nil),          // 10: lavacore.plugin.v1.DescribeRequest
-	(*ConfigureRequest)(nil),         // 11: lavacore.plugin.v1.ConfigureRequest
-	(*MethodRequest)(nil),            // 12: lavacore.plugin.v1.MethodRequest
-	(*AcceptsResponse)(nil),          // 13: lavacore.plugin.v1.AcceptsResponse
-	(*DescribeMethodResponse)(nil),   // 14: lavacore.plugin.v1.DescribeMethodResponse
-	(*ValidateResponse)(nil),         // 15: lavacore.plugin.v1.ValidateResponse
-	(*CallRequest)(nil),              // 16: lavacore.plugin.v1.CallRequest
-	(*ProtocolOpenRequest)(nil),      // 17: lavacore.plugin.v1.ProtocolOpenRequest
-	(*ProtocolOpenResponse)(nil),     // 18: lavacore.plugin.v1.ProtocolOpenResponse
-	(*ProtocolConfigureRequest)(nil), // 19: lavacore.plugin.v1.ProtocolConfigureRequest
-	(*ProtocolCallRequest)(nil),      // 20: lavacore.plugin.v1.ProtocolCallRequest
-	(*ProtocolCallResponse)(nil),     // 21: lavacore.plugin.v1.ProtocolCallResponse
-	(*ProtocolFinalizeRequest)(nil),  // 22: lavacore.plugin.v1.ProtocolFinalizeRequest
-	(*CallRef)(nil),                  // 23: lavacore.plugin.v1.CallRef
-	(*SSHSpec)(nil),                  // 24: lavacore.plugin.v1.SSHSpec
-	(*ConsoleSpec)(nil),              // 25: lavacore.plugin.v1.ConsoleSpec
-	(*ConsoleOpenRequest)(nil),       // 26: lavacore.plugin.v1.ConsoleOpenRequest
-	(*ConsoleSendRequest)(nil),       // 27: lavacore.plugin.v1.ConsoleSendRequest
-	(*ExpectRequest)(nil),            // 28: lavacore.plugin.v1.ExpectRequest
-	(*ExpectResponse)(nil),           // 29: lavacore.plugin.v1.ExpectResponse
-	(*ConsoleChunk)(nil),             // 30: lavacore.plugin.v1.ConsoleChunk
-	(*PowerRequest)(nil),             // 31: lavacore.plugin.v1.PowerRequest
-	(*LogRequest)(nil),               // 32: lavacore.plugin.v1.LogRequest
-	(*Result)(nil),                   // 33: lavacore.plugin.v1.Result
-	(*ResultRequest)(nil),            // 34: lavacore.plugin.v1.ResultRequest
-	(*GetDataRequest)(nil),           // 35: lavacore.plugin.v1.GetDataRequest
-	(*GetDataResponse)(nil),          // 36: lavacore.plugin.v1.GetDataResponse
-	(*SetDataRequest)(nil),           // 37: lavacore.plugin.v1.SetDataRequest
-	(*ProtocolRequest)(nil),          // 38: lavacore.plugin.v1.ProtocolRequest
-	(*ProtocolResponse)(nil),         // 39: lavacore.plugin.v1.ProtocolResponse
+	(*ConsoleTimeout)(nil),           // 3: lavacore.plugin.v1.ConsoleTimeout
+	(*Manifest)(nil),                 // 4: lavacore.plugin.v1.Manifest
+	(*MethodInfo)(nil),               // 5: lavacore.plugin.v1.MethodInfo
+	(*BlockSpec)(nil),                // 6: lavacore.plugin.v1.BlockSpec
+	(*AttrSpec)(nil),                 // 7: lavacore.plugin.v1.AttrSpec
+	(*NestedBlockSpec)(nil),          // 8: lavacore.plugin.v1.NestedBlockSpec
+	(*ActionSpec)(nil),               // 9: lavacore.plugin.v1.ActionSpec
+	(*Diagnostic)(nil),               // 10: lavacore.plugin.v1.Diagnostic
+	(*DescribeRequest)(nil),          // 11: lavacore.plugin.v1.DescribeRequest
+	(*ConfigureRequest)(nil),         // 12: lavacore.plugin.v1.ConfigureRequest
+	(*MethodRequest)(nil),            // 13: lavacore.plugin.v1.MethodRequest
+	(*AcceptsResponse)(nil),          // 14: lavacore.plugin.v1.AcceptsResponse
+	(*DescribeMethodResponse)(nil),   // 15: lavacore.plugin.v1.DescribeMethodResponse
+	(*ValidateResponse)(nil),         // 16: lavacore.plugin.v1.ValidateResponse
+	(*CallRequest)(nil),              // 17: lavacore.plugin.v1.CallRequest
+	(*ProtocolOpenRequest)(nil),      // 18: lavacore.plugin.v1.ProtocolOpenRequest
+	(*ProtocolOpenResponse)(nil),     // 19: lavacore.plugin.v1.ProtocolOpenResponse
+	(*ProtocolConfigureRequest)(nil), // 20: lavacore.plugin.v1.ProtocolConfigureRequest
+	(*ProtocolCallRequest)(nil),      // 21: lavacore.plugin.v1.ProtocolCallRequest
+	(*ProtocolCallResponse)(nil),     // 22: lavacore.plugin.v1.ProtocolCallResponse
+	(*ProtocolFinalizeRequest)(nil),  // 23: lavacore.plugin.v1.ProtocolFinalizeRequest
+	(*CallRef)(nil),                  // 24: lavacore.plugin.v1.CallRef
+	(*SSHSpec)(nil),                  // 25: lavacore.plugin.v1.SSHSpec
+	(*ConsoleSpec)(nil),              // 26: lavacore.plugin.v1.ConsoleSpec
+	(*ConsoleOpenRequest)(nil),       // 27: lavacore.plugin.v1.ConsoleOpenRequest
+	(*ConsoleSendRequest)(nil),       // 28: lavacore.plugin.v1.ConsoleSendRequest
+	(*ExpectRequest)(nil),            // 29: lavacore.plugin.v1.ExpectRequest
+	(*ExpectResponse)(nil),           // 30: lavacore.plugin.v1.ExpectResponse
+	(*ConsoleChunk)(nil),             // 31: lavacore.plugin.v1.ConsoleChunk
+	(*PowerRequest)(nil),             // 32: lavacore.plugin.v1.PowerRequest
+	(*LogRequest)(nil),               // 33: lavacore.plugin.v1.LogRequest
+	(*Result)(nil),                   // 34: lavacore.plugin.v1.Result
+	(*ResultRequest)(nil),            // 35: lavacore.plugin.v1.ResultRequest
+	(*GetDataRequest)(nil),           // 36: lavacore.plugin.v1.GetDataRequest
+	(*GetDataResponse)(nil),          // 37: lavacore.plugin.v1.GetDataResponse
+	(*SetDataRequest)(nil),           // 38: lavacore.plugin.v1.SetDataRequest
+	(*ProtocolRequest)(nil),          // 39: lavacore.plugin.v1.ProtocolRequest
+	(*ProtocolResponse)(nil),         // 40: lavacore.plugin.v1.ProtocolResponse
 }
 var file_lavacore_proto_depIdxs = []int32{
 	0,  // 0: lavacore.plugin.v1.Error.kind:type_name -> lavacore.plugin.v1.Error.Kind
-	4,  // 1: lavacore.plugin.v1.Manifest.methods:type_name -> lavacore.plugin.v1.MethodInfo
-	5,  // 2: lavacore.plugin.v1.MethodInfo.device_spec:type_name -> lavacore.plugin.v1.BlockSpec
-	6,  // 3: lavacore.plugin.v1.BlockSpec.attrs:type_name -> lavacore.plugin.v1.AttrSpec
-	7,  // 4: lavacore.plugin.v1.BlockSpec.blocks:type_name -> lavacore.plugin.v1.NestedBlockSpec
-	5,  // 5: lavacore.plugin.v1.NestedBlockSpec.body:type_name -> lavacore.plugin.v1.BlockSpec
-	8,  // 6: lavacore.plugin.v1.ActionSpec.children:type_name -> lavacore.plugin.v1.ActionSpec
-	8,  // 7: lavacore.plugin.v1.DescribeMethodResponse.action:type_name -> lavacore.plugin.v1.ActionSpec
-	9,  // 8: lavacore.plugin.v1.ValidateResponse.diagnostics:type_name -> lavacore.plugin.v1.Diagnostic
-	24, // 9: lavacore.plugin.v1.ConsoleSpec.ssh:type_name -> lavacore.plugin.v1.SSHSpec
-	25, // 10: lavacore.plugin.v1.ConsoleOpenRequest.spec:type_name -> lavacore.plugin.v1.ConsoleSpec
-	33, // 11: lavacore.plugin.v1.ResultRequest.result:type_name -> lavacore.plugin.v1.Result
-	10, // 12: lavacore.plugin.v1.Plugin.Describe:input_type -> lavacore.plugin.v1.DescribeRequest
-	11, // 13: lavacore.plugin.v1.Plugin.Configure:input_type -> lavacore.plugin.v1.ConfigureRequest
-	12, // 14: lavacore.plugin.v1.Method.Accepts:input_type -> lavacore.plugin.v1.MethodRequest
-	12, // 15: lavacore.plugin.v1.Method.Describe:input_type -> lavacore.plugin.v1.MethodRequest
-	12, // 16: lavacore.plugin.v1.Method.Validate:input_type -> lavacore.plugin.v1.MethodRequest
-	16, // 17: lavacore.plugin.v1.Method.Run:input_type -> lavacore.plugin.v1.CallRequest
-	16, // 18: lavacore.plugin.v1.Method.Cleanup:input_type -> lavacore.plugin.v1.CallRequest
-	17, // 19: lavacore.plugin.v1.Protocol.Open:input_type -> lavacore.plugin.v1.ProtocolOpenRequest
-	19, // 20: lavacore.plugin.v1.Protocol.Configure:input_type -> lavacore.plugin.v1.ProtocolConfigureRequest
-	20, // 21: lavacore.plugin.v1.Protocol.Call:input_type -> lavacore.plugin.v1.ProtocolCallRequest
-	22, // 22: lavacore.plugin.v1.Protocol.Finalize:input_type -> lavacore.plugin.v1.ProtocolFinalizeRequest
-	26, // 23: lavacore.plugin.v1.HostServices.ConsoleOpen:input_type -> lavacore.plugin.v1.ConsoleOpenRequest
-	23, // 24: lavacore.plugin.v1.HostServices.ConsoleCheck:input_type -> lavacore.plugin.v1.CallRef
-	23, // 25: lavacore.plugin.v1.HostServices.ConsoleClose:input_type -> lavacore.plugin.v1.CallRef
-	27, // 26: lavacore.plugin.v1.HostServices.ConsoleSend:input_type -> lavacore.plugin.v1.ConsoleSendRequest
-	28, // 27: lavacore.plugin.v1.HostServices.ConsoleExpect:input_type -> lavacore.plugin.v1.ExpectRequest
-	23, // 28: lavacore.plugin.v1.HostServices.ConsoleRead:input_type -> lavacore.plugin.v1.CallRef
-	31, // 29: lavacore.plugin.v1.HostServices.Power:input_type -> lavacore.plugin.v1.PowerRequest
-	32, // 30: lavacore.plugin.v1.HostServices.Log:input_type -> lavacore.plugin.v1.LogRequest
-	34, // 31: lavacore.plugin.v1.HostServices.Result:input_type -> lavacore.plugin.v1.ResultRequest
-	35, // 32: lavacore.plugin.v1.HostServices.GetData:input_type -> lavacore.plugin.v1.GetDataRequest
-	37, // 33: lavacore.plugin.v1.HostServices.SetData:input_type -> lavacore.plugin.v1.SetDataRequest
-	38, // 34: lavacore.plugin.v1.HostServices.Protocol:input_type -> lavacore.plugin.v1.ProtocolRequest
-	3,  // 35: lavacore.plugin.v1.Plugin.Describe:output_type -> lavacore.plugin.v1.Manifest
-	1,  // 36: lavacore.plugin.v1.Plugin.Configure:output_type -> lavacore.plugin.v1.Empty
-	13, // 37: lavacore.plugin.v1.Method.Accepts:output_type -> lavacore.plugin.v1.AcceptsResponse
-	14, // 38: lavacore.plugin.v1.Method.Describe:output_type -> lavacore.plugin.v1.DescribeMethodResponse
-	15, // 39: lavacore.plugin.v1.Method.Validate:output_type -> lavacore.plugin.v1.ValidateResponse
-	1,  // 40: lavacore.plugin.v1.Method.Run:output_type -> lavacore.plugin.v1.Empty
-	1,  // 41: lavacore.plugin.v1.Method.Cleanup:output_type -> lavacore.plugin.v1.Empty
-	18, // 42: lavacore.plugin.v1.Protocol.Open:output_type -> lavacore.plugin.v1.ProtocolOpenResponse
-	1,  // 43: lavacore.plugin.v1.Protocol.Configure:output_type -> lavacore.plugin.v1.Empty
-	21, // 44: lavacore.plugin.v1.Protocol.Call:output_type -> lavacore.plugin.v1.ProtocolCallResponse
-	1,  // 45: lavacore.plugin.v1.Protocol.Finalize:output_type -> lavacore.plugin.v1.Empty
-	1,  // 46: lavacore.plugin.v1.HostServices.ConsoleOpen:output_type -> lavacore.plugin.v1.Empty
-	1,  // 47: lavacore.plugin.v1.HostServices.ConsoleCheck:output_type -> lavacore.plugin.v1.Empty
-	1,  // 48: lavacore.plugin.v1.HostServices.ConsoleClose:output_type -> lavacore.plugin.v1.Empty
-	1,  // 49: lavacore.plugin.v1.HostServices.ConsoleSend:output_type -> lavacore.plugin.v1.Empty
-	29, // 50: lavacore.plugin.v1.HostServices.ConsoleExpect:output_type -> lavacore.plugin.v1.ExpectResponse
-	30, // 51: lavacore.plugin.v1.HostServices.ConsoleRead:output_type -> lavacore.plugin.v1.ConsoleChunk
-	1,  // 52: lavacore.plugin.v1.HostServices.Power:output_type -> lavacore.plugin.v1.Empty
-	1,  // 53: lavacore.plugin.v1.HostServices.Log:output_type -> lavacore.plugin.v1.Empty
-	1,  // 54: lavacore.plugin.v1.HostServices.Result:output_type -> lavacore.plugin.v1.Empty
-	36, // 55: lavacore.plugin.v1.HostServices.GetData:output_type -> lavacore.plugin.v1.GetDataResponse
-	1,  // 56: lavacore.plugin.v1.HostServices.SetData:output_type -> lavacore.plugin.v1.Empty
-	39, // 57: lavacore.plugin.v1.HostServices.Protocol:output_type -> lavacore.plugin.v1.ProtocolResponse
-	35, // [35:58] is the sub-list for method output_type
-	12, // [12:35] is the sub-list for method input_type
-	12, // [12:12] is the sub-list for extension type_name
-	12, // [12:12] is the sub-list for extension extendee
-	0,  // [0:12] is the sub-list for field type_name
+	3,  // 1: lavacore.plugin.v1.Error.timeout:type_name -> lavacore.plugin.v1.ConsoleTimeout
+	5,  // 2: lavacore.plugin.v1.Manifest.methods:type_name -> lavacore.plugin.v1.MethodInfo
+	6,  // 3: lavacore.plugin.v1.MethodInfo.device_spec:type_name -> lavacore.plugin.v1.BlockSpec
+	7,  // 4: lavacore.plugin.v1.BlockSpec.attrs:type_name -> lavacore.plugin.v1.AttrSpec
+	8,  // 5: lavacore.plugin.v1.BlockSpec.blocks:type_name -> lavacore.plugin.v1.NestedBlockSpec
+	6,  // 6: lavacore.plugin.v1.NestedBlockSpec.body:type_name -> lavacore.plugin.v1.BlockSpec
+	9,  // 7: lavacore.plugin.v1.ActionSpec.children:type_name -> lavacore.plugin.v1.ActionSpec
+	9,  // 8: lavacore.plugin.v1.DescribeMethodResponse.action:type_name -> lavacore.plugin.v1.ActionSpec
+	10, // 9: lavacore.plugin.v1.ValidateResponse.diagnostics:type_name -> lavacore.plugin.v1.Diagnostic
+	25, // 10: lavacore.plugin.v1.ConsoleSpec.ssh:type_name -> lavacore.plugin.v1.SSHSpec
+	26, // 11: lavacore.plugin.v1.ConsoleOpenRequest.spec:type_name -> lavacore.plugin.v1.ConsoleSpec
+	34, // 12: lavacore.plugin.v1.ResultRequest.result:type_name -> lavacore.plugin.v1.Result
+	11, // 13: lavacore.plugin.v1.Plugin.Describe:input_type -> lavacore.plugin.v1.DescribeRequest
+	12, // 14: lavacore.plugin.v1.Plugin.Configure:input_type -> lavacore.plugin.v1.ConfigureRequest
+	13, // 15: lavacore.plugin.v1.Method.Accepts:input_type -> lavacore.plugin.v1.MethodRequest
+	13, // 16: lavacore.plugin.v1.Method.Describe:input_type -> lavacore.plugin.v1.MethodRequest
+	13, // 17: lavacore.plugin.v1.Method.Validate:input_type -> lavacore.plugin.v1.MethodRequest
+	17, // 18: lavacore.plugin.v1.Method.Run:input_type -> lavacore.plugin.v1.CallRequest
+	17, // 19: lavacore.plugin.v1.Method.Cleanup:input_type -> lavacore.plugin.v1.CallRequest
+	18, // 20: lavacore.plugin.v1.Protocol.Open:input_type -> lavacore.plugin.v1.ProtocolOpenRequest
+	20, // 21: lavacore.plugin.v1.Protocol.Configure:input_type -> lavacore.plugin.v1.ProtocolConfigureRequest
+	21, // 22: lavacore.plugin.v1.Protocol.Call:input_type -> lavacore.plugin.v1.ProtocolCallRequest
+	23, // 23: lavacore.plugin.v1.Protocol.Finalize:input_type -> lavacore.plugin.v1.ProtocolFinalizeRequest
+	27, // 24: lavacore.plugin.v1.HostServices.ConsoleOpen:input_type -> lavacore.plugin.v1.ConsoleOpenRequest
+	24, // 25: lavacore.plugin.v1.HostServices.ConsoleCheck:input_type -> lavacore.plugin.v1.CallRef
+	24, // 26: lavacore.plugin.v1.HostServices.ConsoleClose:input_type -> lavacore.plugin.v1.CallRef
+	28, // 27: lavacore.plugin.v1.HostServices.ConsoleSend:input_type -> lavacore.plugin.v1.ConsoleSendRequest
+	29, // 28: lavacore.plugin.v1.HostServices.ConsoleExpect:input_type -> lavacore.plugin.v1.ExpectRequest
+	24, // 29: lavacore.plugin.v1.HostServices.ConsoleRead:input_type -> lavacore.plugin.v1.CallRef
+	32, // 30: lavacore.plugin.v1.HostServices.Power:input_type -> lavacore.plugin.v1.PowerRequest
+	33, // 31: lavacore.plugin.v1.HostServices.Log:input_type -> lavacore.plugin.v1.LogRequest
+	35, // 32: lavacore.plugin.v1.HostServices.Result:input_type -> lavacore.plugin.v1.ResultRequest
+	36, // 33: lavacore.plugin.v1.HostServices.GetData:input_type -> lavacore.plugin.v1.GetDataRequest
+	38, // 34: lavacore.plugin.v1.HostServices.SetData:input_type -> lavacore.plugin.v1.SetDataRequest
+	39, // 35: lavacore.plugin.v1.HostServices.Protocol:input_type -> lavacore.plugin.v1.ProtocolRequest
+	4,  // 36: lavacore.plugin.v1.Plugin.Describe:output_type -> lavacore.plugin.v1.Manifest
+	1,  // 37: lavacore.plugin.v1.Plugin.Configure:output_type -> lavacore.plugin.v1.Empty
+	14, // 38: lavacore.plugin.v1.Method.Accepts:output_type -> lavacore.plugin.v1.AcceptsResponse
+	15, // 39: lavacore.plugin.v1.Method.Describe:output_type -> lavacore.plugin.v1.DescribeMethodResponse
+	16, // 40: lavacore.plugin.v1.Method.Validate:output_type -> lavacore.plugin.v1.ValidateResponse
+	1,  // 41: lavacore.plugin.v1.Method.Run:output_type -> lavacore.plugin.v1.Empty
+	1,  // 42: lavacore.plugin.v1.Method.Cleanup:output_type -> lavacore.plugin.v1.Empty
+	19, // 43: lavacore.plugin.v1.Protocol.Open:output_type -> lavacore.plugin.v1.ProtocolOpenResponse
+	1,  // 44: lavacore.plugin.v1.Protocol.Configure:output_type -> lavacore.plugin.v1.Empty
+	22, // 45: lavacore.plugin.v1.Protocol.Call:output_type -> lavacore.plugin.v1.ProtocolCallResponse
+	1,  // 46: lavacore.plugin.v1.Protocol.Finalize:output_type -> lavacore.plugin.v1.Empty
+	1,  // 47: lavacore.plugin.v1.HostServices.ConsoleOpen:output_type -> lavacore.plugin.v1.Empty
+	1,  // 48: lavacore.plugin.v1.HostServices.ConsoleCheck:output_type -> lavacore.plugin.v1.Empty
+	1,  // 49: lavacore.plugin.v1.HostServices.ConsoleClose:output_type -> lavacore.plugin.v1.Empty
+	1,  // 50: lavacore.plugin.v1.HostServices.ConsoleSend:output_type -> lavacore.plugin.v1.Empty
+	30, // 51: lavacore.plugin.v1.HostServices.ConsoleExpect:output_type -> lavacore.plugin.v1.ExpectResponse
+	31, // 52: lavacore.plugin.v1.HostServices.ConsoleRead:output_type -> lavacore.plugin.v1.ConsoleChunk
+	1,  // 53: lavacore.plugin.v1.HostServices.Power:output_type -> lavacore.plugin.v1.Empty
+	1,  // 54: lavacore.plugin.v1.HostServices.Log:output_type -> lavacore.plugin.v1.Empty
+	1,  // 55: lavacore.plugin.v1.HostServices.Result:output_type -> lavacore.plugin.v1.Empty
+	37, // 56: lavacore.plugin.v1.HostServices.GetData:output_type -> lavacore.plugin.v1.GetDataResponse
+	1,  // 57: lavacore.plugin.v1.HostServices.SetData:output_type -> lavacore.plugin.v1.Empty
+	40, // 58: lavacore.plugin.v1.HostServices.Protocol:output_type -> lavacore.plugin.v1.ProtocolResponse
+	36, // [36:59] is the sub-list for method output_type
+	13, // [13:36] is the sub-list for method input_type
+	13, // [13:13] is the sub-list for extension type_name
+	13, // [13:13] is the sub-list for extension extendee
+	0,  // [0:13] is the sub-list for field type_name
 }
 
 func init() { file_lavacore_proto_init() }
@@ -2717,7 +2824,7 @@ func file_lavacore_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_lavacore_proto_rawDesc), len(file_lavacore_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   39,
+			NumMessages:   40,
 			NumExtensions: 0,
 			NumServices:   4,
 		},

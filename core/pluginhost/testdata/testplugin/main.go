@@ -41,10 +41,19 @@ func num(call sdk.Call, key string) int {
 func (method) Run(ctx context.Context, call sdk.Call, host sdk.Host) error {
 	switch call.Action {
 	case "ok":
-		host.Log(sdk.LevelInfo, "hello from the plugin")
-		host.Set("test", "plugin", "key", `"value"`)
-		v, _ := host.Get("test", "plugin", "key")
-		host.Result(sdk.Result{Definition: "lava", Case: "plugin-" + v, Result: "pass"})
+		if err := host.Log(sdk.LevelInfo, "hello from the plugin"); err != nil {
+			return err
+		}
+		if err := host.Set("test", "plugin", "key", `"value"`); err != nil {
+			return err
+		}
+		v, _, err := host.Get("test", "plugin", "key")
+		if err != nil {
+			return err
+		}
+		if err := host.Result(sdk.Result{Definition: "lava", Case: "plugin-" + v, Result: "pass"}); err != nil {
+			return err
+		}
 		con, err := host.Console(ctx)
 		if err != nil {
 			return err
@@ -88,8 +97,7 @@ func (method) Run(ctx context.Context, call sdk.Call, host sdk.Host) error {
 			return err
 		}
 		children[name] = cmd
-		host.Set("spawn", "child", "pid", fmt.Sprint(cmd.Process.Pid))
-		return nil
+		return host.Set("spawn", "child", "pid", fmt.Sprint(cmd.Process.Pid))
 	case "expect":
 		con, err := host.Console(ctx)
 		if err != nil {
@@ -125,7 +133,7 @@ func (method) Run(ctx context.Context, call sdk.Call, host sdk.Host) error {
 		if err != nil {
 			return err
 		}
-		host.Log(sdk.LevelInfo, fmt.Sprint(r["n"]))
+		return host.Log(sdk.LevelInfo, fmt.Sprint(r["n"]))
 	}
 	return nil
 }
