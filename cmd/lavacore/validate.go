@@ -19,6 +19,8 @@ plugin. With --lab it also builds every sub-job's pipeline on the lab's devices
 uses; --lava-device does the same on a device file rendered by LAVA (as
 lava-run --device takes it). Every problem is printed as
 file:line:col: <path>: <message>; the exit status is 1 when there is one.
+A key written twice in one mapping is a warning (LAVA keeps the last value);
+with --strict it is a problem too.
 `
 
 func runValidate(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -28,6 +30,7 @@ func runValidate(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	var src deviceSource
 	fs.StringVar(&src.Lab, "lab", "", "also check the job against this lab's devices and the pipeline")
 	src.register(fs)
+	strict := fs.Bool("strict", false, "refuse duplicate keys (LAVA silently keeps the last one)")
 	file, code, ok := parseJobArgs(fs, args)
 	if !ok {
 		return code
@@ -35,7 +38,14 @@ func runValidate(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	src.parsed(fs)
 	pl := openPlugins("validate", stderr)
 	defer pl.close()
-	j, diags := job.LoadWith(file, pl.jobOptions())
+	jo := pl.jobOptions()
+	jo.StrictKeys = *strict
+	j, diags := jo.Load(file)
+	if j != nil {
+		for _, w := range j.Warnings {
+			fmt.Fprintf(stderr, "%s (warning)\n", w)
+		}
+	}
 	if j != nil && len(diags) == 0 {
 		diags = append(diags, job.LintMultiNode(j)...)
 	}

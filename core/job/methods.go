@@ -14,6 +14,11 @@ type Options struct {
 	// checked against them. Nil: lavacore's own methods, whose schemas core/job
 	// carries (its tests, and the methods' manifests are checked against them).
 	Methods []sdk.MethodInfo
+	// StrictKeys makes a key written twice in one mapping an error. LAVA
+	// (PyYAML) silently keeps the last value, and LAVA's founding job and
+	// five of its sample jobs repeat a key, so by default the duplicate is
+	// a warning (Job.Warnings) and the last value is used.
+	StrictKeys bool
 }
 
 func (o Options) methodSet() map[string]sdk.MethodInfo {
