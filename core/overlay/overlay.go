@@ -171,7 +171,7 @@ func (ov *Overlay) writeScripts() error {
 	if mn == nil {
 		return nil
 	}
-	common := fmt.Sprintf("LAVA_TEST_BIN=%s\nLAVA_MULTI_NODE_CACHE='/tmp/lava_multi_node_cache.txt'\nLAVA_MULTI_NODE_DEBUG='yes'\n\n",
+	common := fmt.Sprintf("LAVA_TEST_BIN=%s\nLAVA_MULTI_NODE_CACHE=${LAVA_MULTI_NODE_CACHE:-'/tmp/lava_multi_node_cache.txt'}\nLAVA_MULTI_NODE_DEBUG='yes'\n\n",
 		shq(path.Join(ov.opts.ResultsDir, "bin")))
 	ids := make([]string, 0, len(mn.Group))
 	for id := range mn.Group {
