@@ -117,3 +117,24 @@ func runLoginShell(t *testing.T, sh []string, res, cache, helper, reply string) 
 	}
 	return out.String()
 }
+
+// TestLavaGroup_RoleWithShellSyntax: role names are written into the
+// lava-group script; quotes, $( ), backslashes and printf formats in one
+// are printed as they are and run nothing.
+func TestLavaGroup_RoleWithShellSyntax(t *testing.T) {
+	marker := filepath.Join(t.TempDir(), "pwned")
+	roles := map[string]string{"1": `x"; touch ` + marker + `; "`, "2": "$(touch " + marker + ")", "3": `%s%n\t\\`}
+	res := build(t, nil, &MultiNode{Role: "x", Group: roles})
+	want := "1\t" + roles["1"] + "\n2\t" + roles["2"] + "\n3\t" + roles["3"] + "\n"
+	for _, sh := range shells(t) {
+		t.Run(strings.Join(sh, " "), func(t *testing.T) {
+			out, err := exec.Command(sh[0], append(sh[1:], filepath.Join(res, "bin", "lava-group"))...).CombinedOutput()
+			if err != nil || string(out) != want {
+				t.Errorf("lava-group printed %q (%v), want %q", out, err, want)
+			}
+			if _, err := os.Stat(marker); err == nil {
+				t.Errorf("a role name ran a command")
+			}
+		})
+	}
+}
