@@ -160,7 +160,11 @@ func (boot) Run(ctx context.Context, call sdk.Call, host sdk.Host) error {
 		if err != nil {
 			return err
 		}
-		if err := con.SendLine(ctx, "tar  -C / -xzf "+remote); err != nil {
+		w, err := bootflow.ShellWord("overlay file", remote)
+		if err != nil {
+			return err
+		}
+		if err := con.SendLine(ctx, "tar  -C / -xzf "+w); err != nil {
 			return err
 		}
 		_, err = con.Expect(ctx, bootflow.StringList(p["prompts"]), 0)
@@ -224,7 +228,11 @@ func scpDeploy(ctx context.Context, call sdk.Call, host sdk.Host) error {
 	if results == "" {
 		results = "/lava-" + call.Job.ID
 	}
-	if err := con.SendLine(ctx, "mkdir -p "+results); err != nil {
+	resW, err := bootflow.ShellWord("lava_test_results_dir", results)
+	if err != nil {
+		return err
+	}
+	if err := con.SendLine(ctx, "mkdir -p "+resW); err != nil {
 		return err
 	}
 	if len(prompts) > 0 {

@@ -49,7 +49,15 @@ func (method) Run(ctx context.Context, call sdk.Call, host sdk.Host) error {
 	if posix, ok := call.Device.Constants["posix"].(map[string]any); ok && bootflow.Str(posix, "lava_test_sh_cmd") != "" {
 		shell = bootflow.Str(posix, "lava_test_sh_cmd")
 	}
-	for _, l := range []string{"export SHELL=" + shell, ". " + results + "/environment"} {
+	shellW, err := bootflow.ShellWord("lava_test_sh_cmd", shell)
+	if err != nil {
+		return err
+	}
+	resW, err := bootflow.ShellWord("lava_test_results_dir", results)
+	if err != nil {
+		return err
+	}
+	for _, l := range []string{"export SHELL=" + shellW, ". " + resW + "/environment"} {
 		if err := con.SendLine(ctx, l); err != nil {
 			return err
 		}
@@ -99,7 +107,7 @@ func (method) Run(ctx context.Context, call sdk.Call, host sdk.Host) error {
 			}
 		}
 	}
-	runner := fmt.Sprintf("%s/bin/lava-test-runner %s/%d", results, results, stage)
+	runner := fmt.Sprintf("%s/bin/lava-test-runner %s/%d", resW, resW, stage)
 	if err := host.Log(sdk.LevelInfo, fmt.Sprintf("Running the test shell: %s (%s)", runner, strings.Join(names, ", "))); err != nil {
 		return err
 	}

@@ -394,6 +394,9 @@ func ExportEnv(ctx context.Context, con sdk.Console, prompts []string, env map[s
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
+		if _, err := ShellWord(k, env[k]); err != nil {
+			return err
+		}
 		if err := con.SendLine(ctx, fmt.Sprintf("export %s=%s", k, ShellQuote(env[k]))); err != nil {
 			return err
 		}

@@ -180,19 +180,20 @@ func (ov *Overlay) writeScripts() error {
 	if mn == nil {
 		return nil
 	}
-	common := fmt.Sprintf("LAVA_TEST_BIN=%s\nLAVA_MULTI_NODE_CACHE='/tmp/lava_multi_node_cache.txt'\nLAVA_MULTI_NODE_DEBUG='yes'\n\n",
+	common := fmt.Sprintf("LAVA_TEST_BIN=%s\nLAVA_MULTI_NODE_CACHE=${LAVA_MULTI_NODE_CACHE:-'/tmp/lava_multi_node_cache.txt'}\nLAVA_MULTI_NODE_DEBUG='yes'\n\n",
 		shq(path.Join(ov.opts.ResultsDir, "bin")))
 	ids := make([]string, 0, len(mn.Group))
 	for id := range mn.Group {
 		ids = append(ids, id)
 	}
 	sort.Strings(ids)
-	var group strings.Builder
-	group.WriteString("LAVA_GROUP=\"")
+	// One "<id>\t<role>\n" line each, single-quoted: a role or id is data
+	// to the script, never shell syntax or a printf format.
+	var lines strings.Builder
 	for _, id := range ids {
-		group.WriteString(id + `\t` + mn.Group[id] + `\n`)
+		lines.WriteString(id + "\t" + mn.Group[id] + "\n")
 	}
-	group.WriteString("\"\n\n")
+	group := "LAVA_GROUP=" + shq(lines.String()) + "\n\n"
 	return fs.WalkDir(scripts, "scripts/multi_node", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
@@ -205,7 +206,7 @@ func (ov *Overlay) writeScripts() error {
 		vars := common
 		switch name {
 		case "lava-group":
-			vars = group.String()
+			vars = group
 		case "lava-role":
 			vars = "TARGET_ROLE=" + shq(mn.Role) + "\n\n"
 		case "lava-self":
