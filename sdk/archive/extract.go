@@ -17,14 +17,15 @@ import (
 
 // extractor writes the members of one archive under root.
 type extractor struct {
-	ctx    context.Context
-	root   *os.Root
-	o      Options
-	owners bool
-	res    Result
-	dirs   []dirMeta // directories written, for their modes and times at the end
-	links  []string  // symbolic links written, checked again at the end
-	buf    []byte
+	ctx     context.Context
+	root    *os.Root
+	o       Options
+	owners  bool
+	res     Result
+	claimed int64     // data of the members so far, as their headers say
+	dirs    []dirMeta // directories written, for their modes and times at the end
+	links   []string  // symbolic links written, checked again at the end
+	buf     []byte
 }
 
 type dirMeta struct {
@@ -69,6 +70,11 @@ func (x *extractor) run(r io.Reader) error {
 		if x.res.Entries > x.o.maxEntries() {
 			return x.fail(h.Name, refused("the archive has more than %d members (the extraction's limit against archive bombs)", x.o.maxEntries()))
 		}
+		// Every member's data counts, written or skipped: skipping inflates it too.
+		if h.Size < 0 || x.claimed+h.Size > x.o.maxBytes() {
+			return x.fail(h.Name, refused("the archive holds more than %d bytes (the extraction's limit against decompression bombs)", x.o.maxBytes()))
+		}
+		x.claimed += h.Size
 		if err := x.entry(h, tr); err != nil {
 			return x.fail(h.Name, err)
 		}
@@ -270,9 +276,6 @@ func (x *extractor) hardlink(name string, h *tar.Header) error {
 }
 
 func (x *extractor) file(name string, h *tar.Header, data io.Reader) error {
-	if h.Size < 0 || x.res.Bytes+h.Size > x.o.maxBytes() {
-		return refused("the archive holds more than %d bytes (the extraction's limit against decompression bombs)", x.o.maxBytes())
-	}
 	f, err := x.root.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return err
