@@ -39,6 +39,7 @@ import (
 	"time"
 
 	"github.com/lavacore/lavacore/sdk"
+	"github.com/lavacore/lavacore/sdk/archive"
 )
 
 // Spec is one artefact of a deploy block.
@@ -49,15 +50,15 @@ type Spec struct {
 	MD5         string // md5sum:, hex
 	SHA256      string // sha256sum:, hex
 	SHA512      string // sha512sum:, hex
-	Archive     string // "" or "tar": untar into <destDir>/<key>/<key> (LAVA's layout) with Untar
+	Archive     string // "" or "tar": untar into <destDir>/<key>/<key> (LAVA's layout) with package archive
 	// Size is the size Validate reported. 0 takes it from the transfer itself
 	// (Content-Length, or the file's size); negative means unknown: no size check.
 	Size int64
 	// Headers are extra request headers (LAVA's `headers:`).
 	Headers map[string]string
-	// Untar extracts a tarball safely; needed when Archive is "tar" (core/overlay's
-	// SafeUntar fits). The download package has no tar extractor of its own.
-	Untar func(ctx context.Context, tarball, dir string) error
+	// ArchiveMaxBytes is the extraction budget of Archive "tar" (0: package
+	// archive's default): see sdk/archive.
+	ArchiveMaxBytes int64
 }
 
 // Result is a finished download.
@@ -255,11 +256,7 @@ func checkSpec(spec Spec) error {
 		return sdk.JobErrorf("Unknown 'compression' format '%s'", spec.Compression)
 	}
 	switch spec.Archive {
-	case "":
-	case "tar":
-		if spec.Untar == nil {
-			return &sdk.Error{Type: sdk.Bug, Msg: fmt.Sprintf("download %s: archive: tar needs Spec.Untar", spec.Key)}
-		}
+	case "", "tar":
 	default:
 		return sdk.JobErrorf("Unknown 'archive' format '%s'", spec.Archive)
 	}
@@ -373,8 +370,11 @@ func Fetch(ctx context.Context, spec Spec, destDir string, progress func(done, t
 	if spec.Archive == "tar" {
 		// The sums are checked before anything is unpacked (LAVA untars first).
 		dir := filepath.Join(filepath.Dir(dest), spec.Key)
-		if err := spec.Untar(ctx, dest, dir); err != nil {
-			return res, err
+		if _, err := archive.ExtractFile(ctx, dest, dir, archive.Options{MaxBytes: spec.ArchiveMaxBytes}); err != nil {
+			if errors.Is(err, archive.ErrRefused) || errors.Is(err, archive.ErrNotArchive) {
+				return res, sdk.JobErrorf("Unable to extract '%s': %v", spec.URL, err)
+			}
+			return res, sdk.InfraErrorf("Unable to extract '%s': %w", spec.URL, err)
 		}
 		res.Dir = dir
 	}

@@ -8,7 +8,9 @@ package overlay
 import (
 	"archive/tar"
 	"compress/gzip"
+	"context"
 	"embed"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -22,6 +24,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/lavacore/lavacore/sdk/archive"
 )
 
 //go:embed scripts
@@ -511,8 +515,9 @@ func (ov *Overlay) WriteTarGz(w io.Writer) error {
 }
 
 // fetchURL downloads a url test definition (http(s):// or file://) and
-// unpacks it into dir: tarballs (compressed or not) with GNU tar, any other
-// file as it is, under its own name.
+// unpacks it into dir: tarballs (compressed or not) with package archive
+// (sdk/archive: nothing lands outside dir), any other file as it is, under
+// its own name.
 func fetchURL(url, dir string, strip int) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
@@ -546,18 +551,19 @@ func fetchURL(url, dir string, strip int) error {
 		return err
 	}
 	tmp.Close()
-	args := []string{"-xf", tmp.Name(), "-C", dir}
-	if strip > 0 {
-		args = append(args, fmt.Sprintf("--strip-components=%d", strip))
-	}
-	if out, err := exec.Command("tar", args...).CombinedOutput(); err != nil {
+	_, err = archive.ExtractFile(context.Background(), tmp.Name(), dir, archive.Options{Name: path.Base(url),
+		StripComponents: strip, MaxBytes: testdefMaxBytes})
+	if errors.Is(err, archive.ErrNotArchive) {
 		// not a tarball: keep the file under its name
-		name := path.Base(url)
 		b, rerr := os.ReadFile(tmp.Name())
 		if rerr != nil {
-			return fmt.Errorf("tar: %v: %s", err, out)
+			return rerr
 		}
-		return os.WriteFile(filepath.Join(dir, name), b, 0o644)
+		return os.WriteFile(filepath.Join(dir, path.Base(url)), b, 0o644)
 	}
-	return nil
+	return err
 }
+
+// testdefMaxBytes is the budget of a url test definition tarball (see package
+// archive): test definition repositories are a few megabytes.
+const testdefMaxBytes int64 = 1 << 30

@@ -67,6 +67,10 @@ const (
 // not extract (errors.Is(err, ErrRefused)).
 var ErrRefused = errors.New("refused")
 
+// ErrNotArchive is wrapped by the error of a stream whose first member cannot be
+// read: it is not a tar archive (plain or compressed) at all.
+var ErrNotArchive = errors.New("not a tar archive")
+
 // Options tune an extraction. The zero value is the default.
 type Options struct {
 	// Name is the archive's name in errors and logs (ExtractFile: the file's base name).

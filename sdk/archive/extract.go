@@ -57,13 +57,14 @@ func (x *extractor) run(r io.Reader) error {
 			return x.fail("", err)
 		}
 		h, err := tr.Next()
+		if x.res.Entries == 0 && err != nil {
+			// Not even one member (a valid but empty archive included).
+			return x.fail("", fmt.Errorf("%w: %w", ErrNotArchive, err))
+		}
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
-			if x.res.Entries == 0 {
-				return x.fail("", fmt.Errorf("not a tar archive: %w", err))
-			}
 			return x.fail("", err)
 		}
 		x.res.Entries++
