@@ -230,14 +230,15 @@ func TestValidate(t *testing.T) {
 		{url: nohead, size: 7},
 		{url: "file://" + file, size: 3},
 		{url: srv.URL + "/missing", wantType: sdk.Job, wantMsg: "Resource unavailable at '" + srv.URL + "/missing' (404)"},
-		{url: "file:///does/not/exist", wantType: sdk.Job, wantMsg: "Image file '/does/not/exist' does not exist or is not readable"},
+		{url: "file://" + file + ".nope", wantType: sdk.Job, wantMsg: "Image file '" + file + ".nope' does not exist or is not readable"},
+		{url: "file:///etc/passwd", wantType: sdk.Job, wantMsg: "file:///etc/passwd is refused: it is not inside a directory the lab allows"},
 		{url: "ftp://example.org/Image", wantType: sdk.Job, wantMsg: "Unsupported url protocol scheme: ftp"},
 		{url: "scp://host/x", wantType: sdk.Job, wantMsg: "Unsupported url protocol scheme: scp"},
 		{url: "http://127.0.0.1:1/x", wantType: sdk.Infrastructure, wantMsg: "Unable to get 'http://127.0.0.1:1/x': "},
 	}
 	for _, tc := range tests {
 		t.Run(tc.url, func(t *testing.T) {
-			size, err := Validate(context.Background(), tc.url)
+			size, err := ValidateSpec(context.Background(), Spec{URL: tc.url, AllowedFileDirs: []string{filepath.Dir(file)}})
 			checkErr(t, err, tc.wantType, tc.wantMsg)
 			if err == nil && size != tc.size {
 				t.Errorf("size = %d, want %d", size, tc.size)
@@ -294,9 +295,9 @@ func TestFetchErrors(t *testing.T) {
 		{"directory url", Spec{Key: "kernel", URL: srv.URL + "/images/"}, sdk.Job, "Cannot download a directory for kernel"},
 		{"bad compression", Spec{Key: "kernel", URL: good, Compression: "lz4"}, sdk.Job, "Unknown 'compression' format 'lz4'"},
 		{"bad archive", Spec{Key: "kernel", URL: good, Archive: "zip"}, sdk.Job, "Unknown 'archive' format 'zip'"},
-		{"file ok", Spec{Key: "kernel", URL: "file://" + file}, "", ""},
-		{"file sha256", Spec{Key: "kernel", URL: "file://" + file, SHA256: "ab"}, sdk.Job, "sha256 for 'file://" + file + "' does not match."},
-		{"file missing", Spec{Key: "kernel", URL: "file://" + file + ".nope"}, sdk.Infrastructure, "Unable to read from " + file + ".nope"},
+		{"file ok", Spec{Key: "kernel", URL: "file://" + file, AllowedFileDirs: []string{filepath.Dir(file)}}, "", ""},
+		{"file sha256", Spec{Key: "kernel", URL: "file://" + file, SHA256: "ab", AllowedFileDirs: []string{filepath.Dir(file)}}, sdk.Job, "sha256 for 'file://" + file + "' does not match."},
+		{"file missing", Spec{Key: "kernel", URL: "file://" + file + ".nope", AllowedFileDirs: []string{filepath.Dir(file)}}, sdk.Infrastructure, "Unable to read from " + file + ".nope"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

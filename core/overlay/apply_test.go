@@ -129,16 +129,17 @@ func TestFetchURL_Archives(t *testing.T) {
 	os.WriteFile(plain, []byte("metadata: {}\n"), 0o644)
 
 	dir := t.TempDir()
-	if err := fetchURL(good, dir, 1); err != nil {
+	allowed := []string{src}
+	if err := fetchURL(good, dir, 1, allowed); err != nil {
 		t.Fatal(err)
 	}
 	if b, err := os.ReadFile(filepath.Join(dir, "t.yaml")); err != nil || string(b) != "xxx" {
 		t.Errorf("stripped member: %q %v", b, err)
 	}
-	if err := fetchURL("file://"+plain, t.TempDir(), 0); err != nil {
+	if err := fetchURL("file://"+plain, t.TempDir(), 0, allowed); err != nil {
 		t.Errorf("a plain file: %v", err)
 	}
-	err := fetchURL(evil, filepath.Join(t.TempDir(), "a", "b"), 0)
+	err := fetchURL(evil, filepath.Join(t.TempDir(), "a", "b"), 0, allowed)
 	if err == nil || !strings.Contains(err.Error(), `evil.tar.gz: l: refused: symbolic link target "../../.." leaves the extraction root`) {
 		t.Errorf("got %v", err)
 	}

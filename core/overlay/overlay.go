@@ -25,6 +25,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/lavacore/lavacore/core/download"
 	"github.com/lavacore/lavacore/sdk/archive"
 )
 
@@ -66,6 +67,9 @@ type Options struct {
 	AuthorizedKey string
 	// WorkDir holds clones and downloads (a temporary directory by default).
 	WorkDir string
+	// AllowedFileDirs are the only directories a url test definition's file://
+	// URL may read from (the lab's allowed_file_dirs); none: refused.
+	AllowedFileDirs []string
 }
 
 // Overlay is a built overlay tree.
@@ -304,7 +308,7 @@ func (ov *Overlay) writeDefinition(stage int, name string, d Definition) error {
 		}
 	case "url":
 		repo, _ := d.Repository.(string)
-		if err := fetchURL(repo, dir, d.StripComponents); err != nil {
+		if err := fetchURL(repo, dir, d.StripComponents, ov.opts.AllowedFileDirs); err != nil {
 			return fmt.Errorf("url %s: %w", repo, err)
 		}
 		b, err := os.ReadFile(filepath.Join(dir, d.Path))
@@ -514,11 +518,12 @@ func (ov *Overlay) WriteTarGz(w io.Writer) error {
 	return gz.Close()
 }
 
-// fetchURL downloads a url test definition (http(s):// or file://) and
+// fetchURL downloads a url test definition (http(s):// or file:// from an
+// allowed directory, see download.OpenFileURL) and
 // unpacks it into dir: tarballs (compressed or not) with package archive
 // (sdk/archive: nothing lands outside dir), any other file as it is, under
 // its own name.
-func fetchURL(url, dir string, strip int) error {
+func fetchURL(url, dir string, strip int, allowed []string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
@@ -530,7 +535,7 @@ func fetchURL(url, dir string, strip int) error {
 	defer tmp.Close()
 	var src io.ReadCloser
 	if strings.HasPrefix(url, "file://") {
-		src, err = os.Open(strings.TrimPrefix(url, "file://"))
+		src, err = download.OpenFileURL(strings.TrimPrefix(url, "file://"), allowed)
 	} else {
 		var resp *http.Response
 		resp, err = http.Get(url)

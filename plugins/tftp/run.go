@@ -136,7 +136,8 @@ func (m method) download(ctx context.Context, call sdk.Call, host sdk.Host) erro
 		dest = filepath.Join(call.Dispatcher.WorkDir, "downloads", call.Job.ID)
 	}
 	ds := download.Spec{Key: key, URL: spec.URL, Compression: bootflow.Str(res, "compression"),
-		MD5: bootflow.Str(res, "md5sum"), SHA256: bootflow.Str(res, "sha256sum"), SHA512: bootflow.Str(res, "sha512sum")}
+		MD5: bootflow.Str(res, "md5sum"), SHA256: bootflow.Str(res, "sha256sum"), SHA512: bootflow.Str(res, "sha512sum"),
+		AllowedFileDirs: call.Dispatcher.AllowedFileDirs}
 	if key == "nfsrootfs" {
 		// Extracted later by tar, which detects compression itself: keep the file as it is.
 		ds.Compression = ""
