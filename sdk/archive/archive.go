@@ -22,7 +22,7 @@
 //   - Hard links must name a member inside the tree, reached without leaving it.
 //   - Device nodes, fifos and sockets are never created on the dispatcher (where
 //     an NFS or TFTP server, or a local user, could use them): they are skipped,
-//     logged and listed in Result.Skipped. The device's kernel (devtmpfs) makes
+//     counted in the log and listed in Result.Skipped. The device's kernel (devtmpfs) makes
 //     its own /dev.
 //   - setuid and setgid bits are dropped (logged, counted in Result.Dropped); the
 //     sticky bit is kept on directories (it only restricts: /tmp) and dropped on
@@ -84,7 +84,7 @@ type Options struct {
 	StripComponents int
 	// NoOwners leaves files owned by the extracting user even when it is root.
 	NoOwners bool
-	// Log receives one line per skipped member and a summary of dropped mode bits.
+	// Log receives a line about skipped members and one about dropped mode bits.
 	Log func(msg string)
 }
 

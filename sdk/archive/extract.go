@@ -90,8 +90,11 @@ func (x *extractor) run(r io.Reader) error {
 			return x.fail(l, refused("symbolic link target %q leaves the extraction root (through %s)", target, lerr.Error()))
 		}
 	}
+	if len(x.res.Skipped) > 0 {
+		x.log("%d device nodes, fifos or unknown members skipped: they are not created on the dispatcher (first: %s)", len(x.res.Skipped), x.res.Skipped[0])
+	}
 	if len(x.res.Dropped) > 0 {
-		x.log("setuid/setgid bits dropped from %d members (first: %s)", len(x.res.Dropped), x.res.Dropped[0])
+		x.log("setuid/setgid (or file sticky) bits dropped from %d members (first: %s)", len(x.res.Dropped), x.res.Dropped[0])
 	}
 	return x.finish()
 }
@@ -155,12 +158,10 @@ func (x *extractor) entry(h *tar.Header, data io.Reader) error {
 	switch h.Typeflag {
 	case tar.TypeChar, tar.TypeBlock, tar.TypeFifo:
 		x.res.Skipped = append(x.res.Skipped, name)
-		x.log("%s: skipped: device nodes and fifos are not created on the dispatcher", name)
 		return nil
 	case tar.TypeReg, tar.TypeRegA, tar.TypeGNUSparse, tar.TypeCont, tar.TypeDir, tar.TypeSymlink, tar.TypeLink:
 	default:
 		x.res.Skipped = append(x.res.Skipped, name)
-		x.log("%s: skipped: unknown member type %q", name, h.Typeflag)
 		return nil
 	}
 	// The parent directory: reached inside the tree, then created.
