@@ -164,6 +164,9 @@ type Dispatcher struct {
 	NFSRoot   string
 	WorkDir   string // per-job scratch directory
 	OutputDir string // per-job output directory
+	// AllowedFileDirs are the only directories file:// URLs may be read from
+	// (the lab's allowed_file_dirs); none: file:// URLs are refused.
+	AllowedFileDirs []string `json:",omitempty"`
 }
 
 // JobInfo is the job around a block.

@@ -187,6 +187,8 @@ type labBlock struct {
 	NFSRoot      string `hcl:"nfs_root"`
 	HTTPRoot     string `hcl:"http_root,optional"`
 	Coordinator  string `hcl:"coordinator,optional"`
+	// AllowedFileDirs: the directories file:// URLs may read from (none: refused).
+	AllowedFileDirs []string `hcl:"allowed_file_dirs,optional"`
 }
 
 func (l *loader) loadLabConfig(lab *Lab) hcl.Diagnostics {
@@ -235,6 +237,9 @@ func (l *loader) loadLabConfig(lab *Lab) hcl.Diagnostics {
 	lab.NFSRoot = abs(lf.Lab.NFSRoot)
 	lab.HTTPRoot = abs(lf.Lab.HTTPRoot)
 	lab.Coordinator = lf.Lab.Coordinator
+	for _, d := range lf.Lab.AllowedFileDirs {
+		lab.AllowedFileDirs = append(lab.AllowedFileDirs, abs(d))
+	}
 	return diags
 }
 

@@ -5,11 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 
 	"github.com/lavacore/lavacore/sdk"
+	"github.com/lavacore/lavacore/sdk/archive"
 	"github.com/lavacore/lavacore/sdk/bootflow"
 	"github.com/lavacore/lavacore/sdk/download"
 	"github.com/lavacore/lavacore/sdk/ramdisk"
@@ -149,7 +149,8 @@ func (m method) download(ctx context.Context, call sdk.Call, host sdk.Host) erro
 		dest = filepath.Join(call.Dispatcher.WorkDir, "downloads", call.Job.ID)
 	}
 	ds := download.Spec{Key: key, URL: spec.URL, Compression: bootflow.Str(res, "compression"),
-		MD5: bootflow.Str(res, "md5sum"), SHA256: bootflow.Str(res, "sha256sum"), SHA512: bootflow.Str(res, "sha512sum")}
+		MD5: bootflow.Str(res, "md5sum"), SHA256: bootflow.Str(res, "sha256sum"), SHA512: bootflow.Str(res, "sha512sum"),
+		AllowedFileDirs: call.Dispatcher.AllowedFileDirs}
 	if key == "nfsrootfs" {
 		// Extracted later by tar, which detects compression itself: keep the file as it is.
 		ds.Compression = ""
@@ -200,7 +201,7 @@ func extractNFS(ctx context.Context, call sdk.Call, host sdk.Host) error {
 	if err := os.RemoveAll(dir); err != nil {
 		return sdk.InfraErrorf("extract-nfsrootfs: %v", err)
 	}
-	if err := untar(ctx, tarball, dir); err != nil {
+	if err := untar(ctx, host, tarball, dir, 0); err != nil {
 		return sdk.InfraErrorf("extract-nfsrootfs: %v", err)
 	}
 	root := dir
@@ -209,7 +210,13 @@ func extractNFS(ctx context.Context, call sdk.Call, host sdk.Host) error {
 			if filepath.IsAbs(pre) || strings.Contains(pre, "..") {
 				return sdk.JobErrorf("nfsrootfs prefix %q must be a relative path", pre)
 			}
-			root = filepath.Join(dir, pre)
+			// Resolved inside the tree: a prefix that is a link out of it
+			// would make every later extraction write there.
+			in, err := archive.Resolve(dir, pre)
+			if err != nil {
+				return sdk.JobErrorf("nfsrootfs prefix: %v", err)
+			}
+			root = filepath.Join(dir, filepath.FromSlash(in))
 		}
 	}
 	if err := bootflow.SetString(host, bootflow.KeyNFSRoot, root); err != nil {
@@ -221,26 +228,32 @@ func extractNFS(ctx context.Context, call sdk.Call, host sdk.Host) error {
 	return host.Log(sdk.LevelInfo, "nfsrootfs extracted to "+root)
 }
 
-// untar extracts a (possibly compressed) tarball with GNU tar, which refuses
-// members that leave the directory and defers links that point outside it.
-func untar(ctx context.Context, tarball, dir string) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+// Budgets of the archives a tftp deploy extracts (archive.DefaultMaxBytes for
+// the nfsrootfs): kernel modules, debug symbols included, stay well under the
+// first, and the overlay holds scripts and test definitions.
+const (
+	modulesMaxBytes int64 = 16 << 30
+	overlayMaxBytes int64 = 4 << 30
+)
+
+// untar extracts a (possibly compressed) tarball into dir with lavacore's
+// hardened extractor: nothing is written outside dir, even through symbolic
+// links an earlier archive left in it (see package archive).
+func untar(ctx context.Context, host sdk.Host, tarball, dir string, maxBytes int64) error {
+	res, err := archive.ExtractFile(ctx, tarball, dir, archive.Options{MaxBytes: maxBytes,
+		Log: func(msg string) { host.Log(sdk.LevelWarning, msg) }})
+	if err != nil {
 		return err
 	}
-	cmd := exec.CommandContext(ctx, "tar", "--numeric-owner", "--keep-directory-symlink", "--warning=no-timestamp", "-xpf", tarball, "-C", dir)
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		return fmt.Errorf("tar -xf %s: %v: %s", filepath.Base(tarball), err, tail(string(out)))
-	}
+	host.Log(sdk.LevelDebug, fmt.Sprintf("%s: %d members, %d bytes (%s)", filepath.Base(tarball), res.Entries, res.Bytes, orNone(res.Compression)))
 	return nil
 }
 
-func tail(s string) string {
-	s = strings.TrimSpace(s)
-	if len(s) > 500 {
-		s = "…" + s[len(s)-500:]
+func orNone(comp string) string {
+	if comp == "" {
+		return "not compressed"
 	}
-	return s
+	return comp
 }
 
 func installFlag(call sdk.Call, key, flag string) bool {
@@ -307,7 +320,7 @@ func extractModules(ctx context.Context, call sdk.Call, host sdk.Host) error {
 		return sdk.JobErrorf("Unable to identify a location for the unpacked modules")
 	}
 	for _, t := range targets {
-		if err := untar(ctx, tarball, t); err != nil {
+		if err := untar(ctx, host, tarball, t, modulesMaxBytes); err != nil {
 			return sdk.InfraErrorf("extract-modules: %v", err)
 		}
 		if err := host.Log(sdk.LevelInfo, "modules extracted into "+t); err != nil {
@@ -340,7 +353,7 @@ func applyOverlay(ctx context.Context, call sdk.Call, host sdk.Host) error {
 	if target == "" {
 		return sdk.JobErrorf("apply-overlay-tftp: no nfsrootfs or ramdisk to apply the overlay to")
 	}
-	if err := untar(ctx, ov, target); err != nil {
+	if err := untar(ctx, host, ov, target, overlayMaxBytes); err != nil {
 		return sdk.InfraErrorf("apply-overlay-tftp: %v", err)
 	}
 	return host.Log(sdk.LevelInfo, "overlay applied to "+target)

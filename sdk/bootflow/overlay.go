@@ -126,7 +126,7 @@ func RunOverlay(ctx context.Context, call sdk.Call, host sdk.Host, describe func
 	opts := overlay.Options{JobID: call.Job.ID, ResultsDir: results, Stages: stages,
 		Environment: map[string]string{"LAVA_DISPATCHER_IP": call.Dispatcher.IP, "LAVA_DEVICE_TYPE": call.Device.Type,
 			"LAVA_DEVICE_HOSTNAME": call.Device.Name},
-		Secrets: call.Job.Secrets, WorkDir: call.Dispatcher.WorkDir}
+		Secrets: call.Job.Secrets, WorkDir: call.Dispatcher.WorkDir, AllowedFileDirs: call.Dispatcher.AllowedFileDirs}
 	for k, v := range call.Job.Environment {
 		opts.Environment[k] = v
 	}

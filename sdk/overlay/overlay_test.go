@@ -161,7 +161,22 @@ func TestURLDefinition(t *testing.T) {
 	if out, err := exec.Command("tar", "-czf", tarball, "-C", src, "top").CombinedOutput(); err != nil {
 		t.Fatalf("%v %s", err, out)
 	}
-	res := build(t, [][]Definition{{{From: "url", Name: "fromurl", Path: "defs/u.yaml", Repository: "file://" + tarball, StripComponents: 1, Level: "1.1.4.1"}}}, nil)
+	dir := t.TempDir()
+	ov, err := Build(Options{JobID: "42", ResultsDir: filepath.Join(dir, "lava-42"), WorkDir: dir, AllowedFileDirs: []string{filepath.Dir(tarball)},
+		Stages: [][]Definition{{{From: "url", Name: "fromurl", Path: "defs/u.yaml", Repository: "file://" + tarball, StripComponents: 1, Level: "1.1.4.1"}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := filepath.Join(dir, "lava-42")
+	if err := os.Rename(filepath.Join(ov.Root, res), res); err != nil {
+		t.Fatal(err)
+	}
+	// Without the lab's leave, a file:// URL is refused.
+	_, err = Build(Options{JobID: "42", ResultsDir: filepath.Join(dir, "lava-43"), WorkDir: t.TempDir(),
+		Stages: [][]Definition{{{From: "url", Name: "fromurl", Path: "defs/u.yaml", Repository: "file://" + tarball, Level: "1.1.4.1"}}}})
+	if err == nil || !strings.Contains(err.Error(), "file:// URLs are refused: the lab allows none") {
+		t.Errorf("file:// without allowed_file_dirs: %v", err)
+	}
 	out, _ := exec.Command("/bin/sh", filepath.Join(res, "bin", "lava-test-runner"), filepath.Join(res, "0")).CombinedOutput()
 	if !strings.Contains(string(out), "TEST_CASE_ID=from-url RESULT=pass") {
 		t.Fatalf("url definition did not run:\n%s", out)
