@@ -21,7 +21,7 @@ func Example() {
 
 	ctx := context.Background()
 	url := "file://" + src
-	size, err := download.Validate(ctx, url)
+	size, err := download.Validate(ctx, url, nil)
 	if err != nil {
 		fmt.Println(err)
 		return
