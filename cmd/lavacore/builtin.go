@@ -13,12 +13,15 @@ import (
 // when no plugin host is wired (describe, validate, and unit tests).
 func builtinRegistry() pipeline.Registry { return methods.Registry() }
 
-// builtinProtocols returns lavacore's own protocols, in process: a MultiNode
-// group run by one lavacore process shares its embedded coordinator.
-func builtinProtocols(name string) (sdk.Protocol, error) {
-	switch name {
-	case multinode.Name:
-		return multinode.New(), nil
+// builtinProtocols returns a factory of lavacore's own protocols, in
+// process, for one run: the MultiNode group it runs shares one coordinator.
+func builtinProtocols() func(name string) (sdk.Protocol, error) {
+	mn := multinode.Factory()
+	return func(name string) (sdk.Protocol, error) {
+		switch name {
+		case multinode.Name:
+			return mn(), nil
+		}
+		return nil, fmt.Errorf("unknown protocol %q", name)
 	}
-	return nil, fmt.Errorf("unknown protocol %q", name)
 }

@@ -43,11 +43,12 @@ func init() {
 		return h.Registry(), h.Close, nil
 	}
 	protocolsHook = func(ctx context.Context) (runner.ProtocolFactory, func(), error) {
+		builtin := builtinProtocols()
 		return func(name string) (sdk.Protocol, error) {
 			if pluginHost != nil && slices.Contains(pluginHost.ProtocolNames(), name) {
 				return pluginHost.Protocol(name)
 			}
-			return builtinProtocols(name)
+			return builtin(name)
 		}, func() {}, nil
 	}
 }

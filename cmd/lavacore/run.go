@@ -120,7 +120,7 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "lavacore run: the lab %s has errors\n", o.Lab)
 		return 2
 	}
-	protocols := builtinProtocols
+	protocols := builtinProtocols()
 	if protocolsHook != nil {
 		pf, stop, err := protocolsHook(ctx)
 		if err != nil {
