@@ -277,11 +277,9 @@ func (p *Protocol) Finalize(ctx context.Context, ok bool) error {
 	ctx, cancel := context.WithTimeout(ctx, SystemTimeout)
 	defer cancel()
 	if !ok {
-		if _, err := p.call(ctx, coordinator.Request{"request": "lavacore_fail", "group_size": p.size,
-			"reason": "the sub-job ended Incomplete"}); err != nil {
-			// A LAVA coordinator nacks this: that is fine.
-			_ = err
-		}
+		// A LAVA coordinator nacks this: that is fine.
+		_, _ = p.call(ctx, coordinator.Request{"request": "lavacore_fail", "group_size": p.size,
+			"reason": "the sub-job ended Incomplete"})
 	}
 	_, err := p.call(ctx, coordinator.Request{"request": "clear_group", "group_size": p.size})
 	if p.unwatch != nil {

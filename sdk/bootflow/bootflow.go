@@ -269,7 +269,6 @@ func Login(ctx context.Context, con sdk.Console, host sdk.Host, level string, o 
 		}
 		nk = len(pats)
 	}
-	np := len(pats)
 	pats = append(pats, o.Prompts...)
 	failIdx, loginIdx, incorrectIdx := -1, -1, -1
 	if o.FailureMessage != "" {
@@ -341,7 +340,6 @@ func Login(ctx context.Context, con sdk.Console, host sdk.Host, level string, o 
 			}
 			goto loggedIn
 		default:
-			_ = np
 			goto loggedIn
 		}
 	}
