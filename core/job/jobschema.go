@@ -3,7 +3,6 @@ package job
 import (
 	"fmt"
 	"regexp"
-	"sort"
 
 	"gopkg.in/yaml.v3"
 )
@@ -579,13 +578,4 @@ func actionsCheck(v *validator, n *yaml.Node, path string) {
 			v.errAt(ps[0].KNode, sp, "unknown action type")
 		}
 	}
-}
-
-func sortedKeys(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

@@ -79,8 +79,6 @@ func Parse(file string, data []byte) (*Job, Diagnostics) {
 	return j, v.diags.dedupe()
 }
 
-func (v *validator) posOf(n *yaml.Node) Pos { return v.pos(n) }
-
 func parseTimeout(file string, n *yaml.Node) *Timeout {
 	n = resolve(n)
 	if !isMap(n) {
