@@ -61,8 +61,6 @@ func viaCLI(t testing.TB, data []byte, argv ...string) []byte {
 	return out
 }
 
-func hexsum(h interface{ Sum([]byte) []byte }) string { return hex.EncodeToString(h.Sum(nil)) }
-
 func sums(data []byte) (string, string, string) {
 	m := md5.Sum(data)
 	s := sha256.Sum256(data)
