@@ -217,9 +217,11 @@ type Method interface {
 	// Validate checks the block against the device without side effects.
 	Validate(ctx context.Context, req Request) Diagnostics
 	// Run runs one declared action (leaf or parent: the host calls it for every
-	// action, parents first; a parent whose work is all in its children returns nil).
-	// ctx carries the action's deadline.
+	// action, parents first). ctx carries the action's deadline. A method
+	// embeds an Actions table, which runs the Action registered under
+	// call.Action (sdk.Group for a parent whose work is all in its children).
 	Run(ctx context.Context, call Call, host Host) error
 	// Cleanup undoes one action; the host calls it in reverse order, always.
+	// An Actions table calls the action's Cleanup if it is a Cleaner.
 	Cleanup(ctx context.Context, call Call, host Host) error
 }

@@ -3,6 +3,7 @@ package console
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -88,7 +89,7 @@ func FuzzExpect(f *testing.F) {
 				t.Fatalf("window holds %d bytes > %d", len(c.buf), w)
 			}
 			if err != nil {
-				if IsTimeout(err) {
+				if errors.Is(err, ErrTimeout) {
 					t.Fatalf("Expect without a timeout timed out: %v", err)
 				}
 				return // EOF or bad pattern

@@ -3,8 +3,6 @@ package job
 import (
 	"fmt"
 	"regexp"
-	"sort"
-	"strings"
 
 	"gopkg.in/yaml.v3"
 )
@@ -578,14 +576,3 @@ func actionsCheck(v *validator, n *yaml.Node, path string) {
 		}
 	}
 }
-
-func sortedKeys(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
-
-var _ = strings.Join

@@ -104,8 +104,6 @@ func (o Options) parse(file string, data []byte) (*Job, Diagnostics, *budget) {
 	return j, v.diags.dedupe(), b
 }
 
-func (v *validator) posOf(n *yaml.Node) Pos { return v.pos(n) }
-
 func parseTimeout(file string, n *yaml.Node) *Timeout {
 	n = resolve(n)
 	if !isMap(n) {

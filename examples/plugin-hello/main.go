@@ -12,7 +12,11 @@ import (
 	"github.com/lavacore/lavacore/sdk"
 )
 
-type hello struct{}
+// hello is the method; its one action, hello-boot, is registered in its
+// sdk.Actions table, which gives the method its Run and Cleanup.
+type hello struct{ sdk.Actions }
+
+func newHello() hello { return hello{sdk.Actions{"hello-boot": helloBoot{}}} }
 
 func (hello) Info() sdk.MethodInfo {
 	return sdk.MethodInfo{Section: sdk.SectionBoot, Name: "hello", Description: "say hello instead of booting",
@@ -33,7 +37,10 @@ func (hello) Describe(sdk.Request) (sdk.ActionSpec, error) {
 
 func (hello) Validate(context.Context, sdk.Request) sdk.Diagnostics { return nil }
 
-func (hello) Run(ctx context.Context, call sdk.Call, host sdk.Host) error {
+// helloBoot says hello. It has nothing to undo, so it has no Cleanup method.
+type helloBoot struct{}
+
+func (helloBoot) Run(ctx context.Context, call sdk.Call, host sdk.Host) error {
 	who, _ := call.Block.Params["greeting"].(string)
 	if who == "" {
 		who = "world"
@@ -46,8 +53,6 @@ func (hello) Run(ctx context.Context, call sdk.Call, host sdk.Host) error {
 	return host.Result(sdk.Result{Definition: "lava", Case: "hello", Level: call.Level, Result: "pass"})
 }
 
-func (hello) Cleanup(context.Context, sdk.Call, sdk.Host) error { return nil }
-
 func main() {
-	sdk.Serve(sdk.ServeConfig{Name: "hello", Version: "0.1.0", Methods: []sdk.Method{hello{}}})
+	sdk.Serve(sdk.ServeConfig{Name: "hello", Version: "0.1.0", Methods: []sdk.Method{newHello()}})
 }

@@ -15,17 +15,22 @@ import (
 	"github.com/lavacore/lavacore/sdk/overlay/signals"
 )
 
-// Run runs lava-test-shell (or multinode-test): it starts lava-test-runner
-// for this test action's stage on the console and turns what the scripts
-// print into results, answering MultiNode requests through the protocol.
-func (method) Run(ctx context.Context, call sdk.Call, host sdk.Host) error {
-	switch call.Action {
-	case "lava-test-retry":
-		return nil
-	case "lava-test-shell", "multinode-test":
-	default:
-		return sdk.InfraErrorf("%s: not implemented by the test shell", call.Action)
+// actions is the code of the test shell's actions.
+func actions() sdk.Actions {
+	return sdk.Actions{
+		"lava-test-retry": sdk.Group{},
+		"lava-test-shell": testShell{},
+		"multinode-test":  testShell{},
 	}
+}
+
+// testShell is lava-test-shell (or multinode-test).
+type testShell struct{}
+
+// Run starts lava-test-runner for this test action's stage on the console
+// and turns what the scripts print into results, answering MultiNode
+// requests through the protocol.
+func (testShell) Run(ctx context.Context, call sdk.Call, host sdk.Host) error {
 	con, err := host.Console(ctx)
 	if err != nil {
 		return sdk.JobErrorf("No connection to the DUT: %v", err)
@@ -266,9 +271,6 @@ func stageOf(req sdk.Request) (stage, first int, names []string) {
 	}
 	return stage, first, names
 }
-
-// Cleanup has nothing to undo.
-func (method) Cleanup(ctx context.Context, call sdk.Call, host sdk.Host) error { return nil }
 
 // lastStep is the last shell trace line ("+ command", set -x) in text, a
 // step of a test definition's run.sh; "" when there is none.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -27,55 +28,59 @@ func relKey(key string) [3]string   { return [3]string{"download-action", "file"
 func compKey(key string) [3]string  { return [3]string{"download-action", key, "compression"} }
 func metaKey(name string) [3]string { return [3]string{"extract-overlay-ramdisk", "meta", name} }
 
-// Run runs one action of the tftp-deploy tree.
-func (m method) Run(ctx context.Context, call sdk.Call, host sdk.Host) error {
-	p := call.Block.Params
-	switch call.Action {
-	case "tftp-deploy":
-		return m.prepareDirs(call, host)
-	case "download-retry", "prepare-tftp-overlay", "test-definition", "lava-overlay":
-		return nil
-	case "http-download", "file-download":
-		return m.download(ctx, call, host)
-	case "extract-nfsrootfs":
-		return extractNFS(ctx, call, host)
-	case "parse-persistent-nfs":
-		if pn, ok := p["persistent_nfs"].(map[string]any); ok {
-			addr := bootflow.Str(pn, "address")
-			i := strings.Index(addr, ":")
-			if i < 1 {
-				return sdk.JobErrorf("persistent_nfs address %q must be server:/path", addr)
-			}
-			if err := bootflow.SetString(host, bootflow.KeyNFSServer, addr[:i]); err != nil {
-				return err
-			}
-			return bootflow.SetString(host, bootflow.KeyNFSRoot, addr[i+1:])
-		}
-		return nil
-	case "extract-overlay-ramdisk":
-		return extractRamdisk(ctx, call, host)
-	case "extract-modules":
-		return extractModules(ctx, call, host)
-	case "apply-overlay-tftp":
-		return applyOverlay(ctx, call, host)
-	case "prepare-kernel", "configure-preseed-file":
-		return nil // a zImage/Image is booted as it is by GRUB; no preseed support
-	case "compress-ramdisk":
-		return compressRamdisk(ctx, call, host)
-	case "deploy-device-env":
+// actions is the code of every action tftp-deploy's tree declares.
+func actions() sdk.Actions {
+	fetch := sdk.ActionFunc(fetchArtefact)
+	t := sdk.Actions{
+		"tftp-deploy":             tftpDeploy{},
+		"download-retry":          sdk.Group{},
+		"http-download":           fetch,
+		"file-download":           fetch,
+		"scp-download":            fetch, // download.Fetch says the scheme is unsupported
+		"pre-downloaded":          fetch, // idem
+		"prepare-tftp-overlay":    sdk.Group{},
+		"extract-nfsrootfs":       sdk.ActionFunc(extractNFS),
+		"parse-persistent-nfs":    sdk.ActionFunc(parsePersistentNFS),
+		"extract-overlay-ramdisk": sdk.ActionFunc(extractRamdisk),
+		"extract-modules":         sdk.ActionFunc(extractModules),
+		"apply-overlay-tftp":      sdk.ActionFunc(applyOverlay),
+		"prepare-kernel":          sdk.Noop("a zImage/Image is booted as it is by GRUB"),
+		"configure-preseed-file":  sdk.Noop("no preseed support"),
+		"compress-ramdisk":        sdk.ActionFunc(compressRamdisk),
+		"deploy-device-env":       sdk.Noop("compress-overlay writes the environment file into the overlay"),
+	}
+	maps.Copy(t, bootflow.OverlayActions(method{}.Describe))
+	return t
+}
+
+// tftpDeploy makes the job's TFTP directory, and removes it and the NFS root
+// when the job is over.
+type tftpDeploy struct{}
+
+// Run makes <tftp_root>/<job_id>/tftp-deploy-<level>/.
+func (tftpDeploy) Run(ctx context.Context, call sdk.Call, host sdk.Host) error {
+	return prepareDirs(call, host)
+}
+
+// parsePersistentNFS records a persistent_nfs address as the NFS server and root.
+func parsePersistentNFS(ctx context.Context, call sdk.Call, host sdk.Host) error {
+	pn, ok := call.Block.Params["persistent_nfs"].(map[string]any)
+	if !ok {
 		return nil
 	}
-	if bootflow.OverlayAction(call.Action) {
-		return bootflow.RunOverlay(ctx, call, host, m.Describe)
+	addr := bootflow.Str(pn, "address")
+	i := strings.Index(addr, ":")
+	if i < 1 {
+		return sdk.JobErrorf("persistent_nfs address %q must be server:/path", addr)
 	}
-	return sdk.InfraErrorf("%s: not implemented by the tftp deploy", call.Action)
+	if err := bootflow.SetString(host, bootflow.KeyNFSServer, addr[:i]); err != nil {
+		return err
+	}
+	return bootflow.SetString(host, bootflow.KeyNFSRoot, addr[i+1:])
 }
 
 // Cleanup removes what the deployment put in the TFTP and NFS roots.
-func (m method) Cleanup(ctx context.Context, call sdk.Call, host sdk.Host) error {
-	if call.Action != "tftp-deploy" {
-		return nil
-	}
+func (tftpDeploy) Cleanup(ctx context.Context, call sdk.Call, host sdk.Host) error {
 	var errs []string
 	rd := bootflow.Reader{H: host}
 	tftpDir, nfsRoot := rd.String(keyTFTPDir), rd.String(bootflow.KeyNFSRoot)
@@ -99,7 +104,7 @@ func (m method) Cleanup(ctx context.Context, call sdk.Call, host sdk.Host) error
 }
 
 // prepareDirs makes <tftp_root>/<job_id>/tftp-deploy-<level>/ (LAVA: a mkdtemp).
-func (m method) prepareDirs(call sdk.Call, host sdk.Host) error {
+func prepareDirs(call sdk.Call, host sdk.Host) error {
 	root := call.Dispatcher.TFTPRoot
 	if root == "" {
 		return sdk.ConfigErrorf("the lab has no tftp_root")
@@ -118,9 +123,9 @@ func (m method) prepareDirs(call sdk.Call, host sdk.Host) error {
 	return host.Log(sdk.LevelDebug, "tftp directory: "+dir)
 }
 
-// download fetches the key this download-retry stands for.
-func (m method) download(ctx context.Context, call sdk.Call, host sdk.Host) error {
-	top, err := m.Describe(call.Request)
+// fetchArtefact fetches the key this download-retry stands for.
+func fetchArtefact(ctx context.Context, call sdk.Call, host sdk.Host) error {
+	top, err := method{}.Describe(call.Request)
 	if err != nil {
 		return err
 	}
@@ -160,7 +165,7 @@ func (m method) download(ctx context.Context, call sdk.Call, host sdk.Host) erro
 	}
 	// a progress line the log could not take does not stop the download: the
 	// summary's Log after it returns the log's failure
-	r, err := download.Fetch(ctx, ds, dest, download.Progress(func(s string) { _ = host.Log(sdk.LevelDebug, s) }))
+	r, err := download.Fetch(ctx, ds, dest, &download.Options{Progress: download.Progress(func(s string) { _ = host.Log(sdk.LevelDebug, s) })})
 	if err != nil {
 		return err
 	}

@@ -36,7 +36,7 @@ func transports(t *testing.T, f func(t *testing.T, newProto func() *Protocol, co
 		f(t, func() *Protocol { return NewWith(c).(*Protocol) }, "")
 	})
 	t.Run("tcp", func(t *testing.T) {
-		f(t, func() *Protocol { return New().(*Protocol) }, lavacoreCoordinator(t))
+		f(t, func() *Protocol { return NewWith(nil).(*Protocol) }, lavacoreCoordinator(t))
 	})
 }
 

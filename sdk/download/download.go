@@ -122,15 +122,40 @@ func (r Result) Results() map[string]any {
 	return map[string]any{"label": r.Key, "size": r.Size, "sha256sum": r.SHA256}
 }
 
-// Client is the HTTP client used for http and https. It has no timeout: the context
-// bounds every request. It neither asks for nor undoes content encoding, so sizes and
-// sums are those of the file on the server.
-var Client = &http.Client{Transport: newTransport()}
+// Options say how Validate and Fetch reach the servers; nil is the zero Options.
+type Options struct {
+	// Client is the HTTP client for http and https; nil is NewClient's, shared.
+	Client *http.Client
+	// Progress, if not nil, is called by Fetch with the bytes downloaded so far
+	// and the expected total (-1 if unknown) after every MiB and once at the end.
+	Progress func(done, total int64)
+}
 
-func newTransport() http.RoundTripper {
+// NewClient returns the HTTP client downloads use by default. It has no
+// timeout: the context bounds every request. It neither asks for nor undoes
+// content encoding, so sizes and sums are those of the file on the server.
+func NewClient() *http.Client {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.DisableCompression = true
-	return t
+	return &http.Client{Transport: t}
+}
+
+// defaultClient is NewClient's client for callers that give none (never
+// replaced: a caller that wants another client passes it in Options).
+var defaultClient = NewClient()
+
+func (o *Options) client() *http.Client {
+	if o == nil || o.Client == nil {
+		return defaultClient
+	}
+	return o.Client
+}
+
+func (o *Options) progress() func(done, total int64) {
+	if o == nil {
+		return nil
+	}
+	return o.Progress
 }
 
 // parse checks rawURL's scheme and returns the parsed URL.
@@ -154,19 +179,19 @@ func parse(rawURL string) (*url.URL, error) {
 // Errors: an unsupported scheme, a non-200 answer ("Resource unavailable at '<url>'
 // (<code>)") and a missing file are Job errors (the job names a wrong resource, which
 // LAVA reports as invalid job data); a failed connection is an Infrastructure error.
-func Validate(ctx context.Context, rawURL string) (int64, error) {
-	return ValidateWith(ctx, rawURL, nil)
+func Validate(ctx context.Context, rawURL string, opts *Options) (int64, error) {
+	return ValidateWith(ctx, rawURL, nil, opts)
 }
 
 // ValidateWith is Validate with extra request headers (LAVA's `headers:`).
 // file:// URLs are refused: ValidateSpec takes the directories they may read.
-func ValidateWith(ctx context.Context, rawURL string, headers map[string]string) (int64, error) {
-	return ValidateSpec(ctx, Spec{URL: rawURL, Headers: headers})
+func ValidateWith(ctx context.Context, rawURL string, headers map[string]string, opts *Options) (int64, error) {
+	return ValidateSpec(ctx, Spec{URL: rawURL, Headers: headers}, opts)
 }
 
 // ValidateSpec is Validate of spec.URL with spec.Headers, and file:// URLs read
 // from spec.AllowedFileDirs only.
-func ValidateSpec(ctx context.Context, spec Spec) (int64, error) {
+func ValidateSpec(ctx context.Context, spec Spec, opts *Options) (int64, error) {
 	rawURL, headers := spec.URL, spec.Headers
 	u, err := parse(rawURL)
 	if err != nil {
@@ -191,9 +216,10 @@ func ValidateSpec(ctx context.Context, spec Spec) (int64, error) {
 		}
 		return fi.Size(), nil
 	}
-	code, size, err := probe(ctx, http.MethodHead, rawURL, headers)
+	client := opts.client()
+	code, size, err := probe(ctx, client, http.MethodHead, rawURL, headers)
 	if err == nil && code != http.StatusOK {
-		code, size, err = probe(ctx, http.MethodGet, rawURL, headers)
+		code, size, err = probe(ctx, client, http.MethodGet, rawURL, headers)
 	}
 	if err != nil {
 		if ctx.Err() != nil {
@@ -220,12 +246,12 @@ func newRequest(ctx context.Context, method, rawURL string, headers map[string]s
 	return req, nil
 }
 
-func probe(ctx context.Context, method, rawURL string, headers map[string]string) (int, int64, error) {
+func probe(ctx context.Context, client *http.Client, method, rawURL string, headers map[string]string) (int, int64, error) {
 	req, err := newRequest(ctx, method, rawURL, headers)
 	if err != nil {
 		return 0, 0, err
 	}
-	resp, err := Client.Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
 		return 0, 0, err
 	}
@@ -280,11 +306,11 @@ func checkSpec(spec Spec) error {
 	return nil
 }
 
-// Fetch downloads spec into <destDir>/<key>/ (see Dest) and checks it. progress, if
-// not nil, is called with the bytes downloaded so far and the expected total (-1 if
-// unknown) after every MiB and once at the end. The file appears under its final
+// Fetch downloads spec into <destDir>/<key>/ (see Dest) and checks it, with
+// opts' client, reporting to opts' Progress. The file appears under its final
 // name only when the download, the size and the sums are all good.
-func Fetch(ctx context.Context, spec Spec, destDir string, progress func(done, total int64)) (Result, error) {
+func Fetch(ctx context.Context, spec Spec, destDir string, opts *Options) (Result, error) {
+	progress := opts.progress()
 	dest, err := Dest(destDir, spec)
 	if err != nil {
 		return Result{}, err
@@ -300,7 +326,7 @@ func Fetch(ctx context.Context, spec Spec, destDir string, progress func(done, t
 	}
 
 	began := time.Now()
-	body, expected, maxMode, err := open(ctx, spec)
+	body, expected, maxMode, err := open(ctx, opts.client(), spec)
 	if err != nil {
 		return Result{}, err
 	}
@@ -414,7 +440,7 @@ func ctxError(ctx context.Context, rawURL string) error {
 
 // open starts the transfer and returns the body, the expected size and the
 // widest mode the copy may have (a file's copy is never wider than the file).
-func open(ctx context.Context, spec Spec) (io.ReadCloser, int64, fs.FileMode, error) {
+func open(ctx context.Context, client *http.Client, spec Spec) (io.ReadCloser, int64, fs.FileMode, error) {
 	u, err := parse(spec.URL)
 	if err != nil {
 		return nil, 0, 0, err
@@ -443,7 +469,7 @@ func open(ctx context.Context, spec Spec) (io.ReadCloser, int64, fs.FileMode, er
 	if err != nil {
 		return nil, 0, 0, sdk.JobErrorf("Invalid url '%s': %v", spec.URL, err)
 	}
-	resp, err := Client.Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, 0, 0, ctxError(ctx, spec.URL)

@@ -62,8 +62,6 @@ func viaCLI(t testing.TB, data []byte, argv ...string) []byte {
 	return out
 }
 
-func hexsum(h interface{ Sum([]byte) []byte }) string { return hex.EncodeToString(h.Sum(nil)) }
-
 func sums(data []byte) (string, string, string) {
 	m := md5.Sum(data)
 	s := sha256.Sum256(data)
@@ -155,7 +153,7 @@ func TestFetchCompression(t *testing.T) {
 			srv := newServer(t)
 			u := srv.add("/images/"+tc.file, raw)
 			dir := t.TempDir()
-			size, err := Validate(context.Background(), u)
+			size, err := Validate(context.Background(), u, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -164,7 +162,7 @@ func TestFetchCompression(t *testing.T) {
 			}
 			var last [2]int64
 			res, err := Fetch(context.Background(), Spec{Key: tc.key, URL: u, Compression: tc.comp, MD5: m, SHA256: s256, SHA512: strings.ToUpper(s512), Size: size}, dir,
-				func(done, total int64) { last = [2]int64{done, total} })
+				&Options{Progress: func(done, total int64) { last = [2]int64{done, total} }})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -198,7 +196,7 @@ func TestFetchCompression(t *testing.T) {
 func TestNoContentEncoding(t *testing.T) {
 	srv := newServer(t)
 	u := srv.add("/k", []byte("kernel"))
-	if _, err := Validate(context.Background(), u); err != nil {
+	if _, err := Validate(context.Background(), u, nil); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := Fetch(context.Background(), Spec{Key: "kernel", URL: u}, t.TempDir(), nil); err != nil {
@@ -238,7 +236,7 @@ func TestValidate(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.url, func(t *testing.T) {
-			size, err := ValidateSpec(context.Background(), Spec{URL: tc.url, AllowedFileDirs: []string{filepath.Dir(file)}})
+			size, err := ValidateSpec(context.Background(), Spec{URL: tc.url, AllowedFileDirs: []string{filepath.Dir(file)}}, nil)
 			checkErr(t, err, tc.wantType, tc.wantMsg)
 			if err == nil && size != tc.size {
 				t.Errorf("size = %d, want %d", size, tc.size)
@@ -515,5 +513,33 @@ func TestProgressAndSummary(t *testing.T) {
 	r := Result{Size: 300 * mb, Duration: 2 * time.Second}
 	if got := r.Summary(); got != "300 MB downloaded in 2.00 s (150.00 MB/s)" {
 		t.Errorf("Summary = %q", got)
+	}
+}
+
+// countingTransport counts the requests that went through it.
+type countingTransport struct {
+	n    int
+	next http.RoundTripper
+}
+
+func (c *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	c.n++
+	return c.next.RoundTrip(r)
+}
+
+// Validate and Fetch use the client they are given (no package variable to swap).
+func TestOptionsClient(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("kernel")) }))
+	defer srv.Close()
+	ct := &countingTransport{next: http.DefaultTransport}
+	opts := &Options{Client: &http.Client{Transport: ct}}
+	if _, err := Validate(context.Background(), srv.URL+"/zImage", opts); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Fetch(context.Background(), Spec{Key: "kernel", URL: srv.URL + "/zImage"}, t.TempDir(), opts); err != nil {
+		t.Fatal(err)
+	}
+	if ct.n != 2 { // HEAD, then GET
+		t.Errorf("the given client made %d requests, want 2", ct.n)
 	}
 }

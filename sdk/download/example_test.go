@@ -23,7 +23,7 @@ func Example() {
 	url := "file://" + src
 	// file:// URLs read only from the directories the lab allows (allowed_file_dirs).
 	allowed := []string{os.TempDir()}
-	size, err := download.ValidateSpec(ctx, download.Spec{URL: url, AllowedFileDirs: allowed})
+	size, err := download.ValidateSpec(ctx, download.Spec{URL: url, AllowedFileDirs: allowed}, nil)
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -54,7 +54,7 @@ func TestFileURL_Attacks(t *testing.T) {
 			res, err := Fetch(context.Background(), Spec{Key: "kernel", URL: "file://" + tc.path, AllowedFileDirs: tc.allowed}, dest, nil)
 			checkErr(t, err, tc.typ, tc.msg)
 			if err != nil {
-				if _, verr := ValidateSpec(context.Background(), Spec{URL: "file://" + tc.path, AllowedFileDirs: tc.allowed}); verr == nil {
+				if _, verr := ValidateSpec(context.Background(), Spec{URL: "file://" + tc.path, AllowedFileDirs: tc.allowed}, nil); verr == nil {
 					t.Errorf("ValidateSpec accepts what Fetch refuses")
 				}
 				return
