@@ -51,11 +51,11 @@ func dockerCheck(imageKey string) checker {
 	return dict(schema{
 		imageKey:         req(dockerImage),
 		"local":          opt(boolean),
-		"container_name": opt(notOption(nonEmptyStr)),
-		"network_from":   opt(notOption(nonEmptyStr)),
+		"container_name": opt(notOptionOf("docker", nonEmptyStr)),
+		"network_from":   opt(notOptionOf("docker", nonEmptyStr)),
 		"login": opt(dict(schema{
-			"registry": req(notOption(nonEmptyStr)),
-			"user":     req(notOption(nonEmptyStr)),
+			"registry": req(notOptionOf("docker", nonEmptyStr)),
+			"user":     req(notOptionOf("docker", nonEmptyStr)),
 			"password": req(scalarStr),
 		})),
 	})
@@ -76,7 +76,7 @@ func servicesCheck(v *validator, n *yaml.Node, path string) {
 			"from":    req(enum("git", "url")),
 			"name":    req(regexStr(nameRE)),
 			"path":    req(relPath("the repository")),
-			"service": opt(notOption(nonEmptyStr)),
+			"service": opt(notOptionOf("docker compose", nonEmptyStr)),
 		}
 		switch strOf(get(c, "from")) {
 		case "git":
