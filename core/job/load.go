@@ -98,8 +98,9 @@ func (o Options) parse(file string, data []byte) (*Job, Diagnostics, *budget) {
 	}
 	v.mapping(root, "", top)
 	j := decode(file, root)
-	j.Warnings = b.warnings
 	crossChecks(v, j, root)
+	j.Warnings = append(b.warnings, v.warns...)
+	j.Warnings.sort()
 	v.diags.sort()
 	return j, v.diags.dedupe(), b
 }
@@ -203,7 +204,7 @@ func decode(file string, root *yaml.Node) *Job {
 
 // isSubJob reports whether the job is one sub-job of a split MultiNode job.
 func isSubJob(root *yaml.Node) bool {
-	return get(get(get(root, "protocols"), "lava-multinode"), "target_group") != nil
+	return subJobBlock(get(get(root, "protocols"), "lava-multinode"))
 }
 
 func decodeMultiNode(file string, n *yaml.Node) *MultiNode {
@@ -236,7 +237,7 @@ func decodeBlock(file string, index int, section string, body, key *yaml.Node) A
 	case "boot":
 		b.Method = strOf(get(body, "method"))
 	case "test":
-		for _, k := range []string{"definitions", "interactive", "monitors"} {
+		for _, k := range []string{"definitions", "interactive", "monitors", "services"} {
 			if get(body, k) != nil {
 				b.Method = k
 				break
