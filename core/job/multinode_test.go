@@ -53,10 +53,7 @@ func TestSplitLAVADockerMultinode(t *testing.T) {
 	if len(diags) > 0 {
 		t.Fatal(diags.Error())
 	}
-	old := NewTargetGroup
-	NewTargetGroup = func() string { return "group-1" }
-	defer func() { NewTargetGroup = old }()
-	subs, err := Split(j)
+	subs, err := SplitGroup(j, "group-1")
 	if err != nil {
 		t.Fatal(err)
 	}
