@@ -43,10 +43,13 @@ func armIndex(b int) (int, bool) {
 func IsArm(b int) bool { _, ok := armIndex(b); return ok }
 
 // armMachine is the virt machine's options shared by the boards and the
-// device tree dumped for jobs (the same machine gives the same tree).
+// device tree dumped for jobs: the same options give the same tree. The
+// firmware is one of them: with -bios, virt leaves out the PL061 GPIO (and
+// its gpio-keys), and a kernel given a tree dumped without -bios hangs
+// silently after U-Boot's "Starting kernel".
 func armMachine() []string {
 	return []string{"-accel", "tcg", "-machine", "virt", "-cpu", "cortex-a57", "-m", fmt.Sprint(ArmMemory), "-smp", "1",
-		"-display", "none", "-nodefaults"}
+		"-display", "none", "-nodefaults", "-bios", ubootArm64}
 }
 
 // armQemuArgs is ARM board b's QEMU command line: U-Boot as the firmware, a
@@ -57,7 +60,6 @@ func (l *Lab) armQemuArgs(b int) []string {
 	args := []string{"qemu-system-aarch64", "-name", BoardName(b)}
 	args = append(args, armMachine()...)
 	return append(args,
-		"-bios", ubootArm64,
 		"-netdev", fmt.Sprintf("tap,id=n0,ifname=%s,script=no,downscript=no", tapName(b)),
 		"-device", fmt.Sprintf("virtio-net-device,netdev=n0,mac=%s", BoardMAC(b)),
 		"-chardev", fmt.Sprintf("socket,id=s0,path=%s,server=on,wait=on", l.consoleSocket(b)),
