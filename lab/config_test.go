@@ -168,7 +168,7 @@ func TestArmConfigLoads(t *testing.T) {
 	if ub == nil {
 		t.Fatalf("arm-02 has no boot u-boot method: %v", d.Methods)
 	}
-	if ub["bootloader_prompt"] != ArmBootloaderPrompt || ub["interrupt_prompt"] != ArmInterruptPrompt {
+	if ub["bootloader_prompt"] != ArmBootloaderPrompt || ub["interrupt_prompt"] != ArmInterruptPrompt || ub["interrupt_char"] != "" {
 		t.Errorf("u-boot prompts: %v", ub)
 	}
 	lines := commandLines(t, ub, "ramdisk")
