@@ -1,6 +1,8 @@
 // Package lab is lavacore's virtual lab: QEMU x86_64 boards with UEFI firmware
 // (OVMF) that netboot GRUB over TFTP, a Debian kernel, an NFS or ramdisk root
-// and an ssh server, all built from Debian packages on this machine.
+// and an ssh server, and QEMU arm64 virt boards with Debian's U-Boot that
+// netboot Debian's arm64 kernel with a busybox ramdisk or NFS root (arm.go),
+// all built from Debian packages on this machine.
 //
 // The boards live in a network namespace (Netns) on a bridge with nothing else
 // on it but the lab's own services — dnsmasq (DHCP + TFTP), rpcbind and
