@@ -22,13 +22,28 @@ func lastLines(b []byte, n int) string {
 	return "  | " + strings.Join(lines, "\n  | ")
 }
 
-// Check power-cycles board n and waits up to timeout for GRUB's interrupt
-// prompt on its console, then switches it off: a board that does not get
-// that far is reported with its last console lines. It returns the time from
-// power-on to the prompt.
+// Firmware names what board n stops in when interrupted: GRUB (x86) or U-Boot (ARM).
+func Firmware(n int) string {
+	if IsArm(n) {
+		return "U-Boot"
+	}
+	return "GRUB"
+}
+
+// ParseBoard parses a board's name ("board-01", "1", "arm-01") into its number.
+func ParseBoard(s string) (int, error) { return boardNum(s) }
+
+// Check power-cycles board n and waits up to timeout for GRUB's (U-Boot's)
+// interrupt prompt on its console, then switches it off: a board that does
+// not get that far is reported with its last console lines. It returns the
+// time from power-on to the prompt.
 func (l *Lab) Check(ctx context.Context, n int, timeout time.Duration) (time.Duration, error) {
 	name := BoardName(n)
 	addr := fmt.Sprintf("127.0.0.1:%d", ConsolePort(n))
+	prompt := InterruptPrompt
+	if IsArm(n) {
+		prompt = ArmInterruptPrompt
+	}
 	if err := l.PowerOff(ctx, n); err != nil {
 		return 0, err
 	}
@@ -50,7 +65,7 @@ func (l *Lab) Check(ctx context.Context, n int, timeout time.Duration) (time.Dur
 			if k > 0 {
 				mu.Lock()
 				out.Write(b[:k])
-				if bytes.Contains(out.Bytes(), []byte(InterruptPrompt)) {
+				if bytes.Contains(out.Bytes(), []byte(prompt)) {
 					once.Do(func() { close(found) })
 				}
 				mu.Unlock()
@@ -73,7 +88,7 @@ func (l *Lab) Check(ctx context.Context, n int, timeout time.Duration) (time.Dur
 	case <-time.After(timeout):
 		mu.Lock()
 		defer mu.Unlock()
-		return 0, fmt.Errorf("%s did not reach GRUB's prompt (%q) within %s of power-on; last console lines:\n%s",
-			name, InterruptPrompt, timeout, lastLines(out.Bytes(), 20))
+		return 0, fmt.Errorf("%s did not reach %s's prompt (%q) within %s of power-on; last console lines:\n%s",
+			name, Firmware(n), prompt, timeout, lastLines(out.Bytes(), 20))
 	}
 }

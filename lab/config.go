@@ -62,13 +62,18 @@ device %q {
 		cmd("on"), cmd("off"), cmd("reset"), InterruptPrompt, l.path("keys", "id_ed25519"))
 }
 
-// writeConfig writes lab.hcl and devices/board-NN.hcl for boards 1..n.
-func (l *Lab) writeConfig(n int) error {
+// writeConfig writes lab.hcl, devices/board-NN.hcl for x86 boards 1..n and
+// devices/arm-NN.hcl for ARM boards 1..arm.
+func (l *Lab) writeConfig(n, arm int) error {
 	if err := os.WriteFile(l.path("lab.hcl"), []byte(l.LabHCL()), 0o644); err != nil {
 		return err
 	}
-	for i := 1; i <= n; i++ {
-		if err := os.WriteFile(l.path("devices", BoardName(i)+".hcl"), []byte(l.DeviceHCL(i)), 0o644); err != nil {
+	for _, i := range l.boardList(n, arm) {
+		text := l.DeviceHCL(i)
+		if IsArm(i) {
+			text = l.ArmDeviceHCL(i)
+		}
+		if err := os.WriteFile(l.path("devices", BoardName(i)+".hcl"), []byte(text), 0o644); err != nil {
 			return err
 		}
 	}
@@ -97,7 +102,7 @@ func (l *Lab) Status(ctx context.Context, w io.Writer) error {
 		fmt.Fprintf(w, "%-10s %-9s %s\n", s.name, pid, s.what)
 	}
 	fmt.Fprintf(w, "%-10s %-13s %-16s %-13s %s\n", "BOARD", "POWER", "CONSOLE", "ADDRESS", "MAC")
-	for i := 1; i <= l.boardCount(); i++ {
+	for _, i := range l.boardList(l.boardCount(), l.armBoardCount()) {
 		power := "off"
 		if p := st.alive[qemuName(i)]; p != 0 {
 			power = fmt.Sprintf("on (pid %d)", p)

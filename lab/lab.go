@@ -1,6 +1,8 @@
 // Package lab is lavacore's virtual lab: QEMU x86_64 boards with UEFI firmware
 // (OVMF) that netboot GRUB over TFTP, a Debian kernel, an NFS or ramdisk root
-// and an ssh server, all built from Debian packages on this machine.
+// and an ssh server, and QEMU arm64 virt boards with Debian's U-Boot that
+// netboot Debian's arm64 kernel with a busybox ramdisk or NFS root (arm.go),
+// all built from Debian packages on this machine.
 //
 // The boards live in a network namespace (Netns) on a bridge with nothing else
 // on it but the lab's own services — dnsmasq (DHCP + TFTP), rpcbind and
@@ -48,31 +50,72 @@ const (
 	Subnet         = "10.77.0.0/24"
 	HTTPPort       = 8080
 	consolePort0   = 7000
-	MaxBoards      = 50
+	MaxBoards      = 50 // x86 boards
+	MaxArmBoards   = 20 // ARM boards with U-Boot
+	armBase        = 100
 )
 
 // HTTPBase is the base URL of the lab's HTTP server.
 var HTTPBase = fmt.Sprintf("http://%s:%d", ServerIP, HTTPPort)
 
-// BoardName is board n's device name (board-01 ...).
-func BoardName(n int) string { return fmt.Sprintf("board-%02d", n) }
+// Board numbers: the x86 boards are 1..MaxBoards (board-01 ...); the ARM
+// boards with U-Boot are ArmBoard(1)..ArmBoard(MaxArmBoards) (arm-01 ...).
+// Every function below takes either.
 
-// BoardIP is the address DHCP gives board n.
-func BoardIP(n int) string { return fmt.Sprintf("10.77.0.%d", 100+n) }
+// BoardName is board n's device name (board-01 ..., arm-01 ...).
+func BoardName(n int) string {
+	if a, ok := armIndex(n); ok {
+		return fmt.Sprintf("arm-%02d", a)
+	}
+	return fmt.Sprintf("board-%02d", n)
+}
+
+// BoardIP is the address DHCP gives board n (x86: .101-.150, ARM: .151-.170).
+func BoardIP(n int) string {
+	if a, ok := armIndex(n); ok {
+		return fmt.Sprintf("10.77.0.%d", 150+a)
+	}
+	return fmt.Sprintf("10.77.0.%d", 100+n)
+}
 
 // BoardMAC is board n's MAC address.
-func BoardMAC(n int) string { return fmt.Sprintf("52:54:00:77:00:%02x", n) }
+func BoardMAC(n int) string {
+	if a, ok := armIndex(n); ok {
+		return fmt.Sprintf("52:54:00:77:01:%02x", a)
+	}
+	return fmt.Sprintf("52:54:00:77:00:%02x", n)
+}
 
-// ConsolePort is the TCP port (on 127.0.0.1) of board n's console relay.
+// ConsolePort is the TCP port (on 127.0.0.1) of board n's console relay
+// (x86: 7001.., ARM: 7101..).
 func ConsolePort(n int) int { return consolePort0 + n }
 
-// boardNum parses "board-01", "board-1" or "1".
+// boardNum parses "board-01", "board-1", "1" or "arm-01".
 func boardNum(s string) (int, error) {
+	if a, ok := strings.CutPrefix(s, "arm-"); ok {
+		n, err := strconv.Atoi(a)
+		if err != nil || n < 1 || n > MaxArmBoards {
+			return 0, fmt.Errorf("no board %q: ARM boards are arm-01 .. arm-%02d", s, MaxArmBoards)
+		}
+		return ArmBoard(n), nil
+	}
 	n, err := strconv.Atoi(strings.TrimPrefix(s, "board-"))
 	if err != nil || n < 1 || n > MaxBoards {
-		return 0, fmt.Errorf("no board %q: boards are board-01 .. board-%02d", s, MaxBoards)
+		return 0, fmt.Errorf("no board %q: boards are board-01 .. board-%02d and arm-01 .. arm-%02d", s, MaxBoards, MaxArmBoards)
 	}
 	return n, nil
+}
+
+// allBoards lists every possible board number, x86 then ARM.
+func allBoards() []int {
+	var b []int
+	for i := 1; i <= MaxBoards; i++ {
+		b = append(b, i)
+	}
+	for i := 1; i <= MaxArmBoards; i++ {
+		b = append(b, ArmBoard(i))
+	}
+	return b
 }
 
 // Lab is a lab directory and its image cache.
@@ -115,6 +158,15 @@ var tools = []struct{ prog, pkg string }{
 	{"git", "git"}, {"ssh-keygen", "openssh-client"}, {"socat", "socat"},
 }
 
+// armTools are what the ARM boards need besides tools.
+var armTools = []struct{ prog, pkg string }{
+	{"qemu-system-aarch64", "qemu-system-arm"}, {"mkimage", "u-boot-tools"},
+}
+
+var armFiles = []struct{ path, pkg string }{
+	{ubootArm64, "u-boot-qemu"},
+}
+
 var needFiles = []struct{ path, pkg string }{
 	{"/usr/share/OVMF/OVMF_CODE_4M.fd", "ovmf"},
 	{"/usr/share/OVMF/OVMF_VARS_4M.fd", "ovmf"},
@@ -123,21 +175,27 @@ var needFiles = []struct{ path, pkg string }{
 	{"/dev/net/tun", "the kernel's tun driver (not a package)"},
 }
 
-// checkTools names every missing program or file with its package.
-func checkTools() error {
+// checkTools names every missing program or file with its package (arm:
+// the ARM boards' too).
+func checkTools(arm bool) error {
 	var missing []string
-	for _, t := range tools {
+	progs, paths := tools, needFiles
+	if arm {
+		progs = append(progs[:len(progs):len(progs)], armTools...)
+		paths = append(paths[:len(paths):len(paths)], armFiles...)
+	}
+	for _, t := range progs {
 		if _, err := exec.LookPath(t.prog); err != nil {
 			missing = append(missing, fmt.Sprintf("%s (package %s)", t.prog, t.pkg))
 		}
 	}
-	for _, f := range needFiles {
+	for _, f := range paths {
 		if _, err := os.Stat(f.path); err != nil {
 			missing = append(missing, fmt.Sprintf("%s (%s)", f.path, f.pkg))
 		}
 	}
 	if len(missing) > 0 {
-		return fmt.Errorf("missing %s: run 'make deps' (it installs scripts/deps.d/lab.apt)", strings.Join(missing, ", "))
+		return fmt.Errorf("missing %s: run 'make deps' (it installs scripts/deps.d/lab.apt and lab-arm.apt)", strings.Join(missing, ", "))
 	}
 	return nil
 }

@@ -67,11 +67,20 @@ func (l *Lab) PowerOn(ctx context.Context, n int) error {
 		return fmt.Errorf("%s: the lab is down (no namespace %s): run 'lavacore lab up'", name, Netns)
 	}
 	if l.alivePid(relayName(n), "lab relay") == 0 {
-		return fmt.Errorf("%s: its console relay (%s) is not running: run 'lavacore lab up --boards %d'", name, l.pidfile(relayName(n)), n)
+		up := fmt.Sprintf("--boards %d", n)
+		if a, ok := armIndex(n); ok {
+			up = fmt.Sprintf("--arm-boards %d", a)
+		}
+		return fmt.Errorf("%s: its console relay (%s) is not running: run 'lavacore lab up %s'", name, l.pidfile(relayName(n)), up)
 	}
-	vars := l.path("run", fmt.Sprintf("vars-%02d.fd", n))
-	if err := copyFile(ovmfVars, vars, 0o644); err != nil {
-		return fmt.Errorf("%s: fresh UEFI variables: %w", name, err)
+	argv := inNetns(l.qemuArgs(n)...)
+	if IsArm(n) {
+		argv = inNetns(l.armQemuArgs(n)...)
+	} else {
+		vars := l.path("run", fmt.Sprintf("vars-%02d.fd", n))
+		if err := copyFile(ovmfVars, vars, 0o644); err != nil {
+			return fmt.Errorf("%s: fresh UEFI variables: %w", name, err)
+		}
 	}
 	logName := l.path("run", qemuName(n)+".log")
 	lf, err := os.OpenFile(logName, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
@@ -82,7 +91,6 @@ func (l *Lab) PowerOn(ctx context.Context, n int) error {
 	fmt.Fprintf(lf, "%s power on\n", time.Now().Format(time.RFC3339))
 	cctx, cancel := context.WithTimeout(ctx, PowerOnTimeout)
 	defer cancel()
-	argv := inNetns(l.qemuArgs(n)...)
 	cmd := exec.CommandContext(cctx, argv[0], argv[1:]...)
 	cmd.Stdout, cmd.Stderr = lf, lf
 	err = cmd.Run()
@@ -114,6 +122,8 @@ func (l *Lab) PowerOff(ctx context.Context, n int) error {
 		}
 	}
 	_ = os.Remove(l.pidfile(qemuName(n)))
-	_ = os.Remove(l.path("run", fmt.Sprintf("vars-%02d.fd", n)))
+	if !IsArm(n) {
+		_ = os.Remove(l.path("run", fmt.Sprintf("vars-%02d.fd", n)))
+	}
 	return nil
 }

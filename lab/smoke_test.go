@@ -38,22 +38,25 @@ type console struct {
 // boardConsole loads board-01 from the lab directory and opens its console
 // with its connection_command, recording the transcript in the test's
 // temporary directory.
-func boardConsole(t *testing.T, dir string) *console {
+func boardConsole(t *testing.T, dir string) *console { return deviceConsole(t, dir, "board-01") }
+
+// deviceConsole is boardConsole for any device of the lab.
+func deviceConsole(t *testing.T, dir, name string) *console {
 	t.Helper()
 	l, diags := device.LoadLab(dir, device.LoadOptions{})
 	if diags.HasErrors() {
 		t.Fatalf("the lab's device files: %v", diags)
 	}
-	dev := l.Devices["board-01"]
+	dev := l.Devices[name]
 	if dev == nil || len(dev.Connections) == 0 {
-		t.Fatalf("board-01 has no device file with a connection in %s", dir)
+		t.Fatalf("%s has no device file with a connection in %s", name, dir)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	c, err := lcconsole.Dial(ctx, sdk.ConsoleSpec{Command: dev.Connections[0].Command},
-		lcconsole.Options{Name: "board-01", Dir: t.TempDir()})
+		lcconsole.Options{Name: name, Dir: t.TempDir()})
 	if err != nil {
-		t.Fatalf("board-01's console (%s): %v", dev.Connections[0].Command, err)
+		t.Fatalf("%s's console (%s): %v", name, dev.Connections[0].Command, err)
 	}
 	t.Cleanup(func() { c.Close() })
 	return &console{t: t, c: c, dev: dev, start: time.Now()}
@@ -64,7 +67,7 @@ func (c *console) power(op string) {
 	c.t.Helper()
 	cmds := map[string][]string{"power_on": c.dev.Power.On, "power_off": c.dev.Power.Off}[op]
 	if len(cmds) == 0 {
-		c.t.Fatalf("board-01 has no %s command", op)
+		c.t.Fatalf("%s has no %s command", c.dev.Name, op)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -104,6 +107,11 @@ func labCmd(t *testing.T, bin string, args ...string) string {
 // labUp brings the lab up with one board and registers `lab down` plus the
 // check that nothing is left.
 func labUp(t *testing.T, image string) (bin, dir string) {
+	return labUpArgs(t, "--boards", "1", "--image", image)
+}
+
+// labUpArgs is labUp with `lab up`'s arguments.
+func labUpArgs(t *testing.T, args ...string) (bin, dir string) {
 	if os.Getenv("LAVACORE_LAB") != "1" {
 		t.Skip("the virtual lab needs root and `make deps`; set LAVACORE_LAB=1 (make test does)")
 	}
@@ -111,8 +119,8 @@ func labUp(t *testing.T, image string) (bin, dir string) {
 	dir = strings.TrimSpace(labCmd(t, bin, "dir"))
 	_, _ = exec.Command(bin, "lab", "down").CombinedOutput() // a clean slate
 	start := time.Now()
-	labCmd(t, bin, "up", "--boards", "1", "--image", image)
-	t.Logf("lab up --image %s: %s", image, time.Since(start).Round(time.Millisecond))
+	labCmd(t, bin, append([]string{"up"}, args...)...)
+	t.Logf("lab up %s: %s", strings.Join(args, " "), time.Since(start).Round(time.Millisecond))
 	t.Cleanup(func() {
 		if os.Getenv("LAVACORE_LAB_KEEP") == "1" {
 			t.Logf("LAVACORE_LAB_KEEP=1: the lab stays up (lavacore lab down)")

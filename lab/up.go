@@ -38,14 +38,34 @@ func (l *Lab) alivePid(name, want string) int {
 	return 0
 }
 
-func relayName(n int) string { return fmt.Sprintf("relay-%02d", n) }
-func qemuName(n int) string  { return fmt.Sprintf("qemu-%02d", n) }
-func tapName(n int) string   { return fmt.Sprintf("lvctap%02d", n) }
+// relayName, qemuName and tapName keep the x86 boards' historic names
+// (relay-01, qemu-01, lvctap01); ARM boards get relay-arm-01, qemu-arm-01, lvcarm01.
+func relayName(n int) string {
+	if a, ok := armIndex(n); ok {
+		return fmt.Sprintf("relay-arm-%02d", a)
+	}
+	return fmt.Sprintf("relay-%02d", n)
+}
+
+func qemuName(n int) string {
+	if a, ok := armIndex(n); ok {
+		return fmt.Sprintf("qemu-arm-%02d", a)
+	}
+	return fmt.Sprintf("qemu-%02d", n)
+}
+
+func tapName(n int) string {
+	if a, ok := armIndex(n); ok {
+		return fmt.Sprintf("lvcarm%02d", a)
+	}
+	return fmt.Sprintf("lvctap%02d", n)
+}
 
 // UpOptions say what `lab up` starts.
 type UpOptions struct {
-	Boards int    // number of boards (at least 1); a running lab keeps the boards it has
-	Image  string // images to build: fast, real or all
+	Boards    int    // number of x86 boards; a running lab keeps the boards it has
+	ArmBoards int    // number of ARM boards with U-Boot (arm-01 ...): their images are built too
+	Image     string // x86 images to build: fast, real or all (arm64: none, only the ARM ones)
 }
 
 // Up builds what is missing and starts the lab with its boards (powered off:
@@ -54,10 +74,17 @@ func (l *Lab) Up(ctx context.Context, o UpOptions) error {
 	if os.Geteuid() != 0 {
 		return ErrNotRoot
 	}
-	if o.Boards < 1 || o.Boards > MaxBoards {
-		return fmt.Errorf("--boards %d: between 1 and %d", o.Boards, MaxBoards)
+	if o.Boards < 0 || o.Boards > MaxBoards {
+		return fmt.Errorf("--boards %d: between 0 and %d", o.Boards, MaxBoards)
 	}
-	if err := checkTools(); err != nil {
+	if o.ArmBoards < 0 || o.ArmBoards > MaxArmBoards {
+		return fmt.Errorf("--arm-boards %d: between 0 and %d", o.ArmBoards, MaxArmBoards)
+	}
+	if o.Boards+o.ArmBoards < 1 {
+		return fmt.Errorf("--boards %d --arm-boards %d: the lab needs at least one board", o.Boards, o.ArmBoards)
+	}
+	arm := max(o.ArmBoards, l.armBoardCount())
+	if err := checkTools(arm > 0); err != nil {
 		return err
 	}
 	for _, d := range []string{"run", "tftp", "nfs", "http", "devices", "keys", "bin"} {
@@ -76,7 +103,8 @@ func (l *Lab) Up(ctx context.Context, o UpOptions) error {
 		}
 	}
 	n := max(o.Boards, l.boardCount())
-	for i := 1; i <= n; i++ {
+	boards := l.boardList(n, arm)
+	for _, i := range boards {
 		if l.alivePid(relayName(i), "lab relay") == 0 {
 			if err := portFree(ConsolePort(i)); err != nil {
 				return fmt.Errorf("%s's console: %w", BoardName(i), err)
@@ -88,6 +116,16 @@ func (l *Lab) Up(ctx context.Context, o UpOptions) error {
 	}
 	if err := l.Build(ctx, o.Image); err != nil {
 		return err
+	}
+	if arm > 0 {
+		if o.Image != "arm64" {
+			if err := l.Build(ctx, "arm64"); err != nil {
+				return err
+			}
+		}
+		if err := l.armDTB(ctx); err != nil {
+			return err
+		}
 	}
 	if err := l.gitRepos(ctx); err != nil {
 		return err
@@ -113,16 +151,21 @@ func (l *Lab) Up(ctx context.Context, o UpOptions) error {
 	} else {
 		l.logf("the lab is already up; making sure of %d board(s)", n)
 	}
-	for i := 1; i <= n; i++ {
+	for _, i := range boards {
 		if err := l.board(ctx, i); err != nil {
 			return err
 		}
 	}
-	if err := l.writeConfig(n); err != nil {
+	if err := l.writeConfig(n, arm); err != nil {
 		return err
 	}
-	l.logf("up: %d board(s) %s..%s, consoles on 127.0.0.1:%d..%d, services on %s (tftp, nfs, http :%d)",
-		n, BoardName(1), BoardName(n), ConsolePort(1), ConsolePort(n), ServerIP, HTTPPort)
+	if n > 0 {
+		l.logf("up: %d x86 board(s) %s..%s, consoles on 127.0.0.1:%d..%d", n, BoardName(1), BoardName(n), ConsolePort(1), ConsolePort(n))
+	}
+	if arm > 0 {
+		l.logf("up: %d ARM board(s) %s..%s, consoles on 127.0.0.1:%d..%d", arm, BoardName(ArmBoard(1)), BoardName(ArmBoard(arm)), ConsolePort(ArmBoard(1)), ConsolePort(ArmBoard(arm)))
+	}
+	l.logf("up: services on %s (tftp, nfs, http :%d)", ServerIP, HTTPPort)
 	return nil
 }
 
@@ -143,13 +186,14 @@ func (l *Lab) installBinary() error {
 	return copyFile(self, l.bin(), 0o755)
 }
 
-// Build builds the board images ("fast", "real" or "all"), cached, and
-// publishes them under the lab's http/ directory.
+// Build builds the board images ("fast", "real" or "all" for the x86 boards,
+// "arm64" for the ARM ones), cached, and publishes them under the lab's
+// http/ directory.
 func (l *Lab) Build(ctx context.Context, image string) error {
 	switch image {
-	case "fast", "real", "all":
+	case "fast", "real", "all", "arm64":
 	default:
-		return fmt.Errorf("--image %q: fast, real or all", image)
+		return fmt.Errorf("--image %q: fast, real, all or arm64", image)
 	}
 	b, err := files.ReadFile("scripts/build.sh")
 	if err != nil {
@@ -214,7 +258,7 @@ func (l *Lab) state(ctx context.Context) labState {
 			st.dead = append(st.dead, s.name)
 		}
 	}
-	for i := 1; i <= MaxBoards; i++ {
+	for _, i := range allBoards() {
 		for _, p := range []struct{ name, want string }{{relayName(i), "lab relay"}, {qemuName(i), "qemu-system"}} {
 			if pid := l.alivePid(p.name, p.want); pid != 0 {
 				st.alive[p.name] = pid
@@ -362,7 +406,7 @@ func (l *Lab) startServices(ctx context.Context) error {
 		"--dhcp-range=10.77.0.200,10.77.0.249,255.255.255.0,1h", "--dhcp-option=option:router", "--dhcp-option=option:dns-server",
 		"--dhcp-boot=grub/x86_64-efi/core.efi", "--enable-tftp", "--tftp-root=" + l.path("tftp"),
 		"--dhcp-leasefile=" + filepath.Join(rundir, "leases"), "--log-facility=" + filepath.Join(rundir, "dnsmasq.log"), "--log-dhcp"}
-	for i := 1; i <= MaxBoards; i++ {
+	for _, i := range allBoards() {
 		args = append(args, fmt.Sprintf("--dhcp-host=%s,%s,%s", BoardMAC(i), BoardIP(i), BoardName(i)))
 	}
 	if _, err := start(l.pidfile("dnsmasq"), filepath.Join(rundir, "dnsmasq.out"), inNetns(args...)...); err != nil {
@@ -484,7 +528,19 @@ func (l *Lab) board(ctx context.Context, n int) error {
 
 func (l *Lab) consoleSocket(n int) string { return l.path("run", fmt.Sprintf("%s.sock", BoardName(n))) }
 
-// boardCount is how many boards the lab has device files for.
+// boardList is x86 boards 1..n and ARM boards 1..arm, as board numbers.
+func (l *Lab) boardList(n, arm int) []int {
+	var b []int
+	for i := 1; i <= n; i++ {
+		b = append(b, i)
+	}
+	for i := 1; i <= arm; i++ {
+		b = append(b, ArmBoard(i))
+	}
+	return b
+}
+
+// boardCount is how many x86 boards the lab has device files for.
 func (l *Lab) boardCount() int {
 	n := 0
 	for i := 1; i <= MaxBoards; i++ {
@@ -502,10 +558,10 @@ func (l *Lab) Down(ctx context.Context) error {
 	if os.Geteuid() != 0 {
 		return ErrNotRoot
 	}
-	for i := 1; i <= MaxBoards; i++ {
+	for _, i := range allBoards() {
 		_ = l.PowerOff(ctx, i)
 	}
-	for i := 1; i <= MaxBoards; i++ {
+	for _, i := range allBoards() {
 		l.stopRecorded(relayName(i), "lab relay")
 	}
 	for _, s := range []service{services[3], services[0], services[2], services[1]} {

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
@@ -15,19 +14,22 @@ import (
 )
 
 const labUsage = `usage:
-  lavacore lab up [--boards N] [--image fast|real|all]  build what is missing, start the lab with N boards
+  lavacore lab up [--boards N] [--arm-boards M] [--image fast|real|all|arm64]
+                                                        build what is missing, start the lab with N x86
+                                                        boards (board-NN) and M ARM U-Boot boards (arm-NN)
   lavacore lab down                                     stop every process, remove the namespace and veth
   lavacore lab status                                   what runs: services, boards, consoles, addresses
   lavacore lab dir                                      print the lab directory (for --lab)
-  lavacore lab build [--image fast|real|all]            build the board images only (cached)
-  lavacore lab power on|off|reset BOARD                 a board's power (board-01 or 1)
-  lavacore lab check [--timeout D] BOARD                power-cycle BOARD, wait for GRUB's prompt, switch it off
+  lavacore lab build [--image fast|real|all|arm64]      build the board images only (cached)
+  lavacore lab power on|off|reset BOARD                 a board's power (board-01, 1 or arm-01)
+  lavacore lab check [--timeout D] BOARD                power-cycle BOARD, wait for GRUB's (U-Boot's) prompt, switch it off
 Every subcommand takes --dir DIR (the lab directory; default $LAVACORE_LAB_DIR,
 else /var/lib/lavacore/lab) and --cache DIR (the image cache; default
 $LAVACORE_CACHE_DIR, else /var/cache/lavacore).
 
-The boards are QEMU x86_64 machines with UEFI firmware in the network
-namespace lavacore-lab; their consoles are on 127.0.0.1:7001.., the lab's
+The boards are QEMU x86_64 machines with UEFI firmware (board-NN) and QEMU
+arm64 virt machines with U-Boot (arm-NN) in the network namespace
+lavacore-lab; their consoles are on 127.0.0.1:7001.. (arm: 7101..), the lab's
 TFTP, NFS and HTTP (:8080) on 10.77.0.254, the root namespace is 10.77.0.1.
 Needs root and the Debian packages 'make deps' installs.
 Internal: lavacore lab relay --socket S --listen ADDR; lavacore lab serve --listen ADDR --root DIR.
@@ -66,8 +68,9 @@ func runLab(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.Usage = func() { fmt.Fprint(stderr, labUsage) }
 	fs.StringVar(&l.Dir, "dir", l.Dir, "the lab directory")
 	fs.StringVar(&l.Cache, "cache", l.Cache, "the image cache")
-	boards := fs.Int("boards", 1, "number of boards")
-	image := fs.String("image", "all", "images to build: fast, real or all")
+	boards := fs.Int("boards", 1, "number of x86 boards")
+	armBoards := fs.Int("arm-boards", 0, "number of ARM boards with U-Boot")
+	image := fs.String("image", "all", "images to build: fast, real or all (x86), arm64")
 	socket := fs.String("socket", "", "relay: the board's console socket")
 	listen := fs.String("listen", "", "relay, serve: the TCP address to serve on")
 	root := fs.String("root", "", "serve: the directory to serve")
@@ -94,7 +97,7 @@ func runLab(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	switch sub {
 	case "up":
-		err = l.Up(ctx, lab.UpOptions{Boards: *boards, Image: *image})
+		err = l.Up(ctx, lab.UpOptions{Boards: *boards, ArmBoards: *armBoards, Image: *image})
 		if err == nil {
 			fmt.Fprintf(stdout, "lab up in %s: run jobs with --lab %s\n", l.Dir, l.Dir)
 		}
@@ -110,13 +113,12 @@ func runLab(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = l.Power(ctx, pos[0], pos[1])
 	case "check":
 		var n int
-		if n, err = strconv.Atoi(strings.TrimPrefix(pos[0], "board-")); err != nil {
-			err = fmt.Errorf("no board %q", pos[0])
+		if n, err = lab.ParseBoard(pos[0]); err != nil {
 			break
 		}
 		var d time.Duration
 		if d, err = l.Check(ctx, n, *timeout); err == nil {
-			fmt.Fprintf(stdout, "%s: GRUB's prompt %s after power-on\n", lab.BoardName(n), d.Round(100*time.Millisecond))
+			fmt.Fprintf(stdout, "%s: %s's prompt %s after power-on\n", lab.BoardName(n), lab.Firmware(n), d.Round(100*time.Millisecond))
 		}
 	case "relay":
 		err = (&lab.Relay{Socket: *socket, Listen: *listen}).Run(ctx)

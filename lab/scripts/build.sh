@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # lavacore virtual lab: build the board images from Debian packages, cached.
-# Usage: build.sh CACHE_DIR HTTP_DIR [fast|real|all] [LAB_ADDR]
+# Usage: build.sh CACHE_DIR HTTP_DIR [fast|real|all|arm64] [LAB_ADDR]
 #
 # Every step writes a stamp keyed by its inputs (the step's own recipe text,
 # the kernel version, the package list, the mirror); a step whose stamp
@@ -11,13 +11,18 @@
 #   CACHE/fast-KV/                vmlinuz, ramdisk.cpio.gz (busybox + dropbear)
 #   CACHE/real-KV/debootstrap/    the debootstrap'd root (pristine) and its .deb cache
 #   CACHE/real-KV/                vmlinuz, initrd.img (initramfs-tools), rootfs.tar.gz, apt/ (local repository)
+#   CACHE/apt-arm64/              a private apt state for arm64 (lists, cache): nothing foreign is installed
+#   CACHE/kernel-arm64/AKV/       Debian's arm64 kernel .deb unpacked, depmod'ed (AKV: KV's ABI, flavour arm64)
+#   CACHE/arm64-AKV/              Image, ramdisk.cpio.gz (+ .uboot: with a U-Boot header), rootfs.tar.gz
+#                                 (busybox NFS root), modules.tar.gz
 set -euo pipefail
 CACHE=$1; HTTP=$2; WHAT=${3:-all}; ADDR=${4:-10.77.0.254:8080}
 mkdir -p "$CACHE" "$HTTP"
 log() { printf '%s lab-build: %s\n' "$(date +%T)" "$*" >&2; }
 die() { echo "lab-build: $*" >&2; exit 3; }
 need() { for t in "$@"; do command -v "$t" >/dev/null || die "'$t' is missing: run 'make deps' (it installs scripts/deps.d/lab.apt)"; done; }
-need apt-get apt-cache dpkg-deb depmod modprobe cpio gzip busybox dropbear debootstrap dpkg-scanpackages chroot
+need apt-get apt-cache dpkg-deb depmod modprobe cpio gzip busybox
+case "${3:-all}" in arm64) need mkimage ;; *) need dropbear debootstrap dpkg-scanpackages chroot ;; esac
 # key STRING...: a short hash of a step's inputs
 key() { printf '%s\n' "$@" | sha256sum | cut -c1-16; }
 stamped() { [ -f "$1" ] && [ "$(cat "$1")" = "$2" ]; }
@@ -205,16 +210,131 @@ apt_repo() {
 	rm -f "$3"/var/cache/apt/archives/*.deb
 }
 
+
+# --- arm64 (the U-Boot boards): Debian's arm64 kernel and busybox-static, extracted, never installed ---
+# A private apt state (lists, cache, an empty dpkg status) whose only
+# architecture is arm64 reads the host's own sources: no dpkg --add-architecture.
+AKV=${KV%-cloud-amd64}-arm64
+FA=$CACHE/apt-arm64
+fapt() {
+	mkdir -p "$FA/lists/partial" "$FA/cache/archives/partial"; [ -f "$FA/status" ] || : > "$FA/status"
+	apt-get -q -o Dir::State::Lists="$FA/lists" -o Dir::State::status="$FA/status" -o Dir::Cache="$FA/cache" \
+		-o APT::Architecture=arm64 -o APT::Architectures::=arm64 -o APT::Sandbox::User=root "$@"
+}
+AK=$CACHE/kernel-arm64/$AKV
+arm64_debs() {
+	local k; k=$(key "$AKV" "$(declare -f arm64_debs)")
+	stamped "$AK/.stamp" "$k" && return 0
+	log "arm64: kernel $AKV and busybox-static:arm64: apt-get download (private arm64 apt state) + dpkg-deb -x"
+	if ! fapt show "linux-image-$AKV" >/dev/null 2>&1; then
+		fapt update >/dev/null || die "apt-get update for arm64 (state in $FA) failed"
+	fi
+	rm -rf "$AK" "$CACHE/debs-arm64"; mkdir -p "$AK" "$CACHE/debs-arm64"
+	(cd "$CACHE/debs-arm64" && fapt download "linux-image-$AKV" busybox-static >/dev/null) ||
+		die "apt-get download linux-image-$AKV busybox-static (arm64) failed"
+	dpkg-deb -x "$CACHE"/debs-arm64/linux-image-"$AKV"_*.deb "$AK"
+	dpkg-deb -x "$CACHE"/debs-arm64/busybox-static_*.deb "$AK/busybox"
+	if [ -d "$AK/usr/lib/modules" ] && [ ! -d "$AK/lib/modules" ]; then mkdir -p "$AK/lib"; cp -a "$AK/usr/lib/modules" "$AK/lib/"; fi
+	depmod -b "$AK" "$AKV"
+	rm -rf "$CACHE/debs-arm64"
+	echo "$k" > "$AK/.stamp"
+}
+arm64_modules_closure() { for m in "$@"; do modprobe -d "$AK" -S "$AKV" --show-depends "$m" 2>/dev/null | awk '$1=="insmod"{print $2}'; done | awk '!seen[$0]++'; }
+
+# arm64_tree ROOT HOSTNAME: a busybox root (links for every applet, root
+# without a password, getty on the PL011 console ttyAMA0).
+arm64_tree() {
+	local R=$1 a
+	mkdir -p "$R"/{bin,sbin,usr/bin,usr/sbin,etc,proc,sys,dev,run,tmp,root,newroot,var/log,usr/share/udhcpc}
+	cp "$AK/busybox/bin/busybox" "$R/bin/busybox"
+	# the host's busybox-static is the same Debian build: its applet list is the board's
+	for a in $(busybox --list-full); do mkdir -p "$R/$(dirname "$a")"; [ -e "$R/$a" ] || ln -s /bin/busybox "$R/$a"; done
+	printf 'root::0:0:root:/root:/bin/sh\n' > "$R/etc/passwd"
+	echo 'root:x:0:' > "$R/etc/group"
+	echo 'root::19000:0:99999:7:::' > "$R/etc/shadow"
+	echo "$2" > "$R/etc/hostname"
+	echo /bin/sh > "$R/etc/shells"
+	printf '127.0.0.1 localhost\n127.0.1.1 %s\n' "$2" > "$R/etc/hosts"
+	printf 'export PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root\nPS1='"'"'root@%s:\\w# '"'"'\nexport PS1\ncd /root 2>/dev/null\n' "$2" > "$R/etc/profile"
+	printf 'ttyAMA0::respawn:/sbin/getty -L 115200 ttyAMA0 vt100\n::ctrlaltdel:/sbin/reboot\n' > "$R/etc/inittab"
+	cat > "$R/usr/share/udhcpc/default.script" <<'S'
+#!/bin/sh
+case "$1" in bound|renew) ip addr flush dev "$interface"; ip addr add "$ip/${mask:-24}" dev "$interface";; esac
+S
+	chmod +x "$R/usr/share/udhcpc/default.script"
+	chmod 700 "$R/root"
+}
+
+build_arm64() {
+	arm64_debs
+	local D=$CACHE/arm64-$AKV k; k=$(key "$AKV" "$(cat "$AK/.stamp")" "$(declare -f build_arm64 arm64_tree arm64_modules_closure)")
+	stamped "$D/.stamp" "$k" && return 0
+	log "arm64: busybox ramdisk (+ U-Boot header), busybox NFS root, modules"
+	local R f rel T; R=$(mktemp -d); rm -rf "$D"; mkdir -p "$D"
+	arm64_tree "$R" stretch
+	# the NIC (virtio-mmio, virtio-pci, e1000) and NFS: Debian's kernel has them as modules
+	: > "$R/etc/modules.order"
+	for f in $(arm64_modules_closure virtio_mmio virtio_pci virtio_net nfsv4); do
+		rel=${f#"$AK"}; mkdir -p "$R$(dirname "$rel")"; cp "$f" "$R$rel"; echo "$rel" >> "$R/etc/modules.order"
+	done
+	# /init: the network by DHCP (the kernel has no IP_PNP), then either
+	# the ramdisk's own init, or (root=/dev/nfs nfsroot=SERVER:PATH[,opts]) the
+	# NFS root (the kernel has no ROOT_NFS) mounted over NFSv4.1 and switched to.
+	cat > "$R/init" <<'I'
+#!/bin/sh
+mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev
+mkdir -p /dev/pts; mount -t devpts devpts /dev/pts; mount -t tmpfs tmpfs /run
+hostname -F /etc/hostname
+for m in $(cat /etc/modules.order); do insmod $m 2>/dev/null; done
+ip link set lo up
+ip link set eth0 up 2>/dev/null && udhcpc -q -n -t 10 -i eth0 -s /usr/share/udhcpc/default.script >/dev/null 2>&1
+nfs=
+for a in $(cat /proc/cmdline); do case "$a" in nfsroot=*) nfs=${a#nfsroot=};; esac; done
+if [ -n "$nfs" ]; then
+	path=${nfs%%,*}; srv=${path%%:*}
+	echo "init: NFS root $path"
+	if mount -t nfs4 -o addr=$srv,vers=4.1,proto=tcp,hard "$path" /newroot; then
+		for d in dev proc sys run; do mkdir -p /newroot/$d; mount --move /$d /newroot/$d; done
+		exec switch_root /newroot /sbin/init
+	fi
+	echo "init: cannot mount the NFS root $path: staying in the ramdisk"
+fi
+exec /sbin/init
+I
+	chmod +x "$R/init"
+	(cd "$R" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet | gzip -6 -n) > "$D/ramdisk.cpio.gz"
+	mkimage -A arm64 -O linux -T ramdisk -C none -n lavacore-lab-arm64 -d "$D/ramdisk.cpio.gz" "$D/ramdisk.cpio.gz.uboot" >/dev/null
+	cp "$AK/boot/vmlinuz-$AKV" "$D/Image"
+	rm -rf "$R"
+	# the NFS root: the same busybox tree with its own init (no /init: switch_root runs /sbin/init)
+	R=$(mktemp -d); arm64_tree "$R" stretch
+	tar --numeric-owner --owner=0 --group=0 -C "$R" -czf "$D/rootfs.tar.gz" .
+	rm -rf "$R"
+	# a job's `modules:` for this kernel (files only, as the x86 one)
+	T=$(mktemp -d); mkdir -p "$T/lib/modules/$AKV"; cp "$AK/lib/modules/$AKV"/modules.* "$T/lib/modules/$AKV/"
+	for f in $(arm64_modules_closure virtio_mmio virtio_pci virtio_net nfsv3 nfsv4); do
+		rel=${f#"$AK"/}; mkdir -p "$T/$(dirname "$rel")"; cp "$f" "$T/$rel"
+	done
+	(cd "$T" && find lib -type f | LC_ALL=C sort | tar --numeric-owner --owner=0 --group=0 --no-recursion -T - -czf "$D/modules.tar.gz")
+	rm -rf "$T"
+	echo "$k" > "$D/.stamp"
+}
+
 case "$WHAT" in
+arm64) build_arm64 ;;
 fast) build_modules; build_fast ;;
 real) build_modules; build_real ;;
 all) build_modules; build_fast; build_real ;;
-*) die "image: fast, real or all (not '$WHAT')" ;;
+*) die "image: fast, real, all or arm64 (not '$WHAT')" ;;
 esac
 
 # publish the artefacts where the lab's HTTP server serves them (and file:// URLs reach them)
 mkdir -p "$HTTP/fast" "$HTTP/real"
-ln -sfn "$CACHE/modules-$KV.tar.gz" "$HTTP/modules.tar.gz"
+[ -f "$CACHE/modules-$KV.tar.gz" ] && ln -sfn "$CACHE/modules-$KV.tar.gz" "$HTTP/modules.tar.gz"
+if [ -f "$CACHE/arm64-$AKV/.stamp" ]; then
+	mkdir -p "$HTTP/arm64"
+	for f in Image ramdisk.cpio.gz ramdisk.cpio.gz.uboot rootfs.tar.gz modules.tar.gz; do ln -sfn "$CACHE/arm64-$AKV/$f" "$HTTP/arm64/$f"; done
+fi
 if [ -f "$CACHE/fast-$KV/.stamp" ]; then
 	for f in vmlinuz ramdisk.cpio.gz; do ln -sfn "$CACHE/fast-$KV/$f" "$HTTP/fast/$f"; done
 fi
