@@ -44,14 +44,11 @@ func (m method) Run(ctx context.Context, call sdk.Call, host sdk.Host) error {
 		}
 		return nil
 	case "connect-device":
-		cmd := call.Device.Connection
-		if cmd == "" {
-			cmd = call.Device.Vars["connection_command"]
+		spec, err := call.Device.ConsoleSpec()
+		if err != nil {
+			return err
 		}
-		if cmd == "" {
-			return sdk.ConfigErrorf("device %s has no connection command", call.Device.Name)
-		}
-		_, err := host.OpenConsole(ctx, sdk.ConsoleSpec{Command: cmd})
+		_, err = host.OpenConsole(ctx, spec)
 		return err
 	case "pdu-reboot":
 		return host.Power(ctx, "hard_reset")
