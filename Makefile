@@ -41,22 +41,9 @@ lint:
 bench: build
 	LAVACORE_BIN=$(abspath $(BIN)) $(GO) test -run '^$$' -bench . -benchmem -count 5 ./... | tee $(BIN)/bench.txt
 
-# Runs every FuzzXxx target for FUZZTIME each.
+# Runs every FuzzXxx target for FUZZTIME each; a failure fails (scripts/fuzz.sh says how).
 fuzz:
-	@mkdir -p $(BIN)
-	@for pkg in $$($(GO) list ./...); do \
-		dir=$$($(GO) list -f '{{.Dir}}' $$pkg); \
-		for f in $$(grep -ho '^func Fuzz[A-Za-z0-9_]*' $$dir/*_test.go 2>/dev/null | sed 's/func //'); do \
-			echo "fuzz $$pkg $$f ($(FUZZTIME))"; \
-			before=$$(ls $$dir/testdata/fuzz/$$f 2>/dev/null | wc -l); \
-			$(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg >$(BIN)/fuzz.log 2>&1 || { \
-				tail -20 $(BIN)/fuzz.log; \
-				if [ "$$(ls $$dir/testdata/fuzz/$$f 2>/dev/null | wc -l)" != "$$before" ]; then \
-					echo "FAIL fuzz $$pkg $$f: a new failing input is in $$dir/testdata/fuzz/$$f/"; exit 1; fi; \
-				echo "fuzz $$pkg $$f: the fuzzing engine failed without a failing input (above); once more"; \
-				$(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg >$(BIN)/fuzz.log 2>&1 || { \
-					tail -40 $(BIN)/fuzz.log; echo "FAIL fuzz $$pkg $$f"; exit 1; }; }; \
-		done; done
+	GO=$(GO) BIN=$(BIN) FUZZTIME=$(FUZZTIME) bash scripts/fuzz.sh
 
 deps:
 	bash scripts/deps.sh

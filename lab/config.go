@@ -23,13 +23,15 @@ func (l *Lab) LabHCL() string {
 #   nfs_root:  exported by nfs-ganesha; any directory under it mounts as
 #              %s:<absolute path>
 #   http_root: %s/<path under http_root>
+#   allowed_file_dirs: what file:// URLs may read (http/ links into the image cache)
 lab {
-  dispatcher_ip = %q
-  tftp_root     = %q
-  nfs_root      = %q
-  http_root     = %q
+  dispatcher_ip     = %q
+  tftp_root         = %q
+  nfs_root          = %q
+  http_root         = %q
+  allowed_file_dirs = [%q, %q]
 }
-`, DispatcherAddr, VethRoot, ServerIP, ServerIP, HTTPBase, ServerIP, l.path("tftp"), l.path("nfs"), l.path("http"))
+`, DispatcherAddr, VethRoot, ServerIP, ServerIP, HTTPBase, ServerIP, l.path("tftp"), l.path("nfs"), l.path("http"), l.path("http"), l.Cache)
 }
 
 // DeviceHCL is board n's device file.

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/lavacore/lavacore/internal/plugintest"
 )
 
 // These tests run the real path: the virtual lab's QEMU boards, netbooted by
@@ -25,7 +27,8 @@ func repoRoot(t *testing.T) string {
 	return filepath.Dir(filepath.Dir(f))
 }
 
-// lavacore returns the lavacore binary (LAVACORE_BIN from the Makefile, or built here).
+// lavacore returns the lavacore binary (LAVACORE_BIN from the Makefile, or
+// built here with its plugins beside it).
 func lavacore(t *testing.T) string {
 	if d := os.Getenv("LAVACORE_BIN"); d != "" {
 		if _, err := os.Stat(filepath.Join(d, "lavacore")); err == nil {
@@ -37,6 +40,9 @@ func lavacore(t *testing.T) string {
 	cmd.Dir = repoRoot(t)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	if err := plugintest.Build(filepath.Join(filepath.Dir(bin), "plugins")); err != nil {
+		t.Fatal(err)
 	}
 	return bin
 }

@@ -35,6 +35,10 @@ type MethodInfo struct {
 	// DeviceSpec is the schema of the device type's block for this method,
 	// e.g. `boot "grub-efi" { … }`. Nil means the block takes no arguments.
 	DeviceSpec *BlockSpec
+	// JobParams declares the keys the method takes in its job block (beyond
+	// those every action, or every boot method, accepts). Empty: the host
+	// checks only those common keys and lets the method's Validate do the rest.
+	JobParams []ParamSpec `json:",omitempty"`
 }
 
 // Key is the registry key of a method: "<section>/<name>".
@@ -182,6 +186,9 @@ type Dispatcher struct {
 	NFSRoot   string
 	WorkDir   string // per-job scratch directory
 	OutputDir string // per-job output directory
+	// AllowedFileDirs are the only directories file:// URLs may be read from
+	// (the lab's allowed_file_dirs); none: file:// URLs are refused.
+	AllowedFileDirs []string `json:",omitempty"`
 }
 
 // JobInfo is the job around a block.
@@ -232,9 +239,11 @@ type Method interface {
 	// Validate checks the block against the device without side effects.
 	Validate(ctx context.Context, req Request) Diagnostics
 	// Run runs one declared action (leaf or parent: the host calls it for every
-	// action, parents first; a parent whose work is all in its children returns nil).
-	// ctx carries the action's deadline.
+	// action, parents first). ctx carries the action's deadline. A method
+	// embeds an Actions table, which runs the Action registered under
+	// call.Action (sdk.Group for a parent whose work is all in its children).
 	Run(ctx context.Context, call Call, host Host) error
 	// Cleanup undoes one action; the host calls it in reverse order, always.
+	// An Actions table calls the action's Cleanup if it is a Cleaner.
 	Cleanup(ctx context.Context, call Call, host Host) error
 }

@@ -14,14 +14,6 @@ import (
 	"github.com/lavacore/lavacore/protocols/multinode/coordinator"
 )
 
-func init() {
-	register(command{
-		name:    "coordinator",
-		summary: "serve MultiNode groups over TCP (LAVA's lava-coordinator protocol, plus push for lavacore clients)",
-		run:     runCoordinator,
-	})
-}
-
 const coordinatorUsage = `usage: lavacore coordinator --secret-file FILE [--listen ADDR] [--lava-listen ADDR]
 
 Serves MultiNode groups whose sub-jobs run in separate lavacore run

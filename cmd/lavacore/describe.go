@@ -15,19 +15,10 @@ import (
 	"github.com/lavacore/lavacore/sdk"
 )
 
-func init() {
-	register(command{
-		name:    "describe",
-		summary: "print the action pipeline of every sub-job, in LAVA's description shape",
-		run:     runDescribe,
-	})
-	validateHooks = append(validateHooks, validatePipelines)
-}
-
 // validatePipelines is `lavacore validate --lab DIR`'s pipeline check: every
 // sub-job is built on the lab's devices (a method must accept each block) and
 // each method validates its block; problems are file:line:col lines, each once.
-func validatePipelines(ctx context.Context, j *job.Job, src deviceSource) []string {
+func validatePipelines(ctx context.Context, pl *plugins, j *job.Job, src deviceSource) []string {
 	if src.Lab == "" && src.LavaDevice == "" {
 		return nil
 	}
@@ -39,7 +30,7 @@ func validatePipelines(ctx context.Context, j *job.Job, src deviceSource) []stri
 	if j.MultiNode != nil {
 		roles = j.MultiNode.Roles
 	}
-	reg := builtinRegistry()
+	reg := pl.registry()
 	var lab *device.Lab
 	pin := ""
 	if src.LavaDevice == "" {
@@ -65,6 +56,9 @@ func validatePipelines(ctx context.Context, j *job.Job, src deviceSource) []stri
 		return []string{err.Error()}
 	}
 	var out []string
+	if err := pl.prepare(ctx, jobsOf(assigned)...); err != nil {
+		out = append(out, err.Error())
+	}
 	seen := map[string]bool{}
 	add := func(s string) {
 		if !seen[s] {
@@ -138,8 +132,10 @@ func runDescribe(ctx context.Context, args []string, stdout, stderr io.Writer) i
 }
 
 // describe loads the job and the lab, builds each sub-job's pipeline and prints it.
-func describe(_ context.Context, o describeOptions, stdout, stderr io.Writer) int {
-	j, diags := job.Load(o.Job)
+func describe(ctx context.Context, o describeOptions, stdout, stderr io.Writer) int {
+	pl := openPlugins("describe", stderr)
+	defer pl.close()
+	j, diags := job.LoadWith(o.Job, pl.jobOptions())
 	if len(diags) > 0 {
 		for _, d := range diags {
 			fmt.Fprintln(stderr, d.String())
@@ -163,7 +159,7 @@ func describe(_ context.Context, o describeOptions, stdout, stderr io.Writer) in
 		fmt.Fprintf(stderr, "lavacore describe: --role %s: the job is not a MultiNode job\n", o.Role)
 		return 1
 	}
-	reg := builtinRegistry()
+	reg := pl.registry()
 	src := deviceSource{Lab: o.Lab, LavaDevice: o.LavaDevice, labSet: o.LabSet}
 	lab, pin, ok := src.load("describe", j.DeviceType, pipeline.SpecFunc(reg), stderr)
 	if !ok {
@@ -186,6 +182,9 @@ func describe(_ context.Context, o describeOptions, stdout, stderr io.Writer) in
 		}
 		assigned = keep
 	}
+	if err := pl.prepare(ctx, jobsOf(assigned)...); err != nil {
+		fmt.Fprintf(stderr, "lavacore describe: warning: %v\n", err)
+	}
 	descs, err := pipeline.DescribeSubJobs(assigned, reg, pipeline.DispatcherOf(lab))
 	if err != nil {
 		fmt.Fprintln(stderr, err)
@@ -201,4 +200,13 @@ func describe(_ context.Context, o describeOptions, stdout, stderr io.Writer) in
 		return 1
 	}
 	return 0
+}
+
+// jobsOf lists the assigned sub-jobs' jobs.
+func jobsOf(subs []pipeline.SubJob) []*job.Job {
+	out := make([]*job.Job, len(subs))
+	for i, s := range subs {
+		out[i] = s.Job
+	}
+	return out
 }

@@ -33,7 +33,7 @@ func describeCLI(args ...string) (int, string, string) {
 
 // describeCommand runs one command without signal handling.
 func describeCommand(ctx context.Context, args []string, stdout, stderr *bytes.Buffer) int {
-	c, ok := commands[args[0]]
+	c, ok := lookup(args[0])
 	if !ok {
 		return 2
 	}
@@ -142,7 +142,7 @@ func TestValidatePipelinesHook(t *testing.T) {
 // A job's `command:` blocks: describe prints user-command; a name the device
 // does not declare fails with LAVA's message at the block's line.
 func TestDescribeCommand(t *testing.T) {
-	lab := filepath.Join("..", "..", "core", "pipeline", "testdata", "lab")
+	lab := filepath.Join("..", "..", "internal", "pipelinetest", "testdata", "lab")
 	job := filepath.Join(t.TempDir(), "cmd.yaml")
 	src := "device_type: mustang\njob_name: c\ntimeouts: {job: {minutes: 5}}\npriority: medium\nvisibility: public\n" +
 		"actions:\n- command:\n    name: usb_on\n    timeout: {minutes: 1}\n- command:\n    name: %s\n"

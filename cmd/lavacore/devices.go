@@ -18,14 +18,6 @@ import (
 	"github.com/lavacore/lavacore/core/device"
 )
 
-func init() {
-	register(command{
-		name:    "devices",
-		summary: "list a lab's devices, or show one device's resolved values and where they came from",
-		run:     runDevices,
-	})
-}
-
 const devicesUsage = `usage:
   lavacore devices list  [--lab DIR]
   lavacore devices types [--lab DIR]

@@ -20,7 +20,9 @@ import (
 // shown by show and written by import as `extra`, so that the imported HCL
 // loads where the methods check their blocks.
 func loadLAVADevice(cmd, file, typ string, stderr io.Writer) *device.Device {
-	d, probs := lavayaml.LoadFile(file, lavayaml.Options{Type: typ, Spec: pipeline.SpecFunc(builtinRegistry())})
+	pl := openPlugins("devices", stderr)
+	defer pl.close()
+	d, probs := lavayaml.LoadFile(file, lavayaml.Options{Type: typ, Spec: pipeline.SpecFunc(pl.registry())})
 	for _, p := range probs {
 		fmt.Fprintln(stderr, p.String())
 	}

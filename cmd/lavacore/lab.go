@@ -14,14 +14,6 @@ import (
 	"github.com/lavacore/lavacore/lab"
 )
 
-func init() {
-	register(command{
-		name:    "lab",
-		summary: "the built-in virtual lab: up, down, status, dir, build, power",
-		run:     runLab,
-	})
-}
-
 const labUsage = `usage:
   lavacore lab up [--boards N] [--image fast|real|all]  build what is missing, start the lab with N boards
   lavacore lab down                                     stop every process, remove the namespace and veth

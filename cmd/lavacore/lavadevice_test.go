@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -78,7 +79,9 @@ func TestDevicesImportRoundTrip(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(lab, "lab.hcl"), []byte("lab {\n  dispatcher_ip = \"192.0.2.1\"\n  tftp_root = \"tftp\"\n  nfs_root = \"nfs\"\n}\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	spec := pipeline.SpecFunc(builtinRegistry())
+	pl := openPlugins("test", io.Discard)
+	defer pl.close()
+	spec := pipeline.SpecFunc(pl.registry())
 	want := map[string]*device.Device{}
 	for _, f := range files {
 		var stdout, stderr bytes.Buffer

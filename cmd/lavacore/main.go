@@ -7,37 +7,44 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"sort"
 	"syscall"
 )
 
-// command is one lavacore subcommand. Each lives in its own file and registers
-// itself from init().
+// command is one lavacore subcommand; each lives in its own file.
 type command struct {
 	name    string
 	summary string
 	run     func(ctx context.Context, args []string, stdout, stderr io.Writer) int
 }
 
-var commands = map[string]command{}
-
-func register(c command) {
-	if _, dup := commands[c.name]; dup {
-		panic("lavacore: duplicate command " + c.name)
+// commands lists lavacore's subcommands, by name.
+func commands() []command {
+	return []command{
+		{name: "coordinator", summary: "serve MultiNode groups over TCP (LAVA's lava-coordinator protocol, plus push for lavacore clients)", run: runCoordinator},
+		{name: "describe", summary: "print the action pipeline of every sub-job, in LAVA's description shape", run: runDescribe},
+		{name: "devices", summary: "list a lab's devices, or show one device's resolved values and where they came from", run: runDevices},
+		{name: "lab", summary: "the built-in virtual lab: up, down, status, dir, build, power", run: runLab},
+		{name: "plugins", summary: "list, check and install the method and protocol plugins, record their checksums and manifests", run: runPlugins},
+		{name: "run", summary: "run a LAVA job on a lab's devices (every MultiNode sub-job, in one process)", run: runRun},
+		{name: "validate", summary: "check a LAVA job file and list every problem as file:line:col: path: message", run: runValidate},
 	}
-	commands[c.name] = c
+}
+
+// lookup finds a command by name.
+func lookup(name string) (command, bool) {
+	for _, c := range commands() {
+		if c.name == name {
+			return c, true
+		}
+	}
+	return command{}, false
 }
 
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "usage: lavacore <command> [arguments]")
 	fmt.Fprintln(w, "\ncommands:")
-	names := make([]string, 0, len(commands))
-	for n := range commands {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		fmt.Fprintf(w, "  %-12s %s\n", n, commands[n].summary)
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-12s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w, "\nRun 'lavacore <command> -h' for a command's flags.")
 }
@@ -54,7 +61,7 @@ func realMain(args []string, stdout, stderr io.Writer) int {
 		}
 		return 0
 	}
-	c, ok := commands[args[0]]
+	c, ok := lookup(args[0])
 	if !ok {
 		fmt.Fprintf(stderr, "lavacore: unknown command %q\n\n", args[0])
 		usage(stderr)

@@ -1,67 +1,40 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
+	"path/filepath"
 	"slices"
+	"sort"
 	"strings"
+	"sync"
 	"text/tabwriter"
 	"time"
 
-	"github.com/lavacore/lavacore/core/pipeline"
 	"github.com/lavacore/lavacore/core/pluginhost"
-	"github.com/lavacore/lavacore/core/runner"
 	"github.com/lavacore/lavacore/sdk"
 )
 
-// pluginHost is the plugin host of `lavacore run` (nil when methods run in process).
-var pluginHost *pluginhost.Host
-
-func init() {
-	register(command{
-		name:    "plugins",
-		summary: "list the method and protocol plugins, check them, write their checksum files",
-		run:     runPlugins,
-	})
-	// lavacore run serves its methods and protocols from plugin processes
-	// when plugins are installed (LAVACORE_IN_PROCESS=1 keeps them in-process).
-	registryHook = func(ctx context.Context, stderr io.Writer) (pipeline.Registry, func(), error) {
-		if os.Getenv("LAVACORE_IN_PROCESS") == "1" || len(pluginhost.Discover(pluginhost.Dirs())) == 0 {
-			return builtinRegistry(), func() {}, nil
-		}
-		h, err := pluginhost.StartAll(ctx, pluginhost.Dirs(), pluginhost.Options{Log: stderr})
-		if err != nil {
-			// the others still serve; a job that needs a broken one says so
-			fmt.Fprintf(stderr, "lavacore run: warning: %v\n", err)
-		}
-		pluginHost = h
-		return h.Registry(), h.Close, nil
-	}
-	protocolsHook = func(ctx context.Context) (runner.ProtocolFactory, func(), error) {
-		return func(name string) (sdk.Protocol, error) {
-			if pluginHost != nil && slices.Contains(pluginHost.ProtocolNames(), name) {
-				return pluginHost.Protocol(name)
-			}
-			return builtinProtocols(name)
-		}, func() {}, nil
-	}
-}
-
 const pluginsUsage = `usage:
-  lavacore plugins list             every plugin binary: version, methods and protocols, checksum
+  lavacore plugins list             every plugin binary: version, methods and protocols, and
+                                    why it cannot be used (checksum, manifest, API version,
+                                    handshake) or which plugin overrides which
   lavacore plugins check [NAME]     start each plugin (or NAME) and say what is wrong with it
-  lavacore plugins checksum DIR     write <binary>_SHA256SUM beside each plugin binary of DIR
+  lavacore plugins checksum DIR     record <binary>_SHA256SUM and <binary>_MANIFEST.json
+                                    beside each plugin binary of DIR
+  lavacore plugins install FILE [DIR]
+                                    copy the plugin binary FILE into DIR (default
+                                    ~/.local/share/lavacore/plugins) and record it
 
 Plugins are files named lavacore-plugin-<name> (or, versioned,
 lavacore-plugin-<name>_v<x.y.z>_x<api>_<os>_<arch>) in $LAVACORE_PLUGIN_PATH
-(':'-separated), a plugins/ directory beside the lavacore binary, and
-~/.local/share/lavacore/plugins; each needs its checksum file. 'lavacore run'
-uses them when there are any (LAVACORE_IN_PROCESS=1: the built-in methods).
+(':'-separated), a plugins/ directory beside the lavacore binary (lavacore's
+own methods and protocols), and ~/.local/share/lavacore/plugins. Each needs its
+checksum and manifest files: validate reads the manifests, describe and run
+start the plugins a job uses. A directory earlier in that list adds to the
+later ones, and its plugins override the methods of theirs.
 `
 
 func runPlugins(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -75,12 +48,32 @@ func runPlugins(ctx context.Context, args []string, stdout, stderr io.Writer) in
 			fmt.Fprint(stderr, pluginsUsage)
 			return 2
 		}
-		done, err := pluginhost.WriteChecksums(args[1])
+		done, err := pluginhost.RecordDir(ctx, args[1])
+		fmt.Fprintf(stdout, "%d plugins recorded in %s (checksum and manifest files)\n", len(done), args[1])
 		if err != nil {
 			fmt.Fprintf(stderr, "lavacore plugins checksum: %v\n", err)
 			return 1
 		}
-		fmt.Fprintf(stdout, "%d checksum files written in %s\n", len(done), args[1])
+		return 0
+	case "install":
+		if len(args) < 2 || len(args) > 3 {
+			fmt.Fprint(stderr, pluginsUsage)
+			return 2
+		}
+		dir := userPluginDir()
+		if len(args) == 3 {
+			dir = args[2]
+		}
+		if dir == "" {
+			fmt.Fprintln(stderr, "lavacore plugins install: no home directory: name the plugin directory")
+			return 2
+		}
+		path, m, err := pluginhost.Install(ctx, args[1], dir)
+		if err != nil {
+			fmt.Fprintf(stderr, "lavacore plugins install: %v\n", err)
+			return 1
+		}
+		fmt.Fprintf(stdout, "installed %s %s (%s) as %s\n", m.Name, m.Version, servesOf(m), path)
 		return 0
 	case "list":
 		if len(args) != 1 {
@@ -106,26 +99,18 @@ func runPlugins(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	return 2
 }
 
+// userPluginDir is ~/.local/share/lavacore/plugins ("" without a home).
+func userPluginDir() string {
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(home, ".local", "share", "lavacore", "plugins")
+}
+
 func noPlugins(w io.Writer) int {
 	fmt.Fprintf(w, "no plugins in %s\n", strings.Join(pluginhost.Dirs(), ", "))
 	return 0
-}
-
-// pluginDescribe runs `<binary> describe` (no handshake).
-func pluginDescribe(ctx context.Context, path string) (sdk.Manifest, error) {
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	var out, errb bytes.Buffer
-	cmd := exec.CommandContext(ctx, path, "describe")
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	var m sdk.Manifest
-	if err := cmd.Run(); err != nil {
-		return m, fmt.Errorf("%s describe: %v %s", path, err, strings.TrimSpace(errb.String()))
-	}
-	if err := json.Unmarshal(out.Bytes(), &m); err != nil {
-		return m, fmt.Errorf("%s describe: not a manifest: %v", path, err)
-	}
-	return m, nil
 }
 
 func methodKeys(m sdk.Manifest) string {
@@ -139,6 +124,15 @@ func methodKeys(m sdk.Manifest) string {
 	return strings.Join(ks, ",")
 }
 
+// servesOf says what a manifest serves: its methods and protocols.
+func servesOf(m sdk.Manifest) string {
+	s := methodKeys(m)
+	if len(m.Protocols) > 0 {
+		s += "; protocols " + strings.Join(m.Protocols, ",")
+	}
+	return s
+}
+
 func orDash(s string) string {
 	if s == "" {
 		return "-"
@@ -146,105 +140,144 @@ func orDash(s string) string {
 	return s
 }
 
-func checksumStatus(b pluginhost.Binary) string {
-	switch {
-	case b.ChecksumOK:
-		return "ok"
-	case b.Checksum == "":
-		return "missing"
-	default:
-		return "mismatch"
+// handshakes starts every usable plugin of the catalog, concurrently, and
+// marks those that fail.
+func handshakes(ctx context.Context, cat *pluginhost.Catalog) map[*pluginhost.Entry]time.Duration {
+	took := map[*pluginhost.Entry]time.Duration{}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for _, e := range cat.Entries {
+		if !e.Usable() {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			start := time.Now()
+			p, err := pluginhost.Start(ctx, e.Binary, pluginhost.Options{StartTimeout: 10 * time.Second})
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				e.Problem = "failed handshake: " + err.Error()
+				return
+			}
+			took[e] = time.Since(start)
+			if got, want := servesOf(p.Manifest), servesOf(e.Manifest); got != want {
+				e.Problem = fmt.Sprintf("stale manifest: it says %s, the running plugin serves %s", want, got)
+			}
+			p.Kill()
+		}()
 	}
+	wg.Wait()
+	return took
 }
 
 func pluginsList(ctx context.Context, stdout io.Writer) int {
-	bins := pluginhost.Discover(pluginhost.Dirs())
-	if len(bins) == 0 {
+	cat := pluginhost.Scan(pluginhost.Dirs())
+	if len(cat.Entries) == 0 {
 		return noPlugins(stdout)
 	}
+	cat.Verify()
+	handshakes(ctx, cat)
+	entries := append([]*pluginhost.Entry(nil), cat.Entries...)
+	sort.SliceStable(entries, func(i, j int) bool { return entries[i].Name < entries[j].Name })
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tVERSION\tMETHODS\tPROTOCOLS\tCHECKSUM\tPATH")
-	for _, b := range bins {
-		version, methods, protocols := orDash(b.Version), "?", "?"
-		// only a binary that matches its checksum is run
-		if b.Problem == "" {
-			if m, err := pluginDescribe(ctx, b.Path); err == nil {
-				version, methods, protocols = m.Version, methodKeys(m), orDash(strings.Join(m.Protocols, ","))
-			} else {
-				methods = "describe failed"
-			}
+	fmt.Fprintln(tw, "NAME\tVERSION\tMETHODS\tPROTOCOLS\tSTATUS\tPATH")
+	var notes []string
+	for _, e := range entries {
+		m := e.Manifest
+		version := orDash(m.Version)
+		if version == "-" {
+			version = orDash(e.Version)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", b.Name, version, methods, protocols, checksumStatus(b), b.Path)
+		status := "ok"
+		if !e.Usable() {
+			status = "unusable"
+			notes = append(notes, fmt.Sprintf("%s: %s", e.Name, e.Problem))
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", e.Name, version, methodKeys(m), orDash(strings.Join(m.Protocols, ",")), status, e.Path)
+		for _, s := range e.Shadows {
+			notes = append(notes, fmt.Sprintf("%s: %s hides %s", e.Name, e.Path, s))
+		}
+		keys := make([]string, 0, len(e.Overridden))
+		for k := range e.Overridden {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			notes = append(notes, fmt.Sprintf("%s: %s is overridden by %s", e.Name, k, e.Overridden[k]))
+		}
 	}
 	tw.Flush()
+	for _, n := range notes {
+		fmt.Fprintln(stdout, n)
+	}
 	return 0
 }
 
 // pluginsCheck starts each plugin as lavacore run would and reports what is wrong.
 func pluginsCheck(ctx context.Context, name string, stdout io.Writer) int {
-	bins := pluginhost.Discover(pluginhost.Dirs())
+	cat := pluginhost.Scan(pluginhost.Dirs())
+	entries := cat.Entries
 	if name != "" {
-		bins = slices.DeleteFunc(bins, func(b pluginhost.Binary) bool { return b.Name != name })
-		if len(bins) == 0 {
+		entries = slices.DeleteFunc(slices.Clone(entries), func(e *pluginhost.Entry) bool { return e.Name != name })
+		if len(entries) == 0 {
 			fmt.Fprintf(stdout, "no plugin %q in %s\n", name, strings.Join(pluginhost.Dirs(), ", "))
 			return 1
 		}
 	}
-	if len(bins) == 0 {
+	if len(entries) == 0 {
 		return noPlugins(stdout)
 	}
+	cat.Verify()
 	bad := 0
-	for _, b := range bins {
-		problems := checkOne(ctx, b, stdout)
+	for _, e := range entries {
+		problems := checkOne(ctx, e, stdout)
 		if len(problems) > 0 {
 			bad++
-			fmt.Fprintf(stdout, "%s: FAIL (%s)\n", b.Name, b.Path)
+			fmt.Fprintf(stdout, "%s: FAIL (%s)\n", e.Name, e.Path)
 			for _, p := range problems {
 				fmt.Fprintf(stdout, "  - %s\n", strings.ReplaceAll(p, "\n", "\n    "))
 			}
 		}
 	}
 	if bad > 0 {
-		fmt.Fprintf(stdout, "%d of %d plugins have problems\n", bad, len(bins))
+		fmt.Fprintf(stdout, "%d of %d plugins have problems\n", bad, len(entries))
 		return 1
 	}
 	return 0
 }
 
-func checkOne(ctx context.Context, b pluginhost.Binary, stdout io.Writer) []string {
-	if b.Problem != "" {
-		return []string{b.Problem}
+func checkOne(ctx context.Context, e *pluginhost.Entry, stdout io.Writer) []string {
+	if e.Problem != "" {
+		return []string{e.Problem}
 	}
 	var problems []string
-	dm, err := pluginDescribe(ctx, b.Path)
+	dm, err := pluginhost.Describe(ctx, e.Path)
 	if err != nil {
 		problems = append(problems, err.Error())
+	} else if servesOf(dm) != servesOf(e.Manifest) || dm.Version != e.Manifest.Version {
+		problems = append(problems, fmt.Sprintf("stale manifest: %s%s says %s (%s), 'describe' says %s (%s)",
+			e.Path, pluginhost.ManifestSuffix, e.Manifest.Version, servesOf(e.Manifest), dm.Version, servesOf(dm)))
 	}
 	start := time.Now()
-	p, err := pluginhost.Start(ctx, b, pluginhost.Options{StartTimeout: 10 * time.Second})
+	p, err := pluginhost.Start(ctx, e.Binary, pluginhost.Options{StartTimeout: 10 * time.Second})
 	if err != nil {
-		return append(problems, err.Error())
+		return append(problems, "failed handshake: "+err.Error())
 	}
 	took := time.Since(start)
 	defer p.Kill()
 	m := p.Manifest
-	if err == nil && dm.Name != "" && (dm.Name != m.Name || dm.Version != m.Version || methodKeys(dm) != methodKeys(m)) {
-		problems = append(problems, fmt.Sprintf("'describe' says %s %s (%s), the running plugin says %s %s (%s)",
-			dm.Name, dm.Version, methodKeys(dm), m.Name, m.Version, methodKeys(m)))
-	}
-	if m.Name != b.Name {
-		problems = append(problems, fmt.Sprintf("the file is named for plugin %q, the plugin calls itself %q", b.Name, m.Name))
+	if m.Name != e.Name || m.Version != e.Manifest.Version || servesOf(m) != servesOf(e.Manifest) {
+		problems = append(problems, fmt.Sprintf("the manifest says %s %s (%s), the running plugin says %s %s (%s)",
+			e.Manifest.Name, e.Manifest.Version, servesOf(e.Manifest), m.Name, m.Version, servesOf(m)))
 	}
 	time.Sleep(100 * time.Millisecond)
 	if p.Exited() {
 		problems = append(problems, "the plugin exited right after its handshake; its stderr ends:\n"+p.Stderr())
 	}
 	if len(problems) == 0 {
-		what := methodKeys(m)
-		if len(m.Protocols) > 0 {
-			what += "; protocols " + strings.Join(m.Protocols, ",")
-		}
-		fmt.Fprintf(stdout, "%s: ok — %s %s (%s), handshake in %s\n", b.Name, m.Name, m.Version, what, took.Round(time.Millisecond))
+		fmt.Fprintf(stdout, "%s: ok — %s %s (%s), handshake in %s\n", e.Name, m.Name, m.Version, servesOf(m), took.Round(time.Millisecond))
 	}
 	return problems
 }

@@ -8,20 +8,13 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/lavacore/lavacore/core/job"
 	"github.com/lavacore/lavacore/core/pipeline"
 	"github.com/lavacore/lavacore/core/runner"
 	"github.com/lavacore/lavacore/protocols/multinode/coordinator"
 )
-
-func init() {
-	register(command{
-		name:    "run",
-		summary: "run a LAVA job on a lab's devices (every MultiNode sub-job, in one process)",
-		run:     runRun,
-	})
-}
 
 const runUsage = `usage: lavacore run JOB.yaml [--lab DIR | --lava-device DEVICE.yaml] [flags]
 
@@ -60,13 +53,6 @@ type runOptions struct {
 	KeepOverlay           bool
 }
 
-// registryHook and protocolsHook let the plugin host replace the in-process
-// methods (cmd/lavacore/plugins.go sets them when plugin binaries are found).
-var (
-	registryHook  func(ctx context.Context, stderr io.Writer) (pipeline.Registry, func(), error)
-	protocolsHook func(ctx context.Context) (runner.ProtocolFactory, func(), error)
-)
-
 func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var o runOptions
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
@@ -101,23 +87,10 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "lavacore run: --output must be text or json, not %q\n", o.Output)
 		return 2
 	}
-	reg := pipeline.Registry(nil)
-	if registryHook != nil {
-		r, stop, err := registryHook(ctx, stderr)
-		if err != nil {
-			fmt.Fprintf(stderr, "lavacore run: plugins: %v\n", err)
-			return 1
-		}
-		defer stop()
-		reg = r
-	} else {
-		reg = builtinRegistry()
-	}
-	// Methods served by plugins are valid in jobs too.
-	for _, m := range reg.All() {
-		job.RegisterMethod(string(m.Info().Section), m.Info().Name)
-	}
-	j, diags := job.Load(jobFile)
+	pl := openPlugins("run", stderr)
+	defer pl.close()
+	reg := pl.registry()
+	j, diags := job.LoadWith(jobFile, pl.jobOptions())
 	if len(diags) > 0 {
 		for _, d := range diags {
 			fmt.Fprintln(stderr, d.String())
@@ -132,15 +105,15 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if pin != "" {
 		o.Device = pin
 	}
-	protocols := builtinProtocols
-	if protocolsHook != nil {
-		pf, stop, err := protocolsHook(ctx)
-		if err != nil {
-			fmt.Fprintf(stderr, "lavacore run: protocols: %v\n", err)
-			return 1
+	if subs, err := job.Split(j); err == nil {
+		if o.Role != "" {
+			subs = slices.DeleteFunc(subs, func(s *job.Job) bool { return s.Role != o.Role })
 		}
-		defer stop()
-		protocols = pf
+		// start the plugins the job uses, all at once (a broken one fails the
+		// action that needs it, with its reason)
+		if err := pl.prepare(ctx, subs...); err != nil {
+			fmt.Fprintf(stderr, "lavacore run: warning: %v\n", err)
+		}
 	}
 	if o.OutputDir == "" {
 		o.OutputDir = filepath.Join("lavacore-out", runner.Slug(j.Name))
@@ -155,7 +128,7 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	out, err := runner.Run(ctx, runner.Options{
 		Job: j, Lab: lab, OutputDir: o.OutputDir, JobID: o.JobID, Role: o.Role, SubID: o.SubID,
-		Device: o.Device, Coordinator: o.Coordinator, Registry: reg, Protocols: protocols,
+		Device: o.Device, Coordinator: o.Coordinator, Registry: reg, Protocols: pl.protocol,
 		Stdout: stdout, JSON: o.Output == "json", Console: o.Console, Debug: o.Debug,
 		KeepOverlay: o.KeepOverlay,
 	})

@@ -9,27 +9,19 @@ import (
 	"github.com/lavacore/lavacore/core/job"
 )
 
-func init() {
-	register(command{
-		name:    "validate",
-		summary: "check a LAVA job file and list every problem as file:line:col: path: message",
-		run:     runValidate,
-	})
-}
-
 const validateUsage = `usage: lavacore validate JOB.yaml [--lab DIR | --lava-device DEVICE.yaml]
 
 Checks the job against LAVA's job schema (top-level keys, timeouts, protocols,
-context, action blocks) and LAVA's cross-field rules, and with --lab also
-builds every sub-job's pipeline on the lab's devices (methods accept the
-blocks, command sets exist, MultiNode lint); --lava-device does the same on
-a device file rendered by LAVA (as lava-run --device takes it). Every problem is printed as
+context, action blocks, each method's block against the job parameters its
+plugin's manifest declares) and LAVA's cross-field rules, without starting a
+plugin. With --lab it also builds every sub-job's pipeline on the lab's devices
+(methods accept the blocks, command sets exist), starting the plugins the job
+uses; --lava-device does the same on a device file rendered by LAVA (as
+lava-run --device takes it). Every problem is printed as
 file:line:col: <path>: <message>; the exit status is 1 when there is one.
+A key written twice in one mapping is a warning (LAVA keeps the last value);
+with --strict it is a problem too.
 `
-
-// validateHooks add checks that need more than the job file (a lab, the
-// pipeline, MultiNode lint). Each returns problems as printable lines.
-var validateHooks []func(ctx context.Context, j *job.Job, src deviceSource) []string
 
 func runValidate(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("validate", flag.ContinueOnError)
@@ -38,12 +30,22 @@ func runValidate(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	var src deviceSource
 	fs.StringVar(&src.Lab, "lab", "", "also check the job against this lab's devices and the pipeline")
 	src.register(fs)
+	strict := fs.Bool("strict", false, "refuse duplicate keys (LAVA silently keeps the last one)")
 	file, code, ok := parseJobArgs(fs, args)
 	if !ok {
 		return code
 	}
 	src.parsed(fs)
-	j, diags := job.Load(file)
+	pl := openPlugins("validate", stderr)
+	defer pl.close()
+	jo := pl.jobOptions()
+	jo.StrictKeys = *strict
+	j, diags := jo.Load(file)
+	if j != nil {
+		for _, w := range j.Warnings {
+			fmt.Fprintf(stderr, "%s (warning)\n", w)
+		}
+	}
 	if j != nil && len(diags) == 0 {
 		diags = append(diags, job.LintMultiNode(j)...)
 	}
@@ -52,9 +54,7 @@ func runValidate(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		problems = append(problems, d.String())
 	}
 	if j != nil && len(diags) == 0 {
-		for _, h := range validateHooks {
-			problems = append(problems, h(ctx, j, src)...)
-		}
+		problems = append(problems, validatePipelines(ctx, pl, j, src)...)
 	}
 	for _, p := range problems {
 		fmt.Fprintln(stderr, p)

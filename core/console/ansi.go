@@ -71,9 +71,3 @@ func (a *ansiStripper) append(dst, p []byte) []byte {
 	}
 	return dst
 }
-
-// StripANSI returns s without ANSI escape sequences.
-func StripANSI(s string) string {
-	var a ansiStripper
-	return string(a.append(nil, []byte(s)))
-}

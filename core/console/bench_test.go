@@ -50,7 +50,7 @@ func consoleLog(n int) ([]byte, int) {
 }
 
 // RunPatterns is the list plugins/testshell/run.go waits for while the
-// test shell runs (core/overlay's PatternExit, PatternInstallFail,
+// test shell runs (sdk/overlay's PatternExit, PatternInstallFail,
 // PatternSignal, PatternMultiNode).
 var RunPatterns = []string{
 	`<LAVA_TEST_RUNNER EXIT>`,

@@ -50,7 +50,7 @@
 // ESC bytes removed (LAVA's logger does the same).
 //
 // Errors: a timeout is a Job error wrapping an *sdk.TimeoutError (errors.As;
-// errors.Is ErrTimeout, IsTimeout) whose fields are the patterns, the wait
+// errors.Is ErrTimeout) whose fields are the patterns, the wait
 // and the last console lines, and which keeps them across the plugin wire;
 // its message starts "wait for prompt timed out after …", names every
 // pattern and quotes the last console lines, for people (code reads the
@@ -62,8 +62,7 @@
 // SendLine writes the text and Options.LineSep ("\n": LAVA's sendline never
 // sends anything else), one character at a time with the character delay
 // when one is set (SetCharDelay, WithCharDelay: the device's
-// character_delays for the running section). SendCheck adds LAVA's
-// return-code check; ForcePrompt is LAVA's forced-prompt wait.
+// character_delays for the running section).
 //
 // # Transcript and log lines
 //

@@ -20,10 +20,6 @@ import (
 // errors.Is(err, context.DeadlineExceeded) when ctx's deadline ended the wait.
 type TimeoutError = sdk.TimeoutError
 
-// IsTimeout reports whether err is an Expect timeout, on either side of a
-// plugin boundary (errors.Is ErrTimeout).
-func IsTimeout(err error) bool { return errors.Is(err, ErrTimeout) }
-
 // Expect waits for the earliest match of any pattern in the console output
 // (ties: the first pattern in the list), until ctx's deadline or timeout,
 // whichever comes first (timeout 0: ctx only).

@@ -110,7 +110,7 @@ func TestExpectWindow(t *testing.T) {
 	feed(t, c, dev, out)
 	// The window never holds START and END together.
 	_, err := c.Expect(ctxT(t, 5*time.Second), []string{`STARTx*END`, `STARTx{1000}x{1000}x{1000}x{1000}x{1000}x{1000}x{1000}x{1000}x{1000}`}, 300*time.Millisecond)
-	if !IsTimeout(err) {
+	if !errors.Is(err, ErrTimeout) {
 		t.Fatalf("want timeout, got %v", err)
 	}
 	if len(c.buf) > DefaultWindow {
@@ -149,7 +149,7 @@ func TestExpectTimeoutMessage(t *testing.T) {
 	if time.Since(start) < 200*time.Millisecond {
 		t.Errorf("returned early")
 	}
-	if !IsTimeout(err) || !errors.Is(err, ErrTimeout) || sdk.TypeOf(err) != sdk.Job {
+	if !errors.Is(err, ErrTimeout) || !errors.Is(err, ErrTimeout) || sdk.TypeOf(err) != sdk.Job {
 		t.Fatalf("err = %v (%T)", err, err)
 	}
 	msg := err.Error()
@@ -162,7 +162,7 @@ func TestExpectTimeoutMessage(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
 	_, err = c.Expect(ctx, []string{"login:"}, time.Hour)
-	if !IsTimeout(err) || !errors.Is(err, context.DeadlineExceeded) {
+	if !errors.Is(err, ErrTimeout) || !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("err = %v", err)
 	}
 	// Canceled.
@@ -245,7 +245,7 @@ func TestExpectFloodStillTimesOut(t *testing.T) {
 	}()
 	start := time.Now()
 	_, err := c.Expect(ctxT(t, 10*time.Second), []string{"login:"}, 200*time.Millisecond)
-	if !IsTimeout(err) {
+	if !errors.Is(err, ErrTimeout) {
 		t.Fatalf("err = %v", err)
 	}
 	if d := time.Since(start); d > 5*time.Second {

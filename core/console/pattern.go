@@ -27,13 +27,6 @@ var (
 	cache   = map[string]*pattern{}
 )
 
-// Compile checks one expect pattern: nil if it is usable, else a Test
-// error naming the pattern (with a hint when it uses Python-only syntax).
-func Compile(p string) error {
-	_, err := compilePattern(p, 0)
-	return err
-}
-
 func compilePatterns(ps []string) ([]*pattern, error) {
 	if len(ps) == 0 {
 		return nil, sdk.TestErrorf("expect: no patterns to wait for")

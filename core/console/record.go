@@ -123,12 +123,11 @@ func NewRecorder(dir, name string) (*Recorder, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("console transcript: %w", err)
 	}
-	base := filepath.Join(dir, "console-"+safeName(name))
-	raw, err := os.OpenFile(base+".log", os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	raw, err := os.OpenFile(rawPath(dir, name), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("console transcript: %w", err)
 	}
-	js, err := os.OpenFile(base+".jsonl", os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	js, err := os.OpenFile(eventsPath(dir, name), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		raw.Close()
 		return nil, fmt.Errorf("console transcript: %w", err)
@@ -142,11 +141,10 @@ func NewRecorder(dir, name string) (*Recorder, error) {
 	return &Recorder{raw: raw, js: js, off: st.Size(), now: time.Now}, nil
 }
 
-// RawPath and EventsPath name the files NewRecorder(dir, name) writes.
-func RawPath(dir, name string) string { return filepath.Join(dir, "console-"+safeName(name)+".log") }
+// rawPath and eventsPath name the files NewRecorder(dir, name) writes.
+func rawPath(dir, name string) string { return filepath.Join(dir, "console-"+safeName(name)+".log") }
 
-// EventsPath is the .jsonl transcript path.
-func EventsPath(dir, name string) string {
+func eventsPath(dir, name string) string {
 	return filepath.Join(dir, "console-"+safeName(name)+".jsonl")
 }
 

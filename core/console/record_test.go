@@ -86,8 +86,8 @@ func TestRecorderGolden(t *testing.T) {
 	r.Record(DirRead, []byte("\xff\xfe binary"))
 	r.Record(DirClose, []byte("EOF"))
 	r.Close()
-	js, _ := os.ReadFile(EventsPath(dir, "common"))
-	raw, _ := os.ReadFile(RawPath(dir, "common"))
+	js, _ := os.ReadFile(eventsPath(dir, "common"))
+	raw, _ := os.ReadFile(rawPath(dir, "common"))
 	golden(t, "transcript.jsonl", js)
 	golden(t, "transcript.log", raw)
 	// Every jsonl line is valid JSON with an increasing "off".
@@ -122,7 +122,7 @@ func TestConsoleTranscriptAndLog(t *testing.T) {
 	if d := cmp.Diff(want, sink.get()); d != "" {
 		t.Errorf("log (-want +got):\n%s", d)
 	}
-	raw, _ := os.ReadFile(RawPath(dir, "ns/1"))
+	raw, _ := os.ReadFile(rawPath(dir, "ns/1"))
 	if string(raw) != "Linux version 6.1\r\nlogin: \r\nroot@lava:~# " {
 		t.Errorf("raw transcript %q", raw)
 	}
@@ -151,8 +151,8 @@ func TestStripANSI(t *testing.T) {
 		"\x1b[0;1;32mgreen\x1b[0m":          "green",
 		"plain\r\n":                         "plain\r\n",
 	} {
-		if got := StripANSI(in); got != want {
-			t.Errorf("StripANSI(%q) = %q, want %q", in, got, want)
+		if got := stripANSI(in); got != want {
+			t.Errorf("stripANSI(%q) = %q, want %q", in, got, want)
 		}
 	}
 	// State carries across chunks.
@@ -162,4 +162,10 @@ func TestStripANSI(t *testing.T) {
 	if string(out) != "ab" {
 		t.Errorf("chunked: %q", out)
 	}
+}
+
+// stripANSI returns s without ANSI escape sequences.
+func stripANSI(s string) string {
+	var a ansiStripper
+	return string(a.append(nil, []byte(s)))
 }

@@ -26,7 +26,7 @@ func TestIsTimeout(t *testing.T) {
 		{"a deadline", context.DeadlineExceeded, false},
 		{"nil", nil, false},
 	} {
-		if got := IsTimeout(tc.err); got != tc.want {
+		if got := errors.Is(tc.err, ErrTimeout); got != tc.want {
 			t.Errorf("%s: IsTimeout = %v, want %v", tc.name, got, tc.want)
 		}
 	}

@@ -2,7 +2,7 @@
 //
 // # Lab directory
 //
-//	<lab>/lab.hcl             lab { dispatcher_ip, tftp_root, nfs_root, http_root?, coordinator? }
+//	<lab>/lab.hcl             lab { dispatcher_ip, tftp_root, nfs_root, http_root?, coordinator?, allowed_file_dirs? }
 //	<lab>/devices/*.hcl       device "NAME" { … }  (several per file allowed)
 //	<lab>/devicetypes/*.hcl   device types; they shadow the built-in ones (package devicetypes)
 //

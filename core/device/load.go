@@ -187,6 +187,8 @@ type labBlock struct {
 	NFSRoot      string `hcl:"nfs_root"`
 	HTTPRoot     string `hcl:"http_root,optional"`
 	Coordinator  string `hcl:"coordinator,optional"`
+	// AllowedFileDirs: the directories file:// URLs may read from (none: refused).
+	AllowedFileDirs []string `hcl:"allowed_file_dirs,optional"`
 }
 
 func (l *loader) loadLabConfig(lab *Lab) hcl.Diagnostics {
@@ -199,7 +201,11 @@ func (l *loader) loadLabConfig(lab *Lab) hcl.Diagnostics {
 			Detail:   fmt.Sprintf("A lab directory needs %s with a `lab { dispatcher_ip, tftp_root, nfs_root }` block: %v.", name, err),
 		}}
 	}
-	f, diags := l.parser.ParseHCLFile(name)
+	src, diags := readHCL(name)
+	if diags.HasErrors() {
+		return diags
+	}
+	f, diags := l.parseHCL(src, name)
 	if diags.HasErrors() {
 		return diags
 	}
@@ -231,6 +237,9 @@ func (l *loader) loadLabConfig(lab *Lab) hcl.Diagnostics {
 	lab.NFSRoot = abs(lf.Lab.NFSRoot)
 	lab.HTTPRoot = abs(lf.Lab.HTTPRoot)
 	lab.Coordinator = lf.Lab.Coordinator
+	for _, d := range lf.Lab.AllowedFileDirs {
+		lab.AllowedFileDirs = append(lab.AllowedFileDirs, abs(d))
+	}
 	return diags
 }
 
@@ -249,9 +258,9 @@ func (l *loader) loadTypes(dir string) hcl.Diagnostics {
 		matches, _ := filepath.Glob(filepath.Join(dir, "*.hcl"))
 		sort.Strings(matches)
 		for _, m := range matches {
-			data, err := os.ReadFile(m)
-			if err != nil {
-				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot read device type", Detail: err.Error()})
+			data, d := readHCL(m)
+			if d.HasErrors() {
+				diags = append(diags, d...)
 				continue
 			}
 			files = append(files, srcFile{name: m, base: filepath.Base(m), data: data})
@@ -330,7 +339,7 @@ func (l *loader) loadTypes(dir string) hcl.Diagnostics {
 }
 
 func (l *loader) parsePart(sf srcFile) (*typePart, hcl.Diagnostics) {
-	f, diags := l.parser.ParseHCL(sf.data, sf.name)
+	f, diags := l.parseHCL(sf.data, sf.name)
 	if diags.HasErrors() {
 		return nil, diags
 	}
@@ -391,9 +400,9 @@ func (l *loader) loadDevices(lab *Lab, dir string) hcl.Diagnostics {
 	matches, _ := filepath.Glob(filepath.Join(dir, "*.hcl"))
 	sort.Strings(matches)
 	for _, m := range matches {
-		src, err := os.ReadFile(m)
-		if err != nil {
-			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot read device file", Detail: err.Error()})
+		src, d := readHCL(m)
+		if d.HasErrors() {
+			diags = append(diags, d...)
 			continue
 		}
 		diags = append(diags, l.addDeviceFile(lab, m, src)...)
@@ -403,7 +412,7 @@ func (l *loader) loadDevices(lab *Lab, dir string) hcl.Diagnostics {
 
 // addDeviceFile parses one device file and adds its declarations to lab.
 func (l *loader) addDeviceFile(lab *Lab, name string, src []byte) hcl.Diagnostics {
-	f, diags := l.parser.ParseHCL(src, name)
+	f, diags := l.parseHCL(src, name)
 	if diags.HasErrors() {
 		return diags
 	}

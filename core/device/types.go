@@ -153,6 +153,10 @@ type Lab struct {
 	NFSRoot      string
 	HTTPRoot     string
 	Coordinator  string // host:port, empty = embedded
+	// AllowedFileDirs are the only directories file:// URLs may read from
+	// (lab.hcl's allowed_file_dirs, relative paths against the lab directory);
+	// none: file:// URLs are refused.
+	AllowedFileDirs []string
 	// Devices holds the devices resolved without a job context; a device whose
 	// resolution failed is left out (its errors are in LoadLab's diagnostics, and
 	// (*Lab).Device reports them again).

@@ -46,7 +46,10 @@ func (ds Diagnostics) sort() {
 		if a.Column != b.Column {
 			return a.Column < b.Column
 		}
-		return ds[i].Path < ds[j].Path
+		if ds[i].Path != ds[j].Path {
+			return ds[i].Path < ds[j].Path
+		}
+		return ds[i].Msg < ds[j].Msg // two checks of one node: a stable order
 	})
 }
 

@@ -3,8 +3,6 @@ package job
 import (
 	"fmt"
 	"regexp"
-	"sort"
-	"strings"
 
 	"gopkg.in/yaml.v3"
 )
@@ -24,19 +22,29 @@ var ContextVariables = []string{
 	"test_character_delay", "tftp_mac_address", "uboot_extra_error_message", "uboot_needs_interrupt", "uboot_altbank",
 }
 
-// methods lists the deploy `to:` and boot `method:` values lavacore knows.
-// Beyond the ones lavacore checks in full (deploy tftp/nfs/ssh, boot
-// grub/grub-efi/ssh/minimal), LAVA's other methods are known by name and
+// methods lists the deploy `to:` and boot `method:` values LAVA knows: all
+// of LAVA HEAD's (lava_common/schemas/deploy and boot, 2026-08), lxc (LAVA
+// dropped it in 2026-02) and names lavacore accepted before that no LAVA
+// schema has (kept so that jobs valid before stay valid). Beyond the ones lavacore checks in full (deploy
+// tftp/nfs/ssh, boot grub/grub-efi/ssh/minimal), they are known by name and
 // checked only for the keys every action accepts; whether a device can run
 // them is the pipeline's question ("None of the strategies accepted …").
 var methods = map[string]map[string]bool{
-	"deploy": set("tftp", "nfs", "ssh", "tmpfs", "image", "downloads", "fastboot", "vemsd", "lxc", "docker",
-		"iso-installer", "nbd", "recovery-mode", "mps", "musca", "uuu", "usb", "sata", "flasher", "overlay",
-		"android-projects", "avh", "fvp", "qemu-nbd"),
-	"boot": set("grub", "grub-efi", "ssh", "minimal", "u-boot", "uefi", "uefi-menu", "qemu", "qemu-nfs",
-		"qemu-iso", "ipxe", "fastboot", "lxc", "docker", "depthcharge", "bootloader", "cmsis-dap", "dfu", "gdb",
-		"openocd", "pyocd", "jlink", "barebox", "kexec", "musca", "new_connection", "recovery", "secondary",
-		"avh", "fvp", "schroot", "nodebooter", "u-boot-ums", "uuu", "mps"),
+	"deploy": set(
+		// LAVA HEAD
+		"avh", "docker", "download", "downloads", "fastboot", "flasher", "fvp", "iso-installer", "mps", "musca",
+		"nbd", "nfs", "overlay", "qdl", "recovery", "sata", "sd", "ssh", "tftp", "tmpfs", "u-boot-ums", "usb",
+		"usbg-ms", "uuu", "vemsd",
+		// lxc: older LAVA; the rest: no LAVA schema has them
+		"lxc", "image", "recovery-mode", "android-projects", "qemu-nbd"),
+	"boot": set(
+		// LAVA HEAD
+		"avh", "barebox", "bootloader", "cmsis-dap", "depthcharge", "dfu", "docker", "fastboot", "fvp", "gdb",
+		"grub", "grub-efi", "ipxe", "jlink", "kexec", "minimal", "monitor", "musca", "new_connection",
+		"nodebooter", "openocd", "pyocd", "qdl", "qemu", "qemu-iso", "qemu-nfs", "recovery", "schroot", "ssh",
+		"u-boot", "uefi", "uefi-menu", "uuu",
+		// lxc: older LAVA; the rest: no LAVA schema has them
+		"lxc", "secondary", "u-boot-ums", "mps"),
 }
 
 func set(names ...string) map[string]bool {
@@ -45,15 +53,6 @@ func set(names ...string) map[string]bool {
 		m[n] = true
 	}
 	return m
-}
-
-// RegisterMethod makes a plugin's deploy `to:` or boot `method:` valid in jobs.
-// Its block is then checked only for the keys every action accepts.
-func RegisterMethod(section, name string) {
-	if methods[section] == nil {
-		methods[section] = map[string]bool{}
-	}
-	methods[section][name] = true
 }
 
 var nameRE = regexp.MustCompile(`^[-_a-zA-Z0-9.]+$`)
@@ -146,7 +145,7 @@ func protocolsSchema() schema {
 // multinodeCheck accepts a submission's block (roles → role parameters) or a
 // sub-job's block after the split (target_group, role, roles → job id map …).
 func multinodeCheck(v *validator, n *yaml.Node, path string) {
-	if get(n, "target_group") != nil {
+	if subJobBlock(n) {
 		v.mapping(n, path, schema{
 			"target_group": req(nonEmptyStr),
 			"role":         req(nonEmptyStr),
@@ -165,7 +164,32 @@ func multinodeCheck(v *validator, n *yaml.Node, path string) {
 		})
 		return
 	}
-	v.mapping(n, path, schema{"roles": req(rolesCheck), "timeout": opt(timeoutValue)})
+	v.mapping(n, path, schema{"roles": req(rolesCheck), "timeout": opt(timeoutValue), "target_group": opt(placeholderGroup)})
+}
+
+// subJobBlock reports whether a lava-multinode block is a sub-job's: it has a
+// target_group and its roles are not a submission's (role name → role
+// parameters). LAVA's docker-test-multinode sample is a submission with a
+// placeholder target_group "only for unittest support", which LAVA's
+// non-strict validation accepts.
+func subJobBlock(n *yaml.Node) bool {
+	if get(n, "target_group") == nil {
+		return false
+	}
+	roles := pairs(get(n, "roles"))
+	for _, p := range roles {
+		if !isMap(p.Value) {
+			return true
+		}
+	}
+	return len(roles) == 0
+}
+
+// placeholderGroup is a submission's target_group: accepted (as LAVA's
+// non-strict validation does), unused, since Split gives each run its group.
+func placeholderGroup(v *validator, n *yaml.Node, path string) {
+	nonEmptyStr(v, n, path)
+	v.warnAt(n, path, "target_group in a MultiNode submission is ignored: each run of the job gets a new group")
 }
 
 func rolesCheck(v *validator, n *yaml.Node, path string) {
@@ -238,9 +262,9 @@ func namespaceName(v *validator, n *yaml.Node, path string) {
 	}
 }
 
-// urlResource is LAVA's deploy.url() with the extra keys each artefact allows.
-func urlResource(extra ...string) checker {
-	s := schema{
+// urlSchema is LAVA's deploy.url().
+func urlSchema() schema {
+	return schema{
 		"url":         req(urlValue(downloadSchemes...)),
 		"headers":     opt(strMap),
 		"compression": opt(compression),
@@ -250,6 +274,11 @@ func urlResource(extra ...string) checker {
 		"sha512sum":   opt(nonEmptyStr),
 		"use_cache":   opt(boolean),
 	}
+}
+
+// urlResource is LAVA's deploy.url() with the extra keys each artefact allows.
+func urlResource(extra ...string) checker {
+	s := urlSchema()
 	for _, k := range extra {
 		switch k {
 		case "type":
@@ -287,13 +316,18 @@ func compression(v *validator, n *yaml.Node, path string) {
 	enum("bz2", "gz", "xz", "zip", "zstd")(v, n, path)
 }
 
-func deploySchema(to string) (schema, bool) {
-	base := schema{
+// deployBase is what every deploy block accepts.
+func deployBase() schema {
+	return schema{
 		"to":              req(nonEmptyStr),
 		"os":              opt(nonEmptyStr),
 		"authorize":       opt(enum("ssh")),
 		"overlay_backend": opt(enum("auto", "e2fsprogs", "guestfs")),
 	}
+}
+
+func deploySchema(to string) (schema, bool) {
+	base := deployBase()
 	switch to {
 	case "tftp":
 		base["kernel"] = opt(urlResource("type"))
@@ -349,8 +383,9 @@ func transferOverlay(v *validator, n *yaml.Node, path string) {
 	})
 }
 
-func bootSchema(method string) (schema, bool) {
-	base := schema{
+// bootBase is what every boot block accepts.
+func bootBase() schema {
+	return schema{
 		"method": req(nonEmptyStr),
 		"parameters": opt(dict(schema{
 			"bootloader-final-message": opt(scalarStr),
@@ -367,6 +402,10 @@ func bootSchema(method string) (schema, bool) {
 		"transfer_overlay":       opt(transferOverlay),
 		"failure_message":        opt(nonEmptyStr),
 	}
+}
+
+func bootSchema(method string) (schema, bool) {
+	base := bootBase()
 	switch method {
 	case "grub", "grub-efi":
 		base["commands"] = req(strOrList(true))
@@ -374,6 +413,15 @@ func bootSchema(method string) (schema, bool) {
 		base["reset"] = opt(boolean)
 		base["expect_shell"] = opt(boolean)
 		base["use_bootscript"] = opt(boolean)
+		// Where the kernel is in an image deployed to secondary media (the
+		// device's media named by commands); LAVA's dispatcher reads them
+		// (bootloader-from-media), its strict schema lacks them.
+		for _, k := range []string{"kernel", "ramdisk", "dtb", "root_uuid", "boot_part"} {
+			base[k] = opt(scalarStr)
+		}
+		// LAVA's sample jobs for grub on hikey carry the docker block of
+		// their fastboot deploy; LAVA's grub boot does not use it.
+		base["docker"] = opt(dockerCheck("image"))
 	case "ssh":
 	case "minimal":
 		base["pre_power_command"] = opt(boolean)
@@ -383,125 +431,6 @@ func bootSchema(method string) (schema, bool) {
 		return nil, false
 	}
 	return commonKeys(base), true
-}
-
-func definitionCheck(v *validator, n *yaml.Node, path string) {
-	if !isMap(n) {
-		v.errAt(n, path, "expected a dictionary")
-		return
-	}
-	from := ""
-	if f := get(n, "from"); isScalar(f) {
-		from = resolve(f).Value
-	}
-	s := schema{
-		"from":         req(enum("git", "url", "inline")),
-		"path":         req(relPath("the repository")),
-		"name":         req(regexStr(nameRE)),
-		"skip_install": opt(list(enum("keys", "sources", "deps", "steps", "git-repos", "all"))),
-		"lava-signal":  opt(enum("kmsg", "stdout")),
-		"expected":     opt(list(scalarStr)),
-		"parameters":   opt(dict(schema{"*": opt(anyValue)})),
-		"params":       opt(dict(schema{"*": opt(anyValue)})),
-	}
-	switch from {
-	case "git":
-		s["repository"] = req(notOption(nonEmptyStr))
-		s["branch"] = opt(notOption(nonEmptyStr))
-		s["history"] = opt(boolean)
-		s["revision"] = opt(notOption(scalarStr))
-		s["recursive"] = opt(boolean)
-		s["shallow"] = opt(boolean)
-	case "url":
-		s["repository"] = req(urlValue("http", "https", "file"))
-		s["compression"] = opt(compression)
-		s["strip-components"] = opt(intMin(0))
-		s["headers"] = opt(strMap)
-	case "inline":
-		s["repository"] = req(testdefCheck)
-	default:
-		s["repository"] = req(anyValue)
-	}
-	v.mapping(n, path, s)
-}
-
-// testdefCheck checks an inline Lava-Test Test Definition (lax, as the dispatcher is:
-// parse.pattern is accepted).
-func testdefCheck(v *validator, n *yaml.Node, path string) {
-	v.mapping(n, path, schema{
-		"metadata": req(dict(schema{
-			"format":      req(enum("Lava-Test Test Definition 1.0")),
-			"name":        req(nonEmptyStr),
-			"description": opt(scalarStr),
-			"*":           opt(anyValue),
-		})),
-		"install":    opt(dict(schema{"*": opt(anyValue)})),
-		"parameters": opt(dict(schema{"*": opt(anyValue)})),
-		"params":     opt(dict(schema{"*": opt(anyValue)})),
-		"parse":      opt(dict(schema{"pattern": opt(nonEmptyStr), "fixupdict": opt(strMap)})),
-		"run":        opt(dict(schema{"steps": opt(list(anyValue))})),
-		"expected":   opt(list(scalarStr)),
-	})
-}
-
-func definitionsCheck(v *validator, n *yaml.Node, path string) {
-	if !isSeq(n) {
-		v.errAt(n, path, "expected a list")
-		return
-	}
-	seen := map[string]bool{}
-	for i, c := range resolve(n).Content {
-		c = resolve(c)
-		p := fmt.Sprintf("%s[%d]", path, i)
-		definitionCheck(v, c, p)
-		if nm := get(c, "name"); isScalar(nm) {
-			name := resolve(nm).Value
-			if name == "lava" {
-				v.errAt(nm, p+".name", "'lava' is a reserved test definition name")
-			}
-			if seen[name] {
-				v.errAt(nm, p+".name", "Test definition names need to be unique.")
-			}
-			seen[name] = true
-		}
-	}
-}
-
-func interactiveCheck(v *validator, n *yaml.Node, path string) {
-	step := dict(schema{
-		"command":         opt(anyValue),
-		"delay":           opt(intRange(0, maxUnits("seconds"), timeoutWhy)),
-		"name":            opt(regexStr(nameRE)),
-		"wait_for_prompt": opt(boolean),
-		"lava-send":       opt(anyValue),
-		"lava-sync":       opt(anyValue),
-		"lava-wait":       opt(anyValue),
-		"lava-wait-all":   opt(anyValue),
-		"successes":       opt(list(dict(schema{"message": req(nonEmptyStr)}))),
-		"failures": opt(list(dict(schema{
-			"message":   req(nonEmptyStr),
-			"exception": opt(enum("InfrastructureError", "JobError", "TestError")),
-			"error":     opt(scalarStr),
-		}))),
-	})
-	list(dict(schema{
-		"name":     req(regexStr(nameRE)),
-		"prompts":  req(list(scalarStr)),
-		"echo":     opt(enum("discard")),
-		"expected": opt(list(scalarStr)),
-		"script":   req(list(step)),
-	}))(v, n, path)
-}
-
-func monitorsCheck(v *validator, n *yaml.Node, path string) {
-	list(dict(schema{
-		"name":      req(nonEmptyStr),
-		"start":     req(nonEmptyStr),
-		"end":       req(nonEmptyStr),
-		"pattern":   req(nonEmptyStr),
-		"fixupdict": opt(strMap),
-		"expected":  opt(list(scalarStr)),
-	}))(v, n, path)
 }
 
 // actionsCheck checks the actions list and each block by its section and method.
@@ -535,16 +464,7 @@ func actionsCheck(v *validator, n *yaml.Node, path string) {
 				v.errAt(body, sp, "expected a dictionary")
 				continue
 			}
-			var s schema
-			var ok bool
-			if section == "deploy" {
-				s, ok = deploySchema(method)
-			} else {
-				s, ok = bootSchema(method)
-			}
-			if !ok && methods[section][method] {
-				s, ok = commonKeys(schema{key: req(nonEmptyStr), "*": opt(anyValue)}), true
-			}
+			s, ok := v.methodSchema(section, key, method)
 			if !ok {
 				if mn == nil {
 					v.errAt(body, sp, "required key not provided: %s", key)
@@ -559,21 +479,12 @@ func actionsCheck(v *validator, n *yaml.Node, path string) {
 				v.errAt(body, sp, "expected a dictionary")
 				continue
 			}
-			base := commonKeys(schema{"name": opt(regexStr(nameRE))})
-			switch {
-			case get(body, "definitions") != nil:
-				base["definitions"] = req(definitionsCheck)
-				base["docker"] = opt(anyValue)
-				v.mapping(body, sp, base)
-			case get(body, "interactive") != nil:
-				base["interactive"] = req(interactiveCheck)
-				v.mapping(body, sp, base)
-			case get(body, "monitors") != nil:
-				base["monitors"] = req(monitorsCheck)
-				v.mapping(body, sp, base)
-			default:
+			s, ok := testSchema(body)
+			if !ok {
 				v.errAt(body, sp, "invalid action")
+				continue
 			}
+			v.mapping(body, sp, s)
 		case "command":
 			v.mapping(body, sp, commonKeys(schema{"name": req(nonEmptyStr)}))
 		default:
@@ -581,14 +492,3 @@ func actionsCheck(v *validator, n *yaml.Node, path string) {
 		}
 	}
 }
-
-func sortedKeys(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
-
-var _ = strings.Join

@@ -78,11 +78,14 @@ func fileName(v *validator, n *yaml.Node, path, name string) {
 
 // notOption wraps c: the value must not start with "-", where an external
 // command (git) would read it as an option.
-func notOption(c checker) checker {
+func notOption(c checker) checker { return notOptionOf("git", c) }
+
+// notOptionOf is notOption for the values given to command.
+func notOptionOf(command string, c checker) checker {
 	return func(v *validator, n *yaml.Node, path string) {
 		c(v, n, path)
 		if isScalar(n) && strings.HasPrefix(resolve(n).Value, "-") {
-			v.errAt(n, path, "must not start with \"-\" (git would read it as an option): %q", resolve(n).Value)
+			v.errAt(n, path, "must not start with \"-\" (%s would read it as an option): %q", command, resolve(n).Value)
 		}
 	}
 }

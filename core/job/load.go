@@ -13,12 +13,25 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// MaxJobSize bounds a job file (LAVA's are a few kB; a MultiNode one rarely tens).
-const MaxJobSize = 4 << 20
-
+// Options tune how a job file is read; the zero value is what Load and
+// Parse use.
 // Load reads, decodes and validates the job file at path. The job is returned
 // whenever it could be decoded, even with diagnostics.
-func Load(path string) (*Job, Diagnostics) {
+func Load(path string) (*Job, Diagnostics) { return Options{}.Load(path) }
+
+// LoadWith is Load with these options (the installed methods, strict keys).
+func LoadWith(path string, o Options) (*Job, Diagnostics) { return o.Load(path) }
+
+// Parse decodes and validates a job. file names the source in diagnostics.
+// The job is measured against the limits of budget.go (size, nesting, alias
+// expansion) before anything walks it.
+func Parse(file string, data []byte) (*Job, Diagnostics) { return Options{}.Parse(file, data) }
+
+// ParseWith is Parse with these options.
+func ParseWith(file string, data []byte, o Options) (*Job, Diagnostics) { return o.Parse(file, data) }
+
+// Load is Load with these options.
+func (o Options) Load(path string) (*Job, Diagnostics) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, Diagnostics{{Pos: Pos{File: path, Line: 1, Column: 1}, Msg: fmt.Sprintf("cannot read job: %v", errors.Unwrap(err))}}
@@ -28,15 +41,22 @@ func Load(path string) (*Job, Diagnostics) {
 	if err != nil {
 		return nil, Diagnostics{{Pos: Pos{File: path, Line: 1, Column: 1}, Msg: fmt.Sprintf("cannot read job: %v", err)}}
 	}
-	if len(data) > MaxJobSize {
-		return nil, Diagnostics{{Pos: Pos{File: path, Line: 1, Column: 1}, Msg: fmt.Sprintf("job file is larger than %d bytes", MaxJobSize)}}
-	}
-	return Parse(path, data)
+	return o.Parse(path, data)
 }
 
-// Parse decodes and validates a job. file names the source in diagnostics.
-func Parse(file string, data []byte) (*Job, Diagnostics) {
-	v := &validator{file: file}
+// Parse is Parse with these options.
+func (o Options) Parse(file string, data []byte) (*Job, Diagnostics) {
+	j, diags, _ := o.parse(file, data)
+	return j, diags
+}
+
+// parse is Parse, with the budget's counters for the fuzz target.
+func (o Options) parse(file string, data []byte) (*Job, Diagnostics, *budget) {
+	b := &budget{file: file, strictKeys: o.StrictKeys}
+	if len(data) > MaxJobSize {
+		return nil, Diagnostics{{Pos: Pos{File: file, Line: 1, Column: 1}, Msg: fmt.Sprintf("job file is larger than %d bytes", MaxJobSize)}}, b
+	}
+	v := &validator{file: file, methods: o.methodSet()}
 	var doc yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&doc); err != nil {
@@ -49,19 +69,23 @@ func Parse(file string, data []byte) (*Job, Diagnostics) {
 		if !errors.As(err, &te) {
 			fmt.Sscanf(strings.TrimPrefix(msg, "yaml: line "), "%d:", &line)
 		}
-		return nil, Diagnostics{{Pos: Pos{File: file, Line: line, Column: 1}, Msg: "invalid YAML: " + msg}}
+		return nil, Diagnostics{{Pos: Pos{File: file, Line: line, Column: 1}, Msg: "invalid YAML: " + msg}}, b
+	}
+	if !b.check(&doc) {
+		return nil, b.diags, b
 	}
 	var extra yaml.Node
 	if err := dec.Decode(&extra); err == nil {
 		v.errAt(&extra, "", "the job file holds more than one YAML document")
 	}
 	if len(doc.Content) == 0 {
-		return nil, Diagnostics{{Pos: Pos{File: file, Line: 1, Column: 1}, Msg: "the job file is empty"}}
+		return nil, Diagnostics{{Pos: Pos{File: file, Line: 1, Column: 1}, Msg: "the job file is empty"}}, b
 	}
+	v.diags = append(v.diags, b.diags...) // duplicate keys with StrictKeys
 	root := resolve(doc.Content[0])
 	if !isMap(root) {
 		v.errAt(root, "", "expected a dictionary")
-		return nil, v.diags
+		return nil, v.diags, b
 	}
 	top := topSchema()
 	sub := isSubJob(root)
@@ -75,11 +99,11 @@ func Parse(file string, data []byte) (*Job, Diagnostics) {
 	v.mapping(root, "", top)
 	j := decode(file, root)
 	crossChecks(v, j, root)
+	j.Warnings = append(b.warnings, v.warns...)
+	j.Warnings.sort()
 	v.diags.sort()
-	return j, v.diags.dedupe()
+	return j, v.diags.dedupe(), b
 }
-
-func (v *validator) posOf(n *yaml.Node) Pos { return v.pos(n) }
 
 func parseTimeout(file string, n *yaml.Node) *Timeout {
 	n = resolve(n)
@@ -180,7 +204,7 @@ func decode(file string, root *yaml.Node) *Job {
 
 // isSubJob reports whether the job is one sub-job of a split MultiNode job.
 func isSubJob(root *yaml.Node) bool {
-	return get(get(get(root, "protocols"), "lava-multinode"), "target_group") != nil
+	return subJobBlock(get(get(root, "protocols"), "lava-multinode"))
 }
 
 func decodeMultiNode(file string, n *yaml.Node) *MultiNode {
@@ -213,7 +237,7 @@ func decodeBlock(file string, index int, section string, body, key *yaml.Node) A
 	case "boot":
 		b.Method = strOf(get(body, "method"))
 	case "test":
-		for _, k := range []string{"definitions", "interactive", "monitors"} {
+		for _, k := range []string{"definitions", "interactive", "monitors", "services"} {
 			if get(body, k) != nil {
 				b.Method = k
 				break

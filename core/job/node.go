@@ -98,22 +98,33 @@ func intOf(n *yaml.Node) (int, bool) {
 }
 
 // plain converts a node to plain Go values: map[string]any, []any, string,
-// int, float64, bool, nil.
+// int, float64, bool, nil. Parse has measured the document (budget.go), so
+// this stays within MaxNodes and MaxDepth; the same caps are kept here too,
+// so that no node tree — a cyclic one included — can make it run away.
 func plain(n *yaml.Node) any {
-	return plainDepth(n, 0)
+	v, _ := plainCount(n)
+	return v
 }
 
-func plainDepth(n *yaml.Node, depth int) any {
+// plainCount is plain and the number of nodes it converted.
+func plainCount(n *yaml.Node) (any, int) {
+	left := MaxNodes
+	v := plainDepth(n, 0, &left)
+	return v, MaxNodes - left
+}
+
+func plainDepth(n *yaml.Node, depth int, left *int) any {
 	n = resolve(n)
-	if n == nil || depth > 100 {
+	if n == nil || depth > MaxDepth || *left <= 0 {
 		return nil
 	}
+	*left--
 	switch n.Kind {
 	case yaml.DocumentNode:
 		if len(n.Content) == 0 {
 			return nil
 		}
-		return plainDepth(n.Content[0], depth+1)
+		return plainDepth(n.Content[0], depth+1, left)
 	case yaml.MappingNode:
 		m := make(map[string]any, len(n.Content)/2)
 		for i := 0; i+1 < len(n.Content); i += 2 {
@@ -121,13 +132,13 @@ func plainDepth(n *yaml.Node, depth int) any {
 			if k == nil {
 				continue
 			}
-			m[k.Value] = plainDepth(n.Content[i+1], depth+1)
+			m[k.Value] = plainDepth(n.Content[i+1], depth+1, left)
 		}
 		return m
 	case yaml.SequenceNode:
 		s := make([]any, 0, len(n.Content))
 		for _, c := range n.Content {
-			s = append(s, plainDepth(c, depth+1))
+			s = append(s, plainDepth(c, depth+1, left))
 		}
 		return s
 	case yaml.ScalarNode:

@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/lavacore/lavacore/sdk"
 )
 
 // checker validates one node found at path.
@@ -26,6 +28,10 @@ func opt(c checker) field { return field{check: c} }
 type validator struct {
 	file  string
 	diags Diagnostics
+	// warns are problems that do not make the job invalid (Job.Warnings).
+	warns Diagnostics
+	// methods are the installed methods by "<section>/<name>" (nil: lavacore's own, see Options).
+	methods map[string]sdk.MethodInfo
 }
 
 func (v *validator) pos(n *yaml.Node) Pos {
@@ -38,6 +44,11 @@ func (v *validator) pos(n *yaml.Node) Pos {
 // errAt records a problem at node n.
 func (v *validator) errAt(n *yaml.Node, path, format string, a ...any) {
 	v.diags = append(v.diags, Diagnostic{Pos: v.pos(n), Path: path, Msg: fmt.Sprintf(format, a...)})
+}
+
+// warnAt records a warning at node n.
+func (v *validator) warnAt(n *yaml.Node, path, format string, a ...any) {
+	v.warns = append(v.warns, Diagnostic{Pos: v.pos(n), Path: path, Msg: fmt.Sprintf(format, a...)})
 }
 
 func join(path, key string) string {

@@ -6,7 +6,7 @@ import (
 )
 
 // NewTargetGroup returns a random UUID4 for a MultiNode group (LAVA's target_group).
-var NewTargetGroup = func() string {
+func NewTargetGroup() string {
 	var b [16]byte
 	_, _ = rand.Read(b[:])
 	b[6] = b[6]&0x0f | 0x40
@@ -20,8 +20,11 @@ var NewTargetGroup = func() string {
 // role, the role's device_type/connection/host_role/context lifted to the top
 // and the rest of the role in its protocols.lava-multinode block together with
 // target_group, role, group_size and sub_id. A single-node job (or a sub-job
-// file) is returned as it is.
-func Split(j *Job) ([]*Job, error) {
+// file) is returned as it is. The group's target_group is NewTargetGroup().
+func Split(j *Job) ([]*Job, error) { return SplitGroup(j, NewTargetGroup()) }
+
+// SplitGroup is Split with the group's target_group given.
+func SplitGroup(j *Job, group string) ([]*Job, error) {
 	if j.MultiNode == nil {
 		return []*Job{j}, nil
 	}
@@ -36,7 +39,6 @@ func Split(j *Job) ([]*Job, error) {
 	if size == 0 {
 		return nil, fmt.Errorf("%s: lava-multinode: every role has count 0", j.File)
 	}
-	group := NewTargetGroup()
 	rawMN, _ := j.Protocols["lava-multinode"].(map[string]any)
 	rawRoles, _ := rawMN["roles"].(map[string]any)
 	var subs []*Job

@@ -92,6 +92,9 @@ type Job struct {
 	MultiNode  *MultiNode
 	Actions    []ActionBlock
 	Root       *yaml.Node // the document's root mapping
+	// Warnings are problems that do not stop the job (a duplicate key
+	// without Options.StrictKeys).
+	Warnings Diagnostics
 
 	// Set on MultiNode sub-jobs by Split.
 	Role        string

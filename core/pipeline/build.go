@@ -271,7 +271,7 @@ func Build(j *job.Job, dev *device.Device, reg Registry, disp sdk.Dispatcher) (*
 	if len(errs) > 1 {
 		return nil, &sdk.Error{Type: sdk.TypeOf(errs[0]), Msg: errors.Join(errs...).Error(), Err: errors.Join(errs...)}
 	}
-	p.Actions = append(p.Actions, p.newNode(FinalizeSpec(), nil, len(p.Actions)+1, nil, -1, finalizeMethod{powerOff: len(dev.Power.Off) > 0}, &sdk.Request{Job: p.Info, Block: sdk.Block{Namespace: "common", Index: -1}, Device: dev.SDK(""), Dispatcher: disp}))
+	p.Actions = append(p.Actions, p.newNode(FinalizeSpec(), nil, len(p.Actions)+1, nil, -1, newFinalize(len(dev.Power.Off) > 0), &sdk.Request{Job: p.Info, Block: sdk.Block{Namespace: "common", Index: -1}, Device: dev.SDK(""), Dispatcher: disp}))
 	return p, nil
 }
 

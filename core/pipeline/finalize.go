@@ -22,7 +22,15 @@ func FinalizeSpec() sdk.ActionSpec {
 // finalizeMethod runs finalize's actions: power-off runs the device's
 // power_off commands (if it has any), read-feedback has nothing to read in
 // process; finalize's cleanup closes the console.
-type finalizeMethod struct{ powerOff bool }
+type finalizeMethod struct{ sdk.Actions }
+
+func newFinalize(powerOff bool) finalizeMethod {
+	return finalizeMethod{sdk.Actions{
+		"finalize":      finalize{},
+		"power-off":     powerOffAction{powerOff},
+		"read-feedback": sdk.Noop("nothing to read in process"),
+	}}
+}
 
 func (finalizeMethod) Info() sdk.MethodInfo {
 	return sdk.MethodInfo{Section: "finalize", Name: "finalize", Description: "finish the process and cleanup"}
@@ -31,20 +39,19 @@ func (finalizeMethod) Accepts(sdk.Request) (bool, string)                    { r
 func (finalizeMethod) Describe(sdk.Request) (sdk.ActionSpec, error)          { return FinalizeSpec(), nil }
 func (finalizeMethod) Validate(context.Context, sdk.Request) sdk.Diagnostics { return nil }
 
-func (f finalizeMethod) Run(ctx context.Context, call sdk.Call, host sdk.Host) error {
-	switch call.Action {
-	case "power-off":
-		if !f.powerOff {
-			return host.Log(sdk.LevelDebug, "power-off: the device has no power_off command")
-		}
-		return host.Power(ctx, "power_off")
-	}
-	return nil
+// finalize's work is in its children; its cleanup closes the console.
+type finalize struct{ sdk.Group }
+
+func (finalize) Cleanup(ctx context.Context, call sdk.Call, host sdk.Host) error {
+	return host.CloseConsole(ctx)
 }
 
-func (finalizeMethod) Cleanup(ctx context.Context, call sdk.Call, host sdk.Host) error {
-	if call.Action == "finalize" {
-		return host.CloseConsole(ctx)
+// powerOffAction runs the device's power_off commands, if it has any.
+type powerOffAction struct{ has bool }
+
+func (a powerOffAction) Run(ctx context.Context, call sdk.Call, host sdk.Host) error {
+	if !a.has {
+		return host.Log(sdk.LevelDebug, "power-off: the device has no power_off command")
 	}
-	return nil
+	return host.Power(ctx, "power_off")
 }

@@ -441,3 +441,13 @@ func TestRunCleanupError(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+func TestBadActionName(t *testing.T) {
+	rec := &recorder{}
+	j := &job.Job{Actions: []job.ActionBlock{{Section: "deploy", Method: "d", Namespace: "common"}}}
+	m := &scripted{section: "deploy", name: "d", spec: sdk.ActionSpec{Name: "bad_name"}, rec: rec}
+	_, err := Build(j, &device.Device{}, NewStaticRegistry(m), sdk.Dispatcher{})
+	if sdk.TypeOf(err) != sdk.Bug || !strings.Contains(err.Error(), `declares an action named "bad_name"`) {
+		t.Errorf("err = %v", err)
+	}
+}

@@ -64,7 +64,7 @@ type Binary struct {
 // in it ("" for an unversioned name). ok is false for a file that is no plugin.
 // problem is set for a versioned name built for another API, OS or architecture.
 func ParseName(file string) (name, version string, ok bool, problem string) {
-	if !strings.HasPrefix(file, Prefix) || strings.HasSuffix(file, ChecksumSuffix) || strings.HasSuffix(file, ".tmp") {
+	if !strings.HasPrefix(file, Prefix) || strings.HasSuffix(file, ChecksumSuffix) || strings.HasSuffix(file, ManifestSuffix) || strings.HasSuffix(file, ".tmp") {
 		return "", "", false, ""
 	}
 	rest := strings.TrimPrefix(file, Prefix)
@@ -126,30 +126,45 @@ func Discover(dirs []string) []Binary {
 	seen := map[string]bool{}
 	var out []Binary
 	for _, d := range dirs {
-		ents, err := os.ReadDir(d)
-		if err != nil {
-			continue
-		}
-		best := map[string]Binary{}
-		for _, e := range ents {
-			if e.IsDir() {
+		for _, b := range discoverDir(d) {
+			if seen[b.Name] {
 				continue
 			}
-			name, version, ok, problem := ParseName(e.Name())
-			if !ok || seen[name] {
-				continue
-			}
-			b := Binary{Name: name, Version: version, Path: filepath.Join(d, e.Name()), Problem: problem}
-			if old, ok := best[name]; ok && !(old.Version == "" && b.Version != "" || b.Version != "" && newer(b.Version, old.Version)) {
-				continue
-			}
-			best[name] = b
-		}
-		for name, b := range best {
-			seen[name] = true
+			seen[b.Name] = true
 			checkSum(&b)
 			out = append(out, b)
 		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// discoverDir lists the plugin binaries of one directory, sorted by name:
+// the newest version of each name (an unversioned file counts as oldest).
+// Their checksums are not read.
+func discoverDir(d string) []Binary {
+	ents, err := os.ReadDir(d)
+	if err != nil {
+		return nil
+	}
+	best := map[string]Binary{}
+	for _, e := range ents {
+		if e.IsDir() {
+			continue
+		}
+		name, version, ok, problem := ParseName(e.Name())
+		if !ok {
+			continue
+		}
+		b := Binary{Name: name, Version: version, Path: filepath.Join(d, e.Name()), Problem: problem}
+		if old, ok := best[name]; ok && !(old.Version == "" && b.Version != "" || b.Version != "" && newer(b.Version, old.Version)) {
+			continue
+		}
+		best[name] = b
+	}
+	out := make([]Binary, 0, len(best))
+	for _, b := range best {
+		out = append(out, b)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out

@@ -28,7 +28,7 @@ func buildHello(t *testing.T, dir string) {
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("build examples/plugin-hello: %v\n%s", err, b)
 	}
-	if _, err := WriteChecksums(dir); err != nil {
+	if _, err := RecordDir(context.Background(), dir); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -16,7 +16,9 @@
 // tail of its stderr; the next call (the action's Cleanup, a retry) starts it
 // again. Every process a plugin started is killed when the plugin stops:
 // the SDK kills its children's process groups, and Close kills whatever still
-// carries the plugin's instance mark in its environment.
+// carries the plugin's instance mark in its environment. A plugin's
+// environment is explicit and minimal (passedEnv): secrets in the
+// dispatcher's environment do not reach it.
 package pluginhost
 
 import (
@@ -129,9 +131,10 @@ func (p *Plugin) start(ctx context.Context) error {
 		st = 30 * time.Second
 	}
 	cmd := exec.Command(b.Path)
-	cmd.Env = []string{InstanceEnv + "=" + p.instance}
+	cmd.Env = pluginEnv(p.instance)
 	client := goplugin.NewClient(&goplugin.ClientConfig{
 		HandshakeConfig:  sdk.Handshake,
+		SkipHostEnv:      true, // cmd.Env is all the plugin gets from the host (env.go)
 		Plugins:          sdk.ClientPluginSet(),
 		Cmd:              cmd,
 		AllowedProtocols: []goplugin.Protocol{goplugin.ProtocolGRPC},

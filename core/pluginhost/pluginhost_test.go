@@ -66,7 +66,7 @@ func buildPlugins(dir string) error {
 			return fmt.Errorf("build %s: %v\n%s", pkg, err, out)
 		}
 	}
-	_, err := WriteChecksums(pd)
+	_, err := RecordDir(context.Background(), pd)
 	return err
 }
 

@@ -42,15 +42,15 @@ func (packOverlay) Run(_ context.Context, call sdk.Call, _ sdk.Host) error {
 // The overlay tarball (and tree) holding the job's secrets stayed in the
 // output directory after the run; it is removed unless KeepOverlay.
 func TestRun_OverlayWithSecretsLeftInOutput(t *testing.T) {
-	lab, diags := device.LoadLab("../pipeline/testdata/lab", device.LoadOptions{})
+	lab, diags := device.LoadLab("../../internal/pipelinetest/testdata/lab", device.LoadOptions{})
 	if diags.HasErrors() {
 		t.Fatalf("lab: %v", diags)
 	}
-	job.RegisterMethod("deploy", "pack-overlay-test")
 	for _, keep := range []bool{false, true} {
 		out := t.TempDir()
-		j, jd := job.Parse("job.yaml", []byte("job_name: secrets\ndevice_type: mustang\ntimeouts: {job: {minutes: 1}}\n"+
-			"visibility: public\nsecrets: {TOKEN: s3cret}\nactions:\n- deploy: {to: pack-overlay-test}\n"))
+		j, jd := job.ParseWith("job.yaml", []byte("job_name: secrets\ndevice_type: mustang\ntimeouts: {job: {minutes: 1}}\n"+
+			"visibility: public\nsecrets: {TOKEN: s3cret}\nactions:\n- deploy: {to: pack-overlay-test}\n"),
+			job.Options{Methods: []sdk.MethodInfo{packOverlay{}.Info()}})
 		if len(jd) > 0 {
 			t.Fatal(jd.Error())
 		}

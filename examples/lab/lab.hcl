@@ -6,4 +6,6 @@ lab {
   nfs_root      = "/var/lib/lava/dispatcher/tmp"
   http_root     = "http"
   # coordinator = "coordinator.example:3079"  # empty: embedded coordinator
+  # the only directories file:// URLs may read from (none: file:// is refused)
+  allowed_file_dirs = ["http"]
 }

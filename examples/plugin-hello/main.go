@@ -2,8 +2,7 @@
 // method "hello" that needs no device. Build it, put it (and its checksum)
 // where lavacore looks for plugins, and a job can say `boot: {method: hello}`.
 //
-//	go build -o ~/.local/share/lavacore/plugins/lavacore-plugin-hello .
-//	lavacore plugins checksum ~/.local/share/lavacore/plugins
+//	go build -o lavacore-plugin-hello . && lavacore plugins install lavacore-plugin-hello
 package main
 
 import (
@@ -13,10 +12,16 @@ import (
 	"github.com/lavacore/lavacore/sdk"
 )
 
-type hello struct{}
+// hello is the method; its one action, hello-boot, is registered in its
+// sdk.Actions table, which gives the method its Run and Cleanup.
+type hello struct{ sdk.Actions }
+
+func newHello() hello { return hello{sdk.Actions{"hello-boot": helloBoot{}}} }
 
 func (hello) Info() sdk.MethodInfo {
-	return sdk.MethodInfo{Section: sdk.SectionBoot, Name: "hello", Description: "say hello instead of booting"}
+	return sdk.MethodInfo{Section: sdk.SectionBoot, Name: "hello", Description: "say hello instead of booting",
+		// what `lavacore validate` checks a job's block against, from the manifest
+		JobParams: []sdk.ParamSpec{{Key: "greeting", Type: sdk.ParamString, Doc: "who to greet (default: world)"}}}
 }
 
 func (hello) Accepts(req sdk.Request) (bool, string) {
@@ -32,7 +37,10 @@ func (hello) Describe(sdk.Request) (sdk.ActionSpec, error) {
 
 func (hello) Validate(context.Context, sdk.Request) sdk.Diagnostics { return nil }
 
-func (hello) Run(ctx context.Context, call sdk.Call, host sdk.Host) error {
+// helloBoot says hello. It has nothing to undo, so it has no Cleanup method.
+type helloBoot struct{}
+
+func (helloBoot) Run(ctx context.Context, call sdk.Call, host sdk.Host) error {
 	who, _ := call.Block.Params["greeting"].(string)
 	if who == "" {
 		who = "world"
@@ -45,8 +53,6 @@ func (hello) Run(ctx context.Context, call sdk.Call, host sdk.Host) error {
 	return host.Result(sdk.Result{Definition: "lava", Case: "hello", Level: call.Level, Result: "pass"})
 }
 
-func (hello) Cleanup(context.Context, sdk.Call, sdk.Host) error { return nil }
-
 func main() {
-	sdk.Serve(sdk.ServeConfig{Name: "hello", Version: "0.1.0", Methods: []sdk.Method{hello{}}})
+	sdk.Serve(sdk.ServeConfig{Name: "hello", Version: "0.1.0", Methods: []sdk.Method{newHello()}})
 }

@@ -29,10 +29,10 @@ const Name = "user-command"
 // Builtin are the device commands a job may name besides user commands.
 var Builtin = []string{"pre_power_command", "pre_os_command", "hard_reset", "power_on", "power_off"}
 
-type method struct{}
+type method struct{ sdk.Actions }
 
 // New returns the command/user-command method.
-func New() sdk.Method { return method{} }
+func New() sdk.Method { return method{sdk.Actions{Name: userCommand{}}} }
 
 // Methods returns every method of this package.
 func Methods() []sdk.Method { return []sdk.Method{New()} }

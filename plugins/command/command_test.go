@@ -50,6 +50,7 @@ func TestLookup(t *testing.T) {
 			t.Errorf("%s: validate %+v", c.name, diags)
 		}
 	}
+	sdktest.CheckActions(t, New(), req(dev, "do_something"))
 	s, err := New().Describe(req(dev, "do_something"))
 	if err != nil || s.Name != "user-command" || s.Class != "CommandAction" || s.TimeoutError != sdk.Infrastructure || len(s.Children) != 0 {
 		t.Errorf("describe: %+v, %v", s, err)

@@ -5,17 +5,20 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/lavacore/lavacore/sdk/shlex"
 	"os/exec"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/lavacore/lavacore/sdk"
+	"github.com/lavacore/lavacore/sdk/shlex"
 )
 
+// userCommand is the method's one action: do in Run, undo in Cleanup.
+type userCommand struct{}
+
 // Run runs the command's do lines.
-func (method) Run(ctx context.Context, call sdk.Call, host sdk.Host) error {
+func (userCommand) Run(ctx context.Context, call sdk.Call, host sdk.Host) error {
 	c, err := Lookup(call.Request)
 	if err != nil {
 		return err
@@ -29,7 +32,7 @@ func (method) Run(ctx context.Context, call sdk.Call, host sdk.Host) error {
 
 // Cleanup runs the user command's undo lines (the host calls it only for an
 // action whose Run was called, as LAVA runs undo only once do ran).
-func (method) Cleanup(ctx context.Context, call sdk.Call, host sdk.Host) error {
+func (userCommand) Cleanup(ctx context.Context, call sdk.Call, host sdk.Host) error {
 	c, err := Lookup(call.Request)
 	if err != nil || len(c.Undo) == 0 {
 		return nil

@@ -14,13 +14,16 @@ import (
 	"github.com/lavacore/lavacore/sdk/actionspec"
 )
 
-type method struct{ name string }
+type method struct {
+	name string
+	sdk.Actions
+}
 
 // New returns the boot/grub-efi method.
-func New() sdk.Method { return method{name: "grub-efi"} }
+func New() sdk.Method { return method{name: "grub-efi", Actions: actions("grub-efi")} }
 
 // NewGrub returns the boot/grub method.
-func NewGrub() sdk.Method { return method{name: "grub"} }
+func NewGrub() sdk.Method { return method{name: "grub", Actions: actions("grub")} }
 
 // Methods returns every method of this package.
 func Methods() []sdk.Method { return []sdk.Method{NewGrub(), New()} }

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/lavacore/lavacore/sdk"
+	"github.com/lavacore/lavacore/sdk/sdktest"
 )
 
 func mustangReq(params map[string]any, tests bool) sdk.Request {
@@ -65,6 +66,10 @@ func TestDescribe(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			sdktest.CheckActions(t, New(), req)
+			req.Block.Method = "grub"
+			req.Device.Methods["boot/grub"] = req.Device.Method
+			sdktest.CheckActions(t, NewGrub(), req)
 			if s.Name != "grub-main-action" || !s.Retry || names(s) != c.want {
 				t.Errorf("got  %s\nwant %s", names(s), c.want)
 			}

@@ -7,191 +7,234 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/lavacore/lavacore/sdk"
 	"github.com/lavacore/lavacore/sdk/bootflow"
 )
 
-// Run runs one action of grub-main-action's tree.
-func (m method) Run(ctx context.Context, call sdk.Call, host sdk.Host) error {
-	p := call.Block.Params
-	dm := call.Device.Method
-	switch call.Action {
-	case "grub-main-action", "reset-device", "bootloader-from-media":
-		return nil
-	case "bootloader-overlay":
-		lines, err := m.commands(call)
-		if err != nil {
-			return err
-		}
-		subs, err := substitutions(call, host)
-		if err != nil {
-			return err
-		}
-		out := bootflow.Substitute(lines, subs)
-		b, err := json.Marshal(out)
-		if err != nil {
-			return &sdk.Error{Type: sdk.Bug, Msg: fmt.Sprintf("bootloader-overlay: %v", err)}
-		}
-		if err := host.Set("bootloader-overlay", m.name, "commands", string(b)); err != nil {
-			return err
-		}
-		for _, l := range out {
-			if err := host.Log(sdk.LevelDebug, "bootloader command: "+l); err != nil {
-				return err
-			}
-		}
-		return nil
-	case "connect-device":
-		spec, err := call.Device.ConsoleSpec()
-		if err != nil {
-			return err
-		}
-		_, err = host.OpenConsole(ctx, spec)
-		return err
-	case "pdu-reboot":
-		return host.Power(ctx, "hard_reset")
-	case "send-reboot-commands":
-		con, err := host.Console(ctx)
-		if err != nil {
-			return err
-		}
-		for _, c := range []string{"reboot", "reboot -n", "reboot -nf"} {
-			if err := con.SendLine(ctx, c); err != nil {
-				return err
-			}
-		}
-		msg, _ := call.Device.Constants["shutdown-message"].(string)
-		if msg == "" {
-			msg = "The system is going down for reboot NOW"
-		}
-		if _, err := con.Expect(ctx, []string{regexp.QuoteMeta(msg), "Restarting system", "reboot: Restarting"}, 0); err != nil {
-			return sdk.InfraErrorf("send-reboot-commands: the device did not reboot: %v", err)
-		}
-		return nil
-	case "uefi-menu-interrupt":
-		menu := call.Device.Methods["boot/uefi-menu"]
-		con, err := host.Console(ctx)
-		if err != nil {
-			return err
-		}
-		prompt := bootflow.Str(menu, "interrupt_prompt")
-		if _, err := con.Expect(ctx, []string{regexp.QuoteMeta(prompt)}, 0); err != nil {
-			return sdk.InfraErrorf("uefi-menu-interrupt: waiting for %q: %v", prompt, err)
-		}
-		return con.SendRaw(ctx, bootflow.Str(menu, "interrupt_string"))
-	case "grub-efi-menu-selector":
-		return selectMenu(ctx, call, host)
-	case "bootloader-interrupt":
-		con, err := host.Console(ctx)
-		if err != nil {
-			return err
-		}
-		consts, _ := call.Device.Constants[m.name].(map[string]any)
-		prompt := firstNonEmpty(bootflow.Str(dm, "interrupt_prompt"), bootflow.Str(consts, "interrupt-prompt"))
-		char := firstNonEmpty(bootflow.Str(dm, "interrupt_char"), bootflow.Str(consts, "interrupt-character"))
-		newline := true
-		if v, ok := consts["interrupt-newline"].(bool); ok {
-			newline = v
-		}
-		if needs, ok := dm["needs_interrupt"].(bool); ok && !needs {
-			prompt, char = "", ""
-		}
-		bp := bootflow.Str(dm, "bootloader_prompt")
-		if err := bootflow.Interrupt(ctx, con, host, prompt, char, newline, bp); err != nil {
-			return err
-		}
-		return host.Set("interrupt", "interrupt", "at_bootloader_prompt", "true")
-	case "bootloader-commands":
-		con, err := host.Console(ctx)
-		if err != nil {
-			return err
-		}
-		var lines []string
-		v, ok, err := host.Get("bootloader-overlay", m.name, "commands")
-		if err != nil {
-			return err
-		}
-		if ok {
-			_ = json.Unmarshal([]byte(v), &lines)
-		}
-		consts, _ := call.Device.Constants[m.name].(map[string]any)
-		errs := bootflow.StringList(dm["error_messages"])
-		if len(errs) == 0 {
-			errs = bootflow.StringList(consts["error-messages"])
-		}
-		final := bootflow.Str(consts, "final-message")
-		if params, ok := p["parameters"].(map[string]any); ok && bootflow.Str(params, "bootloader-final-message") != "" {
-			final = bootflow.Str(params, "bootloader-final-message")
-		}
-		return bootflow.Commands(ctx, con, host, lines, bootflow.Str(dm, "bootloader_prompt"), errs, final)
-	case "auto-login-action":
-		con, err := host.Console(ctx)
-		if err != nil {
-			return err
-		}
-		start, _ := call.Device.Constants["kernel-start-message"].(string)
-		if params, ok := p["parameters"].(map[string]any); ok && bootflow.Str(params, "kernel-start-message") != "" {
-			start = bootflow.Str(params, "kernel-start-message")
-		}
-		consts, _ := call.Device.Constants[m.name].(map[string]any)
-		errs := bootflow.StringList(dm["error_messages"])
-		if len(errs) == 0 {
-			errs = bootflow.StringList(consts["error-messages"])
-		}
-		return bootflow.WaitKernelStart(ctx, con, host, start, errs)
-	case "login-action":
-		con, err := host.Console(ctx)
-		if err != nil {
-			return err
-		}
-		return bootflow.Login(ctx, con, host, call.Level, bootflow.LoginFromParams(p))
-	case "expect-shell-connection":
-		con, err := host.Console(ctx)
-		if err != nil {
-			return err
-		}
-		if err := bootflow.SetPrompts(host, bootflow.StringList(p["prompts"])); err != nil {
-			return err
-		}
-		return bootflow.ExpectShell(ctx, con, bootflow.StringList(p["prompts"]))
-	case "export-device-env":
-		con, err := host.Console(ctx)
-		if err != nil {
-			return err
-		}
-		env := map[string]string{}
-		rd := bootflow.Reader{H: host}
-		if nfs := rd.String(bootflow.KeyNFSRoot); nfs != "" {
-			env["NFS_ROOTFS"] = nfs
-			env["NFS_SERVER_IP"] = firstNonEmpty(rd.String(bootflow.KeyNFSServer), call.Dispatcher.IP)
-		}
-		if rd.Err != nil {
-			return rd.Err
-		}
-		return bootflow.ExportEnv(ctx, con, bootflow.StringList(p["prompts"]), env)
-	case "installer-wait":
-		con, err := host.Console(ctx)
-		if err != nil {
-			return err
-		}
-		_, err = con.Expect(ctx, bootflow.StringList(p["boot_finished"]), 0)
-		return err
+// actions is the code of every action grub-main-action's tree declares.
+func actions(name string) sdk.Actions {
+	return sdk.Actions{
+		"grub-main-action":        sdk.Group{},
+		"reset-device":            sdk.Group{},
+		"bootloader-from-media":   sdk.Noop("only for images on secondary media, which lavacore does not deploy"),
+		"bootloader-overlay":      bootloaderOverlay{name},
+		"connect-device":          sdk.ActionFunc(connectDevice),
+		"pdu-reboot":              sdk.ActionFunc(pduReboot),
+		"send-reboot-commands":    sdk.ActionFunc(sendRebootCommands),
+		"uefi-menu-interrupt":     sdk.ActionFunc(uefiMenuInterrupt),
+		"grub-efi-menu-selector":  sdk.ActionFunc(selectMenu),
+		"bootloader-interrupt":    bootloaderInterrupt{name},
+		"bootloader-commands":     bootloaderCommands{name},
+		"auto-login-action":       autoLogin{name},
+		"login-action":            sdk.ActionFunc(login),
+		"expect-shell-connection": bootflow.ExpectShellConnection{},
+		"overlay-unpack":          sdk.ActionFunc(overlayUnpack),
+		"export-device-env":       sdk.ActionFunc(exportDeviceEnv),
+		"installer-wait":          sdk.ActionFunc(installerWait),
 	}
-	return sdk.InfraErrorf("%s: not implemented by the %s boot method", call.Action, m.name)
 }
 
-// Cleanup closes the console when the boot is undone (retries reconnect).
-func (m method) Cleanup(ctx context.Context, call sdk.Call, host sdk.Host) error {
-	if call.Action == "grub-main-action" {
-		return nil
+// bootloaderOverlay substitutes the job's values into the command set.
+type bootloaderOverlay struct{ name string }
+
+func (m bootloaderOverlay) Run(ctx context.Context, call sdk.Call, host sdk.Host) error {
+	lines, err := commands(call)
+	if err != nil {
+		return err
+	}
+	subs, err := substitutions(call, host)
+	if err != nil {
+		return err
+	}
+	out := bootflow.Substitute(lines, subs)
+	b, err := json.Marshal(out)
+	if err != nil {
+		return &sdk.Error{Type: sdk.Bug, Msg: fmt.Sprintf("bootloader-overlay: %v", err)}
+	}
+	if err := host.Set("bootloader-overlay", m.name, "commands", string(b)); err != nil {
+		return err
+	}
+	for _, l := range out {
+		if err := host.Log(sdk.LevelDebug, "bootloader command: "+l); err != nil {
+			return err
+		}
 	}
 	return nil
 }
 
+// connectDevice opens the device's primary console: its connection
+// command, serial port, TCP address or unix socket (sdk.Device.ConsoleSpec).
+func connectDevice(ctx context.Context, call sdk.Call, host sdk.Host) error {
+	spec, err := call.Device.ConsoleSpec()
+	if err != nil {
+		return err
+	}
+	_, err = host.OpenConsole(ctx, spec)
+	return err
+}
+
+// pduReboot power-cycles the device with its hard_reset command.
+func pduReboot(ctx context.Context, call sdk.Call, host sdk.Host) error {
+	return host.Power(ctx, "hard_reset")
+}
+
+// sendRebootCommands reboots a device that has no hard_reset command from its shell.
+func sendRebootCommands(ctx context.Context, call sdk.Call, host sdk.Host) error {
+	con, err := host.Console(ctx)
+	if err != nil {
+		return err
+	}
+	for _, c := range []string{"reboot", "reboot -n", "reboot -nf"} {
+		if err := con.SendLine(ctx, c); err != nil {
+			return err
+		}
+	}
+	msg, _ := call.Device.Constants["shutdown-message"].(string)
+	if msg == "" {
+		msg = "The system is going down for reboot NOW"
+	}
+	if _, err := con.Expect(ctx, []string{regexp.QuoteMeta(msg), "Restarting system", "reboot: Restarting"}, 0); err != nil {
+		return sdk.InfraErrorf("send-reboot-commands: the device did not reboot: %v", err)
+	}
+	return nil
+}
+
+// uefiMenuInterrupt interrupts the firmware to reach its UEFI menu.
+func uefiMenuInterrupt(ctx context.Context, call sdk.Call, host sdk.Host) error {
+	menu := call.Device.Methods["boot/uefi-menu"]
+	con, err := host.Console(ctx)
+	if err != nil {
+		return err
+	}
+	prompt := bootflow.Str(menu, "interrupt_prompt")
+	if _, err := con.Expect(ctx, []string{regexp.QuoteMeta(prompt)}, 0); err != nil {
+		return sdk.InfraErrorf("uefi-menu-interrupt: waiting for %q: %v", prompt, err)
+	}
+	return con.SendRaw(ctx, bootflow.Str(menu, "interrupt_string"))
+}
+
+// bootloaderInterrupt interrupts GRUB and waits for its prompt.
+type bootloaderInterrupt struct{ name string }
+
+func (m bootloaderInterrupt) Run(ctx context.Context, call sdk.Call, host sdk.Host) error {
+	dm := call.Device.Method
+	con, err := host.Console(ctx)
+	if err != nil {
+		return err
+	}
+	consts, _ := call.Device.Constants[m.name].(map[string]any)
+	prompt := firstNonEmpty(bootflow.Str(dm, "interrupt_prompt"), bootflow.Str(consts, "interrupt-prompt"))
+	char := firstNonEmpty(bootflow.Str(dm, "interrupt_char"), bootflow.Str(consts, "interrupt-character"))
+	newline := true
+	if v, ok := consts["interrupt-newline"].(bool); ok {
+		newline = v
+	}
+	if needs, ok := dm["needs_interrupt"].(bool); ok && !needs {
+		prompt, char = "", ""
+	}
+	bp := bootflow.Str(dm, "bootloader_prompt")
+	if err := bootflow.Interrupt(ctx, con, host, prompt, char, newline, bp); err != nil {
+		return err
+	}
+	return host.Set("interrupt", "interrupt", "at_bootloader_prompt", "true")
+}
+
+// bootloaderCommands types bootloader-overlay's commands at the GRUB prompt.
+type bootloaderCommands struct{ name string }
+
+func (m bootloaderCommands) Run(ctx context.Context, call sdk.Call, host sdk.Host) error {
+	p, dm := call.Block.Params, call.Device.Method
+	con, err := host.Console(ctx)
+	if err != nil {
+		return err
+	}
+	var lines []string
+	v, ok, err := host.Get("bootloader-overlay", m.name, "commands")
+	if err != nil {
+		return err
+	}
+	if ok {
+		_ = json.Unmarshal([]byte(v), &lines)
+	}
+	consts, _ := call.Device.Constants[m.name].(map[string]any)
+	errs := bootflow.StringList(dm["error_messages"])
+	if len(errs) == 0 {
+		errs = bootflow.StringList(consts["error-messages"])
+	}
+	final := bootflow.Str(consts, "final-message")
+	if params, ok := p["parameters"].(map[string]any); ok && bootflow.Str(params, "bootloader-final-message") != "" {
+		final = bootflow.Str(params, "bootloader-final-message")
+	}
+	return bootflow.Commands(ctx, con, host, lines, bootflow.Str(dm, "bootloader_prompt"), errs, final)
+}
+
+// autoLogin waits for the kernel to start (its child, login-action, logs in).
+type autoLogin struct{ name string }
+
+func (m autoLogin) Run(ctx context.Context, call sdk.Call, host sdk.Host) error {
+	p, dm := call.Block.Params, call.Device.Method
+	con, err := host.Console(ctx)
+	if err != nil {
+		return err
+	}
+	start, _ := call.Device.Constants["kernel-start-message"].(string)
+	if params, ok := p["parameters"].(map[string]any); ok && bootflow.Str(params, "kernel-start-message") != "" {
+		start = bootflow.Str(params, "kernel-start-message")
+	}
+	consts, _ := call.Device.Constants[m.name].(map[string]any)
+	errs := bootflow.StringList(dm["error_messages"])
+	if len(errs) == 0 {
+		errs = bootflow.StringList(consts["error-messages"])
+	}
+	return bootflow.WaitKernelStart(ctx, con, host, start, errs)
+}
+
+// login logs in (auto_login) watching for kernel messages.
+func login(ctx context.Context, call sdk.Call, host sdk.Host) error {
+	con, err := host.Console(ctx)
+	if err != nil {
+		return err
+	}
+	return bootflow.Login(ctx, con, host, call.Level, bootflow.LoginFromParams(call.Block.Params))
+}
+
+// exportDeviceEnv exports the NFS root's location in the device's shell.
+func exportDeviceEnv(ctx context.Context, call sdk.Call, host sdk.Host) error {
+	con, err := host.Console(ctx)
+	if err != nil {
+		return err
+	}
+	env := map[string]string{}
+	rd := bootflow.Reader{H: host}
+	if nfs := rd.String(bootflow.KeyNFSRoot); nfs != "" {
+		env["NFS_ROOTFS"] = nfs
+		env["NFS_SERVER_IP"] = firstNonEmpty(rd.String(bootflow.KeyNFSServer), call.Dispatcher.IP)
+	}
+	if rd.Err != nil {
+		return rd.Err
+	}
+	return bootflow.ExportEnv(ctx, con, bootflow.StringList(call.Block.Params["prompts"]), env)
+}
+
+// overlayUnpack is LAVA's transfer_overlay (download and unpack the overlay
+// from the booted system's shell), which lavacore does not do.
+func overlayUnpack(ctx context.Context, call sdk.Call, host sdk.Host) error {
+	return sdk.InfraErrorf("%s: transfer_overlay is not supported by the %s boot method", call.Action, call.Block.Method)
+}
+
+// installerWait waits for the block's boot_finished message.
+func installerWait(ctx context.Context, call sdk.Call, host sdk.Host) error {
+	con, err := host.Console(ctx)
+	if err != nil {
+		return err
+	}
+	_, err = con.Expect(ctx, bootflow.StringList(call.Block.Params["boot_finished"]), 0)
+	return err
+}
+
 // commands returns the block's command list: a device command set by name, or a literal list.
-func (m method) commands(call sdk.Call) ([]string, error) {
+func commands(call sdk.Call) ([]string, error) {
 	switch c := call.Block.Params["commands"].(type) {
 	case string:
 		sets, _ := call.Device.Method["commands"].(map[string]any)
@@ -269,5 +312,3 @@ func firstNonEmpty(vs ...string) string {
 	}
 	return ""
 }
-
-var _ = time.Second

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"os"
 	"path"
@@ -18,9 +19,6 @@ import (
 	"github.com/lavacore/lavacore/sdk/bootflow"
 )
 
-var parents = map[string]bool{"scp-overlay": true, "lava-overlay": true, "test-definition": true,
-	"login-ssh": true, "auto-login-action": true}
-
 // Namespace data of a secondary connection.
 var (
 	keyHostKeys = [3]string{"prepare-scp-overlay", "prepare-scp-overlay", "overlay"}
@@ -31,22 +29,18 @@ func hostAddrKey(id string) [3]string {
 	return [3]string{"prepare-scp-overlay", "prepare-scp-overlay", id}
 }
 
-// Run runs one declared action of deploy/ssh.
-func (deploy) Run(ctx context.Context, call sdk.Call, host sdk.Host) error {
-	switch {
-	case parents[call.Action], call.Action == "extract-rootfs", call.Action == "extract-modules",
-		call.Action == "deploy-device-env":
-		return nil
-	case call.Action == "prepare-scp-overlay":
-		return prepareScp(ctx, call, host)
-	case bootflow.OverlayAction(call.Action):
-		return bootflow.RunOverlay(ctx, call, host, deploy{}.Describe)
+// deployActions is the code of every action scp-overlay's tree declares.
+func deployActions() sdk.Actions {
+	t := sdk.Actions{
+		"scp-overlay":         sdk.Group{},
+		"prepare-scp-overlay": sdk.ActionFunc(prepareScp),
+		"extract-rootfs":      sdk.Noop("an ssh deploy has no rootfs to extract"),
+		"extract-modules":     sdk.Noop("an ssh deploy has no modules to extract"),
+		"deploy-device-env":   sdk.Noop("the overlay carries the environment"),
 	}
-	return sdk.InfraErrorf("%s: not implemented by the ssh deploy", call.Action)
+	maps.Copy(t, bootflow.OverlayActions(deploy{}.Describe))
+	return t
 }
-
-// Cleanup has nothing to undo.
-func (deploy) Cleanup(ctx context.Context, call sdk.Call, host sdk.Host) error { return nil }
 
 // prepareScp waits for the host's message (the block's lava-multinode call for
 // this action) and keeps the `$` values it names: the host's address.
@@ -119,61 +113,63 @@ func prepareScp(ctx context.Context, call sdk.Call, host sdk.Host) error {
 	return host.Set(keyHostKeys[0], keyHostKeys[1], keyHostKeys[2], string(b))
 }
 
-// Run runs one declared action of boot/ssh.
-func (boot) Run(ctx context.Context, call sdk.Call, host sdk.Host) error {
-	p := call.Block.Params
-	switch call.Action {
-	case "login-ssh", "auto-login-action", "prepare-ssh":
-		return nil
-	case "scp-deploy":
-		return scpDeploy(ctx, call, host)
-	case "ssh-connection":
-		if _, err := host.Console(ctx); err != nil {
-			return sdk.JobErrorf("Unable to identify host address. Primary? False")
-		}
-		return host.Log(sdk.LevelDebug, "Already connected")
-	case "login-action":
-		con, err := host.Console(ctx)
-		if err != nil {
-			return err
-		}
-		o := bootflow.LoginFromParams(p)
-		o.KernelMessages = false
-		return bootflow.Login(ctx, con, host, call.Level, o)
-	case "expect-shell-connection":
-		con, err := host.Console(ctx)
-		if err != nil {
-			return err
-		}
-		if err := bootflow.SetPrompts(host, bootflow.StringList(p["prompts"])); err != nil {
-			return err
-		}
-		return bootflow.ExpectShell(ctx, con, bootflow.StringList(p["prompts"]))
-	case "export-device-env":
-		return nil
-	case "scp-overlay-unpack":
-		remote, err := bootflow.GetString(host, keyRemote)
-		if err != nil || remote == "" {
-			return err
-		}
-		con, err := host.Console(ctx)
-		if err != nil {
-			return err
-		}
-		if err := con.SendLine(ctx, "tar  -C / -xzf "+remote); err != nil {
-			return err
-		}
-		_, err = con.Expect(ctx, bootflow.StringList(p["prompts"]), 0)
-		if err != nil {
-			return sdk.JobErrorf("scp-overlay-unpack: no prompt after unpacking %s: %w", remote, err)
-		}
-		return nil
+// bootActions is the code of every action login-ssh's tree declares.
+func bootActions() sdk.Actions {
+	return sdk.Actions{
+		"login-ssh":               sdk.Group{},
+		"auto-login-action":       sdk.Group{},
+		"prepare-ssh":             sdk.Noop("scp-deploy finds the host address and connects"),
+		"scp-deploy":              sdk.ActionFunc(scpDeploy),
+		"ssh-connection":          sdk.ActionFunc(sshConnection),
+		"login-action":            sdk.ActionFunc(login),
+		"expect-shell-connection": bootflow.ExpectShellConnection{},
+		"export-device-env":       sdk.Noop("the overlay's environment file is sourced by the test shell"),
+		"scp-overlay-unpack":      sdk.ActionFunc(scpOverlayUnpack),
 	}
-	return sdk.InfraErrorf("%s: not implemented by the ssh boot", call.Action)
 }
 
-// Cleanup logs out of the host when the boot is over.
-func (boot) Cleanup(ctx context.Context, call sdk.Call, host sdk.Host) error { return nil }
+// sshConnection checks that scp-deploy opened the connection.
+func sshConnection(ctx context.Context, call sdk.Call, host sdk.Host) error {
+	if _, err := host.Console(ctx); err != nil {
+		return sdk.JobErrorf("Unable to identify host address. Primary? False")
+	}
+	return host.Log(sdk.LevelDebug, "Already connected")
+}
+
+// login logs in with auto_login; kernel messages are not watched over ssh.
+func login(ctx context.Context, call sdk.Call, host sdk.Host) error {
+	con, err := host.Console(ctx)
+	if err != nil {
+		return err
+	}
+	o := bootflow.LoginFromParams(call.Block.Params)
+	o.KernelMessages = false
+	return bootflow.Login(ctx, con, host, call.Level, o)
+}
+
+// scpOverlayUnpack unpacks the overlay scp-deploy copied.
+func scpOverlayUnpack(ctx context.Context, call sdk.Call, host sdk.Host) error {
+	remote, err := bootflow.GetString(host, keyRemote)
+	if err != nil || remote == "" {
+		return err
+	}
+	con, err := host.Console(ctx)
+	if err != nil {
+		return err
+	}
+	w, err := bootflow.ShellWord("overlay file", remote)
+	if err != nil {
+		return err
+	}
+	if err := con.SendLine(ctx, "tar  -C / -xzf "+w); err != nil {
+		return err
+	}
+	_, err = con.Expect(ctx, bootflow.StringList(call.Block.Params["prompts"]), 0)
+	if err != nil {
+		return sdk.JobErrorf("scp-overlay-unpack: no prompt after unpacking %s: %w", remote, err)
+	}
+	return nil
+}
 
 // hostAddress is the address of the device to log into: the prepare-scp-overlay
 // value named by parameters.hostID (secondary), else the device's ssh host (primary).
@@ -224,7 +220,11 @@ func scpDeploy(ctx context.Context, call sdk.Call, host sdk.Host) error {
 	if results == "" {
 		results = "/lava-" + call.Job.ID
 	}
-	if err := con.SendLine(ctx, "mkdir -p "+results); err != nil {
+	resW, err := bootflow.ShellWord("lava_test_results_dir", results)
+	if err != nil {
+		return err
+	}
+	if err := con.SendLine(ctx, "mkdir -p "+resW); err != nil {
 		return err
 	}
 	if len(prompts) > 0 {

@@ -13,14 +13,14 @@ import (
 	"github.com/lavacore/lavacore/sdk/actionspec"
 )
 
-type deploy struct{}
-type boot struct{}
+type deploy struct{ sdk.Actions }
+type boot struct{ sdk.Actions }
 
 // NewDeploy returns the deploy/ssh method.
-func NewDeploy() sdk.Method { return deploy{} }
+func NewDeploy() sdk.Method { return deploy{deployActions()} }
 
 // NewBoot returns the boot/ssh method.
-func NewBoot() sdk.Method { return boot{} }
+func NewBoot() sdk.Method { return boot{bootActions()} }
 
 // Methods returns every method of this package.
 func Methods() []sdk.Method { return []sdk.Method{NewDeploy(), NewBoot()} }

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/lavacore/lavacore/sdk"
+	"github.com/lavacore/lavacore/sdk/sdktest"
 )
 
 func guestReq(params map[string]any, test bool) sdk.Request {
@@ -73,5 +74,16 @@ func TestBootValidate(t *testing.T) {
 	want := "prompts: Unable to identify test image prompts from parameters.\nparameters: hostID and host_key must be used together\nto: Port was set but was not a digit"
 	if got := diagStrings(NewBoot().Validate(context.Background(), req)); got != want {
 		t.Errorf("got %q\nwant %q", got, want)
+	}
+}
+
+// Every action the ssh methods declare has code.
+func TestActionsHaveCode(t *testing.T) {
+	for _, test := range []bool{true, false} {
+		req := guestReq(map[string]any{}, test)
+		req.Device.Methods["deploy/ssh"] = map[string]any{"port": float64(22), "host": "10.0.0.1"}
+		sdktest.CheckActions(t, NewDeploy(), req)
+		req.Block.Section, req.Block.Params = sdk.SectionBoot, map[string]any{"prompts": []any{"# "}}
+		sdktest.CheckActions(t, NewBoot(), req)
 	}
 }

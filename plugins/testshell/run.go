@@ -15,17 +15,22 @@ import (
 	"github.com/lavacore/lavacore/sdk/overlay/signals"
 )
 
-// Run runs lava-test-shell (or multinode-test): it starts lava-test-runner
-// for this test action's stage on the console and turns what the scripts
-// print into results, answering MultiNode requests through the protocol.
-func (method) Run(ctx context.Context, call sdk.Call, host sdk.Host) error {
-	switch call.Action {
-	case "lava-test-retry":
-		return nil
-	case "lava-test-shell", "multinode-test":
-	default:
-		return sdk.InfraErrorf("%s: not implemented by the test shell", call.Action)
+// actions is the code of the test shell's actions.
+func actions() sdk.Actions {
+	return sdk.Actions{
+		"lava-test-retry": sdk.Group{},
+		"lava-test-shell": testShell{},
+		"multinode-test":  testShell{},
 	}
+}
+
+// testShell is lava-test-shell (or multinode-test).
+type testShell struct{}
+
+// Run starts lava-test-runner for this test action's stage on the console
+// and turns what the scripts print into results, answering MultiNode
+// requests through the protocol.
+func (testShell) Run(ctx context.Context, call sdk.Call, host sdk.Host) error {
 	con, err := host.Console(ctx)
 	if err != nil {
 		return sdk.JobErrorf("No connection to the DUT: %v", err)
@@ -49,7 +54,15 @@ func (method) Run(ctx context.Context, call sdk.Call, host sdk.Host) error {
 	if posix, ok := call.Device.Constants["posix"].(map[string]any); ok && bootflow.Str(posix, "lava_test_sh_cmd") != "" {
 		shell = bootflow.Str(posix, "lava_test_sh_cmd")
 	}
-	for _, l := range []string{"export SHELL=" + shell, ". " + results + "/environment"} {
+	shellW, err := bootflow.ShellWord("lava_test_sh_cmd", shell)
+	if err != nil {
+		return err
+	}
+	resW, err := bootflow.ShellWord("lava_test_results_dir", results)
+	if err != nil {
+		return err
+	}
+	for _, l := range []string{"export SHELL=" + shellW, ". " + resW + "/environment"} {
 		if err := con.SendLine(ctx, l); err != nil {
 			return err
 		}
@@ -99,7 +112,7 @@ func (method) Run(ctx context.Context, call sdk.Call, host sdk.Host) error {
 			}
 		}
 	}
-	runner := fmt.Sprintf("%s/bin/lava-test-runner %s/%d", results, results, stage)
+	runner := fmt.Sprintf("%s/bin/lava-test-runner %s/%d", resW, resW, stage)
 	if err := host.Log(sdk.LevelInfo, fmt.Sprintf("Running the test shell: %s (%s)", runner, strings.Join(names, ", "))); err != nil {
 		return err
 	}
@@ -258,9 +271,6 @@ func stageOf(req sdk.Request) (stage, first int, names []string) {
 	}
 	return stage, first, names
 }
-
-// Cleanup has nothing to undo.
-func (method) Cleanup(ctx context.Context, call sdk.Call, host sdk.Host) error { return nil }
 
 // lastStep is the last shell trace line ("+ command", set -x) in text, a
 // step of a test definition's run.sh; "" when there is none.

@@ -13,10 +13,10 @@ import (
 	"github.com/lavacore/lavacore/sdk/actionspec"
 )
 
-type method struct{}
+type method struct{ sdk.Actions }
 
 // New returns the test/definitions method.
-func New() sdk.Method { return method{} }
+func New() sdk.Method { return method{actions()} }
 
 // Methods returns every method of this package.
 func Methods() []sdk.Method { return []sdk.Method{New()} }

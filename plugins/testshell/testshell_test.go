@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/lavacore/lavacore/sdk"
+	"github.com/lavacore/lavacore/sdk/sdktest"
 )
 
 func TestDescribe(t *testing.T) {
@@ -14,11 +15,13 @@ func TestDescribe(t *testing.T) {
 	if s.Name != "lava-test-retry" || !s.Retry || s.Children[0].Name != "lava-test-shell" {
 		t.Errorf("single node: %+v", s)
 	}
+	sdktest.CheckActions(t, New(), req)
 	req.Job.Role = "guest"
 	s, _ = New().Describe(req)
 	if s.Name != "multinode-test" || s.Retry || len(s.Children) != 0 {
 		t.Errorf("multinode: %+v", s)
 	}
+	sdktest.CheckActions(t, New(), req)
 }
 
 func TestValidate(t *testing.T) {

@@ -4,12 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 
 	"github.com/lavacore/lavacore/sdk"
+	"github.com/lavacore/lavacore/sdk/archive"
 	"github.com/lavacore/lavacore/sdk/bootflow"
 	"github.com/lavacore/lavacore/sdk/download"
 	"github.com/lavacore/lavacore/sdk/ramdisk"
@@ -27,55 +28,59 @@ func relKey(key string) [3]string   { return [3]string{"download-action", "file"
 func compKey(key string) [3]string  { return [3]string{"download-action", key, "compression"} }
 func metaKey(name string) [3]string { return [3]string{"extract-overlay-ramdisk", "meta", name} }
 
-// Run runs one action of the tftp-deploy tree.
-func (m method) Run(ctx context.Context, call sdk.Call, host sdk.Host) error {
-	p := call.Block.Params
-	switch call.Action {
-	case "tftp-deploy":
-		return m.prepareDirs(call, host)
-	case "download-retry", "prepare-tftp-overlay", "test-definition", "lava-overlay":
-		return nil
-	case "http-download", "file-download":
-		return m.download(ctx, call, host)
-	case "extract-nfsrootfs":
-		return extractNFS(ctx, call, host)
-	case "parse-persistent-nfs":
-		if pn, ok := p["persistent_nfs"].(map[string]any); ok {
-			addr := bootflow.Str(pn, "address")
-			i := strings.Index(addr, ":")
-			if i < 1 {
-				return sdk.JobErrorf("persistent_nfs address %q must be server:/path", addr)
-			}
-			if err := bootflow.SetString(host, bootflow.KeyNFSServer, addr[:i]); err != nil {
-				return err
-			}
-			return bootflow.SetString(host, bootflow.KeyNFSRoot, addr[i+1:])
-		}
-		return nil
-	case "extract-overlay-ramdisk":
-		return extractRamdisk(ctx, call, host)
-	case "extract-modules":
-		return extractModules(ctx, call, host)
-	case "apply-overlay-tftp":
-		return applyOverlay(ctx, call, host)
-	case "prepare-kernel", "configure-preseed-file":
-		return nil // a zImage/Image is booted as it is by GRUB; no preseed support
-	case "compress-ramdisk":
-		return compressRamdisk(ctx, call, host)
-	case "deploy-device-env":
+// actions is the code of every action tftp-deploy's tree declares.
+func actions() sdk.Actions {
+	fetch := sdk.ActionFunc(fetchArtefact)
+	t := sdk.Actions{
+		"tftp-deploy":             tftpDeploy{},
+		"download-retry":          sdk.Group{},
+		"http-download":           fetch,
+		"file-download":           fetch,
+		"scp-download":            fetch, // download.Fetch says the scheme is unsupported
+		"pre-downloaded":          fetch, // idem
+		"prepare-tftp-overlay":    sdk.Group{},
+		"extract-nfsrootfs":       sdk.ActionFunc(extractNFS),
+		"parse-persistent-nfs":    sdk.ActionFunc(parsePersistentNFS),
+		"extract-overlay-ramdisk": sdk.ActionFunc(extractRamdisk),
+		"extract-modules":         sdk.ActionFunc(extractModules),
+		"apply-overlay-tftp":      sdk.ActionFunc(applyOverlay),
+		"prepare-kernel":          sdk.Noop("a zImage/Image is booted as it is by GRUB"),
+		"configure-preseed-file":  sdk.Noop("no preseed support"),
+		"compress-ramdisk":        sdk.ActionFunc(compressRamdisk),
+		"deploy-device-env":       sdk.Noop("compress-overlay writes the environment file into the overlay"),
+	}
+	maps.Copy(t, bootflow.OverlayActions(method{}.Describe))
+	return t
+}
+
+// tftpDeploy makes the job's TFTP directory, and removes it and the NFS root
+// when the job is over.
+type tftpDeploy struct{}
+
+// Run makes <tftp_root>/<job_id>/tftp-deploy-<level>/.
+func (tftpDeploy) Run(ctx context.Context, call sdk.Call, host sdk.Host) error {
+	return prepareDirs(call, host)
+}
+
+// parsePersistentNFS records a persistent_nfs address as the NFS server and root.
+func parsePersistentNFS(ctx context.Context, call sdk.Call, host sdk.Host) error {
+	pn, ok := call.Block.Params["persistent_nfs"].(map[string]any)
+	if !ok {
 		return nil
 	}
-	if bootflow.OverlayAction(call.Action) {
-		return bootflow.RunOverlay(ctx, call, host, m.Describe)
+	addr := bootflow.Str(pn, "address")
+	i := strings.Index(addr, ":")
+	if i < 1 {
+		return sdk.JobErrorf("persistent_nfs address %q must be server:/path", addr)
 	}
-	return sdk.InfraErrorf("%s: not implemented by the tftp deploy", call.Action)
+	if err := bootflow.SetString(host, bootflow.KeyNFSServer, addr[:i]); err != nil {
+		return err
+	}
+	return bootflow.SetString(host, bootflow.KeyNFSRoot, addr[i+1:])
 }
 
 // Cleanup removes what the deployment put in the TFTP and NFS roots.
-func (m method) Cleanup(ctx context.Context, call sdk.Call, host sdk.Host) error {
-	if call.Action != "tftp-deploy" {
-		return nil
-	}
+func (tftpDeploy) Cleanup(ctx context.Context, call sdk.Call, host sdk.Host) error {
 	var errs []string
 	rd := bootflow.Reader{H: host}
 	tftpDir, nfsRoot := rd.String(keyTFTPDir), rd.String(bootflow.KeyNFSRoot)
@@ -99,7 +104,7 @@ func (m method) Cleanup(ctx context.Context, call sdk.Call, host sdk.Host) error
 }
 
 // prepareDirs makes <tftp_root>/<job_id>/tftp-deploy-<level>/ (LAVA: a mkdtemp).
-func (m method) prepareDirs(call sdk.Call, host sdk.Host) error {
+func prepareDirs(call sdk.Call, host sdk.Host) error {
 	root := call.Dispatcher.TFTPRoot
 	if root == "" {
 		return sdk.ConfigErrorf("the lab has no tftp_root")
@@ -118,9 +123,9 @@ func (m method) prepareDirs(call sdk.Call, host sdk.Host) error {
 	return host.Log(sdk.LevelDebug, "tftp directory: "+dir)
 }
 
-// download fetches the key this download-retry stands for.
-func (m method) download(ctx context.Context, call sdk.Call, host sdk.Host) error {
-	top, err := m.Describe(call.Request)
+// fetchArtefact fetches the key this download-retry stands for.
+func fetchArtefact(ctx context.Context, call sdk.Call, host sdk.Host) error {
+	top, err := method{}.Describe(call.Request)
 	if err != nil {
 		return err
 	}
@@ -149,7 +154,8 @@ func (m method) download(ctx context.Context, call sdk.Call, host sdk.Host) erro
 		dest = filepath.Join(call.Dispatcher.WorkDir, "downloads", call.Job.ID)
 	}
 	ds := download.Spec{Key: key, URL: spec.URL, Compression: bootflow.Str(res, "compression"),
-		MD5: bootflow.Str(res, "md5sum"), SHA256: bootflow.Str(res, "sha256sum"), SHA512: bootflow.Str(res, "sha512sum")}
+		MD5: bootflow.Str(res, "md5sum"), SHA256: bootflow.Str(res, "sha256sum"), SHA512: bootflow.Str(res, "sha512sum"),
+		AllowedFileDirs: call.Dispatcher.AllowedFileDirs}
 	if key == "nfsrootfs" {
 		// Extracted later by tar, which detects compression itself: keep the file as it is.
 		ds.Compression = ""
@@ -159,7 +165,7 @@ func (m method) download(ctx context.Context, call sdk.Call, host sdk.Host) erro
 	}
 	// a progress line the log could not take does not stop the download: the
 	// summary's Log after it returns the log's failure
-	r, err := download.Fetch(ctx, ds, dest, download.Progress(func(s string) { _ = host.Log(sdk.LevelDebug, s) }))
+	r, err := download.Fetch(ctx, ds, dest, &download.Options{Progress: download.Progress(func(s string) { _ = host.Log(sdk.LevelDebug, s) })})
 	if err != nil {
 		return err
 	}
@@ -200,7 +206,7 @@ func extractNFS(ctx context.Context, call sdk.Call, host sdk.Host) error {
 	if err := os.RemoveAll(dir); err != nil {
 		return sdk.InfraErrorf("extract-nfsrootfs: %v", err)
 	}
-	if err := untar(ctx, tarball, dir); err != nil {
+	if err := untar(ctx, host, tarball, dir, 0); err != nil {
 		return sdk.InfraErrorf("extract-nfsrootfs: %v", err)
 	}
 	root := dir
@@ -209,7 +215,13 @@ func extractNFS(ctx context.Context, call sdk.Call, host sdk.Host) error {
 			if filepath.IsAbs(pre) || strings.Contains(pre, "..") {
 				return sdk.JobErrorf("nfsrootfs prefix %q must be a relative path", pre)
 			}
-			root = filepath.Join(dir, pre)
+			// Resolved inside the tree: a prefix that is a link out of it
+			// would make every later extraction write there.
+			in, err := archive.Resolve(dir, pre)
+			if err != nil {
+				return sdk.JobErrorf("nfsrootfs prefix: %v", err)
+			}
+			root = filepath.Join(dir, filepath.FromSlash(in))
 		}
 	}
 	if err := bootflow.SetString(host, bootflow.KeyNFSRoot, root); err != nil {
@@ -221,26 +233,32 @@ func extractNFS(ctx context.Context, call sdk.Call, host sdk.Host) error {
 	return host.Log(sdk.LevelInfo, "nfsrootfs extracted to "+root)
 }
 
-// untar extracts a (possibly compressed) tarball with GNU tar, which refuses
-// members that leave the directory and defers links that point outside it.
-func untar(ctx context.Context, tarball, dir string) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+// Budgets of the archives a tftp deploy extracts (archive.DefaultMaxBytes for
+// the nfsrootfs): kernel modules, debug symbols included, stay well under the
+// first, and the overlay holds scripts and test definitions.
+const (
+	modulesMaxBytes int64 = 16 << 30
+	overlayMaxBytes int64 = 4 << 30
+)
+
+// untar extracts a (possibly compressed) tarball into dir with lavacore's
+// hardened extractor: nothing is written outside dir, even through symbolic
+// links an earlier archive left in it (see package archive).
+func untar(ctx context.Context, host sdk.Host, tarball, dir string, maxBytes int64) error {
+	res, err := archive.ExtractFile(ctx, tarball, dir, archive.Options{MaxBytes: maxBytes,
+		Log: func(msg string) { host.Log(sdk.LevelWarning, msg) }})
+	if err != nil {
 		return err
 	}
-	cmd := exec.CommandContext(ctx, "tar", "--numeric-owner", "--keep-directory-symlink", "--warning=no-timestamp", "-xpf", tarball, "-C", dir)
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		return fmt.Errorf("tar -xf %s: %v: %s", filepath.Base(tarball), err, tail(string(out)))
-	}
+	host.Log(sdk.LevelDebug, fmt.Sprintf("%s: %d members, %d bytes (%s)", filepath.Base(tarball), res.Entries, res.Bytes, orNone(res.Compression)))
 	return nil
 }
 
-func tail(s string) string {
-	s = strings.TrimSpace(s)
-	if len(s) > 500 {
-		s = "…" + s[len(s)-500:]
+func orNone(comp string) string {
+	if comp == "" {
+		return "not compressed"
 	}
-	return s
+	return comp
 }
 
 func installFlag(call sdk.Call, key, flag string) bool {
@@ -307,7 +325,7 @@ func extractModules(ctx context.Context, call sdk.Call, host sdk.Host) error {
 		return sdk.JobErrorf("Unable to identify a location for the unpacked modules")
 	}
 	for _, t := range targets {
-		if err := untar(ctx, tarball, t); err != nil {
+		if err := untar(ctx, host, tarball, t, modulesMaxBytes); err != nil {
 			return sdk.InfraErrorf("extract-modules: %v", err)
 		}
 		if err := host.Log(sdk.LevelInfo, "modules extracted into "+t); err != nil {
@@ -340,7 +358,7 @@ func applyOverlay(ctx context.Context, call sdk.Call, host sdk.Host) error {
 	if target == "" {
 		return sdk.JobErrorf("apply-overlay-tftp: no nfsrootfs or ramdisk to apply the overlay to")
 	}
-	if err := untar(ctx, ov, target); err != nil {
+	if err := untar(ctx, host, ov, target, overlayMaxBytes); err != nil {
 		return sdk.InfraErrorf("apply-overlay-tftp: %v", err)
 	}
 	return host.Log(sdk.LevelInfo, "overlay applied to "+target)

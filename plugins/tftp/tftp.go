@@ -15,10 +15,10 @@ import (
 // DownloadKeys is LAVA's fixed order of tftp downloads (not the job's order).
 var DownloadKeys = []string{"ramdisk", "kernel", "dtb", "nfsrootfs", "modules", "preseed", "tee"}
 
-type method struct{}
+type method struct{ sdk.Actions }
 
 // New returns the deploy/tftp method.
-func New() sdk.Method { return method{} }
+func New() sdk.Method { return method{actions()} }
 
 // Methods returns every method of this package.
 func Methods() []sdk.Method { return []sdk.Method{New()} }

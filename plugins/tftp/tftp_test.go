@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/lavacore/lavacore/sdk"
+	"github.com/lavacore/lavacore/sdk/sdktest"
 )
 
 // Downloads follow LAVA's fixed key order, not the job's.
@@ -39,5 +40,38 @@ func TestAccepts(t *testing.T) {
 	req := sdk.Request{Block: sdk.Block{Method: "tftp"}, Device: sdk.Device{Methods: map[string]map[string]any{}}}
 	if ok, why := New().Accepts(req); ok || why != `"tftp" is not in the device configuration deploy methods` {
 		t.Error(why)
+	}
+}
+
+// Every action the tftp deploy declares has code.
+func TestActionsHaveCode(t *testing.T) {
+	test := sdk.Block{Section: sdk.SectionTest, Method: "definitions", Namespace: "common",
+		Params: map[string]any{"definitions": []any{
+			map[string]any{"from": "git", "name": "a", "repository": "http://x/a.git", "path": "a.yaml"},
+			map[string]any{"from": "inline", "name": "b", "repository": map[string]any{}, "path": "b.yaml"},
+			map[string]any{"from": "url", "name": "c", "repository": "http://x/c.yaml", "path": "c.yaml"}}}}
+	cases := []struct {
+		name   string
+		params map[string]any
+		tests  bool
+	}{
+		{"ramdisk with a test", map[string]any{"kernel": map[string]any{"url": "http://x/vmlinuz", "type": "zimage"},
+			"ramdisk": map[string]any{"url": "file:///srv/initrd"}, "modules": map[string]any{"url": "scp://x/m.tgz"},
+			"dtb": map[string]any{"url": "downloads://x.dtb"}}, true},
+		{"nfs without a test", map[string]any{"kernel": map[string]any{"url": "http://x/vmlinuz"},
+			"nfsrootfs": map[string]any{"url": "http://x/rootfs.tar.xz"}}, false},
+		{"persistent nfs", map[string]any{"kernel": map[string]any{"url": "http://x/Image", "type": "image"},
+			"persistent_nfs": map[string]any{"address": "10.0.0.1:/srv/nfs"}, "preseed": map[string]any{"url": "http://x/p"}}, true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			req := sdk.Request{Block: sdk.Block{Section: sdk.SectionDeploy, Method: "tftp", Namespace: "common", Params: c.params},
+				Device: sdk.Device{Methods: map[string]map[string]any{"deploy/tftp": {}, "deploy/ssh": {}}}}
+			req.Job.Blocks = []sdk.Block{req.Block}
+			if c.tests {
+				req.Job.Blocks = append(req.Job.Blocks, test)
+			}
+			sdktest.CheckActions(t, New(), req)
+		})
 	}
 }

@@ -74,7 +74,7 @@ func TestInteropDebianCoordinator(t *testing.T) {
 		wg.Add(1)
 		go func(i int, id string) {
 			defer wg.Done()
-			p := New()
+			p := NewWith(nil)
 			if err := p.Configure(ctx, sdk.ProtocolConfig{JobID: id, Coordinator: addr,
 				Params: par("guest", i, map[string]any{"request": "lava-start", "expect_role": "host"})}); err != nil {
 				t.Error(err)
@@ -92,7 +92,7 @@ func TestInteropDebianCoordinator(t *testing.T) {
 			}
 		}(i, id)
 	}
-	host := New()
+	host := NewWith(nil)
 	if err := host.Configure(ctx, sdk.ProtocolConfig{JobID: "500", Coordinator: addr, Params: par("host", 2, nil)}); err != nil {
 		t.Fatal(err)
 	}

@@ -16,7 +16,7 @@ import (
 // TestKilledGuestFailsGroup): it registers with the coordinator, then blocks.
 func TestMain(m *testing.M) {
 	if addr := os.Getenv("LAVACORE_TEST_GUEST"); addr != "" {
-		p := New()
+		p := NewWith(nil)
 		ctx := context.Background()
 		err := p.Configure(ctx, sdk.ProtocolConfig{JobID: os.Getenv("LAVACORE_TEST_GUEST_ID"), Coordinator: addr,
 			Params: map[string]any{"target_group": os.Getenv("LAVACORE_TEST_GROUP"), "role": "guest", "group_size": 2, "sub_id": 0}})
@@ -47,7 +47,7 @@ func TestKilledGuestFailsGroup(t *testing.T) {
 	defer guest.Process.Kill()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	host := New()
+	host := NewWith(nil)
 	if err := host.Configure(ctx, sdk.ProtocolConfig{JobID: "800", Coordinator: addr,
 		Params: map[string]any{"target_group": group, "role": "host", "group_size": 2, "sub_id": 1, "timeout": map[string]any{"minutes": 5}}}); err != nil {
 		t.Fatal(err)

@@ -13,7 +13,6 @@ import (
 	"fmt"
 	"os"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/lavacore/lavacore/protocols/multinode/coordinator"
@@ -29,18 +28,6 @@ const SystemTimeout = 90 * time.Second
 // MultinodeTimeout is the error type of a protocol timeout (LAVA's MultinodeProtocolTimeoutError).
 const MultinodeTimeout sdk.ErrorType = "MultinodeTimeout"
 
-var (
-	embeddedOnce sync.Once
-	embedded     *coordinator.Coordinator
-)
-
-// Embedded returns the process's in-process coordinator, shared by every
-// sub-job of a group run in one process.
-func Embedded() *coordinator.Coordinator {
-	embeddedOnce.Do(func() { embedded = coordinator.New() })
-	return embedded
-}
-
 // Protocol is one sub-job's lava-multinode client.
 type Protocol struct {
 	coord   *coordinator.Coordinator // embedded, when no address is given
@@ -53,12 +40,17 @@ type Protocol struct {
 	request, expectRole          string
 }
 
-// New returns a protocol that uses the process's embedded coordinator unless
-// Configure names a coordinator address.
-func New() sdk.Protocol { return &Protocol{coord: Embedded()} }
-
-// NewWith returns a protocol on the given in-process coordinator.
+// NewWith returns a protocol that uses the in-process coordinator c unless
+// Configure names a coordinator address. The sub-jobs of a group run in one
+// process share c; c may be nil when Configure names a coordinator address.
 func NewWith(c *coordinator.Coordinator) sdk.Protocol { return &Protocol{coord: c} }
+
+// Factory returns a protocol factory whose protocols share one new
+// in-process coordinator (a plugin process's, or one lavacore run's).
+func Factory() func() sdk.Protocol {
+	c := coordinator.New()
+	return func() sdk.Protocol { return NewWith(c) }
+}
 
 // Name implements sdk.Protocol.
 func (p *Protocol) Name() string { return Name }
@@ -139,7 +131,7 @@ func (p *Protocol) Configure(ctx context.Context, cfg sdk.ProtocolConfig) error 
 		}
 	} else {
 		if p.coord == nil {
-			p.coord = Embedded()
+			return named(sdk.ConfigErrorf("no coordinator address and no in-process coordinator (use NewWith)"))
 		}
 		p.client = coordinator.Embedded{C: p.coord}
 	}
@@ -285,11 +277,9 @@ func (p *Protocol) Finalize(ctx context.Context, ok bool) error {
 	ctx, cancel := context.WithTimeout(ctx, SystemTimeout)
 	defer cancel()
 	if !ok {
-		if _, err := p.call(ctx, coordinator.Request{"request": "lavacore_fail", "group_size": p.size,
-			"reason": "the sub-job ended Incomplete"}); err != nil {
-			// A LAVA coordinator nacks this: that is fine.
-			_ = err
-		}
+		// A LAVA coordinator nacks this: that is fine.
+		_, _ = p.call(ctx, coordinator.Request{"request": "lavacore_fail", "group_size": p.size,
+			"reason": "the sub-job ended Incomplete"})
 	}
 	_, err := p.call(ctx, coordinator.Request{"request": "clear_group", "group_size": p.size})
 	if p.unwatch != nil {

@@ -269,7 +269,6 @@ func Login(ctx context.Context, con sdk.Console, host sdk.Host, level string, o 
 		}
 		nk = len(pats)
 	}
-	np := len(pats)
 	pats = append(pats, o.Prompts...)
 	failIdx, loginIdx, incorrectIdx := -1, -1, -1
 	if o.FailureMessage != "" {
@@ -341,7 +340,6 @@ func Login(ctx context.Context, con sdk.Console, host sdk.Host, level string, o 
 			}
 			goto loggedIn
 		default:
-			_ = np
 			goto loggedIn
 		}
 	}
@@ -394,6 +392,9 @@ func ExportEnv(ctx context.Context, con sdk.Console, prompts []string, env map[s
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
+		if _, err := ShellWord(k, env[k]); err != nil {
+			return err
+		}
 		if err := con.SendLine(ctx, fmt.Sprintf("export %s=%s", k, ShellQuote(env[k]))); err != nil {
 			return err
 		}
@@ -402,4 +403,21 @@ func ExportEnv(ctx context.Context, con sdk.Console, prompts []string, env map[s
 		}
 	}
 	return nil
+}
+
+// ExpectShellConnection is expect-shell-connection: it records the block's
+// prompts (KeyPrompts, for the test shell) and waits for one of them.
+type ExpectShellConnection struct{}
+
+// Run waits for the shell.
+func (ExpectShellConnection) Run(ctx context.Context, call sdk.Call, host sdk.Host) error {
+	prompts := StringList(call.Block.Params["prompts"])
+	con, err := host.Console(ctx)
+	if err != nil {
+		return err
+	}
+	if err := SetPrompts(host, prompts); err != nil {
+		return err
+	}
+	return ExpectShell(ctx, con, prompts)
 }

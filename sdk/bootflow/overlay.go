@@ -36,15 +36,27 @@ func Prompts(h sdk.Host) ([]string, error) {
 	return p, nil
 }
 
-// OverlayAction reports whether name is one of lava-overlay's actions.
-func OverlayAction(name string) bool {
-	switch name {
-	case "ssh-authorize", "lava-vland-overlay", "lava-multinode-overlay", "compress-overlay",
-		"git-repo-action", "inline-repo-action", "url-repo-action",
-		"test-overlay", "test-install-overlay", "test-runscript-overlay":
-		return true
+// OverlayActions is the code of lava-overlay's tree (actionspec.LavaOverlay),
+// for a deploy method's action table: compress-overlay, its last child,
+// builds and packs the whole overlay; the others record nothing of their own.
+// describe is the deploy method's Describe (compress-overlay finds the
+// levels of the repository actions in it).
+func OverlayActions(describe func(sdk.Request) (sdk.ActionSpec, error)) sdk.Actions {
+	inCompress := sdk.Noop("compress-overlay builds the whole overlay")
+	return sdk.Actions{
+		"lava-overlay":           sdk.Group{},
+		"test-definition":        sdk.Group{},
+		"ssh-authorize":          inCompress,
+		"lava-vland-overlay":     sdk.Noop("a placeholder for LAVA's dropped VLANd step"),
+		"lava-multinode-overlay": inCompress,
+		"git-repo-action":        inCompress,
+		"inline-repo-action":     inCompress,
+		"url-repo-action":        inCompress,
+		"test-overlay":           inCompress,
+		"test-install-overlay":   inCompress,
+		"test-runscript-overlay": inCompress,
+		"compress-overlay":       CompressOverlay{Describe: describe},
 	}
-	return false
 }
 
 // ResultsDir is the device's lava_test_results_dir for the job.
@@ -81,13 +93,16 @@ func repoLevels(top sdk.ActionSpec, topLevel string) []string {
 	return out
 }
 
-// RunOverlay runs lava-overlay's actions. The whole tree is built and packed
-// by compress-overlay (its last child), the others record nothing of their own.
-func RunOverlay(ctx context.Context, call sdk.Call, host sdk.Host, describe func(sdk.Request) (sdk.ActionSpec, error)) error {
-	if call.Action != "compress-overlay" {
-		return nil
-	}
-	top, err := describe(call.Request)
+// CompressOverlay is compress-overlay: it builds the whole overlay of the
+// namespace's test definitions and packs it (KeyOverlay).
+type CompressOverlay struct {
+	// Describe is the deploy method's Describe.
+	Describe func(sdk.Request) (sdk.ActionSpec, error)
+}
+
+// Run builds and packs the overlay.
+func (a CompressOverlay) Run(ctx context.Context, call sdk.Call, host sdk.Host) error {
+	top, err := a.Describe(call.Request)
 	if err != nil {
 		return err
 	}
@@ -126,7 +141,7 @@ func RunOverlay(ctx context.Context, call sdk.Call, host sdk.Host, describe func
 	opts := overlay.Options{JobID: call.Job.ID, ResultsDir: results, Stages: stages,
 		Environment: map[string]string{"LAVA_DISPATCHER_IP": call.Dispatcher.IP, "LAVA_DEVICE_TYPE": call.Device.Type,
 			"LAVA_DEVICE_HOSTNAME": call.Device.Name},
-		Secrets: call.Job.Secrets, WorkDir: call.Dispatcher.WorkDir}
+		Secrets: call.Job.Secrets, WorkDir: call.Dispatcher.WorkDir, AllowedFileDirs: call.Dispatcher.AllowedFileDirs}
 	for k, v := range call.Job.Environment {
 		opts.Environment[k] = v
 	}

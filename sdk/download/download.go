@@ -2,6 +2,8 @@
 // modules, nfsrootfs …) the way LAVA's download-retry action does:
 //
 //   - schemes http, https and file (anything else: "Unsupported url protocol scheme: X");
+//     file:// URLs read only from the lab's allowed_file_dirs, links resolved, and the
+//     copy is never more open than the file (OpenFileURL);
 //   - Validate sends HEAD, falling back to GET, without content encoding, and takes the
 //     size from Content-Length ("Resource unavailable at '<url>' (<code>)");
 //   - Fetch streams to <destDir>/<key>/<basename>, decompressing gz, bz2, xz or zstd on
@@ -39,6 +41,7 @@ import (
 	"time"
 
 	"github.com/lavacore/lavacore/sdk"
+	"github.com/lavacore/lavacore/sdk/archive"
 )
 
 // Spec is one artefact of a deploy block.
@@ -49,15 +52,19 @@ type Spec struct {
 	MD5         string // md5sum:, hex
 	SHA256      string // sha256sum:, hex
 	SHA512      string // sha512sum:, hex
-	Archive     string // "" or "tar": untar into <destDir>/<key>/<key> (LAVA's layout) with Untar
+	Archive     string // "" or "tar": untar into <destDir>/<key>/<key> (LAVA's layout) with package archive
 	// Size is the size Validate reported. 0 takes it from the transfer itself
 	// (Content-Length, or the file's size); negative means unknown: no size check.
 	Size int64
 	// Headers are extra request headers (LAVA's `headers:`).
 	Headers map[string]string
-	// Untar extracts a tarball safely; needed when Archive is "tar" (core/overlay's
-	// SafeUntar fits). The download package has no tar extractor of its own.
-	Untar func(ctx context.Context, tarball, dir string) error
+	// AllowedFileDirs are the directories file:// URLs may read from (the lab's
+	// allowed_file_dirs, sdk.Dispatcher.AllowedFileDirs); none: file:// is
+	// refused. See OpenFileURL.
+	AllowedFileDirs []string
+	// ArchiveMaxBytes is the extraction budget of Archive "tar" (0: package
+	// archive's default): see sdk/archive.
+	ArchiveMaxBytes int64
 }
 
 // Result is a finished download.
@@ -115,15 +122,40 @@ func (r Result) Results() map[string]any {
 	return map[string]any{"label": r.Key, "size": r.Size, "sha256sum": r.SHA256}
 }
 
-// Client is the HTTP client used for http and https. It has no timeout: the context
-// bounds every request. It neither asks for nor undoes content encoding, so sizes and
-// sums are those of the file on the server.
-var Client = &http.Client{Transport: newTransport()}
+// Options say how Validate and Fetch reach the servers; nil is the zero Options.
+type Options struct {
+	// Client is the HTTP client for http and https; nil is NewClient's, shared.
+	Client *http.Client
+	// Progress, if not nil, is called by Fetch with the bytes downloaded so far
+	// and the expected total (-1 if unknown) after every MiB and once at the end.
+	Progress func(done, total int64)
+}
 
-func newTransport() http.RoundTripper {
+// NewClient returns the HTTP client downloads use by default. It has no
+// timeout: the context bounds every request. It neither asks for nor undoes
+// content encoding, so sizes and sums are those of the file on the server.
+func NewClient() *http.Client {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.DisableCompression = true
-	return t
+	return &http.Client{Transport: t}
+}
+
+// defaultClient is NewClient's client for callers that give none (never
+// replaced: a caller that wants another client passes it in Options).
+var defaultClient = NewClient()
+
+func (o *Options) client() *http.Client {
+	if o == nil || o.Client == nil {
+		return defaultClient
+	}
+	return o.Client
+}
+
+func (o *Options) progress() func(done, total int64) {
+	if o == nil {
+		return nil
+	}
+	return o.Progress
 }
 
 // parse checks rawURL's scheme and returns the parsed URL.
@@ -147,35 +179,47 @@ func parse(rawURL string) (*url.URL, error) {
 // Errors: an unsupported scheme, a non-200 answer ("Resource unavailable at '<url>'
 // (<code>)") and a missing file are Job errors (the job names a wrong resource, which
 // LAVA reports as invalid job data); a failed connection is an Infrastructure error.
-func Validate(ctx context.Context, rawURL string) (int64, error) {
-	return ValidateWith(ctx, rawURL, nil)
+func Validate(ctx context.Context, rawURL string, opts *Options) (int64, error) {
+	return ValidateWith(ctx, rawURL, nil, opts)
 }
 
 // ValidateWith is Validate with extra request headers (LAVA's `headers:`).
-func ValidateWith(ctx context.Context, rawURL string, headers map[string]string) (int64, error) {
+// file:// URLs are refused: ValidateSpec takes the directories they may read.
+func ValidateWith(ctx context.Context, rawURL string, headers map[string]string, opts *Options) (int64, error) {
+	return ValidateSpec(ctx, Spec{URL: rawURL, Headers: headers}, opts)
+}
+
+// ValidateSpec is Validate of spec.URL with spec.Headers, and file:// URLs read
+// from spec.AllowedFileDirs only.
+func ValidateSpec(ctx context.Context, spec Spec, opts *Options) (int64, error) {
+	rawURL, headers := spec.URL, spec.Headers
 	u, err := parse(rawURL)
 	if err != nil {
 		return 0, err
 	}
 	if u.Scheme == "file" {
-		fi, err := os.Stat(u.Path)
-		if err == nil && fi.IsDir() {
-			err = errors.New("is a directory")
+		f, err := OpenFileURL(u.Path, spec.AllowedFileDirs)
+		var typed *sdk.Error
+		if errors.As(err, &typed) {
+			return 0, err
 		}
+		var fi os.FileInfo
 		if err == nil {
-			var f *os.File
-			if f, err = os.Open(u.Path); err == nil {
-				f.Close()
-			}
+			fi, err = f.Stat()
+			f.Close()
+		}
+		if err == nil && !fi.Mode().IsRegular() {
+			err = errors.New("not a regular file")
 		}
 		if err != nil {
 			return 0, sdk.JobErrorf("Image file '%s' does not exist or is not readable", u.Path)
 		}
 		return fi.Size(), nil
 	}
-	code, size, err := probe(ctx, http.MethodHead, rawURL, headers)
+	client := opts.client()
+	code, size, err := probe(ctx, client, http.MethodHead, rawURL, headers)
 	if err == nil && code != http.StatusOK {
-		code, size, err = probe(ctx, http.MethodGet, rawURL, headers)
+		code, size, err = probe(ctx, client, http.MethodGet, rawURL, headers)
 	}
 	if err != nil {
 		if ctx.Err() != nil {
@@ -202,12 +246,12 @@ func newRequest(ctx context.Context, method, rawURL string, headers map[string]s
 	return req, nil
 }
 
-func probe(ctx context.Context, method, rawURL string, headers map[string]string) (int, int64, error) {
+func probe(ctx context.Context, client *http.Client, method, rawURL string, headers map[string]string) (int, int64, error) {
 	req, err := newRequest(ctx, method, rawURL, headers)
 	if err != nil {
 		return 0, 0, err
 	}
-	resp, err := Client.Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
 		return 0, 0, err
 	}
@@ -255,22 +299,18 @@ func checkSpec(spec Spec) error {
 		return sdk.JobErrorf("Unknown 'compression' format '%s'", spec.Compression)
 	}
 	switch spec.Archive {
-	case "":
-	case "tar":
-		if spec.Untar == nil {
-			return &sdk.Error{Type: sdk.Bug, Msg: fmt.Sprintf("download %s: archive: tar needs Spec.Untar", spec.Key)}
-		}
+	case "", "tar":
 	default:
 		return sdk.JobErrorf("Unknown 'archive' format '%s'", spec.Archive)
 	}
 	return nil
 }
 
-// Fetch downloads spec into <destDir>/<key>/ (see Dest) and checks it. progress, if
-// not nil, is called with the bytes downloaded so far and the expected total (-1 if
-// unknown) after every MiB and once at the end. The file appears under its final
+// Fetch downloads spec into <destDir>/<key>/ (see Dest) and checks it, with
+// opts' client, reporting to opts' Progress. The file appears under its final
 // name only when the download, the size and the sums are all good.
-func Fetch(ctx context.Context, spec Spec, destDir string, progress func(done, total int64)) (Result, error) {
+func Fetch(ctx context.Context, spec Spec, destDir string, opts *Options) (Result, error) {
+	progress := opts.progress()
 	dest, err := Dest(destDir, spec)
 	if err != nil {
 		return Result{}, err
@@ -286,7 +326,7 @@ func Fetch(ctx context.Context, spec Spec, destDir string, progress func(done, t
 	}
 
 	began := time.Now()
-	body, expected, err := open(ctx, spec)
+	body, expected, maxMode, err := open(ctx, opts.client(), spec)
 	if err != nil {
 		return Result{}, err
 	}
@@ -359,7 +399,7 @@ func Fetch(ctx context.Context, spec Spec, destDir string, progress func(done, t
 			return Result{}, sdk.JobErrorf("%s for '%s' does not match.", c.algo, spec.URL)
 		}
 	}
-	if err := tmp.Chmod(0o644); err != nil {
+	if err := tmp.Chmod(0o644 & maxMode); err != nil {
 		return Result{}, sdk.InfraErrorf("Unable to write %s: %w", dest, err)
 	}
 	if err := tmp.Close(); err != nil {
@@ -373,8 +413,11 @@ func Fetch(ctx context.Context, spec Spec, destDir string, progress func(done, t
 	if spec.Archive == "tar" {
 		// The sums are checked before anything is unpacked (LAVA untars first).
 		dir := filepath.Join(filepath.Dir(dest), spec.Key)
-		if err := spec.Untar(ctx, dest, dir); err != nil {
-			return res, err
+		if _, err := archive.ExtractFile(ctx, dest, dir, archive.Options{MaxBytes: spec.ArchiveMaxBytes}); err != nil {
+			if errors.Is(err, archive.ErrRefused) || errors.Is(err, archive.ErrNotArchive) {
+				return res, sdk.JobErrorf("Unable to extract '%s': %v", spec.URL, err)
+			}
+			return res, sdk.InfraErrorf("Unable to extract '%s': %w", spec.URL, err)
 		}
 		res.Dir = dir
 	}
@@ -395,48 +438,53 @@ func ctxError(ctx context.Context, rawURL string) error {
 	return &sdk.Error{Type: sdk.Infrastructure, Msg: fmt.Sprintf("download of '%s' timed out: %v", rawURL, err), Err: err}
 }
 
-// open starts the transfer and returns the body and the expected size.
-func open(ctx context.Context, spec Spec) (io.ReadCloser, int64, error) {
+// open starts the transfer and returns the body, the expected size and the
+// widest mode the copy may have (a file's copy is never wider than the file).
+func open(ctx context.Context, client *http.Client, spec Spec) (io.ReadCloser, int64, fs.FileMode, error) {
 	u, err := parse(spec.URL)
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, 0, err
 	}
 	if u.Scheme == "file" {
-		f, err := os.Open(u.Path)
+		f, err := OpenFileURL(u.Path, spec.AllowedFileDirs)
+		var typed *sdk.Error
+		if errors.As(err, &typed) {
+			return nil, 0, 0, err
+		}
 		if err != nil {
-			return nil, 0, sdk.InfraErrorf("Unable to read from %s: %w", u.Path, err)
+			return nil, 0, 0, sdk.InfraErrorf("Unable to read from %s: %w", u.Path, err)
 		}
 		fi, err := f.Stat()
 		if err != nil || !fi.Mode().IsRegular() {
 			f.Close()
-			return nil, 0, sdk.JobErrorf("Image file '%s' does not exist or is not readable", u.Path)
+			return nil, 0, 0, sdk.JobErrorf("Image file '%s' does not exist or is not readable", u.Path)
 		}
 		size := spec.Size
 		if size == 0 {
 			size = fi.Size()
 		}
-		return f, size, nil
+		return f, size, fi.Mode().Perm(), nil
 	}
 	req, err := newRequest(ctx, http.MethodGet, spec.URL, spec.Headers)
 	if err != nil {
-		return nil, 0, sdk.JobErrorf("Invalid url '%s': %v", spec.URL, err)
+		return nil, 0, 0, sdk.JobErrorf("Invalid url '%s': %v", spec.URL, err)
 	}
-	resp, err := Client.Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
 		if ctx.Err() != nil {
-			return nil, 0, ctxError(ctx, spec.URL)
+			return nil, 0, 0, ctxError(ctx, spec.URL)
 		}
-		return nil, 0, sdk.InfraErrorf("Unable to download '%s': %w", spec.URL, err)
+		return nil, 0, 0, sdk.InfraErrorf("Unable to download '%s': %w", spec.URL, err)
 	}
 	if resp.StatusCode != http.StatusOK {
 		resp.Body.Close()
-		return nil, 0, sdk.InfraErrorf("Unable to download '%s' (%d)", spec.URL, resp.StatusCode)
+		return nil, 0, 0, sdk.InfraErrorf("Unable to download '%s' (%d)", spec.URL, resp.StatusCode)
 	}
 	size := spec.Size
 	if size == 0 {
 		size = resp.ContentLength
 	}
-	return resp.Body, size, nil
+	return resp.Body, size, 0o644, nil
 }
 
 const progressStep = 1 << 20

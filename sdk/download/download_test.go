@@ -1,6 +1,7 @@
 package download
 
 import (
+	"archive/tar"
 	"bytes"
 	"compress/gzip"
 	"context"
@@ -60,8 +61,6 @@ func viaCLI(t testing.TB, data []byte, argv ...string) []byte {
 	}
 	return out
 }
-
-func hexsum(h interface{ Sum([]byte) []byte }) string { return hex.EncodeToString(h.Sum(nil)) }
 
 func sums(data []byte) (string, string, string) {
 	m := md5.Sum(data)
@@ -154,7 +153,7 @@ func TestFetchCompression(t *testing.T) {
 			srv := newServer(t)
 			u := srv.add("/images/"+tc.file, raw)
 			dir := t.TempDir()
-			size, err := Validate(context.Background(), u)
+			size, err := Validate(context.Background(), u, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -163,7 +162,7 @@ func TestFetchCompression(t *testing.T) {
 			}
 			var last [2]int64
 			res, err := Fetch(context.Background(), Spec{Key: tc.key, URL: u, Compression: tc.comp, MD5: m, SHA256: s256, SHA512: strings.ToUpper(s512), Size: size}, dir,
-				func(done, total int64) { last = [2]int64{done, total} })
+				&Options{Progress: func(done, total int64) { last = [2]int64{done, total} }})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -197,7 +196,7 @@ func TestFetchCompression(t *testing.T) {
 func TestNoContentEncoding(t *testing.T) {
 	srv := newServer(t)
 	u := srv.add("/k", []byte("kernel"))
-	if _, err := Validate(context.Background(), u); err != nil {
+	if _, err := Validate(context.Background(), u, nil); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := Fetch(context.Background(), Spec{Key: "kernel", URL: u}, t.TempDir(), nil); err != nil {
@@ -229,14 +228,15 @@ func TestValidate(t *testing.T) {
 		{url: nohead, size: 7},
 		{url: "file://" + file, size: 3},
 		{url: srv.URL + "/missing", wantType: sdk.Job, wantMsg: "Resource unavailable at '" + srv.URL + "/missing' (404)"},
-		{url: "file:///does/not/exist", wantType: sdk.Job, wantMsg: "Image file '/does/not/exist' does not exist or is not readable"},
+		{url: "file://" + file + ".nope", wantType: sdk.Job, wantMsg: "Image file '" + file + ".nope' does not exist or is not readable"},
+		{url: "file:///etc/passwd", wantType: sdk.Job, wantMsg: "file:///etc/passwd is refused: it is not inside a directory the lab allows"},
 		{url: "ftp://example.org/Image", wantType: sdk.Job, wantMsg: "Unsupported url protocol scheme: ftp"},
 		{url: "scp://host/x", wantType: sdk.Job, wantMsg: "Unsupported url protocol scheme: scp"},
 		{url: "http://127.0.0.1:1/x", wantType: sdk.Infrastructure, wantMsg: "Unable to get 'http://127.0.0.1:1/x': "},
 	}
 	for _, tc := range tests {
 		t.Run(tc.url, func(t *testing.T) {
-			size, err := Validate(context.Background(), tc.url)
+			size, err := ValidateSpec(context.Background(), Spec{URL: tc.url, AllowedFileDirs: []string{filepath.Dir(file)}}, nil)
 			checkErr(t, err, tc.wantType, tc.wantMsg)
 			if err == nil && size != tc.size {
 				t.Errorf("size = %d, want %d", size, tc.size)
@@ -293,9 +293,9 @@ func TestFetchErrors(t *testing.T) {
 		{"directory url", Spec{Key: "kernel", URL: srv.URL + "/images/"}, sdk.Job, "Cannot download a directory for kernel"},
 		{"bad compression", Spec{Key: "kernel", URL: good, Compression: "lz4"}, sdk.Job, "Unknown 'compression' format 'lz4'"},
 		{"bad archive", Spec{Key: "kernel", URL: good, Archive: "zip"}, sdk.Job, "Unknown 'archive' format 'zip'"},
-		{"file ok", Spec{Key: "kernel", URL: "file://" + file}, "", ""},
-		{"file sha256", Spec{Key: "kernel", URL: "file://" + file, SHA256: "ab"}, sdk.Job, "sha256 for 'file://" + file + "' does not match."},
-		{"file missing", Spec{Key: "kernel", URL: "file://" + file + ".nope"}, sdk.Infrastructure, "Unable to read from " + file + ".nope"},
+		{"file ok", Spec{Key: "kernel", URL: "file://" + file, AllowedFileDirs: []string{filepath.Dir(file)}}, "", ""},
+		{"file sha256", Spec{Key: "kernel", URL: "file://" + file, SHA256: "ab", AllowedFileDirs: []string{filepath.Dir(file)}}, sdk.Job, "sha256 for 'file://" + file + "' does not match."},
+		{"file missing", Spec{Key: "kernel", URL: "file://" + file + ".nope", AllowedFileDirs: []string{filepath.Dir(file)}}, sdk.Infrastructure, "Unable to read from " + file + ".nope"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -380,25 +380,15 @@ func TestFetchContext(t *testing.T) {
 }
 
 func TestFetchArchive(t *testing.T) {
-	if _, err := exec.LookPath("tar"); err != nil {
-		t.Skip("tar not installed")
-	}
-	src := t.TempDir()
-	os.MkdirAll(filepath.Join(src, "lib/modules/6.1"), 0o755)
-	os.WriteFile(filepath.Join(src, "lib/modules/6.1/modules.dep"), []byte("x\n"), 0o644)
-	tarball := filepath.Join(t.TempDir(), "modules.tar")
-	if out, err := exec.Command("tar", "-C", src, "-cf", tarball, "lib").CombinedOutput(); err != nil {
-		t.Fatalf("%v: %s", err, out)
-	}
-	data, _ := os.ReadFile(tarball)
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	tw.WriteHeader(&tar.Header{Name: "lib/modules/6.1/modules.dep", Typeflag: tar.TypeReg, Mode: 0o644, Size: 2})
+	tw.Write([]byte("x\n"))
+	tw.Close()
 	srv := newServer(t)
-	u := srv.add("/modules.tar.gz", gz(t, data))
-	untar := func(ctx context.Context, tb, dir string) error {
-		os.MkdirAll(dir, 0o755)
-		return exec.CommandContext(ctx, "tar", "-C", dir, "-xf", tb).Run()
-	}
+	u := srv.add("/modules.tar.gz", gz(t, buf.Bytes()))
 	dir := t.TempDir()
-	res, err := Fetch(context.Background(), Spec{Key: "modules", URL: u, Compression: "gz", Archive: "tar", Untar: untar}, dir, nil)
+	res, err := Fetch(context.Background(), Spec{Key: "modules", URL: u, Compression: "gz", Archive: "tar"}, dir, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -408,9 +398,14 @@ func TestFetchArchive(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(res.Dir, "lib/modules/6.1/modules.dep")); err != nil {
 		t.Error(err)
 	}
-	// Without an extractor it is the caller's bug.
-	_, err = Fetch(context.Background(), Spec{Key: "modules", URL: u, Compression: "gz", Archive: "tar"}, dir, nil)
-	checkErr(t, err, sdk.Bug, "download modules: archive: tar needs Spec.Untar")
+	// The extractor is sdk/archive: a member that leaves the directory is the job's error.
+	buf.Reset()
+	tw = tar.NewWriter(&buf)
+	tw.WriteHeader(&tar.Header{Name: "../../evil", Typeflag: tar.TypeReg, Mode: 0o644})
+	tw.Close()
+	u = srv.add("/evil.tar", buf.Bytes())
+	_, err = Fetch(context.Background(), Spec{Key: "modules", URL: u, Archive: "tar"}, t.TempDir(), nil)
+	checkErr(t, err, sdk.Job, `Unable to extract '`+u+`': evil.tar: ../../evil: refused: member name climbs out of the extraction root with ".."`)
 }
 
 func TestDest(t *testing.T) {
@@ -518,5 +513,33 @@ func TestProgressAndSummary(t *testing.T) {
 	r := Result{Size: 300 * mb, Duration: 2 * time.Second}
 	if got := r.Summary(); got != "300 MB downloaded in 2.00 s (150.00 MB/s)" {
 		t.Errorf("Summary = %q", got)
+	}
+}
+
+// countingTransport counts the requests that went through it.
+type countingTransport struct {
+	n    int
+	next http.RoundTripper
+}
+
+func (c *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	c.n++
+	return c.next.RoundTrip(r)
+}
+
+// Validate and Fetch use the client they are given (no package variable to swap).
+func TestOptionsClient(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("kernel")) }))
+	defer srv.Close()
+	ct := &countingTransport{next: http.DefaultTransport}
+	opts := &Options{Client: &http.Client{Transport: ct}}
+	if _, err := Validate(context.Background(), srv.URL+"/zImage", opts); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Fetch(context.Background(), Spec{Key: "kernel", URL: srv.URL + "/zImage"}, t.TempDir(), opts); err != nil {
+		t.Fatal(err)
+	}
+	if ct.n != 2 { // HEAD, then GET
+		t.Errorf("the given client made %d requests, want 2", ct.n)
 	}
 }

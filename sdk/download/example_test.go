@@ -21,15 +21,17 @@ func Example() {
 
 	ctx := context.Background()
 	url := "file://" + src
-	size, err := download.Validate(ctx, url)
+	// file:// URLs read only from the directories the lab allows (allowed_file_dirs).
+	allowed := []string{os.TempDir()}
+	size, err := download.ValidateSpec(ctx, download.Spec{URL: url, AllowedFileDirs: allowed}, nil)
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	res, err := download.Fetch(ctx, download.Spec{Key: "kernel", URL: url, Size: size,
+	res, err := download.Fetch(ctx, download.Spec{Key: "kernel", URL: url, Size: size, AllowedFileDirs: allowed,
 		SHA256: "31d6a6e9f1f7d2d1ea0c1b4d0b7ec7a2f4a4e15bd0fd32d76fe0a0c4bd4c6d0f"}, tftpDir, nil)
 	fmt.Println(sdk.TypeOf(err), strings.ReplaceAll(err.Error(), src, "<src>"))
-	res, err = download.Fetch(ctx, download.Spec{Key: "kernel", URL: url, Size: size}, tftpDir, nil)
+	res, err = download.Fetch(ctx, download.Spec{Key: "kernel", URL: url, Size: size, AllowedFileDirs: allowed}, tftpDir, nil)
 	rel, _ := filepath.Rel(tftpDir, res.Path)
 	fmt.Println(rel, res.Size, err)
 	// Output:

@@ -8,13 +8,14 @@ package overlay
 import (
 	"archive/tar"
 	"compress/gzip"
+	"context"
 	"embed"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"net/http"
 	"os"
-	"os/exec"
 	"path"
 	"path/filepath"
 	"regexp"
@@ -24,6 +25,8 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/lavacore/lavacore/sdk/archive"
+	"github.com/lavacore/lavacore/sdk/download"
 	"github.com/lavacore/lavacore/sdk/safejoin"
 )
 
@@ -65,6 +68,9 @@ type Options struct {
 	AuthorizedKey string
 	// WorkDir holds clones and downloads (a temporary directory by default).
 	WorkDir string
+	// AllowedFileDirs are the only directories a url test definition's file://
+	// URL may read from (the lab's allowed_file_dirs); none: refused.
+	AllowedFileDirs []string
 }
 
 // Overlay is a built overlay tree.
@@ -180,19 +186,20 @@ func (ov *Overlay) writeScripts() error {
 	if mn == nil {
 		return nil
 	}
-	common := fmt.Sprintf("LAVA_TEST_BIN=%s\nLAVA_MULTI_NODE_CACHE='/tmp/lava_multi_node_cache.txt'\nLAVA_MULTI_NODE_DEBUG='yes'\n\n",
+	common := fmt.Sprintf("LAVA_TEST_BIN=%s\nLAVA_MULTI_NODE_CACHE=${LAVA_MULTI_NODE_CACHE:-'/tmp/lava_multi_node_cache.txt'}\nLAVA_MULTI_NODE_DEBUG='yes'\n\n",
 		shq(path.Join(ov.opts.ResultsDir, "bin")))
 	ids := make([]string, 0, len(mn.Group))
 	for id := range mn.Group {
 		ids = append(ids, id)
 	}
 	sort.Strings(ids)
-	var group strings.Builder
-	group.WriteString("LAVA_GROUP=\"")
+	// One "<id>\t<role>\n" line each, single-quoted: a role or id is data
+	// to the script, never shell syntax or a printf format.
+	var lines strings.Builder
 	for _, id := range ids {
-		group.WriteString(id + `\t` + mn.Group[id] + `\n`)
+		lines.WriteString(id + "\t" + mn.Group[id] + "\n")
 	}
-	group.WriteString("\"\n\n")
+	group := "LAVA_GROUP=" + shq(lines.String()) + "\n\n"
 	return fs.WalkDir(scripts, "scripts/multi_node", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
@@ -205,7 +212,7 @@ func (ov *Overlay) writeScripts() error {
 		vars := common
 		switch name {
 		case "lava-group":
-			vars = group.String()
+			vars = group
 		case "lava-role":
 			vars = "TARGET_ROLE=" + shq(mn.Role) + "\n\n"
 		case "lava-self":
@@ -287,7 +294,7 @@ func (ov *Overlay) writeDefinition(stage int, name string, d Definition) error {
 		}
 	case "url":
 		repo, _ := d.Repository.(string)
-		if err := fetchURL(repo, dir, d.StripComponents); err != nil {
+		if err := fetchURL(repo, dir, d.StripComponents, ov.opts.AllowedFileDirs); err != nil {
 			return fmt.Errorf("url %s: %w", repo, err)
 		}
 		if err := readTestdef(dir, d.Path, repo, &testdef); err != nil {
@@ -498,10 +505,12 @@ func (ov *Overlay) WriteTarGz(w io.Writer) error {
 	return gz.Close()
 }
 
-// fetchURL downloads a url test definition (http(s):// or file://) and
-// unpacks it into dir: tarballs (compressed or not) with GNU tar, any other
-// file as it is, under its own name.
-func fetchURL(url, dir string, strip int) error {
+// fetchURL downloads a url test definition (http(s):// or file:// from an
+// allowed directory, see download.OpenFileURL) and
+// unpacks it into dir: tarballs (compressed or not) with package archive
+// (sdk/archive: nothing lands outside dir), any other file as it is, under
+// its own name.
+func fetchURL(url, dir string, strip int, allowed []string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
@@ -513,7 +522,7 @@ func fetchURL(url, dir string, strip int) error {
 	defer tmp.Close()
 	var src io.ReadCloser
 	if strings.HasPrefix(url, "file://") {
-		src, err = os.Open(strings.TrimPrefix(url, "file://"))
+		src, err = download.OpenFileURL(strings.TrimPrefix(url, "file://"), allowed)
 	} else {
 		var resp *http.Response
 		resp, err = http.Get(url)
@@ -534,18 +543,19 @@ func fetchURL(url, dir string, strip int) error {
 		return err
 	}
 	tmp.Close()
-	args := []string{"-xf", tmp.Name(), "-C", dir}
-	if strip > 0 {
-		args = append(args, fmt.Sprintf("--strip-components=%d", strip))
-	}
-	if out, err := exec.Command("tar", args...).CombinedOutput(); err != nil {
+	_, err = archive.ExtractFile(context.Background(), tmp.Name(), dir, archive.Options{Name: path.Base(url),
+		StripComponents: strip, MaxBytes: testdefMaxBytes})
+	if errors.Is(err, archive.ErrNotArchive) {
 		// not a tarball: keep the file under its name
-		name := path.Base(url)
 		b, rerr := os.ReadFile(tmp.Name())
 		if rerr != nil {
-			return fmt.Errorf("tar: %v: %s", err, out)
+			return rerr
 		}
-		return os.WriteFile(filepath.Join(dir, name), b, 0o644)
+		return os.WriteFile(filepath.Join(dir, path.Base(url)), b, 0o644)
 	}
-	return nil
+	return err
 }
+
+// testdefMaxBytes is the budget of a url test definition tarball (see package
+// archive): test definition repositories are a few megabytes.
+const testdefMaxBytes int64 = 1 << 30

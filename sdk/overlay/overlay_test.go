@@ -80,8 +80,10 @@ func TestRunnerAndSignals(t *testing.T) {
 // dispatcher's reply from stdin and writes the cache file.
 func TestMultiNodeScripts(t *testing.T) {
 	res := build(t, nil, &MultiNode{Role: "guest", Group: map[string]string{"10": "host"}})
+	cache := filepath.Join(t.TempDir(), "cache")
 	run := func(stdin string, args ...string) string {
 		cmd := exec.Command("/bin/sh", append([]string{filepath.Join(res, "bin", args[0])}, args[1:]...)...)
+		cmd.Env = append(os.Environ(), "LAVA_MULTI_NODE_CACHE="+cache)
 		cmd.Stdin = strings.NewReader(stdin)
 		out, _ := cmd.CombinedOutput()
 		return string(out)
@@ -89,12 +91,11 @@ func TestMultiNodeScripts(t *testing.T) {
 	if out := run("", "lava-send", "ipv4", "ipaddr=10.0.0.5", "junk", "b=2"); !strings.Contains(out, "<LAVA_MULTI_NODE> <LAVA_SEND ipv4 ipaddr=10.0.0.5 b=2>") {
 		t.Errorf("lava-send printed %q", out)
 	}
-	_ = os.Remove("/tmp/lava_multi_node_cache.txt")
-	out := run("noise\n<LAVA_WAIT_COMPLETE 10:ipaddr=10.0.0.5 10:note=hello world 11:x=1>\n", "lava-wait", "ipv4")
+	out := run("noise\n<LAVA_WAIT_COMPLETE 10:ipaddr=10.0.0.5 10:note=hello\\0040world 11:x=1>\n", "lava-wait", "ipv4")
 	if !strings.Contains(out, "<LAVA_MULTI_NODE> <LAVA_WAIT ipv4>") {
 		t.Errorf("lava-wait printed %q", out)
 	}
-	b, err := os.ReadFile("/tmp/lava_multi_node_cache.txt")
+	b, err := os.ReadFile(cache)
 	if err != nil || string(b) != "10:ipaddr=10.0.0.5\n10:note=hello world\n11:x=1\n" {
 		t.Errorf("cache file %q (%v)", b, err)
 	}
@@ -160,7 +161,22 @@ func TestURLDefinition(t *testing.T) {
 	if out, err := exec.Command("tar", "-czf", tarball, "-C", src, "top").CombinedOutput(); err != nil {
 		t.Fatalf("%v %s", err, out)
 	}
-	res := build(t, [][]Definition{{{From: "url", Name: "fromurl", Path: "defs/u.yaml", Repository: "file://" + tarball, StripComponents: 1, Level: "1.1.4.1"}}}, nil)
+	dir := t.TempDir()
+	ov, err := Build(Options{JobID: "42", ResultsDir: filepath.Join(dir, "lava-42"), WorkDir: dir, AllowedFileDirs: []string{filepath.Dir(tarball)},
+		Stages: [][]Definition{{{From: "url", Name: "fromurl", Path: "defs/u.yaml", Repository: "file://" + tarball, StripComponents: 1, Level: "1.1.4.1"}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := filepath.Join(dir, "lava-42")
+	if err := os.Rename(filepath.Join(ov.Root, res), res); err != nil {
+		t.Fatal(err)
+	}
+	// Without the lab's leave, a file:// URL is refused.
+	_, err = Build(Options{JobID: "42", ResultsDir: filepath.Join(dir, "lava-43"), WorkDir: t.TempDir(),
+		Stages: [][]Definition{{{From: "url", Name: "fromurl", Path: "defs/u.yaml", Repository: "file://" + tarball, Level: "1.1.4.1"}}}})
+	if err == nil || !strings.Contains(err.Error(), "file:// URLs are refused: the lab allows none") {
+		t.Errorf("file:// without allowed_file_dirs: %v", err)
+	}
 	out, _ := exec.Command("/bin/sh", filepath.Join(res, "bin", "lava-test-runner"), filepath.Join(res, "0")).CombinedOutput()
 	if !strings.Contains(string(out), "TEST_CASE_ID=from-url RESULT=pass") {
 		t.Fatalf("url definition did not run:\n%s", out)

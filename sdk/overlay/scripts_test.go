@@ -172,7 +172,7 @@ func TestMultiNodeLiveResponder(t *testing.T) {
 		{[]string{"lava-wait", "gone"}, signals.Wait, nil},
 		{[]string{"lava-sync", "clients"}, signals.Sync, map[string]map[string]string{}},
 	}
-	const cache = "/tmp/lava_multi_node_cache.txt"
+	cache := filepath.Join(t.TempDir(), "cache")
 	for _, sh := range shells(t) {
 		for _, tc := range tests {
 			t.Run(strings.Join(sh, " ")+" "+strings.Join(tc.args, " "), func(t *testing.T) {
@@ -180,6 +180,7 @@ func TestMultiNodeLiveResponder(t *testing.T) {
 				ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 				defer cancel()
 				cmd := exec.CommandContext(ctx, sh[0], append(append(sh[1:], filepath.Join(res, "bin", tc.args[0])), tc.args[1:]...)...)
+				cmd.Env = append(os.Environ(), "LAVA_MULTI_NODE_CACHE="+cache)
 				stdin, _ := cmd.StdinPipe()
 				stdout, _ := cmd.StdoutPipe()
 				cmd.Stderr = cmd.Stdout
@@ -221,7 +222,6 @@ func TestMultiNodeLiveResponder(t *testing.T) {
 			})
 		}
 	}
-	os.Remove(cache)
 }
 
 // TestMultiNodeHelperOutput checks each helper's console output and exit

@@ -12,7 +12,6 @@ package signals
 import (
 	"fmt"
 	"regexp"
-	"sort"
 	"strconv"
 	"strings"
 )
@@ -334,85 +333,6 @@ func SplitPairs(s string) []string {
 		last = loc[0]
 		for last < len(s) && (s[last] == ' ' || s[last] == '\t') {
 			last++
-		}
-	}
-	return append(out, s[last:])
-}
-
-// FormatReply is the line the dispatcher types to a waiting test-shell
-// helper (kind WAIT, WAIT_ALL or SYNC): ` <sender>:<key>=<value>` for each
-// sender and key, in sorted order — `<LAVA_WAIT_COMPLETE 74587:ipaddr=10.0.0.5>`,
-// `<LAVA_SYNC_COMPLETE>`. A nil data map is a refusal: `<LAVA_WAIT_COMPLETE nack>`.
-// The messageID is not part of LAVA's reply; it is accepted for symmetry with
-// the request and ignored.
-func FormatReply(kind string, messageID string, data map[string]map[string]string) string {
-	_ = messageID
-	if data == nil {
-		return "<LAVA_" + kind + "_COMPLETE nack>"
-	}
-	if kind == "SYNC" {
-		return "<LAVA_SYNC_COMPLETE>"
-	}
-	var b strings.Builder
-	b.WriteString("<LAVA_" + kind + "_COMPLETE")
-	senders := make([]string, 0, len(data))
-	for s := range data {
-		senders = append(senders, s)
-	}
-	sort.Strings(senders)
-	for _, s := range senders {
-		keys := make([]string, 0, len(data[s]))
-		for k := range data[s] {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			fmt.Fprintf(&b, " %s:%s=%s", s, k, data[s][k])
-		}
-	}
-	b.WriteString(">")
-	return b.String()
-}
-
-// CacheFile is what the helper leaves in /tmp/lava_multi_node_cache.txt
-// after reading a reply (lava-multinode.md §3.4): the reply is split before
-// every numeric `<jobid>:` and each `<jobid>:<key>=<value>` part becomes one
-// line. ok is false when the helper leaves no file: SYNC, nack, no pairs.
-func CacheFile(reply string) (content string, ok bool) {
-	body, found := strings.CutPrefix(reply, "<LAVA_")
-	if !found {
-		return "", false
-	}
-	name, rest, _ := strings.Cut(body, "_COMPLETE")
-	if name == "SYNC" {
-		return "", false
-	}
-	rest = strings.TrimSuffix(rest, ">")
-	var b strings.Builder
-	for _, part := range splitJobIDs(rest) {
-		part = strings.TrimSpace(part)
-		if c := strings.Index(part, ":"); c >= 0 && strings.Contains(part[c:], "=") {
-			b.WriteString(part + "\n")
-		}
-	}
-	return b.String(), b.Len() > 0
-}
-
-// splitJobIDs splits before every " <digits>:" (sed -E 's/ ([0-9]+:)/\n\1/g').
-func splitJobIDs(s string) []string {
-	var out []string
-	last := 0
-	for i := 0; i < len(s); i++ {
-		if s[i] != ' ' {
-			continue
-		}
-		j := i + 1
-		for j < len(s) && s[j] >= '0' && s[j] <= '9' {
-			j++
-		}
-		if j > i+1 && j < len(s) && s[j] == ':' {
-			out = append(out, s[last:i])
-			last = i + 1
 		}
 	}
 	return append(out, s[last:])

@@ -84,9 +84,9 @@ func TestFormatReplyAndCache(t *testing.T) {
 		reply string
 		cache string
 	}{
-		{"WAIT", data, "<LAVA_WAIT_COMPLETE 74587:ipaddr=10.0.0.5 74587:note=hello world 74588:x=1>",
+		{"WAIT", data, "<LAVA_WAIT_COMPLETE 74587:ipaddr=10.0.0.5 74587:note=hello\\0040world 74588:x=1>",
 			"74587:ipaddr=10.0.0.5\n74587:note=hello world\n74588:x=1\n"},
-		{"WAIT_ALL", data, "<LAVA_WAIT_ALL_COMPLETE 74587:ipaddr=10.0.0.5 74587:note=hello world 74588:x=1>",
+		{"WAIT_ALL", data, "<LAVA_WAIT_ALL_COMPLETE 74587:ipaddr=10.0.0.5 74587:note=hello\\0040world 74588:x=1>",
 			"74587:ipaddr=10.0.0.5\n74587:note=hello world\n74588:x=1\n"},
 		{"WAIT", nil, "<LAVA_WAIT_COMPLETE nack>", ""},
 		{"WAIT", map[string]map[string]string{}, "<LAVA_WAIT_COMPLETE>", ""},

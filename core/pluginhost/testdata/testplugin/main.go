@@ -128,6 +128,12 @@ func (method) Run(ctx context.Context, call sdk.Call, host sdk.Host) error {
 			return sdk.InfraErrorf("streamed %d bytes: %v", n, err)
 		}
 		return nil
+	case "env":
+		// the plugin's environment, one variable a log line
+		for _, kv := range os.Environ() {
+			host.Log(sdk.LevelInfo, kv)
+		}
+		return nil
 	case "protocol":
 		r, err := host.Protocol(ctx, "counter", map[string]any{"request": "count"})
 		if err != nil {

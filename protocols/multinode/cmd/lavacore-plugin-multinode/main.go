@@ -11,5 +11,5 @@ import (
 
 func main() {
 	sdk.Serve(sdk.ServeConfig{Name: "multinode", Version: "0.1.0",
-		ProtocolFactories: map[string]func() sdk.Protocol{multinode.Name: multinode.New}})
+		ProtocolFactories: map[string]func() sdk.Protocol{multinode.Name: multinode.Factory()}})
 }
