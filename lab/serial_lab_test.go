@@ -65,6 +65,6 @@ func TestSerialConsoleOnPty(t *testing.T) {
 	con.send("c")
 	con.expect("the GRUB prompt", "grub>", 30*time.Second)
 	con.send("echo serial-line-ok\r")
-	con.expect("GRUB's echo", "\nserial-line-ok", 30*time.Second)
+	con.expect("GRUB's echo", `[\r\n]serial-line-ok`, 30*time.Second)
 	t.Logf("power-on → GRUB's menu over %s: %s", spec.Serial, toMenu.Round(100*time.Millisecond))
 }
