@@ -126,3 +126,32 @@ timeouts {
     "lava-test-shell"      = "10s"
   }
 }
+
+# Consoles. A `connection "NAME" {}` block (in a device type, or in a device
+# file, where it replaces the type's block of the same name and keeps its
+# `primary` unless it sets one) takes exactly one of these forms; null counts
+# as unset, so a type may offer several through variables:
+#
+#   connection "serial" {               # LAVA's connection_command, under a pty
+#     primary = true
+#     command = var.connection_command  # e.g. "telnet serial4 7012"
+#     tags    = ["telnet"]              # how to disconnect (LAVA's tags)
+#   }
+#   connection "serial" {               # a serial port the dispatcher opens itself
+#     serial {                          # (raw, locked for this job alone)
+#       port         = "/dev/ttyUSB0"   # absolute path; /dev/serial/by-id/… is stable
+#       baud         = 115200           # default 115200
+#       data_bits    = 8                # 5, 6, 7 or 8; default 8
+#       parity       = "none"           # none, odd, even, mark, space; default none
+#       stop_bits    = 1                # 1 or 2; default 1
+#       flow_control = "none"           # none, rtscts, xonxoff; default none
+#     }
+#   }
+#   connection "uart0" { tcp = "127.0.0.1:7001" }     # a TCP console (ser2net, a relay)
+#   connection "uart1" { unix = "/run/board.sock" }   # a unix stream socket
+#
+# Two forms in one block are an error at the second. A device whose own block
+# replaces every use of a required variable (mustang's connection_command)
+# need not set it. Connections are evaluated without the job's context: a
+# job can never change a console's command, port or address, even through a
+# variable listed in job_context.

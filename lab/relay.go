@@ -2,6 +2,7 @@ package lab
 
 import (
 	"context"
+	"io"
 	"net"
 	"sync"
 	"time"
@@ -24,9 +25,12 @@ const MaxBuffered = 1 << 20
 type Relay struct {
 	Socket string // QEMU's console socket
 	Listen string // TCP address to serve on (127.0.0.1:7001)
+	// Pty, if set, is where the relay links a pseudo-terminal's slave: a
+	// second way in, for serial console programs (see relay_pty.go).
+	Pty string
 
 	mu       sync.Mutex
-	client   net.Conn
+	client   io.WriteCloser // a TCP connection, or the pty (ptyClient)
 	board    net.Conn
 	buf      []byte
 	attached bool // a client was connected during this power-on
@@ -55,6 +59,12 @@ func (r *Relay) Run(ctx context.Context) error {
 		return err
 	}
 	go func() { <-ctx.Done(); ln.Close() }()
+	if r.Pty != "" {
+		if err := r.startPty(ctx); err != nil {
+			ln.Close()
+			return err
+		}
+	}
 	go r.boardLoop(ctx)
 	for {
 		c, err := ln.Accept()

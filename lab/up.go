@@ -517,7 +517,7 @@ func (l *Lab) board(ctx context.Context, n int) error {
 	}
 	addr := fmt.Sprintf("127.0.0.1:%d", ConsolePort(n))
 	if _, err := start(l.pidfile(relayName(n)), l.path("run", relayName(n)+".log"),
-		l.bin(), "lab", "relay", "--socket", sock, "--listen", addr); err != nil {
+		l.bin(), "lab", "relay", "--socket", sock, "--listen", addr, "--pty", l.ConsolePty(n)); err != nil {
 		return err
 	}
 	if err := waitListen(ctx, addr, 10*time.Second, func() bool { return l.alivePid(relayName(n), "") != 0 }); err != nil {
@@ -583,7 +583,7 @@ func (l *Lab) Down(ctx context.Context) error {
 		}
 	}
 	_ = filepath.WalkDir(l.path("run"), func(p string, d fs.DirEntry, err error) error {
-		if err == nil && !d.IsDir() && (strings.HasSuffix(p, ".pid") || strings.HasSuffix(p, ".sock") || strings.HasSuffix(p, ".fd")) {
+		if err == nil && !d.IsDir() && (strings.HasSuffix(p, ".pid") || strings.HasSuffix(p, ".sock") || strings.HasSuffix(p, ".fd") || strings.HasSuffix(p, ".pty")) {
 			_ = os.Remove(p)
 		}
 		return nil

@@ -37,10 +37,16 @@ type Result struct {
 // ConsoleSpec says how the host should open a console it will own.
 type ConsoleSpec struct {
 	Command string // run under a pty (connection_command)
-	TCP     string // host:port
+	TCP     string // host:port, or a unix socket as "unix:/path" or "/path"
 	Serial  string // device path
-	Baud    int
+	Baud    int    // serial: bits per second (0: 115200)
 	SSH     *SSHSpec
+	// Serial line settings; zero values mean 8 data bits, no parity, one
+	// stop bit and no flow control.
+	DataBits    int    `json:",omitempty"` // 5, 6, 7 or 8
+	Parity      string `json:",omitempty"` // none, odd, even, mark, space
+	StopBits    int    `json:",omitempty"` // 1 or 2
+	FlowControl string `json:",omitempty"` // none, rtscts, xonxoff
 }
 
 // SSHSpec is an ssh login the host opens as a console.

@@ -136,15 +136,37 @@ type Device struct {
 	Methods map[string]map[string]any
 	// Constants are device-wide values (kernel-start-message, default-shell-prompt …).
 	Constants map[string]any
-	// Connection is the primary console connection command (LAVA's connection_command).
+	// Connection is the primary console connection command (LAVA's
+	// connection_command); empty when the connection is a serial port, a
+	// TCP address or a unix socket (see Console).
 	Connection string
 	// ConnectionTags are its tags (telnet, ssh …), which say how to disconnect.
 	ConnectionTags []string
+	// Console is the primary connection as the host opens it: Command (the
+	// same as Connection), TCP, or Serial with its line settings. Nil when
+	// the device has no connection. Open it with Host.OpenConsole(ctx,
+	// Device.ConsoleSpec()).
+	Console *ConsoleSpec `json:",omitempty"`
 	// Commands are the commands a job's `command:` block may name (LAVA's
 	// device commands): the builtin pre_power_command, pre_os_command,
 	// hard_reset, power_on and power_off the device sets (Do only), and every
 	// user command (LAVA's commands.users). Each runs on the dispatcher.
 	Commands map[string]DeviceCommand `json:",omitempty"`
+}
+
+// ConsoleSpec is how to open the device's primary console: Console, else
+// the Connection command, else the connection_command variable; a Config
+// error when the device has none.
+func (d Device) ConsoleSpec() (ConsoleSpec, error) {
+	switch {
+	case d.Console != nil:
+		return *d.Console, nil
+	case d.Connection != "":
+		return ConsoleSpec{Command: d.Connection}, nil
+	case d.Vars["connection_command"] != "":
+		return ConsoleSpec{Command: d.Vars["connection_command"]}, nil
+	}
+	return ConsoleSpec{}, ConfigErrorf("device %s has no connection command", d.Name)
 }
 
 // DeviceCommand is a command the device declares: Do runs in the action,

@@ -254,7 +254,8 @@ func diagnosticsFromPB(p []*pb.Diagnostic) Diagnostics {
 // ---- host services
 
 func consoleSpecToPB(s ConsoleSpec) *pb.ConsoleSpec {
-	out := &pb.ConsoleSpec{Command: utf8(s.Command), Tcp: s.TCP, Serial: s.Serial, Baud: int32(s.Baud)}
+	out := &pb.ConsoleSpec{Command: utf8(s.Command), Tcp: s.TCP, Serial: s.Serial, Baud: int32(s.Baud),
+		DataBits: int32(s.DataBits), Parity: s.Parity, StopBits: int32(s.StopBits), FlowControl: s.FlowControl}
 	if s.SSH != nil {
 		out.Ssh = &pb.SSHSpec{Host: s.SSH.Host, Port: int32(s.SSH.Port), User: s.SSH.User, IdentityFile: s.SSH.IdentityFile, Options: s.SSH.Options}
 	}
@@ -262,7 +263,8 @@ func consoleSpecToPB(s ConsoleSpec) *pb.ConsoleSpec {
 }
 
 func consoleSpecFromPB(p *pb.ConsoleSpec) ConsoleSpec {
-	s := ConsoleSpec{Command: p.GetCommand(), TCP: p.GetTcp(), Serial: p.GetSerial(), Baud: int(p.GetBaud())}
+	s := ConsoleSpec{Command: p.GetCommand(), TCP: p.GetTcp(), Serial: p.GetSerial(), Baud: int(p.GetBaud()),
+		DataBits: int(p.GetDataBits()), Parity: p.GetParity(), StopBits: int(p.GetStopBits()), FlowControl: p.GetFlowControl()}
 	if x := p.GetSsh(); x != nil {
 		s.SSH = &SSHSpec{Host: x.GetHost(), Port: int(x.GetPort()), User: x.GetUser(), IdentityFile: x.GetIdentityFile(), Options: x.GetOptions()}
 	}

@@ -32,7 +32,7 @@ arm64 virt machines with U-Boot (arm-NN) in the network namespace
 lavacore-lab; their consoles are on 127.0.0.1:7001.. (arm: 7101..), the lab's
 TFTP, NFS and HTTP (:8080) on 10.77.0.254, the root namespace is 10.77.0.1.
 Needs root and the Debian packages 'make deps' installs.
-Internal: lavacore lab relay --socket S --listen ADDR; lavacore lab serve --listen ADDR --root DIR.
+Internal: lavacore lab relay --socket S --listen ADDR [--pty LINK]; lavacore lab serve --listen ADDR --root DIR.
 `
 
 // parseInterleaved parses flags that may come before, between or after the
@@ -73,6 +73,7 @@ func runLab(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	image := fs.String("image", "all", "images to build: fast, real or all (x86), arm64")
 	socket := fs.String("socket", "", "relay: the board's console socket")
 	listen := fs.String("listen", "", "relay, serve: the TCP address to serve on")
+	ptyLink := fs.String("pty", "", "relay: also serve the console on a pseudo-terminal linked here")
 	root := fs.String("root", "", "serve: the directory to serve")
 	timeout := fs.Duration("timeout", 2*time.Minute, "check: how long a board may take from power-on to GRUB's prompt")
 	pos, err := parseInterleaved(fs, args[1:])
@@ -121,7 +122,7 @@ func runLab(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stdout, "%s: %s's prompt %s after power-on\n", lab.BoardName(n), lab.Firmware(n), d.Round(100*time.Millisecond))
 		}
 	case "relay":
-		err = (&lab.Relay{Socket: *socket, Listen: *listen}).Run(ctx)
+		err = (&lab.Relay{Socket: *socket, Listen: *listen, Pty: *ptyLink}).Run(ctx)
 	case "serve":
 		err = lab.Serve(ctx, *listen, *root, stdout)
 	default:

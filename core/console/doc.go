@@ -8,7 +8,9 @@
 // sdk.ConsoleSpec: Command runs a connection_command on a pty in its own
 // process group (telnet, socat, ser2net setups; Close kills the group);
 // TCP dials host:port ("unix:/path" or an absolute path: a unix socket);
-// Serial opens a serial device (go.bug.st/serial) at Baud; SSH logs in and
+// Serial opens a serial device (go.bug.st/serial, see OpenSerial) with
+// Baud, DataBits, Parity, StopBits and FlowControl (default 115200 8N1, no
+// flow control), raw and locked for this process alone; SSH logs in and
 // opens a shell on a pty — host keys are NOT checked, as LAVA's
 // StrictHostKeyChecking=no. Socket and ssh connections are retried until
 // the context's deadline, because a QEMU serial socket (which loses output

@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/creack/pty"
-	"go.bug.st/serial"
 
 	"github.com/lavacore/lavacore/sdk"
 )
@@ -50,7 +49,7 @@ func Open(ctx context.Context, spec sdk.ConsoleSpec) (Conn, error) {
 	case spec.TCP != "":
 		return DialTCP(ctx, spec.TCP)
 	case spec.Serial != "":
-		return OpenSerial(spec.Serial, spec.Baud)
+		return OpenSerial(SerialSettingsOf(spec))
 	case spec.SSH != nil:
 		return DialSSH(ctx, *spec.SSH)
 	}
@@ -274,37 +273,4 @@ func connectContext(ctx context.Context) (context.Context, context.CancelFunc) {
 		return context.WithCancel(ctx)
 	}
 	return context.WithTimeout(ctx, DefaultConnectTimeout)
-}
-
-// ---- serial port ----
-
-type serialConn struct {
-	serial.Port
-	desc string
-}
-
-func (c *serialConn) String() string { return c.desc }
-
-func (c *serialConn) Read(p []byte) (int, error) {
-	n, err := c.Port.Read(p)
-	if n == 0 {
-		var pe *serial.PortError
-		if err == nil || (errors.As(err, &pe) && pe.Code() == serial.PortClosed) || errors.Is(err, syscall.EIO) {
-			// Closed, or the other end of the line went away.
-			return 0, io.EOF
-		}
-	}
-	return n, err
-}
-
-// OpenSerial opens a serial device at baud (0: 115200), 8N1.
-func OpenSerial(path string, baud int) (Conn, error) {
-	if baud <= 0 {
-		baud = 115200
-	}
-	p, err := serial.Open(path, &serial.Mode{BaudRate: baud, DataBits: 8, Parity: serial.NoParity, StopBits: serial.OneStopBit})
-	if err != nil {
-		return nil, sdk.InfraErrorf("could not open serial console %s at %d baud: %v", path, baud, err)
-	}
-	return &serialConn{Port: p, desc: fmt.Sprintf("serial %s (%d baud)", path, baud)}, nil
 }

@@ -213,13 +213,6 @@ func TestSerialTransport(t *testing.T) {
 	loginDialogue(t, sdk.ConsoleSpec{Serial: a, Baud: 115200})
 }
 
-func TestSerialMissing(t *testing.T) {
-	_, err := OpenSerial("/dev/does-not-exist", 9600)
-	if sdk.TypeOf(err) != sdk.Infrastructure || !strings.Contains(err.Error(), "/dev/does-not-exist at 9600 baud") {
-		t.Fatalf("err = %v", err)
-	}
-}
-
 func TestOpenNothing(t *testing.T) {
 	if _, err := Open(context.Background(), sdk.ConsoleSpec{}); sdk.TypeOf(err) != sdk.Configuration {
 		t.Fatalf("err = %v", err)

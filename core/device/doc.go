@@ -16,6 +16,10 @@
 //	    no default: every device must set it; no type: the default's primitive type, else any
 //	locals { name = expr … }                 may use var.* and other locals
 //	connection "serial" { primary = true, command = var.connection_command, tags = ["telnet"] }
+//	connection "serial" { serial { port = "/dev/ttyUSB0", baud = 115200, data_bits = 8,
+//	    parity = "none", stop_bits = 1, flow_control = "none"|"rtscts"|"xonxoff" } }
+//	connection "uart0" { tcp = "host:7001" }   connection "uart1" { unix = "/run/x.sock" }
+//	    exactly one form per block (null is unset); see devicetypes/_base.hcl
 //	power { power_on = …, power_off = …, hard_reset = …, pre_power_command = …, pre_os_command = … }
 //	    each a string, a list of strings, or null
 //	user_command "NAME" { do = "…", undo = "…" }   a command a job's `command: {name: NAME}` runs
@@ -50,13 +54,16 @@
 //	  tags        = ["rack-3"]      # optional
 //	  vars { connection_command = "telnet serial4 7012" … }
 //	  user_command "usb_on" { do = "…", undo = "…" }   # optional; overrides the type's by name
+//	  connection "serial" { serial { port = "/dev/ttyUSB0" } }  # optional; replaces the type's
+//	                                  # by name (keeping its primary); no connection_command needed then
 //	}
 //
 // # Values and placeholders
 //
 // Variables resolve as type default < device file vars < job context (only for
 // names the type lists in job_context), each keeping its Origin and file:line
-// (Device.Vars). `${var.x}` and `${local.x}` are resolved at load time; LAVA's
+// (Device.Vars). Connection blocks are evaluated without the job context: a
+// console's command, port or address is the lab's, never a job's. `${var.x}` and `${local.x}` are resolved at load time; LAVA's
 // run-time placeholders ({SERVER_IP}, {KERNEL}, {RAMDISK}, {NFSROOTFS},
 // {NFS_SERVER_IP}, {DTB} …) are plain text to HCL and stay in the strings for
 // the method plugin. Write `$${` or `%%{` for a literal `${` or `%{`.

@@ -74,7 +74,7 @@ func WriteDevice(w io.Writer, d *Device) error {
 		if len(c.Tags) > 0 {
 			tags = " [" + strings.Join(c.Tags, ", ") + "]"
 		}
-		fmt.Fprintf(&b, "  %s%s%s: %s\n", c.Name, prim, tags, c.Command)
+		fmt.Fprintf(&b, "  %s%s%s: %s\n", c.Name, prim, tags, c.Describe())
 	}
 
 	b.WriteString("\npower:\n")

@@ -19,6 +19,9 @@ func FuzzLoadDevice(f *testing.F) {
 		}
 	}
 	f.Add([]byte(`device "x" { device_type = "mustang" vars { uefi_menu = "maybe" } }`))
+	f.Add([]byte("device \"x\" {\n device_type = \"mustang\"\n connection \"serial\" {\n serial {\n port = \"/dev/ttyUSB0\"\n baud = 9600\n parity = \"even\"\n stop_bits = 2\n flow_control = \"rtscts\"\n }\n }\n vars { hard_reset_command = \"r\" }\n}\n"))
+	f.Add([]byte("device \"x\" {\n device_type = \"mustang\"\n connection \"serial\" {\n tcp = \"h:1\"\n command = \"c\"\n unix = \"/s\"\n }\n}\n"))
+	f.Add([]byte("device_type \"t\" {\n job_context = [\"p\"]\n}\nvariable \"p\" { default = \"/dev/ttyS0\" }\nconnection \"serial\" {\n primary = true\n serial { port = var.p }\n}\n"))
 	builtin := &loader{parser: hclparse.NewParser()}
 	if diags := builtin.loadTypes(""); diags.HasErrors() {
 		f.Fatal(diags)

@@ -361,7 +361,10 @@ type deviceBlock struct {
 	// UserCommands are the device's own `user_command "NAME" { do, undo }`
 	// blocks, evaluated (with var.* and local.*) when the device is resolved.
 	UserCommands []*userCommandBlock `hcl:"user_command,block"`
-	DefRange     hcl.Range           `hcl:",def_range"`
+	// Connections are the device's own `connection "NAME" {}` blocks
+	// (a serial port, a TCP console …), overriding the type's by name.
+	Connections []*userCommandBlock `hcl:"connection,block"`
+	DefRange    hcl.Range           `hcl:",def_range"`
 }
 
 type userCommandBlock struct {
@@ -388,6 +391,8 @@ type deviceDecl struct {
 	Vars      hcl.Attributes
 	// UserCommands are the device file's user_command blocks, in file order.
 	UserCommands []*hcl.Block
+	// Connections are the device file's connection blocks, in file order.
+	Connections []*hcl.Block
 }
 
 func (l *loader) loadDevices(lab *Lab, dir string) hcl.Diagnostics {
@@ -454,6 +459,10 @@ func decodeDevices(f *hcl.File, name string) ([]*deviceDecl, hcl.Diagnostics) {
 		for _, uc := range b.UserCommands {
 			dd.UserCommands = append(dd.UserCommands, &hcl.Block{Type: "user_command", Labels: []string{uc.Name},
 				Body: uc.Body, DefRange: uc.DefRange, LabelRanges: []hcl.Range{uc.DefRange}})
+		}
+		for _, c := range b.Connections {
+			dd.Connections = append(dd.Connections, &hcl.Block{Type: "connection", Labels: []string{c.Name},
+				Body: c.Body, DefRange: c.DefRange, LabelRanges: []hcl.Range{c.DefRange}})
 		}
 		d := gohcl.DecodeExpression(b.DeviceType.Expr, funcContext(), &dd.Type)
 		diags = append(diags, d...)

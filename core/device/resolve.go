@@ -53,10 +53,34 @@ func resolve(t *DeviceType, decl *deviceDecl, jobCtx map[string]any, opts LoadOp
 		JobContext:         append([]string(nil), t.JobContext...),
 		Range:              decl.Range,
 	}
-	for _, part := range t.parts {
-		diags = append(diags, evalPart(dev, part, ctx, opts)...)
+	// A console is the lab's, never a job's: connections are evaluated
+	// without the job's context, so a type listing a variable a connection
+	// uses in job_context still cannot let a job point the dispatcher at
+	// another port, host or command (the variable's value in Vars is the
+	// job's; the connection keeps the device's).
+	connCtx := ctx
+	if len(jobCtx) > 0 {
+		connCtx, d = deviceOnlyContext(t, decl)
+		diags = append(diags, d...)
+		if d.HasErrors() {
+			return nil, diags
+		}
 	}
-	// The device file's user commands override the type's, name by name.
+	for _, part := range t.parts {
+		diags = append(diags, evalPart(dev, part, ctx, connCtx, opts)...)
+	}
+	// The device file's connections and user commands override the type's, name by name.
+	seenConn := map[string]hcl.Range{}
+	for _, b := range decl.Connections {
+		if prev, dup := seenConn[b.Labels[0]]; dup {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Duplicate connection",
+				Detail:  fmt.Sprintf("Connection %q is already defined at line %d.", b.Labels[0], prev.Start.Line),
+				Subject: b.DefRange.Ptr()})
+			continue
+		}
+		seenConn[b.Labels[0]] = b.DefRange
+		diags = append(diags, evalConnection(dev, b, connCtx, true)...)
+	}
 	seen := map[string]hcl.Range{}
 	for _, b := range decl.UserCommands {
 		diags = append(diags, addUserCommand(dev, b, ctx, seen)...)
@@ -66,6 +90,20 @@ func resolve(t *DeviceType, decl *deviceDecl, jobCtx map[string]any, opts LoadOp
 		return nil, diags
 	}
 	return dev, diags
+}
+
+// deviceOnlyContext is the evaluation context of the device without a job
+// context: type defaults < device file.
+func deviceOnlyContext(t *DeviceType, decl *deviceDecl) (*hcl.EvalContext, hcl.Diagnostics) {
+	vals, _, diags := resolveVars(t, decl, nil)
+	ctx := &hcl.EvalContext{
+		Variables: map[string]cty.Value{"var": cty.ObjectVal(vals)},
+		Functions: functions,
+	}
+	locals, d := evalLocals(t, ctx)
+	diags = append(diags, d...)
+	ctx.Variables["local"] = cty.ObjectVal(locals)
+	return ctx, diags
 }
 
 // resolveVars applies type defaults < device file < job context.
@@ -127,9 +165,10 @@ func resolveVars(t *DeviceType, decl *deviceDecl, jobCtx map[string]any) (map[st
 		set(a.Name, cv, FromDeviceFile, decl.File, a.Expr.Range().Start.Line, a.Expr.Range().Start.Column)
 	}
 
+	exempt := connectionOnlyVars(t, decl)
 	for _, name := range t.VariableNames() {
 		v := t.Variables[name]
-		if _, ok := vals[name]; ok || !v.Required {
+		if _, ok := vals[name]; ok || !v.Required || exempt[name] {
 			continue
 		}
 		if _, bad := decl.Vars[name]; bad {
@@ -263,7 +302,6 @@ func evalLocals(t *DeviceType, ctx *hcl.EvalContext) (map[string]cty.Value, hcl.
 	return out, diags
 }
 
-var connectionSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "primary"}, {Name: "command"}, {Name: "tags"}}}
 var powerSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "power_on"}, {Name: "power_off"}, {Name: "hard_reset"},
 	{Name: "pre_power_command"}, {Name: "pre_os_command"}}}
 var userCommandSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "do", Required: true}, {Name: "undo"}}}
@@ -276,8 +314,9 @@ var delaySchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "depl
 var timeoutsSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "actions"}, {Name: "connections"}}}
 
 // evalPart evaluates one file of the type into dev; a later part overrides an
-// earlier one key by key.
-func evalPart(dev *Device, p *typePart, ctx *hcl.EvalContext, opts LoadOptions) hcl.Diagnostics {
+// earlier one key by key. Connection blocks are evaluated in connCtx, which
+// holds no job context (see resolve).
+func evalPart(dev *Device, p *typePart, ctx, connCtx *hcl.EvalContext, opts LoadOptions) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	c := p.content
 	if c == nil {
@@ -296,45 +335,7 @@ func evalPart(dev *Device, p *typePart, ctx *hcl.EvalContext, opts LoadOptions) 
 	for _, b := range c.Blocks {
 		switch b.Type {
 		case "connection":
-			bc, d := b.Body.Content(connectionSchema)
-			diags = append(diags, d...)
-			conn := Connection{Name: b.Labels[0]}
-			if a, ok := bc.Attributes["primary"]; ok {
-				if v, ok := eval(a); ok {
-					if cv, err := convert.Convert(v, cty.Bool); err != nil || cv.IsNull() {
-						bad(a, "Invalid connection", "primary needs a bool.")
-					} else {
-						conn.Primary = cv.True()
-					}
-				}
-			}
-			if a, ok := bc.Attributes["command"]; ok {
-				if v, ok := eval(a); ok {
-					if cv, err := convert.Convert(v, cty.String); err != nil {
-						bad(a, "Invalid connection", "command needs a string: "+err.Error()+".")
-					} else if !cv.IsNull() {
-						conn.Command = cv.AsString()
-					}
-				}
-			}
-			if a, ok := bc.Attributes["tags"]; ok {
-				if v, ok := eval(a); ok {
-					tags, err := stringList(v)
-					if err != nil {
-						bad(a, "Invalid connection", "tags: "+err.Error()+".")
-					}
-					conn.Tags = tags
-				}
-			}
-			replaced := false
-			for i := range dev.Connections {
-				if dev.Connections[i].Name == conn.Name {
-					dev.Connections[i], replaced = conn, true
-				}
-			}
-			if !replaced {
-				dev.Connections = append(dev.Connections, conn)
-			}
+			diags = append(diags, evalConnection(dev, b, connCtx, false)...)
 		case "power":
 			bc, d := b.Body.Content(powerSchema)
 			diags = append(diags, d...)

@@ -21,8 +21,12 @@ func (d *Device) SDK(key string) sdk.Device {
 	}
 	out.Commands = d.Commands()
 	for i, c := range d.Connections {
-		if c.Primary || (i == 0 && out.Connection == "") {
-			out.Connection, out.ConnectionTags = c.Command, c.Tags
+		if c.Primary || (i == 0 && out.Console == nil) {
+			out.Connection, out.ConnectionTags, out.Console = c.Command, c.Tags, nil
+			if c.Kind() != "" {
+				spec := c.Spec()
+				out.Console = &spec
+			}
 		}
 	}
 	return out

@@ -60,10 +60,15 @@ type UserCommand struct {
 	Range hcl.Range
 }
 
-// Connection is one console connection.
+// Connection is one console connection (a `connection "NAME" {}` block of
+// the device type or the device file). At most one of Command, TCP, Unix
+// and Serial is set (Kind says which); Spec is how the console opens it.
 type Connection struct {
 	Name    string
-	Command string
+	Command string      // LAVA's connection_command, run under a pty
+	TCP     string      `json:",omitempty"` // HOST:PORT (ser2net, a QEMU chardev, the lab's relay)
+	Unix    string      `json:",omitempty"` // path of a unix stream socket
+	Serial  *SerialPort `json:",omitempty"`
 	Primary bool
 	Tags    []string
 }

@@ -388,7 +388,7 @@ func describeSpec(s sdk.ConsoleSpec) string {
 	case s.TCP != "":
 		return "tcp " + s.TCP
 	case s.Serial != "":
-		return "serial " + s.Serial
+		return "serial " + console.SerialSettingsOf(s).String()
 	case s.SSH != nil:
 		return fmt.Sprintf("ssh %s@%s:%d", s.SSH.User, s.SSH.Host, s.SSH.Port)
 	}

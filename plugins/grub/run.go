@@ -63,16 +63,14 @@ func (m bootloaderOverlay) Run(ctx context.Context, call sdk.Call, host sdk.Host
 	return nil
 }
 
-// connectDevice opens the device's console with its connection command.
+// connectDevice opens the device's primary console: its connection
+// command, serial port, TCP address or unix socket (sdk.Device.ConsoleSpec).
 func connectDevice(ctx context.Context, call sdk.Call, host sdk.Host) error {
-	cmd := call.Device.Connection
-	if cmd == "" {
-		cmd = call.Device.Vars["connection_command"]
+	spec, err := call.Device.ConsoleSpec()
+	if err != nil {
+		return err
 	}
-	if cmd == "" {
-		return sdk.ConfigErrorf("device %s has no connection command", call.Device.Name)
-	}
-	_, err := host.OpenConsole(ctx, sdk.ConsoleSpec{Command: cmd})
+	_, err = host.OpenConsole(ctx, spec)
 	return err
 }
 

@@ -1547,12 +1547,17 @@ func (x *SSHSpec) GetOptions() []string {
 }
 
 type ConsoleSpec struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Command       string                 `protobuf:"bytes,1,opt,name=command,proto3" json:"command,omitempty"`
-	Tcp           string                 `protobuf:"bytes,2,opt,name=tcp,proto3" json:"tcp,omitempty"`
-	Serial        string                 `protobuf:"bytes,3,opt,name=serial,proto3" json:"serial,omitempty"`
-	Baud          int32                  `protobuf:"varint,4,opt,name=baud,proto3" json:"baud,omitempty"`
-	Ssh           *SSHSpec               `protobuf:"bytes,5,opt,name=ssh,proto3" json:"ssh,omitempty"`
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Command string                 `protobuf:"bytes,1,opt,name=command,proto3" json:"command,omitempty"`
+	Tcp     string                 `protobuf:"bytes,2,opt,name=tcp,proto3" json:"tcp,omitempty"`
+	Serial  string                 `protobuf:"bytes,3,opt,name=serial,proto3" json:"serial,omitempty"`
+	Baud    int32                  `protobuf:"varint,4,opt,name=baud,proto3" json:"baud,omitempty"`
+	Ssh     *SSHSpec               `protobuf:"bytes,5,opt,name=ssh,proto3" json:"ssh,omitempty"`
+	// serial line settings (zero: 8 data bits, no parity, 1 stop bit, no flow control)
+	DataBits      int32  `protobuf:"varint,6,opt,name=data_bits,json=dataBits,proto3" json:"data_bits,omitempty"`
+	Parity        string `protobuf:"bytes,7,opt,name=parity,proto3" json:"parity,omitempty"`                              // none, odd, even, mark, space
+	StopBits      int32  `protobuf:"varint,8,opt,name=stop_bits,json=stopBits,proto3" json:"stop_bits,omitempty"`         // 1 or 2
+	FlowControl   string `protobuf:"bytes,9,opt,name=flow_control,json=flowControl,proto3" json:"flow_control,omitempty"` // none, rtscts, xonxoff
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1620,6 +1625,34 @@ func (x *ConsoleSpec) GetSsh() *SSHSpec {
 		return x.Ssh
 	}
 	return nil
+}
+
+func (x *ConsoleSpec) GetDataBits() int32 {
+	if x != nil {
+		return x.DataBits
+	}
+	return 0
+}
+
+func (x *ConsoleSpec) GetParity() string {
+	if x != nil {
+		return x.Parity
+	}
+	return ""
+}
+
+func (x *ConsoleSpec) GetStopBits() int32 {
+	if x != nil {
+		return x.StopBits
+	}
+	return 0
+}
+
+func (x *ConsoleSpec) GetFlowControl() string {
+	if x != nil {
+		return x.FlowControl
+	}
+	return ""
 }
 
 type ConsoleOpenRequest struct {
@@ -2590,13 +2623,17 @@ const file_lavacore_proto_rawDesc = "" +
 	"\x04port\x18\x02 \x01(\x05R\x04port\x12\x12\n" +
 	"\x04user\x18\x03 \x01(\tR\x04user\x12#\n" +
 	"\ridentity_file\x18\x04 \x01(\tR\fidentityFile\x12\x18\n" +
-	"\aoptions\x18\x05 \x03(\tR\aoptions\"\x94\x01\n" +
+	"\aoptions\x18\x05 \x03(\tR\aoptions\"\x89\x02\n" +
 	"\vConsoleSpec\x12\x18\n" +
 	"\acommand\x18\x01 \x01(\tR\acommand\x12\x10\n" +
 	"\x03tcp\x18\x02 \x01(\tR\x03tcp\x12\x16\n" +
 	"\x06serial\x18\x03 \x01(\tR\x06serial\x12\x12\n" +
 	"\x04baud\x18\x04 \x01(\x05R\x04baud\x12-\n" +
-	"\x03ssh\x18\x05 \x01(\v2\x1b.lavacore.plugin.v1.SSHSpecR\x03ssh\"b\n" +
+	"\x03ssh\x18\x05 \x01(\v2\x1b.lavacore.plugin.v1.SSHSpecR\x03ssh\x12\x1b\n" +
+	"\tdata_bits\x18\x06 \x01(\x05R\bdataBits\x12\x16\n" +
+	"\x06parity\x18\a \x01(\tR\x06parity\x12\x1b\n" +
+	"\tstop_bits\x18\b \x01(\x05R\bstopBits\x12!\n" +
+	"\fflow_control\x18\t \x01(\tR\vflowControl\"b\n" +
 	"\x12ConsoleOpenRequest\x12\x17\n" +
 	"\acall_id\x18\x01 \x01(\x04R\x06callId\x123\n" +
 	"\x04spec\x18\x02 \x01(\v2\x1f.lavacore.plugin.v1.ConsoleSpecR\x04spec\"U\n" +
