@@ -79,7 +79,7 @@ const paramJob = "job_name: params\ndevice_type: d\ntimeouts: {job: {minutes: 30
 // exactly the diagnostics core/job's own schemas of those methods give, so
 // that `lavacore validate` with the installed built-ins and core/job alone
 // cannot drift apart. The jobs: paramBlocks, core/job's invalid fixtures,
-// this package's jobs and LAVA's sample jobs (when present).
+// this package's, examples/jobs, lab/testdata and LAVA's sample jobs (when present).
 func TestManifestParamsCheckLikeCoreSchemas(t *testing.T) {
 	m := builtinManifest(t)
 	declared := map[string]bool{}
@@ -98,6 +98,7 @@ func TestManifestParamsCheckLikeCoreSchemas(t *testing.T) {
 	}
 	var files []string
 	for _, pat := range []string{"../../core/job/testdata/invalid/*.yaml", "testdata/*.yaml",
+		"../../examples/jobs/*.yaml", "../../lab/testdata/*.yaml",
 		"../../../shared/lava-fixtures/sample_jobs/*.yaml", "../../../shared/seed/*.yaml"} {
 		f, _ := filepath.Glob(pat)
 		files = append(files, f...)
