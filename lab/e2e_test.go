@@ -15,6 +15,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/lavacore/lavacore/core/pluginhost"
 	"github.com/lavacore/lavacore/internal/plugintest"
 )
 
@@ -140,6 +141,27 @@ func TestVirtualLab(t *testing.T) {
 		})
 	}
 
+	// An out-of-tree plugin, installed in a directory of its own, runs on
+	// the lab's board next to the built-ins (a command block in the same job).
+	t.Run("examples/plugin-hello", func(t *testing.T) {
+		job := helloJob(t, bin)
+		for _, args := range [][]string{{"validate", job, "--lab", labDir}, {"describe", job, "--lab", labDir}} {
+			cmd := exec.Command(bin, args...)
+			if out, err := cmd.CombinedOutput(); err != nil || (args[0] == "describe" && !strings.Contains(string(out), "class: HelloBoot")) {
+				t.Fatalf("lavacore %s: %v\n%s", args[0], err, out)
+			}
+		}
+		out := filepath.Join(outRoot, "plugin-hello")
+		log, err := run(t, bin, labDir, job, out)
+		if err != nil {
+			t.Fatalf("hello job not Complete: %v\n%s", err, tail(log))
+		}
+		assertPass(t, readResults(t, out), []string{"lava/hello", "lava/job"})
+		if !strings.Contains(log, "hello, lavacore, from job") || !strings.Contains(log, "Running user command 'power_off'") {
+			t.Errorf("the log lacks the hello or the power_off command:\n%s", tail(log))
+		}
+	})
+
 	t.Run("mustang-ssh-guest", func(t *testing.T) {
 		out := filepath.Join(outRoot, "founding")
 		log, err := run(t, bin, labDir, "examples/jobs/mustang-ssh-guest.yaml", out)
@@ -236,6 +258,45 @@ func TestVirtualLab(t *testing.T) {
 			}
 		})
 	}
+}
+
+// helloJob builds examples/plugin-hello (a module of its own), installs it
+// with `lavacore plugins install` into a plugin directory of its own, puts
+// that directory first on LAVACORE_PLUGIN_PATH (for the rest of the calling
+// test) and returns examples/plugin-hello/job.yaml for the lab's boards:
+// device type mustang, and a built-in command block after the hello boot.
+func helloJob(t *testing.T, bin string) string {
+	t.Helper()
+	tmp := t.TempDir()
+	build := exec.Command("go", "build", "-o", filepath.Join(tmp, "hello-plugin"), ".")
+	build.Dir = filepath.Join(repoRoot(t), "examples", "plugin-hello")
+	build.Env = append(os.Environ(), "GOFLAGS=-mod=mod")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build examples/plugin-hello: %v\n%s", err, out)
+	}
+	dir := filepath.Join(tmp, "plugins")
+	if out, err := exec.Command(bin, "plugins", "install", filepath.Join(tmp, "hello-plugin"), dir).CombinedOutput(); err != nil {
+		t.Fatalf("plugins install: %v\n%s", err, out)
+	}
+	path := dir
+	if p := os.Getenv(pluginhost.PathEnv); p != "" {
+		path += string(os.PathListSeparator) + p
+	}
+	t.Setenv(pluginhost.PathEnv, path)
+	src, err := os.ReadFile(filepath.Join(repoRoot(t), "examples", "plugin-hello", "job.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	job := strings.Replace(string(src), "device_type: ssh", "device_type: mustang", 1)
+	if job == string(src) {
+		t.Fatal("examples/plugin-hello/job.yaml no longer says device_type: ssh")
+	}
+	job += "- command:\n    name: power_off\n"
+	f := filepath.Join(tmp, "hello-on-the-lab.yaml")
+	if err := os.WriteFile(f, []byte(job), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return f
 }
 
 // assertFounding checks one sub-job of the founding job: every result

@@ -12,8 +12,9 @@ import (
 
 // An out-of-tree plugin (examples/plugin-hello), installed in a plugin
 // directory of its own, is seen by validate (from its manifest, without
-// starting it) and describe, next to lavacore's own plugins.
-func TestOutOfTreePluginValidatesAndDescribes(t *testing.T) {
+// starting it), describe and run, next to lavacore's own plugins. (On the
+// virtual lab's board: lab/e2e_test.go.)
+func TestOutOfTreePluginValidatesDescribesAndRuns(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds examples/plugin-hello (not with -short)")
 	}
@@ -48,6 +49,16 @@ func TestOutOfTreePluginValidatesAndDescribes(t *testing.T) {
 	code, out, errs = describeCLI("describe", job, "--lab", lab)
 	if code != 0 || !strings.Contains(out, "class: HelloBoot") || !strings.Contains(out, "name: hello-boot") {
 		t.Errorf("describe: exit %d: %s%s", code, out, errs)
+	}
+	// it runs Complete on its own lab (it needs no device) and says hello
+	runOut := filepath.Join(t.TempDir(), "run")
+	code, out, errs = describeCLI("run", job, "--lab", lab, "--output-dir", runOut)
+	if code != 0 || !strings.Contains(out, "hello, lavacore, from job") {
+		t.Errorf("run: exit %d: %s%s", code, out, errs)
+	}
+	if res, err := os.ReadFile(filepath.Join(runOut, "results.yaml")); err != nil ||
+		!strings.Contains(string(res), "name: hello\n  result: pass") {
+		t.Errorf("results.yaml: %v\n%s", err, res)
 	}
 	// the manifest's job parameters are checked without starting the plugin
 	bad := filepath.Join(t.TempDir(), "bad.yaml")

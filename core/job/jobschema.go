@@ -433,6 +433,9 @@ func bootSchema(method string) (schema, bool) {
 	return commonKeys(base), true
 }
 
+// commandSchema is a command block's.
+func commandSchema() schema { return commonKeys(schema{"name": req(nonEmptyStr)}) }
+
 // actionsCheck checks the actions list and each block by its section and method.
 func actionsCheck(v *validator, n *yaml.Node, path string) {
 	if !isSeq(n) {
@@ -464,7 +467,7 @@ func actionsCheck(v *validator, n *yaml.Node, path string) {
 				v.errAt(body, sp, "expected a dictionary")
 				continue
 			}
-			s, ok := v.methodSchema(section, key, method)
+			s, ok := v.methodSchema(section, key, method, body)
 			if !ok {
 				if mn == nil {
 					v.errAt(body, sp, "required key not provided: %s", key)
@@ -479,14 +482,21 @@ func actionsCheck(v *validator, n *yaml.Node, path string) {
 				v.errAt(body, sp, "expected a dictionary")
 				continue
 			}
-			s, ok := testSchema(body)
+			s, ok := v.declared(section, blockKind(body), body)
+			if !ok {
+				s, ok = testSchema(body)
+			}
 			if !ok {
 				v.errAt(body, sp, "invalid action")
 				continue
 			}
 			v.mapping(body, sp, s)
 		case "command":
-			v.mapping(body, sp, commonKeys(schema{"name": req(nonEmptyStr)}))
+			s, ok := v.declared(section, strOf(get(body, "name")), body)
+			if !ok {
+				s = commandSchema()
+			}
+			v.mapping(body, sp, s)
 		default:
 			v.errAt(ps[0].KNode, sp, "unknown action type")
 		}

@@ -237,12 +237,7 @@ func decodeBlock(file string, index int, section string, body, key *yaml.Node) A
 	case "boot":
 		b.Method = strOf(get(body, "method"))
 	case "test":
-		for _, k := range []string{"definitions", "interactive", "monitors", "services"} {
-			if get(body, k) != nil {
-				b.Method = k
-				break
-			}
-		}
+		b.Method = blockKind(body)
 	case "command":
 		b.Method = strOf(get(body, "name"))
 	}

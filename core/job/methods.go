@@ -1,6 +1,8 @@
 package job
 
 import (
+	"regexp"
+
 	"gopkg.in/yaml.v3"
 
 	"github.com/lavacore/lavacore/sdk"
@@ -37,17 +39,9 @@ func (o Options) methodSet() map[string]sdk.MethodInfo {
 // methodSchema is the schema of a deploy or boot block naming method: the
 // method's declared JobParams, else lavacore's own schema of it, else (a
 // method LAVA or a plugin knows by name) the keys every action accepts.
-func (v *validator) methodSchema(section, key, method string) (schema, bool) {
-	info, installed := v.methods[section+"/"+method]
-	if installed && len(info.JobParams) > 0 {
-		base := deployBase()
-		if section == "boot" {
-			base = bootBase()
-		}
-		for _, p := range info.JobParams {
-			base[p.Key] = paramField(p)
-		}
-		return commonKeys(base), true
+func (v *validator) methodSchema(section, key, method string, body *yaml.Node) (schema, bool) {
+	if s, ok := v.declared(section, method, body); ok {
+		return s, true
 	}
 	if section == "deploy" {
 		if s, ok := deploySchema(method); ok {
@@ -56,15 +50,66 @@ func (v *validator) methodSchema(section, key, method string) (schema, bool) {
 	} else if s, ok := bootSchema(method); ok {
 		return s, true
 	}
-	if installed || methods[section][method] {
+	if _, installed := v.methods[section+"/"+method]; installed || methods[section][method] {
 		return commonKeys(schema{key: req(nonEmptyStr), "*": opt(anyValue)}), true
 	}
 	return nil, false
 }
 
+// declared is the schema of a block served by an installed method that
+// declares its JobParams: the section's own keys (sectionBase) and the
+// declared ones. A test block's method is its kind (definitions …); a
+// command block's is the command method named as the block's command, else
+// the one installed command method that declares its params.
+func (v *validator) declared(section, method string, body *yaml.Node) (schema, bool) {
+	info, ok := v.methods[section+"/"+method]
+	if !ok && section == "command" {
+		var found []sdk.MethodInfo
+		for _, m := range v.methods {
+			if string(m.Section) == section && len(m.JobParams) > 0 {
+				found = append(found, m)
+			}
+		}
+		if len(found) == 1 {
+			info, ok = found[0], true
+		}
+	}
+	if !ok || len(info.JobParams) == 0 {
+		return nil, false
+	}
+	return declaredSchema(section, info.JobParams, body), true
+}
+
+// declaredSchema is the schema of a block of section whose method declares
+// params; body is the block (for ParamSpec.With).
+func declaredSchema(section string, params []sdk.ParamSpec, body *yaml.Node) schema {
+	s := sectionBase(section)
+	for _, p := range params {
+		if p.With != "" && get(body, p.With) == nil {
+			continue
+		}
+		s[p.Key] = paramField(p)
+	}
+	return commonKeys(s)
+}
+
+// sectionBase is what every block of section accepts besides the common keys.
+func sectionBase(section string) schema {
+	switch section {
+	case "deploy":
+		return deployBase()
+	case "boot":
+		return bootBase()
+	}
+	return schema{}
+}
+
 // paramField is the schema field of a declared parameter.
 func paramField(p sdk.ParamSpec) field {
 	c := paramChecker(p)
+	if p.Pattern != "" {
+		c = withPattern(c, p.Pattern)
+	}
 	if p.Error != "" {
 		c = withError(c, p.Error)
 	}
@@ -98,6 +143,14 @@ func paramChecker(p sdk.ParamSpec) checker {
 		return list(artifact(p.Fields))
 	case sdk.ParamAny:
 		return anyValue
+	case sdk.ParamRelPath:
+		return relPath(p.Within)
+	case sdk.ParamFileURLs:
+		return extraFiles
+	case sdk.ParamDocker:
+		return dockerCheck("image")
+	case sdk.ParamDefinitions:
+		return definitionsCheck
 	}
 	return func(v *validator, n *yaml.Node, path string) {
 		v.errAt(n, path, "the method declares this key with an unknown type %q", p.Type)
@@ -119,6 +172,23 @@ func artifact(extra []sdk.ParamSpec) checker {
 		s[f.Key] = paramField(f)
 	}
 	return dict(s)
+}
+
+// withPattern adds to c the check that a scalar value c accepts matches
+// the regular expression pattern.
+func withPattern(c checker, pattern string) checker {
+	re, err := regexp.Compile(pattern)
+	return func(v *validator, n *yaml.Node, path string) {
+		before := len(v.diags)
+		c(v, n, path)
+		switch {
+		case len(v.diags) > before || !isScalar(n):
+		case err != nil:
+			v.errAt(n, path, "the method declares an invalid pattern %q: %v", pattern, err)
+		case !re.MatchString(resolve(n).Value):
+			v.errAt(n, path, "does not match regular expression %s", pattern)
+		}
+	}
 }
 
 // withError replaces the messages c gives about the value itself (not its

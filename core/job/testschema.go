@@ -7,6 +7,20 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
+// testKinds are the keys that say what a test block is, in LAVA's order.
+var testKinds = []string{"definitions", "interactive", "monitors", "services"}
+
+// blockKind is the kind of a test block (its method): the first of
+// testKinds it has, or "".
+func blockKind(body *yaml.Node) string {
+	for _, k := range testKinds {
+		if get(body, k) != nil {
+			return k
+		}
+	}
+	return ""
+}
+
 // testSchema is the schema of a test block, chosen as LAVA chooses it: by
 // definitions (with docker: the docker test shell), interactive, monitors or
 // services, in that order. False: none of them ("invalid action").

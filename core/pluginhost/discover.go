@@ -25,24 +25,34 @@ const PathEnv = "LAVACORE_PLUGIN_PATH"
 
 // Dirs returns where plugins are looked for, in order: $LAVACORE_PLUGIN_PATH
 // (':'-separated), a plugins/ directory beside the lavacore binary, and
-// ~/.local/share/lavacore/plugins.
+// ~/.local/share/lavacore/plugins. A directory named twice is kept at its
+// first place (a plugin does not override itself).
 func Dirs() []string {
 	var out []string
+	seen := map[string]bool{}
+	add := func(d string) {
+		key := filepath.Clean(d)
+		if r, err := filepath.EvalSymlinks(key); err == nil {
+			key = r
+		}
+		if d != "" && !seen[key] {
+			seen[key] = true
+			out = append(out, d)
+		}
+	}
 	if p := os.Getenv(PathEnv); p != "" {
 		for _, d := range filepath.SplitList(p) {
-			if d != "" {
-				out = append(out, d)
-			}
+			add(d)
 		}
 	}
 	if exe, err := os.Executable(); err == nil {
 		if r, err := filepath.EvalSymlinks(exe); err == nil {
 			exe = r
 		}
-		out = append(out, filepath.Join(filepath.Dir(exe), "plugins"))
+		add(filepath.Join(filepath.Dir(exe), "plugins"))
 	}
 	if home, err := os.UserHomeDir(); err == nil {
-		out = append(out, filepath.Join(home, ".local", "share", "lavacore", "plugins"))
+		add(filepath.Join(home, ".local", "share", "lavacore", "plugins"))
 	}
 	return out
 }

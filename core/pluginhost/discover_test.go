@@ -120,6 +120,28 @@ func TestDirs(t *testing.T) {
 	}
 }
 
+// A directory named twice (LAVACORE_PLUGIN_PATH naming the plugins beside
+// the binary, as `make build` users do) is scanned once: its plugins do not
+// "hide" themselves in plugins list.
+func TestDirs_SameDirectoryTwiceIsScannedOnce(t *testing.T) {
+	exe, err := os.Executable()
+	if err != nil {
+		t.Skip(err)
+	}
+	if r, err := filepath.EvalSymlinks(exe); err == nil {
+		exe = r
+	}
+	beside := filepath.Join(filepath.Dir(exe), "plugins")
+	t.Setenv(PathEnv, "/a:"+beside+"/:/a")
+	seen := map[string]bool{}
+	for _, d := range Dirs() {
+		if seen[filepath.Clean(d)] {
+			t.Errorf("Dirs names %s twice: %v", d, Dirs())
+		}
+		seen[filepath.Clean(d)] = true
+	}
+}
+
 func TestTail(t *testing.T) {
 	tl := newTail(3, 64)
 	fmt.Fprint(tl, "one\ntwo\nthr")

@@ -39,7 +39,9 @@ func Methods() []sdk.Method { return []sdk.Method{New()} }
 
 func (method) Info() sdk.MethodInfo {
 	return sdk.MethodInfo{Section: sdk.SectionCommand, Name: Name,
-		Description: "execute one of the commands listed by the admin"}
+		Description: "execute one of the commands listed by the admin",
+		JobParams: []sdk.ParamSpec{{Key: "name", Type: sdk.ParamString, Required: true,
+			Doc: "One of the device's commands: " + strings.Join(Builtin, ", ") + " or a user command."}}}
 }
 
 // Accepts takes every command block (LAVA has no strategy for them: the

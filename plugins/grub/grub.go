@@ -45,7 +45,26 @@ var DeviceSpec = &sdk.BlockSpec{
 
 func (m method) Info() sdk.MethodInfo {
 	return sdk.MethodInfo{Section: sdk.SectionBoot, Name: m.name,
-		Description: "main grub boot action", DeviceSpec: DeviceSpec}
+		Description: "main grub boot action", DeviceSpec: DeviceSpec, JobParams: JobParams}
+}
+
+// JobParams are the keys of a grub or grub-efi boot block (LAVA's boot/grub schema).
+var JobParams = []sdk.ParamSpec{
+	{Key: "commands", Type: sdk.ParamStringOrList, Required: true,
+		Doc: "The name of one of the device type's command sets, or the bootloader commands themselves."},
+	{Key: "boot_finished", Type: sdk.ParamStringOrList, Doc: "What the console prints once the bootloader is done."},
+	{Key: "reset", Type: sdk.ParamBool},
+	{Key: "expect_shell", Type: sdk.ParamBool},
+	{Key: "use_bootscript", Type: sdk.ParamBool},
+	// where the kernel is in an image deployed to secondary media (LAVA's
+	// dispatcher reads them, its strict schema lacks them)
+	{Key: "kernel", Type: sdk.ParamScalar},
+	{Key: "ramdisk", Type: sdk.ParamScalar},
+	{Key: "dtb", Type: sdk.ParamScalar},
+	{Key: "root_uuid", Type: sdk.ParamScalar},
+	{Key: "boot_part", Type: sdk.ParamScalar},
+	// LAVA's sample grub jobs on hikey carry their fastboot deploy's docker block; grub does not use it
+	{Key: "docker", Type: sdk.ParamDocker},
 }
 
 func (m method) Accepts(req sdk.Request) (bool, string) {

@@ -36,7 +36,15 @@ var DeploySpec = &sdk.BlockSpec{Attrs: []sdk.AttrSpec{
 
 func (deploy) Info() sdk.MethodInfo {
 	return sdk.MethodInfo{Section: sdk.SectionDeploy, Name: "ssh",
-		Description: "prepare overlay and scp to device", DeviceSpec: DeploySpec}
+		Description: "prepare overlay and scp to device", DeviceSpec: DeploySpec, JobParams: DeployParams}
+}
+
+// DeployParams are the keys of an ssh deploy block (LAVA's deploy/ssh schema).
+var DeployParams = []sdk.ParamSpec{
+	{Key: "firmware", Type: sdk.ParamArtifact},
+	{Key: "kernel", Type: sdk.ParamArtifact},
+	{Key: "rootfs", Type: sdk.ParamArtifact},
+	{Key: "modules", Type: sdk.ParamArtifact},
 }
 
 func (deploy) Accepts(req sdk.Request) (bool, string) {
@@ -137,6 +145,8 @@ func validateDevice(req sdk.Request) sdk.Diagnostics {
 	return diags
 }
 
+// An ssh boot block takes only the keys every boot block takes (prompts,
+// auto_login, parameters.hostID …): the method declares no JobParams.
 func (boot) Info() sdk.MethodInfo {
 	return sdk.MethodInfo{Section: sdk.SectionBoot, Name: "ssh", Description: "connect over ssh and ensure a shell is found"}
 }

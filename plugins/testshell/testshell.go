@@ -22,7 +22,18 @@ func New() sdk.Method { return method{actions()} }
 func Methods() []sdk.Method { return []sdk.Method{New()} }
 
 func (method) Info() sdk.MethodInfo {
-	return sdk.MethodInfo{Section: sdk.SectionTest, Name: "definitions", Description: "Executing lava-test-runner"}
+	return sdk.MethodInfo{Section: sdk.SectionTest, Name: "definitions", Description: "Executing lava-test-runner",
+		JobParams: JobParams}
+}
+
+// JobParams are the keys of a test block with definitions (LAVA's
+// test/definitions schema, and with docker its docker test shell's).
+var JobParams = []sdk.ParamSpec{
+	{Key: "name", Type: sdk.ParamScalar, Pattern: `^[-_a-zA-Z0-9.]+$`},
+	{Key: "definitions", Type: sdk.ParamDefinitions, Required: true, Doc: "The test definitions to run, in order."},
+	{Key: "docker", Type: sdk.ParamDocker, With: "docker", Doc: "Run the definitions in this container."},
+	{Key: "downloads-namespace", Type: sdk.ParamString, With: "docker"},
+	{Key: "disconnect_connection", Type: sdk.ParamBool, With: "docker"},
 }
 
 func (method) Accepts(req sdk.Request) (bool, string) {

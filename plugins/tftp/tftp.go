@@ -25,7 +25,30 @@ func Methods() []sdk.Method { return []sdk.Method{New()} }
 
 func (method) Info() sdk.MethodInfo {
 	return sdk.MethodInfo{Section: sdk.SectionDeploy, Name: "tftp",
-		Description: "download files and deploy using tftp", DeviceSpec: &sdk.BlockSpec{}}
+		Description: "download files and deploy using tftp", DeviceSpec: &sdk.BlockSpec{}, JobParams: JobParams}
+}
+
+// JobParams are the keys of a tftp deploy block (LAVA's deploy/tftp schema).
+var JobParams = []sdk.ParamSpec{
+	{Key: "kernel", Type: sdk.ParamArtifact, Doc: "The kernel image.", Fields: []sdk.ParamSpec{
+		{Key: "type", Type: sdk.ParamString, Enum: []string{"image", "uimage", "zimage"}, Doc: "How the bootloader loads it."}}},
+	{Key: "dtb", Type: sdk.ParamArtifact, Doc: "The device tree blob."},
+	{Key: "dtbo", Type: sdk.ParamArtifactList, Doc: "Device tree overlays."},
+	{Key: "modules", Type: sdk.ParamArtifact, Doc: "A tarball of kernel modules, installed in the ramdisk or NFS root."},
+	{Key: "preseed", Type: sdk.ParamArtifact},
+	{Key: "tee", Type: sdk.ParamArtifact},
+	{Key: "ramdisk", Type: sdk.ParamArtifact, Doc: "The initramfs.", Fields: []sdk.ParamSpec{
+		{Key: "install_modules", Type: sdk.ParamBool},
+		{Key: "install_overlay", Type: sdk.ParamBool},
+		{Key: "header", Type: sdk.ParamString, Enum: []string{"u-boot"}, Doc: "The ramdisk has (u-boot) or gets a u-boot header."}}},
+	{Key: "nfsrootfs", Type: sdk.ParamArtifact, Doc: "A root file system tarball, served over NFS.", Fields: []sdk.ParamSpec{
+		{Key: "install_modules", Type: sdk.ParamBool},
+		{Key: "install_overlay", Type: sdk.ParamBool},
+		{Key: "prefix", Type: sdk.ParamRelPath, Within: "the nfsrootfs", Doc: "The root's directory inside the tarball."}}},
+	{Key: "persistent_nfs", Type: sdk.ParamMap, Doc: "An NFS root the lab already serves.", Fields: []sdk.ParamSpec{
+		{Key: "address", Type: sdk.ParamString, Required: true, Doc: "server:/path"},
+		{Key: "install_overlay", Type: sdk.ParamBool}}},
+	{Key: "extra_files", Type: sdk.ParamFileURLs, Doc: "More files for the TFTP directory, by name."},
 }
 
 func (method) Accepts(req sdk.Request) (bool, string) {
