@@ -293,7 +293,9 @@ func evalPart(dev *Device, p *typePart, ctx *hcl.EvalContext, opts LoadOptions) 
 	}
 	seenCmds := map[string]hcl.Range{}
 
-	for _, b := range c.Blocks {
+	blocks, d := expandDynamic(c.Blocks, ctx)
+	diags = append(diags, d...)
+	for _, b := range blocks {
 		switch b.Type {
 		case "connection":
 			bc, d := b.Body.Content(connectionSchema)
