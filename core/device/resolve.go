@@ -385,6 +385,10 @@ func evalPart(dev *Device, p *typePart, ctx *hcl.EvalContext, opts LoadOptions) 
 				items, d := evalMapItems(a, ctx)
 				diags = append(diags, d...)
 				for _, it := range items {
+					if it.value.IsNull() { // null removes an inherited timeout
+						delete(dst, it.key)
+						continue
+					}
 					dur, err := parseDuration(it.value, time.Second)
 					if err != nil {
 						diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid timeout", Detail: fmt.Sprintf("timeouts.%s[%q]: %s.", name, it.key, err), Subject: it.rng.Ptr()})
