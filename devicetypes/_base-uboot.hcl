@@ -114,22 +114,10 @@ variable "base_ip_args" {
   default     = null
   description = "The ip= argument (null: ip=dhcp, or the static_* values when all four are set)."
 }
-variable "static_ip" {
-  type    = string
-  default = null
-}
-variable "static_gateway" {
-  type    = string
-  default = null
-}
-variable "static_netmask" {
-  type    = string
-  default = null
-}
-variable "static_dns" {
-  type    = string
-  default = null
-}
+variable "static_ip" { default = null }
+variable "static_gateway" { default = null }
+variable "static_netmask" { default = null }
+variable "static_dns" { default = null }
 
 # --- U-Boot --------------------------------------------------------------------
 variable "bootloader_prompt" {
@@ -157,12 +145,8 @@ variable "base_high_limits" {
   default     = true
   description = "Send setenv initrd_high / fdt_high."
 }
-variable "uboot_initrd_high" {
-  default = "0xffffffff"
-}
-variable "uboot_fdt_high" {
-  default = "0xffffffff"
-}
+variable "uboot_initrd_high" { default = "0xffffffff" }
+variable "uboot_fdt_high" { default = "0xffffffff" }
 variable "uboot_ipaddr_cmd" {
   default     = "dhcp"
   description = "How U-Boot gets its address."
@@ -199,19 +183,13 @@ variable "uboot_bootcmd" {
   default     = null
   description = "The boot command (null: uboot_bootx_cmd)."
 }
-variable "uboot_bootx_cmd" {
-  default = "{BOOTX}"
-}
-variable "uboot_needs_pci" {
-  default = false
-}
+variable "uboot_bootx_cmd" { default = "{BOOTX}" }
+variable "uboot_needs_pci" { default = false }
 variable "uboot_pci_commands" {
   type    = list(string)
   default = ["pci enum"]
 }
-variable "uboot_needs_usb" {
-  default = false
-}
+variable "uboot_needs_usb" { default = false }
 variable "uboot_usb_commands" {
   type    = list(string)
   default = ["usb start"]
@@ -224,37 +202,23 @@ variable "uboot_set_mac" {
   default     = false
   description = "Send setenv ethaddr and pass lava_mac to the u-boot method."
 }
-variable "ums_command" {
-  default = "ums 0 mmc 0"
-}
-variable "uboot_altbank" {
-  default = null
-}
-variable "uboot_altbank_cmd" {
-  default = "reset"
-}
+variable "ums_command" { default = "ums 0 mmc 0" }
+variable "uboot_altbank" { default = null }
+variable "uboot_altbank_cmd" { default = "reset" }
 variable "uboot_allow_chain_load_grub" {
   default     = true
   description = "Offer boot methods grub and grub-efi (chain-loaded by U-Boot)."
 }
 
 # constants.u-boot
-variable "uboot_autoboot_prompt" {
-  default = "Hit any key to stop autoboot"
-}
-variable "uboot_interrupt_character" {
-  default = " "
-}
+variable "uboot_autoboot_prompt" { default = "Hit any key to stop autoboot" }
+variable "uboot_interrupt_character" { default = " " }
 variable "interrupt_ctrl_list" {
   type    = list(string)
   default = []
 }
-variable "uboot_interrupt_newline" {
-  default = true
-}
-variable "uboot_final_message" {
-  default = "Starting kernel"
-}
+variable "uboot_interrupt_newline" { default = true }
+variable "uboot_final_message" { default = "Starting kernel" }
 variable "uboot_error_messages" {
   type        = list(string)
   default     = null
@@ -272,56 +236,29 @@ variable "bootz_kernel_addr" {
   default     = null
   description = "bootz/zimage load addresses are set when this is."
 }
-variable "bootz_ramdisk_addr" {
-  default = "0x82000000"
-}
-variable "bootz_dtb_addr" {
-  default = "0x81000000"
-}
-variable "bootz_tee_addr" {
-  default = "0x83000000"
-}
-variable "bootz_dtbo_addr" {
-  default = "0x93c00000"
-}
+variable "bootz_ramdisk_addr" { default = "0x82000000" }
+variable "bootz_dtb_addr" { default = "0x81000000" }
+variable "bootz_tee_addr" { default = "0x83000000" }
+variable "bootz_dtbo_addr" { default = "0x93c00000" }
 variable "bootm_kernel_addr" {
   type        = string
   default     = null
   description = "bootm/uimage load addresses are set when this is."
 }
-variable "bootm_ramdisk_addr" {
-  default = "0x82000000"
-}
-variable "bootm_dtb_addr" {
-  default = "0x81000000"
-}
-variable "bootm_tee_addr" {
-  default = "0x83000000"
-}
-variable "bootm_dtbo_addr" {
-  default = "0x93c00000"
-}
+variable "bootm_ramdisk_addr" { default = "0x82000000" }
+variable "bootm_dtb_addr" { default = "0x81000000" }
+variable "bootm_tee_addr" { default = "0x83000000" }
+variable "bootm_dtbo_addr" { default = "0x93c00000" }
 variable "booti_kernel_addr" {
   type        = string
   default     = null
   description = "booti/image load addresses are set when this is."
 }
-variable "booti_ramdisk_addr" {
-  default = "0x82000000"
-}
-variable "booti_dtb_addr" {
-  default = "0x81000000"
-}
-variable "booti_tee_addr" {
-  default = "0x83000000"
-}
-variable "booti_dtbo_addr" {
-  default = "0x93c00000"
-}
-variable "text_offset" {
-  type    = string
-  default = null
-}
+variable "booti_ramdisk_addr" { default = "0x82000000" }
+variable "booti_dtb_addr" { default = "0x81000000" }
+variable "booti_tee_addr" { default = "0x83000000" }
+variable "booti_dtbo_addr" { default = "0x93c00000" }
+variable "text_offset" { default = null }
 variable "dtb_base_resize" {
   type    = number
   default = 1048576
@@ -338,68 +275,34 @@ variable "use_xip" {
   type    = bool
   default = false
 }
-variable "allow_test_services" {
-  default = null
-}
-variable "device_ip" {
-  default = null
-}
-variable "device_mac" {
-  default = null
-}
+variable "allow_test_services" { default = null }
+variable "device_ip" { default = null }
+variable "device_mac" { default = null }
 
 # --- media (parameters.media) ------------------------------------------------
 variable "usb_uuid" {
   default     = ""
   description = "/dev/disk/by-id/ name of the USB mass storage (empty: none)."
 }
-variable "usb_label" {
-  default = "SanDisk_Ultra"
-}
+variable "usb_label" { default = "SanDisk_Ultra" }
 variable "usb_device_id" {
   type        = any
   default     = 0
   description = "U-Boot's device number of the USB storage."
 }
-variable "sata_uuid" {
-  type    = string
-  default = null
-}
-variable "sata_label" {
-  default = "ST160LM003"
-}
-variable "sata_id" {
-  default = 0
-}
-variable "sata_interface" {
-  type    = string
-  default = null
-}
-variable "uuid_required" {
-  default = true
-}
-variable "boot_part" {
-  default = 1
-}
-variable "sd_uuid" {
-  type    = string
-  default = null
-}
-variable "sd_label" {
-  default = null
-}
-variable "sd_device_id" {
-  default = null
-}
+variable "sata_uuid" { default = null }
+variable "sata_label" { default = "ST160LM003" }
+variable "sata_id" { default = 0 }
+variable "sata_interface" { default = null }
+variable "uuid_required" { default = true }
+variable "boot_part" { default = 1 }
+variable "sd_uuid" { default = null }
+variable "sd_label" { default = null }
+variable "sd_device_id" { default = null }
 
 # --- fastboot through U-Boot, device information --------------------------------
-variable "fastboot_serial_number" {
-  type    = string
-  default = null
-}
-variable "adb_serial_number" {
-  default = "0000000000"
-}
+variable "fastboot_serial_number" { default = null }
+variable "adb_serial_number" { default = "0000000000" }
 variable "fastboot_options" {
   type    = list(string)
   default = []
@@ -418,39 +321,21 @@ variable "flasher_deploy_commands" {
   default     = null
   description = "Commands of deploy \"flasher\"."
 }
-variable "device_info" {
-  default = null
-}
-variable "static_info" {
-  default = null
-}
-variable "storage_info" {
-  default = null
-}
+variable "device_info" { default = null }
+variable "static_info" { default = null }
+variable "storage_info" { default = null }
 variable "environment" {
   type    = map(string)
   default = null
 }
 
 # --- ssh guests, docker test shell ---------------------------------------------
-variable "ssh_host" {
-  default = ""
-}
-variable "ssh_port" {
-  default = 22
-}
-variable "ssh_user" {
-  default = "root"
-}
-variable "ssh_identity_file" {
-  default = "dynamic_vm_keys/lava"
-}
-variable "docker_shell_global_arguments" {
-  default = null
-}
-variable "docker_shell_extra_arguments" {
-  default = null
-}
+variable "ssh_host" { default = "" }
+variable "ssh_port" { default = 22 }
+variable "ssh_user" { default = "root" }
+variable "ssh_identity_file" { default = "dynamic_vm_keys/lava" }
+variable "docker_shell_global_arguments" { default = null }
+variable "docker_shell_extra_arguments" { default = null }
 
 locals {
   console      = var.console_device == null ? "" : "console=${var.console_device},${var.baud_rate}${var.console_parity}${var.console_databits}"
