@@ -27,8 +27,12 @@ type DeviceType struct {
 	// _base.hcl: an imported LAVA device's rendered file already holds every
 	// value base.jinja2 gave it.
 	Standalone bool
+	// Base names the shared base the type extends (`base = "base-uboot"` in
+	// the header: the file _base-uboot.hcl), merged after _base.hcl and
+	// before the type's own file; "" for none.
+	Base string
 
-	parts []*typePart // base (if any), then the type
+	parts []*typePart // _base.hcl (unless standalone), the named base, then the type
 }
 
 // Variable is a declared device type variable.
@@ -84,6 +88,7 @@ type typeHeader struct {
 	Arch        string         `hcl:"arch,optional"`
 	JobContext  *hcl.Attribute `hcl:"job_context,optional"`
 	Standalone  bool           `hcl:"standalone,optional"`
+	Base        *hcl.Attribute `hcl:"base,optional"`
 	DefRange    hcl.Range      `hcl:",def_range"`
 }
 
@@ -121,6 +126,7 @@ var typeBodySchema = &hcl.BodySchema{
 		{Type: "boot", LabelNames: []string{"method"}},
 		{Type: "test", LabelNames: []string{"method"}},
 		{Type: "command", LabelNames: []string{"method"}},
+		{Type: "dynamic", LabelNames: []string{"type"}}, // see dynamic.go
 	},
 }
 
@@ -192,8 +198,9 @@ func decodeNames(a *hcl.Attribute) ([]string, hcl.Diagnostics) {
 	return out, diags
 }
 
-// newDeviceType merges base (may be nil) and the type's own part.
-func newDeviceType(base, p *typePart, builtin bool) (*DeviceType, hcl.Diagnostics) {
+// newDeviceType merges base (_base.hcl, may be nil), the named base the type
+// extends (may be nil) and the type's own part.
+func newDeviceType(base, named, p *typePart, builtin bool) (*DeviceType, hcl.Diagnostics) {
 	t := &DeviceType{
 		Name:        p.header.Name,
 		Description: p.header.Description,
@@ -207,6 +214,9 @@ func newDeviceType(base, p *typePart, builtin bool) (*DeviceType, hcl.Diagnostic
 	var parts []*typePart
 	if base != nil && !t.Standalone {
 		parts = append(parts, base)
+	}
+	if named != nil {
+		parts = append(parts, named)
 	}
 	parts = append(parts, p)
 	t.parts = parts

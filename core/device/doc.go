@@ -29,7 +29,11 @@
 //	deploy "tftp" {}   deploy "ssh" { host, port, user, identity_file, options }
 //	boot "grub-efi" { bootloader_prompt = "grub>", commands "nfs" { lines = [ … ] } }
 //	boot "uefi-menu" { enabled = var.uefi_menu, menu "pxe-grub" { select = [ … ] } }
-//	timeouts { actions = { "power-off" = "20s" }, connections = { … } }   a number means seconds
+//	timeouts { actions = { "power-off" = "20s" }, connections = { … } }   a number means seconds;
+//	    null removes a timeout the base set
+//	dynamic "connection" { for_each = …, labels = [connection.key], content { … } }
+//	    HCL's dynamic blocks, for connection and user_command blocks only: their
+//	    names may come from variables (LAVA's connection_list)
 //	environment = { NAME = "value" }
 //	parameters { bootz = { kernel = "0x82000000" … }, media = { … } }   LAVA's device parameters
 //	section_parameters "deploy" { add_header = "u-boot", mkimage_arch = "arm" }   actions.deploy.parameters
@@ -39,6 +43,13 @@
 // devices import` writes such types from LAVA's rendered device files, which
 // already hold base.jinja2's values. Devices can also come from those files
 // directly (package lavayaml, Lab.AddDevice).
+//
+// A header with `base = "NAME"` extends the shared base _NAME.hcl (e.g.
+// `device_type "x15" { base = "base-uboot" }` and _base-uboot.hcl, LAVA's
+// base-uboot.jinja2): it is evaluated after _base.hcl and before the type's
+// own file, with the same rules (variables, locals, a top-level job_context,
+// blocks merged key by key). A base file declares no device_type; the lab's
+// _NAME.hcl shadows the built-in one. A standalone type names no base.
 //
 // devicetypes/_base.hcl (the lab's, else the built-in one) is evaluated first
 // for every type: it holds LAVA's base.jinja2 defaults (constants, default

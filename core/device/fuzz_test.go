@@ -47,7 +47,7 @@ func FuzzLoadDevice(f *testing.F) {
 		if p == nil || p.header == nil {
 			return
 		}
-		typ, _ := newDeviceType(nil, p, false)
+		typ, _ := newDeviceType(nil, nil, p, false)
 		decl := &deviceDecl{Name: "d", Type: typ.Name, File: "dev.hcl"}
 		if d, _ := resolve(typ, decl, nil, LoadOptions{}); d != nil {
 			_ = WriteDevice(discard{}, d)

@@ -280,10 +280,18 @@ func (l *loader) loadTypes(dir string) hcl.Diagnostics {
 		}
 	}
 
-	// The first _base.hcl found (lab, then built-in) is the base.
+	// The first _base.hcl found (lab, then built-in) is the base; every other
+	// _NAME.hcl is a named base a type may extend (`base = "NAME"`), the
+	// lab's shadowing the built-in one.
 	var base *typePart
+	seenBase := false
+	named := map[string]*typePart{}
 	for _, sf := range files {
-		if sf.base != BaseFile {
+		name, isBase := baseName(sf.base)
+		if !isBase {
+			continue
+		}
+		if _, seen := named[name]; seen || name == "base" && seenBase {
 			continue
 		}
 		p, d := l.parsePart(sf)
@@ -292,17 +300,20 @@ func (l *loader) loadTypes(dir string) hcl.Diagnostics {
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
 				Summary:  "Unexpected device_type block",
-				Detail:   fmt.Sprintf("%s holds the defaults shared by every device type; it declares no device_type of its own.", BaseFile),
+				Detail:   fmt.Sprintf("%s holds defaults shared by device types; it declares no device_type of its own.", sf.base),
 				Subject:  p.header.DefRange.Ptr(),
 			})
 		}
-		base = p
-		break
+		if name == "base" {
+			base, seenBase = p, true
+			continue
+		}
+		named[name] = p
 	}
 
 	l.types = map[string]*DeviceType{}
 	for _, sf := range files {
-		if sf.base == BaseFile {
+		if _, isBase := baseName(sf.base); isBase {
 			continue
 		}
 		p, d := l.parsePart(sf)
@@ -331,11 +342,49 @@ func (l *loader) loadTypes(dir string) hcl.Diagnostics {
 			}
 			continue // a lab type shadows the built-in one
 		}
-		t, d := newDeviceType(base, p, sf.builtin)
+		ext, d := extendedBase(p, named)
 		diags = append(diags, d...)
+		t, d := newDeviceType(base, named[ext], p, sf.builtin)
+		diags = append(diags, d...)
+		t.Base = ext
 		l.types[name] = t
 	}
 	return diags
+}
+
+// baseName reports whether file (a base name) is a base file, _NAME.hcl, and
+// its NAME ("base" for _base.hcl).
+func baseName(file string) (string, bool) {
+	if !strings.HasPrefix(file, "_") || !strings.HasSuffix(file, ".hcl") {
+		return "", false
+	}
+	return strings.TrimSuffix(strings.TrimPrefix(file, "_"), ".hcl"), true
+}
+
+// extendedBase returns the named base type p's header extends ("" for
+// none), checking that it exists.
+func extendedBase(p *typePart, named map[string]*typePart) (string, hcl.Diagnostics) {
+	a := p.header.Base
+	if a == nil {
+		return "", nil
+	}
+	var name string
+	if diags := gohcl.DecodeExpression(a.Expr, nil, &name); diags.HasErrors() {
+		return "", diags
+	}
+	bad := func(detail string) hcl.Diagnostics {
+		return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Invalid base", Detail: detail, Subject: a.Expr.Range().Ptr(), Context: a.Range.Ptr()}}
+	}
+	switch {
+	case p.header.Standalone:
+		return "", bad(fmt.Sprintf("Device type %q is standalone: it starts from no base, so it cannot name base %q.", p.header.Name, name))
+	case name == "base":
+		return "", bad(fmt.Sprintf("Every device type starts from %s; base names another shared base (_NAME.hcl).", BaseFile))
+	}
+	if _, ok := named[name]; !ok {
+		return "", bad(fmt.Sprintf("Device type %q extends base %q, but there is no _%s.hcl among the lab's or the built-in device types.%s", p.header.Name, name, name, suggest(name, keys(named))))
+	}
+	return name, nil
 }
 
 func (l *loader) parsePart(sf srcFile) (*typePart, hcl.Diagnostics) {

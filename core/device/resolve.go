@@ -332,7 +332,9 @@ func evalPart(dev *Device, p *typePart, ctx, connCtx *hcl.EvalContext, opts Load
 	}
 	seenCmds := map[string]hcl.Range{}
 
-	for _, b := range c.Blocks {
+	blocks, d := expandDynamic(c.Blocks, ctx)
+	diags = append(diags, d...)
+	for _, b := range blocks {
 		switch b.Type {
 		case "connection":
 			diags = append(diags, evalConnection(dev, b, connCtx, false)...)
@@ -384,6 +386,10 @@ func evalPart(dev *Device, p *typePart, ctx, connCtx *hcl.EvalContext, opts Load
 				items, d := evalMapItems(a, ctx)
 				diags = append(diags, d...)
 				for _, it := range items {
+					if it.value.IsNull() { // null removes an inherited timeout
+						delete(dst, it.key)
+						continue
+					}
 					dur, err := parseDuration(it.value, time.Second)
 					if err != nil {
 						diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid timeout", Detail: fmt.Sprintf("timeouts.%s[%q]: %s.", name, it.key, err), Subject: it.rng.Ptr()})

@@ -33,6 +33,7 @@ var functions = map[string]function.Function{
 	"compact":    stdlib.CompactFunc,
 	"flatten":    stdlib.FlattenFunc,
 	"jsonencode": stdlib.JSONEncodeFunc,
+	"lookup":     stdlib.LookupFunc,
 }
 
 func funcContext() *hcl.EvalContext {
