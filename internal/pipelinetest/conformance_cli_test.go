@@ -8,8 +8,8 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/lavacore/lavacore/core/pluginhost"
 	"github.com/lavacore/lavacore/core/pipeline"
+	"github.com/lavacore/lavacore/core/pluginhost"
 )
 
 // cliRefs are the refs TestConformanceCLI also describes with the real
