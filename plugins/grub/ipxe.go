@@ -126,5 +126,3 @@ func controlKeys(list []string) (string, error) {
 	}
 	return string(out), nil
 }
-
-
