@@ -174,9 +174,11 @@ func uefiCommands(ctx context.Context, call sdk.Call, host sdk.Host) error {
 	}
 	subs["TEST_MENU_NAME"] = "LAVA " + name + " test image"
 	for i := range steps {
-		steps[i].Items = bootflow.Substitute(steps[i].Items, subs)
+		for j, it := range steps[i].Items {
+			steps[i].Items[j] = substituteAll(it, subs)
+		}
 		if steps[i].Enter != nil {
-			e := bootflow.Substitute([]string{*steps[i].Enter}, subs)[0]
+			e := substituteAll(*steps[i].Enter, subs)
 			steps[i].Enter = &e
 		}
 	}
@@ -185,6 +187,17 @@ func uefiCommands(ctx context.Context, call sdk.Call, host sdk.Host) error {
 		return &sdk.Error{Type: sdk.Bug, Msg: fmt.Sprintf("uefi-commands: %v", err)}
 	}
 	return host.Set(keyMenu, "uefi-menu", "steps", string(b))
+}
+
+// substituteAll replaces every placeholder that has a value; LAVA's menus
+// keep a line whose placeholder has none (substitute without drop).
+func substituteAll(s string, subs map[string]string) string {
+	for k, v := range subs {
+		if v != "" {
+			s = strings.ReplaceAll(s, k, v)
+		}
+	}
+	return s
 }
 
 // menuConnect opens the console and sends a newline to catch the first prompt.
