@@ -16,7 +16,7 @@ import (
 // binary: GRUB, an ssh guest, iPXE, U-Boot and QEMU.
 var cliRefs = map[string]bool{
 	"grub.yaml": true, "mustang-grub-efi-nfs.yaml": true, "ssh-guest.yaml": true, "synquacer_dtb.yaml": true,
-	"ipxe.yaml": true, "mustang-uefi.yaml": true, "uboot-ramdisk.yaml": true, "kvm.yaml": true,
+	"ipxe.yaml": true, "ipxe-monitor.yaml": true, "mustang-uefi.yaml": true, "uboot-ramdisk.yaml": true, "kvm.yaml": true,
 }
 
 // TestConformanceCLI proves the command line's path: for a handful of refs,
