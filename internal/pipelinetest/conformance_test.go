@@ -174,9 +174,10 @@ func oneLine(err error) string {
 	return s
 }
 
-// describeRef builds a ref's job on its rendered device, in process, as
-// `lavacore describe JOB --lava-device DEV --lava-version 2026.08` does.
-func describeRef(t testing.TB, reg *sdktest.Registry, row refRow) ([]pipeline.Description, error) {
+// buildRef builds a ref's job on its rendered device, in process, as
+// `lavacore describe JOB --lava-device DEV --lava-version 2026.08` does: one
+// pipeline per sub-job.
+func buildRef(t testing.TB, reg *sdktest.Registry, row refRow) ([]*pipeline.Pipeline, error) {
 	dir := fixturesDir(t)
 	if row.Job == "" {
 		return nil, errors.New("no LAVA test builds this ref (no sample job)")
@@ -213,11 +214,24 @@ func describeRef(t testing.TB, reg *sdktest.Registry, row refRow) ([]pipeline.De
 	if err != nil {
 		return nil, err
 	}
-	descs, err := pipeline.DescribeSubJobs(assigned, reg, pipeline.DispatcherOf(lab))
+	var out []*pipeline.Pipeline
+	for _, s := range assigned {
+		p, err := pipeline.Build(s.Job, s.Device, reg, pipeline.DispatcherOf(lab))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// describeRef is the first sub-job's description of buildRef.
+func describeRef(t testing.TB, reg *sdktest.Registry, row refRow) ([]pipeline.Description, error) {
+	ps, err := buildRef(t, reg, row)
 	if err != nil {
 		return nil, err
 	}
-	return descs[0].Pipeline, nil
+	return ps[0].Describe(), nil
 }
 
 func compareRef(t testing.TB, reg *sdktest.Registry, row refRow) outcome {
