@@ -189,6 +189,11 @@ type Dispatcher struct {
 	// AllowedFileDirs are the only directories file:// URLs may be read from
 	// (the lab's allowed_file_dirs); none: file:// URLs are refused.
 	AllowedFileDirs []string `json:",omitempty"`
+	// LavaVersion is the LAVA release whose pipeline the dispatcher builds
+	// (sdk/lavaversion; "" is lavaversion.Default). The host applies its
+	// changes to every tree Describe returns; a method that re-describes its
+	// tree at Run time passes it through lavaversion.ForRequest.
+	LavaVersion string `json:",omitempty"`
 }
 
 // JobInfo is the job around a block.

@@ -43,6 +43,7 @@ func validatePipelines(ctx context.Context, pl *plugins, j *job.Job, src deviceS
 			}
 			return out
 		}
+		src.setVersion(lab)
 	} else {
 		var msgs strings.Builder
 		var ok bool
@@ -81,14 +82,15 @@ func validatePipelines(ctx context.Context, pl *plugins, j *job.Job, src deviceS
 	return out
 }
 
-const describeUsage = `usage: lavacore describe JOB.yaml [--lab DIR [--device NAME] | --lava-device DEVICE.yaml] [--role ROLE] [--output yaml|json]
+const describeUsage = `usage: lavacore describe JOB.yaml [--lab DIR [--device NAME] | --lava-device DEVICE.yaml] [--lava-version YYYY.MM] [--role ROLE] [--output yaml|json]
 
 Builds the pipeline of every sub-job (one per MultiNode role instance) on the
 lab's devices and prints it as LAVA's describe() does: for each sub-job
 "sub_job: {role, sub_id}" then "pipeline:", a tree of actions with class,
 name, level, max_retries, description, summary, timeout (seconds) and url.
 --lava-device builds it on a device file rendered by LAVA instead (the YAML
-lava-run --device takes).
+lava-run --device takes). --lava-version picks the LAVA release whose
+pipeline is built (default: the lab's lava_version, else 2023.01, Debian's).
 `
 
 // describeOptions are the flags of `lavacore describe`.
@@ -99,9 +101,11 @@ type describeOptions struct {
 	// LabSet says --lab was given explicitly (the device then joins that lab).
 	LavaDevice string
 	LabSet     bool
-	Role       string
-	Device     string
-	Output     string
+	// LavaVersion is --lava-version.
+	LavaVersion string
+	Role        string
+	Device      string
+	Output      string
 }
 
 func runDescribe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -114,6 +118,7 @@ func runDescribe(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	fs.StringVar(&o.Device, "device", "", "run device roles on this device instead of the first of their type")
 	fs.StringVar(&o.Output, "output", "yaml", "yaml or json")
 	fs.StringVar(&o.LavaDevice, "lava-device", "", lavaDeviceUsage)
+	fs.StringVar(&o.LavaVersion, "lava-version", "", lavaVersionUsage)
 	file, code, ok := parseJobArgs(fs, args)
 	if !ok {
 		return code
@@ -121,6 +126,9 @@ func runDescribe(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	fs.Visit(func(f *flag.Flag) { o.LabSet = o.LabSet || f.Name == "lab" })
 	if o.LavaDevice != "" && o.Device != "" {
 		fmt.Fprintln(stderr, "lavacore describe: --device names a lab device, --lava-device brings its own: use one")
+		return 2
+	}
+	if !(&deviceSource{LavaVersion: o.LavaVersion}).checkVersion("describe", stderr) {
 		return 2
 	}
 	if o.Output != "yaml" && o.Output != "json" {
@@ -160,7 +168,7 @@ func describe(ctx context.Context, o describeOptions, stdout, stderr io.Writer) 
 		return 1
 	}
 	reg := pl.registry()
-	src := deviceSource{Lab: o.Lab, LavaDevice: o.LavaDevice, labSet: o.LabSet}
+	src := deviceSource{Lab: o.Lab, LavaDevice: o.LavaDevice, LavaVersion: o.LavaVersion, labSet: o.LabSet}
 	lab, pin, ok := src.load("describe", j.DeviceType, pipeline.SpecFunc(reg), stderr)
 	if !ok {
 		return 1

@@ -165,3 +165,39 @@ func TestDescribeCommand(t *testing.T) {
 		t.Errorf("validate on mustang1: exit %d, %q", code, errs)
 	}
 }
+
+// --lava-version picks the LAVA release: the default keeps the founding
+// document's guest overlay at 1.1.5, 2026.08 (after LAVA dropped VLANd) puts
+// it at 1.1.4; a name that is not a release is bad usage on every command.
+func TestDescribeLavaVersion(t *testing.T) {
+	seed := describeSeedPath(t)
+	lab := filepath.Join("..", "..", "examples", "lab")
+	for _, c := range []struct {
+		args  []string
+		level string
+	}{
+		{nil, "1.1.5"},
+		{[]string{"--lava-version", "2023.01"}, "1.1.5"},
+		{[]string{"--lava-version", "2026.08"}, "1.1.4"},
+	} {
+		code, out, errs := describeCLI(append([]string{"describe", seed, "--lab", lab, "--role", "guest"}, c.args...)...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d: %s", c.args, code, errs)
+		}
+		var subs []pipeline.SubJobDescription
+		if err := yaml.Unmarshal([]byte(out), &subs); err != nil || len(subs) == 0 {
+			t.Fatalf("%v: %v", c.args, err)
+		}
+		overlay := subs[0].Pipeline[0].Pipeline[0]
+		last := overlay.Pipeline[len(overlay.Pipeline)-1]
+		if last.Name != "compress-overlay" || last.Level != c.level {
+			t.Errorf("%v: %s at %s, want compress-overlay at %s", c.args, last.Name, last.Level, c.level)
+		}
+	}
+	for _, cmd := range []string{"describe", "validate", "run"} {
+		code, _, errs := describeCLI(cmd, seed, "--lab", lab, "--lava-version", "2026.8")
+		if code != 2 || !strings.Contains(errs, "--lava-version: \"2026.8\" is not a LAVA release") {
+			t.Errorf("%s --lava-version 2026.8: exit %d, %s", cmd, code, errs)
+		}
+	}
+}

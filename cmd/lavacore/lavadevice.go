@@ -8,6 +8,7 @@ import (
 	"github.com/lavacore/lavacore/core/device"
 	"github.com/lavacore/lavacore/core/device/lavayaml"
 	"github.com/lavacore/lavacore/sdk"
+	"github.com/lavacore/lavacore/sdk/lavaversion"
 )
 
 // deviceSource is where validate, describe and run take devices from: a lab
@@ -17,6 +18,9 @@ import (
 type deviceSource struct {
 	Lab        string
 	LavaDevice string
+	// LavaVersion is --lava-version: the LAVA release whose pipeline is built
+	// (overrides the lab's lava_version; sdk/lavaversion).
+	LavaVersion string
 	// labSet is true when --lab was given on the command line (not defaulted).
 	labSet bool
 }
@@ -24,9 +28,33 @@ type deviceSource struct {
 const lavaDeviceUsage = "a device file rendered by LAVA (the YAML lava-run --device takes): run on it instead of a lab device; " +
 	"with an explicit --lab, it joins that lab (dispatcher settings)"
 
-// register adds --lava-device; --lab is the command's own flag (its default differs).
+const lavaVersionUsage = "the LAVA release whose pipeline to build, YYYY.MM (default: the lab's lava_version, else " +
+	lavaversion.Default + ", Debian's LAVA; 2026.08 gives LAVA HEAD's)"
+
+// register adds --lava-device and --lava-version; --lab is the command's own
+// flag (its default differs).
 func (s *deviceSource) register(fs *flag.FlagSet) {
 	fs.StringVar(&s.LavaDevice, "lava-device", "", lavaDeviceUsage)
+	fs.StringVar(&s.LavaVersion, "lava-version", "", lavaVersionUsage)
+}
+
+// checkVersion reports a bad --lava-version on stderr (false: exit 2).
+func (s *deviceSource) checkVersion(cmd string, stderr io.Writer) bool {
+	if s.LavaVersion == "" {
+		return true
+	}
+	if _, err := lavaversion.Parse(s.LavaVersion); err != nil {
+		fmt.Fprintf(stderr, "lavacore %s: --lava-version: %v\n", cmd, err)
+		return false
+	}
+	return true
+}
+
+// setVersion applies --lava-version to the lab.
+func (s *deviceSource) setVersion(lab *device.Lab) {
+	if lab != nil && s.LavaVersion != "" {
+		lab.LavaVersion = s.LavaVersion
+	}
 }
 
 // parsed notes whether --lab was given; call it after fs.Parse.
@@ -43,6 +71,7 @@ func (s *deviceSource) parsed(fs *flag.FlagSet) {
 // test devices have none). Problems are printed to stderr, prefixed by cmd;
 // ok is false when there are errors.
 func (s *deviceSource) load(cmd, jobType string, spec func(string) *sdk.BlockSpec, stderr io.Writer) (lab *device.Lab, pin string, ok bool) {
+	defer func() { s.setVersion(lab) }()
 	opts := device.LoadOptions{Spec: spec}
 	if s.LavaDevice == "" {
 		lab, diags := device.LoadLab(s.Lab, opts)

@@ -16,7 +16,7 @@ import (
 	"github.com/lavacore/lavacore/protocols/multinode/coordinator"
 )
 
-const runUsage = `usage: lavacore run JOB.yaml [--lab DIR | --lava-device DEVICE.yaml] [flags]
+const runUsage = `usage: lavacore run JOB.yaml [--lab DIR | --lava-device DEVICE.yaml] [--lava-version YYYY.MM] [flags]
 
 Runs the job: validates it, splits a MultiNode job into its sub-jobs, picks a
 device of the lab for each, builds each pipeline and runs them all at once with
@@ -79,6 +79,9 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	src.Lab, o.LavaDevice = o.Lab, src.LavaDevice
 	src.parsed(fs)
+	if !src.checkVersion("run", stderr) {
+		return 2
+	}
 	if src.LavaDevice != "" && o.Device != "" {
 		fmt.Fprintln(stderr, "lavacore run: --device names a lab device, --lava-device brings its own: use one")
 		return 2

@@ -9,7 +9,7 @@ import (
 	"github.com/lavacore/lavacore/core/job"
 )
 
-const validateUsage = `usage: lavacore validate JOB.yaml [--lab DIR | --lava-device DEVICE.yaml]
+const validateUsage = `usage: lavacore validate JOB.yaml [--lab DIR | --lava-device DEVICE.yaml] [--lava-version YYYY.MM]
 
 Checks the job against LAVA's job schema (top-level keys, timeouts, protocols,
 context, action blocks, each method's block against the job parameters its
@@ -36,6 +36,9 @@ func runValidate(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		return code
 	}
 	src.parsed(fs)
+	if !src.checkVersion("validate", stderr) {
+		return 2
+	}
 	pl := openPlugins("validate", stderr)
 	defer pl.close()
 	jo := pl.jobOptions()

@@ -15,6 +15,7 @@ import (
 
 	"github.com/lavacore/lavacore/devicetypes"
 	"github.com/lavacore/lavacore/sdk"
+	"github.com/lavacore/lavacore/sdk/lavaversion"
 )
 
 // BaseFile is the name of the file holding the defaults every device type
@@ -189,6 +190,9 @@ type labBlock struct {
 	Coordinator  string `hcl:"coordinator,optional"`
 	// AllowedFileDirs: the directories file:// URLs may read from (none: refused).
 	AllowedFileDirs []string `hcl:"allowed_file_dirs,optional"`
+	// LavaVersion: the LAVA release whose pipelines are built (lava-run
+	// takes it from the dispatcher configuration); sdk/lavaversion.
+	LavaVersion hcl.Expression `hcl:"lava_version,optional"`
 }
 
 func (l *loader) loadLabConfig(lab *Lab) hcl.Diagnostics {
@@ -240,7 +244,7 @@ func (l *loader) loadLabConfig(lab *Lab) hcl.Diagnostics {
 	for _, d := range lf.Lab.AllowedFileDirs {
 		lab.AllowedFileDirs = append(lab.AllowedFileDirs, abs(d))
 	}
-	return diags
+	return append(diags, labVersion(lab, lf.Lab.LavaVersion)...)
 }
 
 // srcFile is one device type file to load, from disk or from the built-ins.
@@ -568,4 +572,24 @@ func dedupe(diags hcl.Diagnostics) hcl.Diagnostics {
 		out = append(out, d)
 	}
 	return out
+}
+
+// labVersion reads lab.hcl's lava_version into lab.LavaVersion.
+func labVersion(lab *Lab, expr hcl.Expression) hcl.Diagnostics {
+	if expr == nil {
+		return nil
+	}
+	if val, diags := expr.Value(funcContext()); diags.HasErrors() || val.IsNull() {
+		return diags
+	}
+	var v string
+	if diags := gohcl.DecodeExpression(expr, funcContext(), &v); diags.HasErrors() {
+		return diags
+	}
+	if _, err := lavaversion.Parse(v); err != nil {
+		return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Invalid lava_version",
+			Detail: err.Error() + ".", Subject: expr.Range().Ptr()}}
+	}
+	lab.LavaVersion = v
+	return nil
 }

@@ -157,6 +157,9 @@ type Lab struct {
 	// (lab.hcl's allowed_file_dirs, relative paths against the lab directory);
 	// none: file:// URLs are refused.
 	AllowedFileDirs []string
+	// LavaVersion is the LAVA release whose pipelines the lab builds
+	// (lab.hcl's lava_version, sdk/lavaversion; "" is the default release).
+	LavaVersion string
 	// Devices holds the devices resolved without a job context; a device whose
 	// resolution failed is left out (its errors are in LoadLab's diagnostics, and
 	// (*Lab).Device reports them again).

@@ -11,6 +11,7 @@ import (
 	"github.com/lavacore/lavacore/core/device"
 	"github.com/lavacore/lavacore/core/job"
 	"github.com/lavacore/lavacore/sdk"
+	"github.com/lavacore/lavacore/sdk/lavaversion"
 )
 
 // DefaultActionTimeout is LAVA's Timeout default (30 s), used when neither the
@@ -237,6 +238,10 @@ func Build(j *job.Job, dev *device.Device, reg Registry, disp sdk.Dispatcher) (*
 	if j == nil || dev == nil || reg == nil {
 		return nil, sdk.JobErrorf("pipeline: a job, a device and a registry are needed")
 	}
+	version, err := lavaversion.Parse(disp.LavaVersion)
+	if err != nil {
+		return nil, &sdk.Error{Type: sdk.Configuration, Msg: "lava_version: " + err.Error(), Err: err}
+	}
 	p := &Pipeline{Job: j, Device: dev, Dispatcher: disp, Info: JobInfo(j)}
 	p.JobTimeout = 0
 	if j.Timeouts.Job != nil {
@@ -256,6 +261,8 @@ func Build(j *job.Job, dev *device.Device, reg Registry, disp sdk.Dispatcher) (*
 		}
 		spec, err := m.Describe(*req)
 		if err == nil {
+			// the tree of the LAVA release the dispatcher follows
+			spec = lavaversion.Apply(version, spec)
 			err = checkSpec(spec, m.Info().Key())
 		}
 		if err != nil {

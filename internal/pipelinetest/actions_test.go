@@ -10,6 +10,7 @@ import (
 	"github.com/lavacore/lavacore/core/pipeline"
 	"github.com/lavacore/lavacore/plugins/command"
 	"github.com/lavacore/lavacore/plugins/grub"
+	"github.com/lavacore/lavacore/plugins/monitor"
 	"github.com/lavacore/lavacore/plugins/ssh"
 	"github.com/lavacore/lavacore/plugins/testshell"
 	"github.com/lavacore/lavacore/plugins/tftp"
@@ -28,7 +29,7 @@ func TestDeclaredActionsHaveCode(t *testing.T) {
 	// the methods' own values: MissingActions reads their action tables,
 	// which do not cross the wire
 	raw := map[string]sdk.Method{}
-	for _, ms := range [][]sdk.Method{tftp.Methods(), ssh.Methods(), grub.Methods(), testshell.Methods(), command.Methods()} {
+	for _, ms := range [][]sdk.Method{tftp.Methods(), ssh.Methods(), grub.Methods(), testshell.Methods(), command.Methods(), monitor.Methods()} {
 		for _, m := range ms {
 			raw[m.Info().Key()] = m
 		}
@@ -89,6 +90,27 @@ func TestDeclaredActionsHaveCode(t *testing.T) {
 				}
 				for _, problem := range sdktest.MissingActions(m, *n.Request) {
 					t.Errorf("%s (%s): %s", filepath.Base(path), s.Job.Role, problem)
+				}
+			}
+		}
+	}
+	// and every pipeline ref's job on its own (rendered) device
+	for _, row := range readRefs(t) {
+		ps, err := buildRef(t, reg, row)
+		if err != nil {
+			continue
+		}
+		for _, p := range ps {
+			built++
+			for _, n := range p.Actions {
+				key := n.Method.Info().Key()
+				seen[key] = true
+				m := raw[key]
+				if m == nil {
+					m = n.Method
+				}
+				for _, problem := range sdktest.MissingActions(m, *n.Request) {
+					t.Errorf("%s: %s", row.Ref, problem)
 				}
 			}
 		}

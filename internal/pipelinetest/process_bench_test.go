@@ -16,7 +16,7 @@ import (
 // lavacoreBinary is $LAVACORE_BIN/lavacore with its plugins beside it (make
 // bench builds them), else a fresh build of both into dir; "" when they do
 // not build.
-func lavacoreBinary(b *testing.B, dir string) string {
+func lavacoreBinary(b testing.TB, dir string) string {
 	if d := os.Getenv("LAVACORE_BIN"); d != "" {
 		if p := filepath.Join(d, "lavacore"); fileExists(p) && fileExists(filepath.Join(d, "plugins")) {
 			return p

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/lavacore/lavacore/plugins/grub"
+	"github.com/lavacore/lavacore/plugins/monitor"
 	"github.com/lavacore/lavacore/plugins/ssh"
 	"github.com/lavacore/lavacore/plugins/testshell"
 	"github.com/lavacore/lavacore/plugins/tftp"
@@ -24,6 +25,7 @@ func builtinRegistry(t testing.TB, extra ...sdk.Method) *sdktest.Registry {
 	ms = append(ms, ssh.Methods()...)
 	ms = append(ms, grub.Methods()...)
 	ms = append(ms, testshell.Methods()...)
+	ms = append(ms, monitor.Methods()...)
 	return sdktest.NewRegistry(t, append(ms, extra...)...)
 }
 

@@ -26,7 +26,7 @@ func New() sdk.Method { return method{name: "grub-efi", Actions: actions("grub-e
 func NewGrub() sdk.Method { return method{name: "grub", Actions: actions("grub")} }
 
 // Methods returns every method of this package.
-func Methods() []sdk.Method { return []sdk.Method{NewGrub(), New()} }
+func Methods() []sdk.Method { return []sdk.Method{NewGrub(), New(), NewIPXE(), NewUEFIMenu()} }
 
 // DeviceSpec is the device-type block of both methods.
 var DeviceSpec = &sdk.BlockSpec{

@@ -13,6 +13,7 @@ import (
 	"github.com/lavacore/lavacore/sdk/archive"
 	"github.com/lavacore/lavacore/sdk/bootflow"
 	"github.com/lavacore/lavacore/sdk/download"
+	"github.com/lavacore/lavacore/sdk/lavaversion"
 	"github.com/lavacore/lavacore/sdk/ramdisk"
 )
 
@@ -126,6 +127,9 @@ func prepareDirs(call sdk.Call, host sdk.Host) error {
 // fetchArtefact fetches the key this download-retry stands for.
 func fetchArtefact(ctx context.Context, call sdk.Call, host sdk.Host) error {
 	top, err := method{}.Describe(call.Request)
+	if err == nil {
+		top, err = lavaversion.ForRequest(call.Request, top)
+	}
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/lavacore/lavacore/sdk"
 	"github.com/lavacore/lavacore/sdk/actionspec"
+	"github.com/lavacore/lavacore/sdk/lavaversion"
 	"github.com/lavacore/lavacore/sdk/overlay"
 )
 
@@ -103,6 +104,9 @@ type CompressOverlay struct {
 // Run builds and packs the overlay.
 func (a CompressOverlay) Run(ctx context.Context, call sdk.Call, host sdk.Host) error {
 	top, err := a.Describe(call.Request)
+	if err == nil {
+		top, err = lavaversion.ForRequest(call.Request, top)
+	}
 	if err != nil {
 		return err
 	}
