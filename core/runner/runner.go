@@ -50,6 +50,9 @@ type Options struct {
 	// KeepOverlay keeps the overlay tarballs and trees (which hold the job's
 	// secrets) in each sub-job's work directory after the run.
 	KeepOverlay bool
+	// KeepWork keeps each sub-job's work directory (downloads, overlays
+	// with KeepOverlay) after the run; by default it is removed.
+	KeepWork bool
 }
 
 // SubOutcome is how one sub-job ended.
@@ -288,13 +291,11 @@ func runSubjob(ctx context.Context, o Options, sj pipeline.SubJob, id, dir strin
 	disp := pipeline.DispatcherOf(o.Lab)
 	disp.WorkDir = filepath.Join(dir, "work")
 	disp.OutputDir = dir
-	if !o.KeepOverlay {
-		defer func() {
-			if err := removeOverlays(disp.WorkDir); err != nil {
-				log.Errorf("%v", err)
-			}
-		}()
-	}
+	defer func() {
+		if err := cleanWork(disp.WorkDir, o.KeepWork, o.KeepOverlay); err != nil {
+			log.Errorf("%v", err)
+		}
+	}()
 	vstart := time.Now()
 	p, err := pipeline.Build(sj.Job, sj.Device, o.Registry, disp)
 	// LAVA's validate result: the job's pipeline was built and validated
