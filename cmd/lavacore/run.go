@@ -26,7 +26,9 @@ output directory; a MultiNode job also writes summary.yaml. The default output
 directory is ./lavacore-out/<job name>, the name reduced to letters, digits,
 ".", "_" and "-" (never "." or ".."); the results keep the job's own name.
 The overlay tarballs, which hold the job's secrets, are written 0600 and
-removed from the output directory's work/ after the run (--keep-overlay keeps them).
+removed from the output directory's work/ after the run (--keep-overlay keeps them);
+the rest of work/ (downloads, the NFS root's tarball) is removed too unless
+--keep-work is given.
 --lava-device runs
 on a device file rendered by LAVA (the YAML lava-run --device takes); with an
 explicit --lab it joins that lab, whose lab.hcl gives the dispatcher settings.
@@ -51,6 +53,7 @@ type runOptions struct {
 	Console               bool
 	Debug                 bool
 	KeepOverlay           bool
+	KeepWork              bool
 }
 
 func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -71,6 +74,7 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.BoolVar(&o.Console, "console", false, "show console output on the terminal")
 	fs.BoolVar(&o.Debug, "debug", false, "show debug records on the terminal")
 	fs.BoolVar(&o.KeepOverlay, "keep-overlay", false, "keep the overlay tarballs (they hold the job's secrets) in the output directory after the run")
+	fs.BoolVar(&o.KeepWork, "keep-work", false, "keep the work directory (downloads; overlays only with --keep-overlay) in the output directory after the run")
 	src := deviceSource{}
 	src.register(fs)
 	jobFile, code, ok := parseJobArgs(fs, args)
@@ -133,7 +137,7 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		Job: j, Lab: lab, OutputDir: o.OutputDir, JobID: o.JobID, Role: o.Role, SubID: o.SubID,
 		Device: o.Device, Coordinator: o.Coordinator, Registry: reg, Protocols: pl.protocol,
 		Stdout: stdout, JSON: o.Output == "json", Console: o.Console, Debug: o.Debug,
-		KeepOverlay: o.KeepOverlay,
+		KeepOverlay: o.KeepOverlay, KeepWork: o.KeepWork,
 	})
 	if err != nil {
 		fmt.Fprintf(stderr, "lavacore run: %v\n", err)

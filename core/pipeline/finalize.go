@@ -53,5 +53,9 @@ func (a powerOffAction) Run(ctx context.Context, call sdk.Call, host sdk.Host) e
 	if !a.has {
 		return host.Log(sdk.LevelDebug, "power-off: the device has no power_off command")
 	}
-	return host.Power(ctx, "power_off")
+	if err := host.Power(ctx, "power_off"); err != nil {
+		return err
+	}
+	return host.Result(sdk.Result{Definition: "lava", Case: call.Action, Level: call.Level, Result: "pass",
+		Extra: map[string]any{"status": "success"}})
 }

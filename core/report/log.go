@@ -7,11 +7,12 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"sort"
-	"strconv"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/lavacore/lavacore/sdk"
 )
 
 // MaxRecord is LAVA's limit for one record; longer messages are replaced.
@@ -40,11 +41,13 @@ type Log struct {
 	secrets []string
 	now     func() time.Time
 	err     error
+	line    int                       // records written so far
+	markers map[string]map[string]int // case → start/end/case → record number
 }
 
 // NewLog writes records to w (nil: no file) and to the sinks.
 func NewLog(w io.Writer, sinks ...Sink) *Log {
-	return &Log{w: w, sinks: sinks, now: time.Now}
+	return &Log{w: w, sinks: sinks, now: time.Now, markers: map[string]map[string]int{}}
 }
 
 // CreateLog opens path (log.yaml) for writing.
@@ -79,8 +82,15 @@ func (l *Log) AddSink(s Sink) {
 // SetClock replaces the clock (tests).
 func (l *Log) SetClock(now func() time.Time) { l.now = now }
 
-// Add logs one record at level lvl with msg (a string or a map).
+// Add logs one record at level lvl with msg (a string, Fields or a map).
 func (l *Log) Add(lvl string, msg any) { l.add(lvl, msg, "") }
+
+// Lines returns the number of records logged so far.
+func (l *Log) Lines() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.line
+}
 
 // Feedback logs console output of another namespace.
 func (l *Log) Feedback(ns, msg string) { l.add("feedback", msg, ns) }
@@ -94,26 +104,84 @@ func (l *Log) Debugf(format string, a ...any) { l.add("debug", fmt.Sprintf(forma
 // Errorf logs at error level.
 func (l *Log) Errorf(format string, a ...any) { l.add("error", fmt.Sprintf(format, a...), "") }
 
-func (l *Log) add(lvl string, msg any, ns string) {
+func (l *Log) add(lvl string, msg any, ns string) Record {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	return l.addLocked(lvl, msg, ns)
+}
+
+func (l *Log) addLocked(lvl string, msg any, ns string) Record {
 	msg = l.mask(msg)
 	r := Record{DT: l.now().UTC(), Lvl: lvl, Msg: msg, NS: ns}
 	line := r.YAML()
 	if len(line) >= MaxRecord {
-		if _, ok := msg.(map[string]any); ok {
-			r.Msg = map[string]any{"skip": "line way too long"}
-		} else {
+		if _, ok := msg.(string); ok {
 			r.Msg = "<line way too long ...>"
+		} else {
+			r.Msg = Fields{{"skip", "line way too long ..."}}
 		}
 		line = r.YAML()
 	}
 	if l.w != nil && l.err == nil {
 		_, l.err = io.WriteString(l.w, "- "+line+"\n")
 	}
+	l.line++
+	if lvl == "target" {
+		if s, ok := msg.(string); ok {
+			l.mark(s)
+		}
+	}
 	for _, s := range l.sinks {
 		s.Write(r)
 	}
+	return r
+}
+
+// signalRE finds the test shell's signals that mark a test case in the log:
+// LAVA's logger.marker records the line of each for the case's result.
+var signalRE = regexp.MustCompile(`<LAVA_SIGNAL_(STARTTC|ENDTC|TESTCASE) (?:TEST_CASE_ID=)?([^\s>]+)`)
+
+func (l *Log) mark(s string) {
+	for _, m := range signalRE.FindAllStringSubmatch(s, -1) {
+		kind := map[string]string{"STARTTC": "start_test_case", "ENDTC": "end_test_case", "TESTCASE": "test_case"}[m[1]]
+		if l.markers[m[2]] == nil {
+			l.markers[m[2]] = map[string]int{}
+		}
+		l.markers[m[2]][kind] = l.line
+	}
+}
+
+// Result logs r as LAVA's "results" record (Map) and returns the record's
+// msg and time. A test case (a suite other than lava, but not a
+// TESTREFERENCE) gets starttc and endtc as LAVA's logger adds them: the job
+// log lines of its STARTTC and ENDTC signals, else of its TESTCASE signal,
+// else the last line logged.
+func (l *Log) Result(r sdk.Result) (Fields, time.Time) {
+	msg := Map(r)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if _, ref := r.Extra["reference"]; r.Definition != "lava" && !ref {
+		m := l.markers[r.Case]
+		delete(l.markers, r.Case)
+		tc, ok := m["test_case"]
+		if !ok {
+			tc = l.line
+		}
+		start, ok := m["start_test_case"]
+		if !ok {
+			start = tc
+		}
+		end, ok := m["end_test_case"]
+		if !ok {
+			end = tc
+		}
+		msg = append(msg, Field{"starttc", start}, Field{"endtc", end})
+	}
+	rec := l.addLocked("results", msg, "")
+	if f, ok := rec.Msg.(Fields); ok {
+		msg = f
+	}
+	return msg, rec.DT
 }
 
 func (l *Log) mask(msg any) any {
@@ -130,6 +198,18 @@ func (l *Log) mask(msg any) any {
 		out := make(map[string]any, len(m))
 		for k, v := range m {
 			out[k] = l.mask(v)
+		}
+		return out
+	case Fields:
+		out := make(Fields, len(m))
+		for i, f := range m {
+			out[i] = Field{f.Key, l.mask(f.Value)}
+		}
+		return out
+	case []any:
+		out := make([]any, len(m))
+		for i, v := range m {
+			out[i] = l.mask(v)
 		}
 		return out
 	}
@@ -157,15 +237,18 @@ func (l *Log) Close() error {
 	return l.err
 }
 
-// TimeFormat is LAVA's record timestamp: UTC ISO-8601 with microseconds and +00:00.
+// TimeFormat is LAVA's record timestamp: UTC ISO-8601 with microseconds and
+// +00:00 (Python's isoformat(), which leaves out microseconds that are zero).
 const TimeFormat = "2006-01-02T15:04:05.000000+00:00"
 
-// YAML renders the record as LAVA does: one flow mapping, every scalar double-quoted,
-// integers tagged !!int, keys in insertion order (dt, lvl, msg, ns).
+// YAML renders the record as LAVA's dispatcher dumps it (PyYAML's safe_dump
+// (LibYAML's CSafeDumper) with default_flow_style=True, default_style='"', sort_keys=False): one flow
+// mapping, every scalar double-quoted, non-strings with the non-specific tag
+// (! "5", ! "42.0"), non-ASCII escaped, keys in order (dt, lvl, msg, ns).
 func (r Record) YAML() string {
 	var b strings.Builder
 	b.WriteString(`{"dt": `)
-	b.WriteString(quote(r.DT.UTC().Format(TimeFormat)))
+	b.WriteString(quote(isoformat(r.DT)))
 	b.WriteString(`, "lvl": `)
 	b.WriteString(quote(r.Lvl))
 	b.WriteString(`, "msg": `)
@@ -180,7 +263,7 @@ func (r Record) YAML() string {
 
 // JSON renders the record as one NDJSON line (without the newline).
 func (r Record) JSON() string {
-	m := map[string]any{"dt": r.DT.UTC().Format(TimeFormat), "lvl": r.Lvl, "msg": r.Msg}
+	m := map[string]any{"dt": isoformat(r.DT), "lvl": r.Lvl, "msg": r.Msg}
 	if r.NS != "" {
 		m["ns"] = r.NS
 	}
@@ -189,110 +272,4 @@ func (r Record) JSON() string {
 		b, _ = json.Marshal(map[string]any{"dt": m["dt"], "lvl": r.Lvl, "msg": fmt.Sprint(r.Msg)})
 	}
 	return string(b)
-}
-
-// Keys of result records come first in this order, as LAVA logs them.
-var keyOrder = map[string]int{"definition": 0, "namespace": 1, "case": 2, "level": 3, "duration": 4, "result": 5}
-
-func orderedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Slice(keys, func(i, j int) bool {
-		oi, iok := keyOrder[keys[i]]
-		oj, jok := keyOrder[keys[j]]
-		switch {
-		case iok && jok:
-			return oi < oj
-		case iok != jok:
-			return iok
-		}
-		return keys[i] < keys[j]
-	})
-	return keys
-}
-
-func writeFlow(b *strings.Builder, v any) {
-	switch x := v.(type) {
-	case nil:
-		b.WriteString(`!!null "null"`)
-	case string:
-		b.WriteString(quote(x))
-	case bool:
-		fmt.Fprintf(b, `!!bool "%t"`, x)
-	case int:
-		fmt.Fprintf(b, `!!int "%d"`, x)
-	case int64:
-		fmt.Fprintf(b, `!!int "%d"`, x)
-	case float64:
-		b.WriteString(`!!float "` + strconv.FormatFloat(x, 'g', -1, 64) + `"`)
-	case map[string]string:
-		m := make(map[string]any, len(x))
-		for k, v := range x {
-			m[k] = v
-		}
-		writeFlow(b, m)
-	case map[string]any:
-		b.WriteString("{")
-		for i, k := range orderedKeys(x) {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString(quote(k))
-			b.WriteString(": ")
-			writeFlow(b, x[k])
-		}
-		b.WriteString("}")
-	case []any:
-		b.WriteString("[")
-		for i, e := range x {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			writeFlow(b, e)
-		}
-		b.WriteString("]")
-	case []string:
-		b.WriteString("[")
-		for i, e := range x {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString(quote(e))
-		}
-		b.WriteString("]")
-	default:
-		b.WriteString(quote(fmt.Sprint(x)))
-	}
-}
-
-// quote renders s as a YAML double-quoted scalar.
-func quote(s string) string {
-	var b strings.Builder
-	b.WriteByte('"')
-	for _, r := range s {
-		switch {
-		case r == '"':
-			b.WriteString(`\"`)
-		case r == '\\':
-			b.WriteString(`\\`)
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case r == '\t':
-			b.WriteString(`\t`)
-		case r == 0x1b:
-			b.WriteString(`\e`)
-		case r == 0xfffd:
-			b.WriteString(`\uFFFD`)
-		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0):
-			fmt.Fprintf(&b, `\x%02x`, r)
-		default:
-			b.WriteRune(r)
-		}
-	}
-	b.WriteByte('"')
-	return b.String()
 }

@@ -51,15 +51,18 @@ func (t *Terminal) Write(r Record) {
 	switch m := r.Msg.(type) {
 	case string:
 		msg = m
-	case map[string]any:
+	case Fields:
 		if r.Lvl == "results" {
-			msg = fmt.Sprintf("result %v/%v: %v", m["definition"], m["case"], m["result"])
-			if me, ok := m["measurement"]; ok {
-				msg += fmt.Sprintf(" (%v %v)", me, m["units"])
+			get := func(k string) any { v, _ := m.Get(k); return v }
+			msg = fmt.Sprintf("result %v/%v: %v", get("definition"), get("case"), get("result"))
+			if me, ok := m.Get("measurement"); ok {
+				msg += fmt.Sprintf(" (%v %v)", me, get("units"))
 			}
 		} else {
-			msg = strings.TrimPrefix(Record{Msg: m}.YAML(), `{"dt": "0001-01-01T00:00:00.000000+00:00", "lvl": "", "msg": `)
+			msg = flow(m)
 		}
+	case map[string]any:
+		msg = flow(m)
 	default:
 		msg = fmt.Sprint(m)
 	}
@@ -67,6 +70,12 @@ func (t *Terminal) Write(r Record) {
 	defer t.mu.Unlock()
 	stamp := r.DT.Local().Format("15:04:05")
 	fmt.Fprintf(t.W, "%s %s%-7s %s\n", stamp, t.Prefix, r.Lvl, msg)
+}
+
+func flow(v any) string {
+	var b strings.Builder
+	writeFlow(&b, v)
+	return b.String()
 }
 
 // ActionStarted updates the status: the running action, its level and deadline.

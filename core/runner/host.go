@@ -38,12 +38,12 @@ type subjobHost struct {
 	open      ConsoleOpener
 	power     PowerRunner
 	log       Logger
-	result    func(sdk.Result)
+	result    func(ns string, r sdk.Result)
 	data      NSData
 	protocols map[string]sdk.Protocol
 }
 
-func newSubjobHost(open ConsoleOpener, power PowerRunner, log Logger, result func(sdk.Result), protocols map[string]sdk.Protocol) *subjobHost {
+func newSubjobHost(open ConsoleOpener, power PowerRunner, log Logger, result func(ns string, r sdk.Result), protocols map[string]sdk.Protocol) *subjobHost {
 	return &subjobHost{consoles: map[string]OpenedConsole{}, open: open, power: power, log: log, result: result, protocols: protocols}
 }
 
@@ -119,7 +119,7 @@ func (h *nsHost) Log(level sdk.LogLevel, msg string) error {
 // Result records the result; an error is a job log that cannot be written
 // (results are logged as they come).
 func (h *nsHost) Result(r sdk.Result) error {
-	h.s.result(r)
+	h.s.result(h.ns, r)
 	return h.logErr()
 }
 

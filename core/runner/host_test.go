@@ -43,7 +43,7 @@ func TestHostProtocolErrors(t *testing.T) {
 		{"another protocol's", &sdk.ProtocolError{Protocol: "lava-vland", Err: sdk.JobErrorf("x")}, "lava-multinode: lava-vland: x"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			sh := newSubjobHost(nil, nil, &fakeLog{}, func(sdk.Result) {}, map[string]sdk.Protocol{"lava-multinode": failProto{tc.err}})
+			sh := newSubjobHost(nil, nil, &fakeLog{}, func(string, sdk.Result) {}, map[string]sdk.Protocol{"lava-multinode": failProto{tc.err}})
 			_, err := sh.view("common").Protocol(context.Background(), "lava-multinode", map[string]any{"request": "lava-sync"})
 			var pe *sdk.ProtocolError
 			if err == nil || err.Error() != tc.want || !errors.As(err, &pe) || pe.Protocol != "lava-multinode" {
@@ -61,7 +61,7 @@ func TestHostProtocolErrors(t *testing.T) {
 func TestHostCallFailures(t *testing.T) {
 	log := &fakeLog{}
 	var results []sdk.Result
-	h := newSubjobHost(nil, nil, log, func(r sdk.Result) { results = append(results, r) }, nil).view("common")
+	h := newSubjobHost(nil, nil, log, func(_ string, r sdk.Result) { results = append(results, r) }, nil).view("common")
 	if err := h.Log(sdk.LevelInfo, "x"); err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // removeOverlays removes what compress-overlay leaves in a sub-job's work
@@ -18,6 +19,33 @@ func removeOverlays(workDir string) error {
 		if err := os.RemoveAll(p); err != nil {
 			return fmt.Errorf("remove overlay: %w", err)
 		}
+	}
+	return nil
+}
+
+// cleanWork removes what a run leaves in a sub-job's work directory: all of
+// it, unless keepWork; then the overlays (they hold the job's secrets),
+// unless keepOverlay too.
+func cleanWork(workDir string, keepWork, keepOverlay bool) error {
+	switch {
+	case !keepWork && !keepOverlay:
+		if err := os.RemoveAll(workDir); err != nil {
+			return fmt.Errorf("remove work directory: %w", err)
+		}
+	case !keepWork:
+		es, err := os.ReadDir(workDir)
+		if err != nil && !os.IsNotExist(err) {
+			return fmt.Errorf("remove work directory: %w", err)
+		}
+		for _, e := range es {
+			if !strings.HasPrefix(e.Name(), "overlay-") {
+				if err := os.RemoveAll(filepath.Join(workDir, e.Name())); err != nil {
+					return fmt.Errorf("remove work directory: %w", err)
+				}
+			}
+		}
+	case !keepOverlay:
+		return removeOverlays(workDir)
 	}
 	return nil
 }

@@ -50,6 +50,9 @@ type Options struct {
 	// KeepOverlay keeps the overlay tarballs and trees (which hold the job's
 	// secrets) in each sub-job's work directory after the run.
 	KeepOverlay bool
+	// KeepWork keeps each sub-job's work directory (downloads, overlays
+	// with KeepOverlay) after the run; by default it is removed.
+	KeepWork bool
 }
 
 // SubOutcome is how one sub-job ended.
@@ -269,12 +272,13 @@ func runSubjob(ctx context.Context, o Options, sj pipeline.SubJob, id, dir strin
 	for _, v := range sj.Job.Secrets {
 		log.Mask(v)
 	}
-	results := &report.Results{}
+	results := &report.Results{JobID: id}
 	clk := &clock{}
 	addResult := func(r sdk.Result) {
-		results.Add(r)
-		log.Add("results", report.Map(r))
+		msg, at := log.Result(r)
+		results.AddLogged(r, msg, at)
 	}
+	actions := newActionResults(addResult)
 	defer func() {
 		if err := results.WriteFiles(dir, sj.Job.Name); err != nil {
 			log.Errorf("%v", err)
@@ -287,15 +291,18 @@ func runSubjob(ctx context.Context, o Options, sj pipeline.SubJob, id, dir strin
 	disp := pipeline.DispatcherOf(o.Lab)
 	disp.WorkDir = filepath.Join(dir, "work")
 	disp.OutputDir = dir
-	if !o.KeepOverlay {
-		defer func() {
-			if err := removeOverlays(disp.WorkDir); err != nil {
-				log.Errorf("%v", err)
-			}
-		}()
-	}
+	defer func() {
+		if err := cleanWork(disp.WorkDir, o.KeepWork, o.KeepOverlay); err != nil {
+			log.Errorf("%v", err)
+		}
+	}()
+	vstart := time.Now()
 	p, err := pipeline.Build(sj.Job, sj.Device, o.Registry, disp)
+	// LAVA's validate result: the job's pipeline was built and validated
+	log.Infof("validate duration: %.02f", time.Since(vstart).Seconds())
+	addResult(validateResult(err))
 	if err != nil {
+		log.Errorf("%s", errorHelp(err))
 		addResult(pipeline.JobResult(err))
 		return fail(err)
 	}
@@ -352,8 +359,8 @@ func runSubjob(ctx context.Context, o Options, sj pipeline.SubJob, id, dir strin
 			return console.RunCommands(ctx, cmds, func(l sdk.LogLevel, m string) { log.Add(string(l), m) })
 		}
 	}
-	sh := newSubjobHost(opener, power, log, addResult, protocols)
-	env := &runEnv{sh: sh, log: log, result: addResult, term: term, dev: sj.Device, clock: clk}
+	sh := newSubjobHost(opener, power, log, actions.add, protocols)
+	env := &runEnv{sh: sh, log: log, result: addResult, actions: actions, term: term, dev: sj.Device, clock: clk}
 
 	err = p.Run(ctx, env)
 	for name, pr := range protocols {
@@ -364,14 +371,25 @@ func runSubjob(ctx context.Context, o Options, sj pipeline.SubJob, id, dir strin
 		cancel()
 	}
 	sh.closeAll()
-	addResult(pipeline.JobResult(err))
+	// as lava-run: the error help or "Job finished correctly", then the job's result
 	if err != nil {
 		log.Errorf("%s", errorHelp(err))
+		addResult(pipeline.JobResult(err))
 		return fail(err)
 	}
 	log.Infof("Job finished correctly")
+	addResult(pipeline.JobResult(nil))
 	so.Health = "Complete"
 	return so
+}
+
+// validateResult is LAVA's {definition: lava, case: validate, result}.
+func validateResult(err error) sdk.Result {
+	r := sdk.Result{Definition: "lava", Case: "validate", Result: "pass"}
+	if err != nil {
+		r.Result = "fail"
+	}
+	return r
 }
 
 func deviceName(d *device.Device) string {
@@ -450,12 +468,13 @@ func (p *prefixWriter) Write(b []byte) (int, error) {
 
 // runEnv is the pipeline.RunEnv of one sub-job.
 type runEnv struct {
-	sh     *subjobHost
-	log    *report.Log
-	result func(sdk.Result)
-	term   *report.Terminal
-	dev    *device.Device
-	clock  *clock
+	sh      *subjobHost
+	log     *report.Log
+	result  func(sdk.Result)
+	actions *actionResults
+	term    *report.Terminal
+	dev     *device.Device
+	clock   *clock
 }
 
 func (e *runEnv) Host(ns string, call sdk.Call) sdk.Host {
@@ -470,11 +489,15 @@ func (e *runEnv) Host(ns string, call sdk.Call) sdk.Host {
 func (e *runEnv) Log(level sdk.LogLevel, msg string) { e.log.Add(string(level), msg) }
 func (e *runEnv) Result(r sdk.Result)                { e.result(r) }
 func (e *runEnv) ActionStart(ev pipeline.ActionEvent) {
+	e.actions.start(ev)
 	if e.term != nil {
 		e.term.ActionStarted(ev.Level, ev.Name, ev.Deadline)
 	}
 }
-func (e *runEnv) ActionEnd(ev pipeline.ActionEvent) { e.clock.actionEnd(ev) }
+func (e *runEnv) ActionEnd(ev pipeline.ActionEvent) {
+	e.clock.actionEnd(ev)
+	e.actions.end(ev)
+}
 
 // delayHost applies the section's character delay to console sends.
 type delayHost struct {

@@ -76,7 +76,11 @@ func connectDevice(ctx context.Context, call sdk.Call, host sdk.Host) error {
 
 // pduReboot power-cycles the device with its hard_reset command.
 func pduReboot(ctx context.Context, call sdk.Call, host sdk.Host) error {
-	return host.Power(ctx, "hard_reset")
+	if err := host.Power(ctx, "hard_reset"); err != nil {
+		return err
+	}
+	return host.Result(sdk.Result{Definition: "lava", Case: call.Action, Level: call.Level, Result: "pass",
+		Extra: map[string]any{"status": "success"}})
 }
 
 // sendRebootCommands reboots a device that has no hard_reset command from its shell.

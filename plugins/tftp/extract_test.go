@@ -262,3 +262,31 @@ func TestDeploy_HostileArchives(t *testing.T) {
 		})
 	}
 }
+
+// TestCleanupLeavesNothingInNFSRoot: after an NFS deploy with and without
+// a prefix, tftp-deploy's cleanup leaves the lab's NFS root as it was (no
+// empty <job id>/ directory).
+func TestCleanupLeavesNothingInNFSRoot(t *testing.T) {
+	for _, prefix := range []string{"", "rootfs"} {
+		t.Run("prefix="+prefix, func(t *testing.T) {
+			base := t.TempDir()
+			nfs := filepath.Join(base, "nfs")
+			os.MkdirAll(nfs, 0o755)
+			host := sdktest.NewHost("")
+			params := map[string]any{"nfsrootfs": map[string]any{"url": "http://x/rootfs.tar.gz", "prefix": prefix}}
+			call := sdk.Call{Request: sdk.Request{Job: sdk.JobInfo{ID: "7"}, Block: sdk.Block{Params: params},
+				Dispatcher: sdk.Dispatcher{NFSRoot: nfs, WorkDir: filepath.Join(base, "work")}}}
+			bootflow.SetString(host, fileKey("nfsrootfs"), writeTarGz(t, filepath.Join(base, "rootfs.tar.gz"),
+				file("rootfs/etc/hostname", "board\n")))
+			if err := extractNFS(context.Background(), call, host); err != nil {
+				t.Fatal(err)
+			}
+			if err := (tftpDeploy{}).Cleanup(context.Background(), call, host); err != nil {
+				t.Fatal(err)
+			}
+			if es, _ := os.ReadDir(nfs); len(es) != 0 {
+				t.Errorf("left in the NFS root: %v", es)
+			}
+		})
+	}
+}

@@ -94,7 +94,16 @@ func (tftpDeploy) Cleanup(ctx context.Context, call sdk.Call, host sdk.Host) err
 		}
 	}
 	if d := nfsRoot; d != "" && strings.HasPrefix(d, call.Dispatcher.NFSRoot) && os.Getenv("LAVACORE_KEEP") == "" {
+		// the job's whole tree, <nfs_root>/<job_id>/: extract-nfsrootfs
+		// (the NFS root may be a prefix below it) and the job's directory
+		job := filepath.Join(call.Dispatcher.NFSRoot, call.Job.ID)
+		if err := os.RemoveAll(filepath.Join(job, "extract-nfsrootfs")); err != nil {
+			errs = append(errs, err.Error())
+		}
 		if err := os.RemoveAll(d); err != nil {
+			errs = append(errs, err.Error())
+		}
+		if err := os.Remove(job); err != nil && !os.IsNotExist(err) {
 			errs = append(errs, err.Error())
 		}
 	}

@@ -236,7 +236,8 @@ func WaitKernelStart(ctx context.Context, con sdk.Console, host sdk.Host, startM
 
 // Login is LAVA's login-action: it watches for kernel messages while waiting
 // for a prompt or the login prompt, logs in with auto_login, runs the login
-// commands, and records the kernel-messages result.
+// commands, and records the kernel-messages result and its own
+// (login-action's: success, or the kernel messages it saw).
 func Login(ctx context.Context, con sdk.Console, host sdk.Host, level string, o LoginOptions) error {
 	start := time.Now()
 	var found []map[string]any
@@ -352,7 +353,19 @@ loggedIn:
 			return fail(sdk.JobErrorf("login command %q: no prompt: %w", c, err))
 		}
 	}
-	return result(true)
+	if err := result(true); err != nil {
+		return err
+	}
+	// login-action's own result, as LAVA's check_kernel_messages sets it
+	own := map[string]any{"success": "No kernel warnings or errors detected."}
+	if len(found) > 0 {
+		list := make([]any, len(found))
+		for i, f := range found {
+			list[i] = f
+		}
+		own = map[string]any{"fail": list}
+	}
+	return host.Result(sdk.Result{Definition: "lava", Case: "login-action", Level: level, Result: "pass", Extra: own})
 }
 
 // ExpectShell sends an empty line and waits for one of the prompts, nudging

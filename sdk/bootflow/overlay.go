@@ -5,8 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/lavacore/lavacore/sdk"
 	"github.com/lavacore/lavacore/sdk/actionspec"
@@ -94,6 +97,64 @@ func repoLevels(top sdk.ActionSpec, topLevel string) []string {
 	return out
 }
 
+// overlayResults records the results LAVA's overlay actions give for each
+// definition (their work is done here, in compress-overlay): the repository
+// action's (git: commit, repository, path), test-overlay's, test-install-
+// overlay's and test-runscript-overlay's, at their levels (the three
+// actions that follow the repository action).
+func overlayResults(host sdk.Host, stages [][]overlay.Definition, ov *overlay.Overlay, resultsDir string, took time.Duration) error {
+	idx := 0
+	for stage, defs := range stages {
+		for _, d := range defs {
+			name := fmt.Sprintf("%d_%s", idx, d.Name)
+			idx++
+			parts := strings.Split(d.Level, ".")
+			last, err := strconv.Atoi(parts[len(parts)-1])
+			if d.Level == "" || err != nil {
+				continue
+			}
+			level := func(n int) string {
+				return strings.Join(append(append([]string{}, parts[:len(parts)-1]...), strconv.Itoa(last+n)), ".")
+			}
+			id := ovUUID(ov, d)
+			about := map[string]any{"uuid": id, "name": d.Name, "path": d.Path, "from": d.From}
+			if d.From != "inline" {
+				about["repository"] = d.Repository
+			}
+			var rs []sdk.Result
+			if d.From == "git" {
+				rs = append(rs, sdk.Result{Case: "git-repo-action", Level: d.Level, Duration: fmt.Sprintf("%.2f", took.Seconds()),
+					Extra: map[string]any{"commit": ov.Commits[d.Name], "repository": d.Repository, "path": d.Path}})
+			}
+			install := map[string]any{"uuid": id}
+			if _, ok := ov.Testdefs[name]["install"]; !ok {
+				install = map[string]any{"skipped test-install-overlay": id}
+			}
+			runscript := map[string]any{"filename": path.Join(resultsDir, strconv.Itoa(stage), "tests", name, "run.sh")}
+			for k, v := range about {
+				runscript[k] = v
+			}
+			rs = append(rs,
+				sdk.Result{Case: "test-overlay", Level: level(1), Extra: about},
+				sdk.Result{Case: "test-install-overlay", Level: level(2), Extra: install},
+				sdk.Result{Case: "test-runscript-overlay", Level: level(3), Extra: runscript})
+			for _, r := range rs {
+				r.Definition, r.Result = "lava", "pass"
+				if r.Duration == "" {
+					r.Duration = "0.00"
+				}
+				if err := host.Result(r); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// ovUUID is the uuid of a definition: <job id>_<level of its repository action>.
+func ovUUID(ov *overlay.Overlay, d overlay.Definition) string { return ov.JobID() + "_" + d.Level }
+
 // CompressOverlay is compress-overlay: it builds the whole overlay of the
 // namespace's test definitions and packs it (KeyOverlay).
 type CompressOverlay struct {
@@ -173,9 +234,13 @@ func (a CompressOverlay) Run(ctx context.Context, call sdk.Call, host sdk.Host) 
 	if err := os.MkdirAll(opts.WorkDir, 0o755); err != nil {
 		return sdk.InfraErrorf("compress-overlay: %v", err)
 	}
+	began := time.Now()
 	ov, err := overlay.Build(opts)
 	if err != nil {
 		return sdk.JobErrorf("%v", err)
+	}
+	if err := overlayResults(host, stages, ov, results, time.Since(began)); err != nil {
+		return err
 	}
 	out := filepath.Join(opts.WorkDir, "overlay-"+call.Level+".tar.gz")
 	if err := ov.CompressTo(out); err != nil {

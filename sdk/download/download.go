@@ -75,8 +75,9 @@ type Result struct {
 	Dir string
 	// Size is the number of bytes downloaded (before decompression).
 	Size int64
-	// SHA256 is the hex sha256 of the bytes downloaded.
-	SHA256 string
+	// MD5, SHA256 and SHA512 are the hex sums of the bytes downloaded (LAVA
+	// records all three).
+	MD5, SHA256, SHA512 string
 	// Decompressed is true when the file was decompressed on the way.
 	Decompressed bool
 	// Duration is how long the transfer took.
@@ -117,9 +118,10 @@ func Progress(log func(msg string)) func(done, total int64) {
 	}
 }
 
-// Results is LAVA's result record of a download action: {label, size, sha256sum}.
+// Results is LAVA's result record of a download action: {label, size,
+// md5sum, sha256sum, sha512sum}.
 func (r Result) Results() map[string]any {
-	return map[string]any{"label": r.Key, "size": r.Size, "sha256sum": r.SHA256}
+	return map[string]any{"label": r.Key, "size": r.Size, "md5sum": r.MD5, "sha256sum": r.SHA256, "sha512sum": r.SHA512}
 }
 
 // Options say how Validate and Fetch reach the servers; nil is the zero Options.
@@ -332,13 +334,7 @@ func Fetch(ctx context.Context, spec Spec, destDir string, opts *Options) (Resul
 	}
 	defer body.Close()
 
-	src := &source{ctx: ctx, r: body, total: expected, progress: progress, sha256: sha256.New()}
-	if spec.MD5 != "" {
-		src.md5 = md5.New()
-	}
-	if spec.SHA512 != "" {
-		src.sha512 = sha512.New()
-	}
+	src := &source{ctx: ctx, r: body, total: expected, progress: progress, md5: md5.New(), sha256: sha256.New(), sha512: sha512.New()}
 
 	tmp, err := os.CreateTemp(filepath.Dir(dest), "."+filepath.Base(dest)+".part-*")
 	if err != nil {
@@ -409,7 +405,8 @@ func Fetch(ctx context.Context, spec Spec, destDir string, opts *Options) (Resul
 		return Result{}, sdk.InfraErrorf("Unable to write %s: %w", dest, err)
 	}
 	keep = true
-	res := Result{Key: spec.Key, Path: dest, Size: src.n, SHA256: hex.EncodeToString(src.sha256.Sum(nil)), Decompressed: comp != "", Duration: time.Since(began)}
+	res := Result{Key: spec.Key, Path: dest, Size: src.n, MD5: hex.EncodeToString(src.md5.Sum(nil)),
+		SHA256: hex.EncodeToString(src.sha256.Sum(nil)), SHA512: hex.EncodeToString(src.sha512.Sum(nil)), Decompressed: comp != "", Duration: time.Since(began)}
 	if spec.Archive == "tar" {
 		// The sums are checked before anything is unpacked (LAVA untars first).
 		dir := filepath.Join(filepath.Dir(dest), spec.Key)

@@ -166,7 +166,7 @@ func TestFetchCompression(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := Result{Key: tc.key, Path: filepath.Join(dir, tc.key, tc.wantName), Size: int64(len(raw)), SHA256: s256, Decompressed: tc.decompressed, Duration: res.Duration}
+			want := Result{Key: tc.key, Path: filepath.Join(dir, tc.key, tc.wantName), Size: int64(len(raw)), MD5: m, SHA256: s256, SHA512: s512, Decompressed: tc.decompressed, Duration: res.Duration}
 			if res != want || res.Duration <= 0 {
 				t.Errorf("Result = %+v\nwant     %+v", res, want)
 			}

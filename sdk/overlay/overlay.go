@@ -84,6 +84,9 @@ type Overlay struct {
 	Testdefs map[string]map[string]any
 }
 
+// JobID is the job id the overlay was built for.
+func (ov *Overlay) JobID() string { return ov.opts.JobID }
+
 // Build builds the overlay tree in a new directory under opts.WorkDir.
 func Build(o Options) (*Overlay, error) {
 	if o.JobID == "" {
