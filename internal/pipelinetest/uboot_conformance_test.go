@@ -2,6 +2,7 @@ package pipelinetest
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -16,6 +17,9 @@ import (
 	"github.com/lavacore/lavacore/core/job"
 	"github.com/lavacore/lavacore/core/pipeline"
 	"github.com/lavacore/lavacore/plugins/command"
+	"github.com/lavacore/lavacore/plugins/tftp"
+	"github.com/lavacore/lavacore/plugins/uboot"
+	"github.com/lavacore/lavacore/sdk"
 	"github.com/lavacore/lavacore/sdk/sdktest"
 )
 
@@ -49,23 +53,23 @@ func loadRefRows(t *testing.T) []refRow {
 // describeRef builds the ref's sample job on its rendered device, as
 // `lavacore describe sample_jobs/<job> --lava-device ref-devices/<ref>`, with
 // HEAD's overlay (no lava-vland-overlay).
-func describeRef(reg *sdktest.Registry, row refRow) ([]string, error) {
+func describeRef(reg *sdktest.Registry, row refRow) ([]string, *pipeline.Pipeline, error) {
 	j, diags := job.LoadWith(filepath.Join(fixtures, "sample_jobs", row.job), job.Options{Methods: reg.Infos()})
 	if len(diags) > 0 {
-		return nil, errors.New(diags[0].String())
+		return nil, nil, errors.New(diags[0].String())
 	}
 	d, probs := lavayaml.LoadFile(filepath.Join(fixtures, "ref-devices", row.ref),
 		lavayaml.Options{Name: row.device, Type: j.DeviceType, Spec: pipeline.SpecFunc(reg)})
 	if probs.HasErrors() {
-		return nil, probs
+		return nil, nil, probs
 	}
 	p, err := pipeline.Build(j, d, reg, testDisp)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var got []string
 	flattenShort(dropVLAN(p.Describe(), ""), &got)
-	return got, nil
+	return got, p, nil
 }
 
 // flattenShort is what conformance compares: level, name, class, timeout,
@@ -104,6 +108,10 @@ func isUBootRef(row refRow) bool {
 func TestUBootConformance(t *testing.T) {
 	rows := loadRefRows(t)
 	reg := builtinRegistry(t, command.Methods()...)
+	raw := map[string]sdk.Method{}
+	for _, m := range append(uboot.Methods(), tftp.Methods()...) {
+		raw[m.Info().Key()] = m
+	}
 	identical, total := 0, 0
 	var report []string
 	for _, row := range rows {
@@ -113,10 +121,23 @@ func TestUBootConformance(t *testing.T) {
 		total++
 		var want []string
 		flattenShort(loadRef(t, row.ref), &want)
-		got, err := describeRef(reg, row)
+		got, p, err := describeRef(reg, row)
 		if err != nil {
 			report = append(report, row.ref+": "+firstLine(err.Error()))
 			continue
+		}
+		// every action the U-Boot family's methods declare has code
+		for _, n := range p.Actions {
+			if m := raw[n.Method.Info().Key()]; m != nil {
+				for _, d := range m.Validate(context.Background(), *n.Request) {
+					if d.Severity == sdk.SevError {
+						t.Errorf("%s: %s %s: %s", row.ref, n.Level, d.Path, d.Summary)
+					}
+				}
+				for _, problem := range sdktest.MissingActions(m, *n.Request) {
+					t.Errorf("%s: %s", row.ref, problem)
+				}
+			}
 		}
 		if row.ref == os.Getenv("LAVACORE_REF_DIFF") {
 			t.Logf("%s (-lava +lavacore):\n%s", row.ref, cmp.Diff(want, got))

@@ -66,7 +66,8 @@ actions:
 	_, err := pipeline.Build(j, labDevice(t, loadTestLab(t), "mustang1"), builtinRegistry(t), testDisp)
 	want := "job.yaml:5:3: actions[0].deploy.tftp: Unsupported url protocol scheme: ftp\n" +
 		"job.yaml:8:3: actions[1].boot.u-boot: None of the boot strategies accepted your boot parameters, reasons given:\n" +
-		"grub: \"method\" was not \"grub\"\ngrub-efi: \"method\" was not \"grub-efi\"\nssh: \"method\" was not \"ssh\"\n\n" +
+		"bootloader: \"method\" was not \"bootloader\"\ngrub: \"method\" was not \"grub\"\ngrub-efi: \"method\" was not \"grub-efi\"\n" +
+		"minimal: \"method\" was not \"minimal\"\nssh: \"method\" was not \"ssh\"\nu-boot: \"u-boot\" was not in the device configuration boot methods\n\n" +
 		"job.yaml:9:3: actions[2].test.definitions: No testdef_repo handler is available for the given repository type 'svn'."
 	if err == nil || err.Error() != want {
 		t.Errorf("err =\n%s\nwant\n%s", err, want)
