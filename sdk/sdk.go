@@ -152,6 +152,13 @@ type Device struct {
 	// hard_reset, power_on and power_off the device sets (Do only), and every
 	// user command (LAVA's commands.users). Each runs on the dispatcher.
 	Commands map[string]DeviceCommand `json:",omitempty"`
+	// Parameters is LAVA's device-level `parameters:`: load addresses per
+	// boot command (bootz, booti, bootm: kernel, ramdisk, dtb, tee …), media,
+	// text_offset, dtb_base_resize … (U-Boot's {KERNEL_ADDR}, {BOOTX}).
+	Parameters map[string]any `json:",omitempty"`
+	// SectionParameters is LAVA's `actions.<section>.parameters:`, e.g.
+	// deploy's add_header, mkimage_arch, append_dtb, use_xip.
+	SectionParameters map[string]map[string]any `json:",omitempty"`
 }
 
 // ConsoleSpec is how to open the device's primary console: Console, else

@@ -15,6 +15,9 @@ func (d *Device) SDK(key string) sdk.Device {
 		Vars:      vars,
 		Methods:   d.Methods,
 		Constants: d.Constants,
+		// LAVA's device and section parameters (load addresses, add_header …)
+		Parameters:        d.Parameters,
+		SectionParameters: d.SectionParameters,
 	}
 	if key != "" {
 		out.Method = d.Methods[key]

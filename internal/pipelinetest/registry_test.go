@@ -12,6 +12,7 @@ import (
 	"github.com/lavacore/lavacore/plugins/ssh"
 	"github.com/lavacore/lavacore/plugins/testshell"
 	"github.com/lavacore/lavacore/plugins/tftp"
+	"github.com/lavacore/lavacore/plugins/uboot"
 	"github.com/lavacore/lavacore/sdk"
 	"github.com/lavacore/lavacore/sdk/sdktest"
 )
@@ -26,6 +27,7 @@ func builtinRegistry(t testing.TB, extra ...sdk.Method) *sdktest.Registry {
 	ms = append(ms, grub.Methods()...)
 	ms = append(ms, testshell.Methods()...)
 	ms = append(ms, monitor.Methods()...)
+	ms = append(ms, uboot.Methods()...)
 	return sdktest.NewRegistry(t, append(ms, extra...)...)
 }
 

@@ -31,7 +31,7 @@ func metaKey(name string) [3]string { return [3]string{"extract-overlay-ramdisk"
 
 // actions is the code of every action tftp-deploy's tree declares.
 func actions() sdk.Actions {
-	fetch := sdk.ActionFunc(fetchArtefact)
+	fetch := fetcher{method{}.Describe}
 	t := sdk.Actions{
 		"tftp-deploy":             tftpDeploy{},
 		"download-retry":          sdk.Group{},
@@ -45,7 +45,8 @@ func actions() sdk.Actions {
 		"extract-overlay-ramdisk": sdk.ActionFunc(extractRamdisk),
 		"extract-modules":         sdk.ActionFunc(extractModules),
 		"apply-overlay-tftp":      sdk.ActionFunc(applyOverlay),
-		"prepare-kernel":          sdk.Noop("a zImage/Image is booted as it is by GRUB"),
+		"prepare-kernel":          sdk.Noop("its child uboot-prepare-kernel does the work; other bootloaders boot the kernel as it is"),
+		"uboot-prepare-kernel":    sdk.ActionFunc(ubootPrepareKernel),
 		"configure-preseed-file":  sdk.Noop("no preseed support"),
 		"compress-ramdisk":        sdk.ActionFunc(compressRamdisk),
 		"deploy-device-env":       sdk.Noop("compress-overlay writes the environment file into the overlay"),
@@ -133,9 +134,15 @@ func prepareDirs(call sdk.Call, host sdk.Host) error {
 	return host.Log(sdk.LevelDebug, "tftp directory: "+dir)
 }
 
-// fetchArtefact fetches the key this download-retry stands for.
-func fetchArtefact(ctx context.Context, call sdk.Call, host sdk.Host) error {
-	top, err := method{}.Describe(call.Request)
+// fetcher is a download handler (http-download …): it fetches the key its
+// download-retry stands for, found by its url in the deploy's tree.
+type fetcher struct {
+	describe func(sdk.Request) (sdk.ActionSpec, error)
+}
+
+// Run fetches the artefact.
+func (f fetcher) Run(ctx context.Context, call sdk.Call, host sdk.Host) error {
+	top, err := f.describe(call.Request)
 	if err == nil {
 		top, err = lavaversion.ForRequest(call.Request, top)
 	}
@@ -144,7 +151,7 @@ func fetchArtefact(ctx context.Context, call sdk.Call, host sdk.Host) error {
 	}
 	path, spec, ok := bootflow.SpecPath(top, call.Level)
 	if !ok || len(path) < 1 {
-		return sdk.InfraErrorf("%s %s: not in the tftp-deploy tree", call.Level, call.Action)
+		return sdk.InfraErrorf("%s %s: not in the %s tree", call.Level, call.Action, top.Name)
 	}
 	keys, urls := downloads(call.Block.Params)
 	var key string
@@ -163,7 +170,7 @@ func fetchArtefact(ctx context.Context, call sdk.Call, host sdk.Host) error {
 		return err
 	}
 	dest := tftpDir
-	if key == "nfsrootfs" || key == "modules" {
+	if key == "nfsrootfs" || key == "modules" || dest == "" {
 		dest = filepath.Join(call.Dispatcher.WorkDir, "downloads", call.Job.ID)
 	}
 	ds := download.Spec{Key: key, URL: spec.URL, Compression: bootflow.Str(res, "compression"),
@@ -191,7 +198,7 @@ func fetchArtefact(ctx context.Context, call sdk.Call, host sdk.Host) error {
 	if err := bootflow.SetString(host, compKey(key), bootflow.Str(res, "compression")); err != nil {
 		return err
 	}
-	if strings.HasPrefix(r.Path, call.Dispatcher.TFTPRoot+"/") {
+	if call.Dispatcher.TFTPRoot != "" && strings.HasPrefix(r.Path, call.Dispatcher.TFTPRoot+"/") {
 		rel := strings.TrimPrefix(r.Path, call.Dispatcher.TFTPRoot+"/")
 		if err := bootflow.SetString(host, relKey(key), rel); err != nil {
 			return err
@@ -380,8 +387,19 @@ func applyOverlay(ctx context.Context, call sdk.Call, host sdk.Host) error {
 func compressRamdisk(ctx context.Context, call sdk.Call, host sdk.Host) error {
 	data := bootflow.Reader{H: host}
 	dir := data.String(keyRamdiskD)
-	if data.Err != nil || dir == "" {
+	if data.Err != nil {
 		return data.Err
+	}
+	res, _ := call.Block.Params["ramdisk"].(map[string]any)
+	dp, _ := deployParams(call.Device)
+	addHeader := bootflow.Str(dp, "add_header") == "u-boot"
+	if dir == "" {
+		// not unpacked: the file as downloaded, with a header added if the
+		// device wants one and it has none
+		if addHeader && bootflow.Str(res, "header") != "u-boot" {
+			return wrapRamdisk(call, host, bootflow.Str(dp, "mkimage_arch"))
+		}
+		return nil
 	}
 	var meta map[string]ramdisk.Header
 	v, ok, err := host.Get(metaKey("meta")[0], metaKey("meta")[1], metaKey("meta")[2])
@@ -403,9 +421,11 @@ func compressRamdisk(ctx context.Context, call sdk.Call, host sdk.Host) error {
 	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
 		return sdk.InfraErrorf("compress-ramdisk: %v", err)
 	}
-	res, _ := call.Block.Params["ramdisk"].(map[string]any)
+	if addHeader {
+		out += ".uboot"
+	}
 	if err := ramdisk.RepackWith(ctx, dir, out, ramdisk.RepackOptions{Compression: comp, Meta: meta,
-		UBootHeader: bootflow.Str(res, "header") == "u-boot"}); err != nil {
+		UBootHeader: addHeader, UBootArch: bootflow.Str(dp, "mkimage_arch")}); err != nil {
 		return sdk.InfraErrorf("compress-ramdisk: %v", err)
 	}
 	rel := strings.TrimPrefix(out, call.Dispatcher.TFTPRoot+"/")
@@ -416,4 +436,26 @@ func compressRamdisk(ctx context.Context, call sdk.Call, host sdk.Host) error {
 		return err
 	}
 	return os.RemoveAll(dir)
+}
+
+// wrapRamdisk writes the downloaded ramdisk with a u-boot header in front
+// (the device's add_header: u-boot) as ramdisk/<name>.uboot.
+func wrapRamdisk(call sdk.Call, host sdk.Host, arch string) error {
+	data := bootflow.Reader{H: host}
+	in, tftpDir := data.String(fileKey("ramdisk")), data.String(keyTFTPDir)
+	if data.Err != nil || in == "" {
+		return data.Err
+	}
+	out := filepath.Join(tftpDir, "ramdisk", filepath.Base(in)+".uboot")
+	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+		return sdk.InfraErrorf("compress-ramdisk: %v", err)
+	}
+	if err := ramdisk.WrapUBoot(in, out, ramdisk.WrapOptions{Arch: arch, Type: ramdisk.UBootTypeRamdisk}); err != nil {
+		return sdk.InfraErrorf("Unable to add uboot header to ramdisk: %v", err)
+	}
+	rel := strings.TrimPrefix(out, call.Dispatcher.TFTPRoot+"/")
+	if err := bootflow.SetString(host, bootflow.KeyRamdisk, rel); err != nil {
+		return err
+	}
+	return host.Log(sdk.LevelInfo, "ramdisk with a u-boot header: "+rel)
 }

@@ -21,7 +21,7 @@ type method struct{ sdk.Actions }
 func New() sdk.Method { return method{actions()} }
 
 // Methods returns every method of this package.
-func Methods() []sdk.Method { return []sdk.Method{New()} }
+func Methods() []sdk.Method { return []sdk.Method{New(), NewNFS()} }
 
 func (method) Info() sdk.MethodInfo {
 	return sdk.MethodInfo{Section: sdk.SectionDeploy, Name: "tftp",
@@ -127,8 +127,7 @@ func (method) Describe(req sdk.Request) (sdk.ActionSpec, error) {
 	}
 	if k, ok := p["kernel"].(map[string]any); ok {
 		if _, ok := k["type"]; ok {
-			prep.Children = append(prep.Children, sdk.ActionSpec{Name: "prepare-kernel", Class: "PrepareKernelAction",
-				Description: "populates the pipeline with a kernel conversion action", Summary: "add a kernel conversion"})
+			prep.Children = append(prep.Children, prepareKernel(req))
 		}
 	}
 	prep.Children = append(prep.Children,
@@ -163,6 +162,8 @@ func (method) Validate(_ context.Context, req sdk.Request) sdk.Diagnostics {
 			diags = append(diags, sdk.Diagnostic{Path: keys[i] + ".url", Summary: err.Error()})
 		}
 	}
+	diags = append(diags, validateKernel(req)...)
+	diags = append(diags, validateHeader(req)...)
 	if len(keys) == 0 && p["persistent_nfs"] == nil {
 		diags = append(diags, sdk.Diagnostic{Severity: sdk.SevWarning, Summary: "nothing to deploy: no kernel, ramdisk, dtb or nfsrootfs"})
 	}
