@@ -216,4 +216,3 @@ func exportDeviceEnv(ctx context.Context, call sdk.Call, host sdk.Host) error {
 func overlayUnpack(ctx context.Context, call sdk.Call, host sdk.Host) error {
 	return sdk.InfraErrorf("%s: transfer_overlay is not supported by the %s boot method", call.Action, call.Block.Method)
 }
-

@@ -101,9 +101,45 @@ func downloadSpecs(req sdk.Request) ([]sdk.ActionSpec, error) {
 		if err != nil {
 			return nil, err
 		}
+		if err := imageOverlays(req, k, &d); err != nil {
+			return nil, err
+		}
 		out = append(out, d)
 	}
 	return out, nil
+}
+
+// imageOverlays adds an image's `overlays:` to its download-retry, as
+// LAVA's DownloaderAction does: a download-retry per overlay (but "lava"),
+// create-overlay when "lava" is one and no test needs the overlay, and
+// append-overlays.
+func imageOverlays(req sdk.Request, key string, d *sdk.ActionSpec) error {
+	_, res := urlOf(req.Block.Params, key)
+	ovs, _ := res["overlays"].(map[string]any)
+	if len(ovs) == 0 {
+		return nil
+	}
+	b := sdk.Block{Params: res, Order: map[string][]string{"overlays": req.Block.Order[key+".overlays"]}}
+	_, lava := ovs["lava"]
+	for _, name := range b.Keys("overlays") {
+		if name == "lava" {
+			continue
+		}
+		m, _ := ovs[name].(map[string]any)
+		u, _ := m["url"].(string)
+		od, err := actionspec.Download(u)
+		if err != nil {
+			return err
+		}
+		d.Children = append(d.Children, od)
+	}
+	if lava && !actionspec.NeedsOverlay(req) {
+		d.Children = append(d.Children, sdk.ActionSpec{Name: "lava-create-overlay", Class: "CreateOverlay",
+			Description: "add lava scripts during deployment for test shell use", Summary: "overlay the lava support scripts"})
+	}
+	d.Children = append(d.Children, sdk.ActionSpec{Name: "append-overlays", Class: "AppendOverlays",
+		Description: "append overlays to an image", Summary: "append overlays to an image"})
+	return nil
 }
 
 // downloadKeys names the block's downloads in LAVA's order: "uefi", then

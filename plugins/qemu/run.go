@@ -43,6 +43,8 @@ func deployActions(describe func(sdk.Request) (sdk.ActionSpec, error)) sdk.Actio
 		"apply-overlay-guest": sdk.ActionFunc(applyOverlayGuest),
 		"qemu-nfs-deploy":     sdk.ActionFunc(extractNFS),
 		"apply-overlay-tftp":  sdk.ActionFunc(applyOverlayNFS),
+		"lava-create-overlay": sdk.Noop("image overlays are refused by their download"),
+		"append-overlays":     sdk.Noop("image overlays are refused by their download"),
 	}
 	maps.Copy(t, bootflow.OverlayActions(describe))
 	return t
@@ -112,6 +114,9 @@ func (f fetcher) Run(ctx context.Context, call sdk.Call, host sdk.Host) error {
 		return err
 	}
 	path, spec, ok := bootflow.SpecPath(top, call.Level)
+	if ok && len(path) == 3 {
+		return sdk.JobErrorf("%s %s: image overlays are not supported by lavacore yet", call.Level, spec.URL)
+	}
 	if !ok || len(path) != 2 {
 		return &sdk.Error{Type: sdk.Bug, Msg: fmt.Sprintf("%s %s: not a download of the %s tree", call.Level, call.Action, top.Name)}
 	}
