@@ -72,7 +72,7 @@ func (l *Lab) writeConfig(n int) error {
 			return err
 		}
 	}
-	return nil
+	return l.writeQemuDevice()
 }
 
 // Status writes what of the lab runs.

@@ -52,7 +52,7 @@ func TestConfigLoads(t *testing.T) {
 	if lab.DispatcherIP != ServerIP || lab.TFTPRoot != l.path("tftp") || lab.NFSRoot != l.path("nfs") || lab.HTTPRoot != l.path("http") {
 		t.Errorf("lab config: %+v", lab)
 	}
-	if got := lab.DeviceNames(); strings.Join(got, ",") != "board-01,board-02,board-03" {
+	if got := lab.DeviceNames(); strings.Join(got, ",") != "board-01,board-02,board-03,qemu-01" {
 		t.Errorf("devices: %v", got)
 	}
 	for n := 1; n <= 3; n++ {

@@ -10,6 +10,7 @@ import (
 	"github.com/lavacore/lavacore/core/pipeline"
 	"github.com/lavacore/lavacore/plugins/command"
 	"github.com/lavacore/lavacore/plugins/grub"
+	"github.com/lavacore/lavacore/plugins/qemu"
 	"github.com/lavacore/lavacore/plugins/ssh"
 	"github.com/lavacore/lavacore/plugins/testshell"
 	"github.com/lavacore/lavacore/plugins/tftp"
@@ -24,11 +25,11 @@ import (
 // board.
 func TestDeclaredActionsHaveCode(t *testing.T) {
 	lab := loadTestLab(t)
-	reg := builtinRegistry(t, command.Methods()...)
+	reg := builtinRegistry(t, append(command.Methods(), qemu.Methods()...)...)
 	// the methods' own values: MissingActions reads their action tables,
 	// which do not cross the wire
 	raw := map[string]sdk.Method{}
-	for _, ms := range [][]sdk.Method{tftp.Methods(), ssh.Methods(), grub.Methods(), testshell.Methods(), command.Methods()} {
+	for _, ms := range [][]sdk.Method{tftp.Methods(), ssh.Methods(), grub.Methods(), testshell.Methods(), command.Methods(), qemu.Methods()} {
 		for _, m := range ms {
 			raw[m.Info().Key()] = m
 		}
