@@ -77,7 +77,7 @@ func (l *Lab) writeConfig(n, arm int) error {
 			return err
 		}
 	}
-	return nil
+	return l.writeQemuDevice()
 }
 
 // Status writes what of the lab runs.

@@ -53,7 +53,7 @@ func TestConfigLoads(t *testing.T) {
 	if lab.DispatcherIP != ServerIP || lab.TFTPRoot != l.path("tftp") || lab.NFSRoot != l.path("nfs") || lab.HTTPRoot != l.path("http") {
 		t.Errorf("lab config: %+v", lab)
 	}
-	if got := lab.DeviceNames(); strings.Join(got, ",") != "board-01,board-02,board-03" {
+	if got := lab.DeviceNames(); strings.Join(got, ",") != "board-01,board-02,board-03,qemu-01" {
 		t.Errorf("devices: %v", got)
 	}
 	for n := 1; n <= 3; n++ {
@@ -145,7 +145,7 @@ func TestArmConfigLoads(t *testing.T) {
 	if diags.HasErrors() {
 		t.Fatalf("LoadLab: %v", diags)
 	}
-	if got := lab.DeviceNames(); strings.Join(got, ",") != "arm-01,arm-02,board-01" {
+	if got := lab.DeviceNames(); strings.Join(got, ",") != "arm-01,arm-02,board-01,qemu-01" {
 		t.Errorf("devices: %v", got)
 	}
 	d, diags := lab.Device("arm-02", nil)

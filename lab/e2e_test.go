@@ -125,6 +125,7 @@ func TestVirtualLab(t *testing.T) {
 		cases []string // suite/name that must pass
 	}{
 		{"examples/jobs/single-node-ramdisk.yaml", []string{"0_smoke-inline/uname", "0_smoke-inline/measured", "1_smoke-tests/linux-uname", "lava/0_smoke-inline", "lava/1_smoke-tests", "lava/job"}},
+		{"examples/jobs/qemu.yaml", []string{"0_qemu-smoke/kernel", "0_qemu-smoke/overlay-drive", "0_qemu-smoke/cpuinfo", "lava/0_qemu-smoke", "lava/job"}},
 		{"examples/jobs/single-node-nfs.yaml", []string{"0_nfs-inline/root-on-nfs", "0_nfs-inline/sshd-active", "1_smoke-tests/linux-pwd", "2_singlenode-advanced/loadavg", "2_singlenode-advanced/parsed-case", "lava/2_singlenode-advanced", "lava/job"}},
 	}
 	for _, c := range complete {
@@ -229,6 +230,7 @@ func TestVirtualLab(t *testing.T) {
 	}{
 		{"lab/testdata/bad-commands.yaml", "", []string{"Command 'ramdisk-typo' not found"}},
 		{"lab/testdata/kernel-panic.yaml", "Job", []string{"Kernel panic", "end Kernel panic"}},
+		{"lab/testdata/qemu-not-a-kernel.yaml", "Job", []string{"the kernel did not start", "last console lines:", "Booting from ROM"}},
 		{"lab/testdata/no-login.yaml", "Job", []string{"login-action timed out", `"this-never-appears:"`, "last console lines:", "stretch login:"}},
 	}
 	for _, f := range failing {

@@ -13,6 +13,8 @@ package sdk
 
 import (
 	"context"
+	"sort"
+	"strings"
 	"time"
 )
 
@@ -121,6 +123,43 @@ type Block struct {
 	Index     int // position in the (sub-)job's actions list, 0-based
 	Namespace string
 	Params    map[string]any // the block's mapping, JSON-compatible values
+	// Order is the job file's order of the keys of Params' mappings (a Go
+	// map has none), by dotted path: "" for the block's own keys, "images"
+	// for the keys of its images: mapping … LAVA builds some pipelines in
+	// that order (a tmpfs deploy's images). Nil when unknown: use Keys.
+	Order map[string][]string `json:",omitempty"`
+}
+
+// Keys returns the keys of the mapping at path in Params (see Order): in
+// the job file's order when Order knows it, else sorted.
+func (b Block) Keys(path string) []string {
+	m := b.Params
+	if path != "" {
+		for _, k := range strings.Split(path, ".") {
+			m, _ = m[k].(map[string]any)
+		}
+	}
+	if len(m) == 0 {
+		return nil
+	}
+	if o := b.Order[path]; len(o) == len(m) {
+		ok := true
+		for _, k := range o {
+			if _, in := m[k]; !in {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return append([]string(nil), o...)
+		}
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }
 
 // Device is the resolved device a method runs against.

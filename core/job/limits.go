@@ -90,8 +90,8 @@ func notOptionOf(command string, c checker) checker {
 	}
 }
 
-// downloadSchemes are the url schemes the download actions handle.
-var downloadSchemes = []string{"http", "https", "file", "scp", "downloads"}
+// downloadSchemes are the url schemes LAVA's download actions handle (rclone since LAVA 2025; lavacore's own downloads refuse it at run time).
+var downloadSchemes = []string{"http", "https", "file", "scp", "downloads", "rclone"}
 
 // urlValue checks a url and its scheme (LAVA checks the scheme only when the
 // download action is validated; lavacore says it where the url is written).

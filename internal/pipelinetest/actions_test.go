@@ -11,6 +11,7 @@ import (
 	"github.com/lavacore/lavacore/plugins/command"
 	"github.com/lavacore/lavacore/plugins/grub"
 	"github.com/lavacore/lavacore/plugins/monitor"
+	"github.com/lavacore/lavacore/plugins/qemu"
 	"github.com/lavacore/lavacore/plugins/ssh"
 	"github.com/lavacore/lavacore/plugins/testshell"
 	"github.com/lavacore/lavacore/plugins/tftp"
@@ -30,7 +31,7 @@ func TestDeclaredActionsHaveCode(t *testing.T) {
 	// the methods' own values: MissingActions reads their action tables,
 	// which do not cross the wire
 	raw := map[string]sdk.Method{}
-	for _, ms := range [][]sdk.Method{tftp.Methods(), ssh.Methods(), grub.Methods(), testshell.Methods(), command.Methods(), monitor.Methods(), uboot.Methods()} {
+	for _, ms := range [][]sdk.Method{tftp.Methods(), ssh.Methods(), grub.Methods(), testshell.Methods(), command.Methods(), monitor.Methods(), uboot.Methods(), qemu.Methods()} {
 		for _, m := range ms {
 			raw[m.Info().Key()] = m
 		}

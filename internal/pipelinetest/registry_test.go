@@ -9,6 +9,7 @@ import (
 
 	"github.com/lavacore/lavacore/plugins/grub"
 	"github.com/lavacore/lavacore/plugins/monitor"
+	"github.com/lavacore/lavacore/plugins/qemu"
 	"github.com/lavacore/lavacore/plugins/ssh"
 	"github.com/lavacore/lavacore/plugins/testshell"
 	"github.com/lavacore/lavacore/plugins/tftp"
@@ -28,6 +29,7 @@ func builtinRegistry(t testing.TB, extra ...sdk.Method) *sdktest.Registry {
 	ms = append(ms, testshell.Methods()...)
 	ms = append(ms, monitor.Methods()...)
 	ms = append(ms, uboot.Methods()...)
+	ms = append(ms, qemu.Methods()...)
 	return sdktest.NewRegistry(t, append(ms, extra...)...)
 }
 

@@ -83,7 +83,7 @@ func TestSelectError(t *testing.T) {
 	dev := &device.Device{Type: "ssh", Methods: map[string]map[string]any{"deploy/ssh": {}}}
 	_, err := pipeline.Build(j, dev, builtinRegistry(t), testDisp)
 	want := "job.yaml:12:3: actions[0].deploy.tftp: None of the deployment strategies accepted your deployment parameters, reasons given:\n" +
-		"nfs: \"to\" parameter is not \"nfs\"\nssh: \"to\" parameter is not \"ssh\"\ntftp: \"tftp\" is not in the device configuration deploy methods\n"
+		"nfs: \"to\" parameter is not \"nfs\"\nssh: \"to\" parameter is not \"ssh\"\ntftp: \"tftp\" is not in the device configuration deploy methods\ntmpfs: \"to\" parameter is not \"tmpfs\"\n"
 	if err == nil || err.Error() != want || sdk.TypeOf(err) != sdk.Job {
 		t.Errorf("err = %q, want %q", err, want)
 	}

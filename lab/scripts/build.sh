@@ -81,7 +81,7 @@ build_fast() {
 	done
 	ln -sf openssh/sftp-server "$R/usr/lib/sftp-server"
 	: > "$R/etc/modules.order"
-	for f in $(modules_closure virtio_pci virtio_net); do
+	for f in $(modules_closure virtio_pci virtio_net virtio_blk); do
 		local rel=${f#"$K"}; mkdir -p "$R$(dirname "$rel")"; cp "$f" "$R$rel"; echo "$rel" >> "$R/etc/modules.order"
 	done
 	printf 'root::0:0:root:/root:/bin/sh\nsshd:x:100:65534::/run/sshd:/bin/false\n' > "$R/etc/passwd"

@@ -165,7 +165,7 @@ func Download(rawURL string) (sdk.ActionSpec, error) {
 			Description: "use http to download the file", Summary: "http download"}
 	case "file":
 		h = sdk.ActionSpec{Name: "file-download", Class: "FileDownloadAction",
-			Description: "copy to tmpdir", Summary: "local file copy"}
+			Description: "copy a local file", Summary: "local file copy"}
 	case "scp":
 		h = sdk.ActionSpec{Name: "scp-download", Class: "ScpDownloadAction",
 			Description: "Use scp to copy the file", Summary: "scp download"}

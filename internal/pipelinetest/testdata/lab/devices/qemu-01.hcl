@@ -1,0 +1,6 @@
+device "qemu-01" {
+  device_type = "qemu"
+  vars {
+    no_kvm = true
+  }
+}
