@@ -49,7 +49,7 @@ func TestLoad_FoundingGroup(t *testing.T) {
 	for _, s := range g.SubJobs {
 		labels = append(labels, s.Label())
 	}
-	if want := "guest.0 (job 1000)|guest.1 (job 1001)|guest.2 (job 1002)|host.0 (job 1003)"; strings.Join(labels, "|") != want {
+	if want := "guest.0 (job 1000)|guest.1 (job 1001)|guest.2 (job 1002)|host.3 (job 1003)"; strings.Join(labels, "|") != want {
 		t.Errorf("lanes %q, want %q", strings.Join(labels, "|"), want)
 	}
 	if g.Name != "ssh guest with standard images" || g.Health != "Complete" {

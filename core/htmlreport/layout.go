@@ -37,6 +37,8 @@ type bar struct {
 
 type shade struct {
 	X, Y, W, H float64
+	TX, TY     float64
+	Text       string // what it waits for, when it fits
 	Title      string
 	Class      string
 }
@@ -143,8 +145,19 @@ func layout(g *Group) timeline {
 			}
 			w := shade{X: x(e.Req), Y: ln.Y, W: max(x(e.Rep)-x(e.Req), 1.5), H: ln.H, Class: "wait"}
 			w.Title = fmt.Sprintf("%s waited %s in %s", s.Short(), seconds(e.Rep.Sub(e.Req)), call)
+			var short []string
+			for _, f := range from {
+				short = append(short, g.SubJobs[f.sub].Short())
+			}
 			if len(names) > 0 {
 				w.Title += " for " + strings.Join(names, ", ")
+			}
+			text := e.ID
+			if len(short) > 0 {
+				text += " ⇠ " + strings.Join(short, ", ")
+			}
+			if n := int((w.W - 6) / charW); n >= len([]rune(text)) {
+				w.Text, w.TX, w.TY = text, w.X+3, w.Y+w.H-4
 			}
 			switch {
 			case !e.Answered:

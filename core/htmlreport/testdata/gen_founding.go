@@ -120,7 +120,7 @@ func smoke(s *sub, def string, from float64) {
 func main() {
 	out := "founding"
 	os.RemoveAll(out)
-	host := newSub(out, "host", 0, "1003", "mustang-01")
+	host := newSub(out, "host", 3, "1003", "mustang-01")
 	var guests []*sub
 	for i := 0; i < 3; i++ {
 		guests = append(guests, newSub(out, "guest", i, fmt.Sprint(1000+i), ""))
