@@ -15,7 +15,9 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/lavacore/lavacore/core/htmlreport/browsertest"
 	"github.com/lavacore/lavacore/core/pluginhost"
+	"github.com/lavacore/lavacore/internal/headless"
 	"github.com/lavacore/lavacore/internal/plugintest"
 )
 
@@ -172,6 +174,13 @@ func TestVirtualLab(t *testing.T) {
 		for _, sub := range []string{"guest-0", "guest-1", "guest-2", "host-3"} {
 			assertFounding(t, filepath.Join(out, sub), sub)
 		}
+		// report.html in a real browser: four lanes, the arrows of the
+		// host's lava-send ipv4 / lava_start to the three guests' waits and
+		// of the lava-sync, an action's console lines on a click, no JS error
+		t.Run("report in chromium", func(t *testing.T) {
+			b := headless.ForTest(t)
+			browsertest.Check(t, b, out, browsertest.Want{Lanes: 4, WaitArrows: 6, SyncArrows: 1})
+		})
 	})
 
 	// The same group across processes, as across machines: one `lavacore

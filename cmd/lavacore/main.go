@@ -25,6 +25,7 @@ func commands() []command {
 		{name: "devices", summary: "list a lab's devices, or show one device's resolved values and where they came from", run: runDevices},
 		{name: "lab", summary: "the built-in virtual lab: up, down, status, dir, build, power", run: runLab},
 		{name: "plugins", summary: "list, check and install the method and protocol plugins, record their checksums and manifests", run: runPlugins},
+		{name: "report", summary: "rebuild report.html (the group's timeline, console lines, results) from a run's output directory", run: runReport},
 		{name: "run", summary: "run a LAVA job on a lab's devices (every MultiNode sub-job, in one process)", run: runRun},
 		{name: "validate", summary: "check a LAVA job file and list every problem as file:line:col: path: message", run: runValidate},
 	}

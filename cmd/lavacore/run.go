@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 
+	"github.com/lavacore/lavacore/core/htmlreport"
 	"github.com/lavacore/lavacore/core/job"
 	"github.com/lavacore/lavacore/core/pipeline"
 	"github.com/lavacore/lavacore/core/runner"
@@ -22,7 +23,8 @@ Runs the job: validates it, splits a MultiNode job into its sub-jobs, picks a
 device of the lab for each, builds each pipeline and runs them all at once with
 an embedded coordinator. Every (sub-)job writes log.yaml, results.yaml,
 junit.xml, description.yaml, result.yaml and its console transcripts into its
-output directory; a MultiNode job also writes summary.yaml. The default output
+output directory; a MultiNode job also writes summary.yaml. report.html (see
+lavacore report) shows the whole run on one page. The default output
 directory is ./lavacore-out/<job name>, the name reduced to letters, digits,
 ".", "_" and "-" (never "." or ".."); the results keep the job's own name.
 The overlay tarballs, which hold the job's secrets, are written 0600 and
@@ -143,6 +145,10 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "lavacore run: %v\n", err)
 		return 1
 	}
+	report, rerr := htmlreport.WriteFile(o.OutputDir)
+	if rerr != nil {
+		fmt.Fprintf(stderr, "lavacore run: warning: report: %v\n", rerr)
+	}
 	if o.Output == "text" {
 		fmt.Fprintf(stdout, "\n%s: %s (output in %s)\n", j.Name, out.Health, o.OutputDir)
 		for _, s := range out.SubJobs {
@@ -162,6 +168,9 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 				line += fmt.Sprintf(" — %s: %s", s.Type, s.Error)
 			}
 			fmt.Fprintln(stdout, line)
+		}
+		if rerr == nil {
+			fmt.Fprintf(stdout, "report: %s\n", report)
 		}
 	}
 	if !out.OK() {

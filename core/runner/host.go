@@ -149,7 +149,14 @@ func (h *nsHost) Protocol(ctx context.Context, name string, req map[string]any) 
 	if !ok {
 		return nil, sdk.JobErrorf("protocol %q is not configured for this job", name)
 	}
+	call := protoCall(req)
+	if call != "" {
+		h.s.log.Add("debug", protoRequestMsg(name, call))
+	}
 	resp, err := p.Call(ctx, req)
+	if call != "" {
+		h.s.log.Add("debug", protoReplyMsg(name, call, resp, err))
+	}
 	if err != nil {
 		var pe *sdk.ProtocolError
 		if errors.As(err, &pe) && pe.Protocol == name {

@@ -329,7 +329,15 @@ func runSubjob(ctx context.Context, o Options, sj pipeline.SubJob, id, dir strin
 		pm, _ := params.(map[string]any)
 		// a delayed start (request: lava-start) waits here for the group
 		t0 := time.Now()
+		delayed := ""
+		if pm["request"] == "lava-start" && pm["expect_role"] != nil {
+			delayed = "lava-wait-all lava_start"
+			log.Add("debug", protoRequestMsg(name, delayed))
+		}
 		err = pr.Configure(ctx, sdk.ProtocolConfig{JobID: id, Params: pm, Coordinator: o.Coordinator})
+		if delayed != "" {
+			log.Add("debug", protoReplyMsg(name, delayed, nil, err))
+		}
 		clk.since(&clk.group, t0)
 		if err != nil {
 			err = fmt.Errorf("protocol %s: %w", name, err)
