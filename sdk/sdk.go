@@ -13,6 +13,8 @@ package sdk
 
 import (
 	"context"
+	"sort"
+	"strings"
 	"time"
 )
 
@@ -121,6 +123,38 @@ type Block struct {
 	Index     int // position in the (sub-)job's actions list, 0-based
 	Namespace string
 	Params    map[string]any // the block's mapping, JSON-compatible values
+	// KeyOrder holds the keys of the block's mappings in the job file's
+	// order, by dotted path ("" the block, "images", "images.boot" …; only
+	// mappings of two keys or more, three levels deep), for methods that
+	// work through a mapping in order as LAVA does (a deploy's images).
+	KeyOrder map[string][]string `json:",omitempty"`
+}
+
+// Keys returns the keys of the mapping at path of Params (dotted, "" the
+// block) in the job file's order where KeyOrder has it, else sorted.
+func (b Block) Keys(path string) []string {
+	m := b.Params
+	if path != "" {
+		for _, k := range strings.Split(path, ".") {
+			m, _ = m[k].(map[string]any)
+		}
+	}
+	var out []string
+	seen := map[string]bool{}
+	for _, k := range b.KeyOrder[path] {
+		if _, ok := m[k]; ok && !seen[k] {
+			seen[k] = true
+			out = append(out, k)
+		}
+	}
+	var rest []string
+	for k := range m {
+		if !seen[k] {
+			rest = append(rest, k)
+		}
+	}
+	sort.Strings(rest)
+	return append(out, rest...)
 }
 
 // Device is the resolved device a method runs against.
@@ -152,6 +186,12 @@ type Device struct {
 	// hard_reset, power_on and power_off the device sets (Do only), and every
 	// user command (LAVA's commands.users). Each runs on the dispatcher.
 	Commands map[string]DeviceCommand `json:",omitempty"`
+	// Extra holds the device's values no device-type block declares, by
+	// their path: the top-level keys of a LAVA device file
+	// (fastboot_serial_number, flash_cmds_order, device_info …), a method
+	// whose value is not a mapping ("actions.boot.methods.fastboot": its
+	// sequence), an HCL device's `extra = {…}`.
+	Extra map[string]any `json:",omitempty"`
 }
 
 // ConsoleSpec is how to open the device's primary console: Console, else

@@ -15,6 +15,7 @@ func (d *Device) SDK(key string) sdk.Device {
 		Vars:      vars,
 		Methods:   d.Methods,
 		Constants: d.Constants,
+		Extra:     d.Extra,
 	}
 	if key != "" {
 		out.Method = d.Methods[key]

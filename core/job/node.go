@@ -181,3 +181,46 @@ func strList(n *yaml.Node) []string {
 	}
 	return out
 }
+
+// keyOrderDepth bounds how deep KeyOrder looks (the block, its mappings and
+// theirs: `images: {boot: {…}}`).
+const keyOrderDepth = 3
+
+// KeyOrder returns the keys of a block's mappings in file order, by dotted
+// path ("" the block itself, "images", "images.boot" …), for the mappings
+// with two keys or more down to keyOrderDepth. LAVA iterates some of a
+// block's mappings (fastboot's images, downloads' images …) in the job's
+// order, which plain values (Go maps) lose. A repeated key keeps its first
+// position, as a Python dict does.
+func KeyOrder(n *yaml.Node) map[string][]string {
+	out := map[string][]string{}
+	keyOrder(n, "", 0, out)
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
+func keyOrder(n *yaml.Node, path string, depth int, out map[string][]string) {
+	ps := pairs(n)
+	if depth >= keyOrderDepth || len(ps) == 0 {
+		return
+	}
+	seen := map[string]bool{}
+	var keys []string
+	for _, p := range ps {
+		if seen[p.Key] || p.Key == "<<" {
+			continue
+		}
+		seen[p.Key] = true
+		keys = append(keys, p.Key)
+		sub := p.Key
+		if path != "" {
+			sub = path + "." + p.Key
+		}
+		keyOrder(p.Value, sub, depth+1, out)
+	}
+	if len(keys) > 1 {
+		out[path] = keys
+	}
+}

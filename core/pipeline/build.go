@@ -135,7 +135,8 @@ func SDKBlock(b *job.ActionBlock) sdk.Block {
 	if ns == "" {
 		ns = "common"
 	}
-	return sdk.Block{Section: sdk.Section(b.Section), Method: b.Method, Index: b.Index, Namespace: ns, Params: b.Params}
+	return sdk.Block{Section: sdk.Section(b.Section), Method: b.Method, Index: b.Index, Namespace: ns, Params: b.Params,
+		KeyOrder: job.KeyOrder(b.Node)}
 }
 
 // JobInfo converts a (sub-)job to what methods see of it.

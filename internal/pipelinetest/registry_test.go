@@ -7,6 +7,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/lavacore/lavacore/plugins/fastboot"
 	"github.com/lavacore/lavacore/plugins/grub"
 	"github.com/lavacore/lavacore/plugins/monitor"
 	"github.com/lavacore/lavacore/plugins/ssh"
@@ -26,6 +27,7 @@ func builtinRegistry(t testing.TB, extra ...sdk.Method) *sdktest.Registry {
 	ms = append(ms, grub.Methods()...)
 	ms = append(ms, testshell.Methods()...)
 	ms = append(ms, monitor.Methods()...)
+	ms = append(ms, fastboot.Methods()...)
 	return sdktest.NewRegistry(t, append(ms, extra...)...)
 }
 
