@@ -7,6 +7,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/lavacore/lavacore/plugins/command"
 	"github.com/lavacore/lavacore/plugins/fastboot"
 	"github.com/lavacore/lavacore/plugins/grub"
 	"github.com/lavacore/lavacore/plugins/monitor"
@@ -28,6 +29,7 @@ func builtinRegistry(t testing.TB, extra ...sdk.Method) *sdktest.Registry {
 	ms = append(ms, testshell.Methods()...)
 	ms = append(ms, monitor.Methods()...)
 	ms = append(ms, fastboot.Methods()...)
+	ms = append(ms, command.Methods()...)
 	return sdktest.NewRegistry(t, append(ms, extra...)...)
 }
 
