@@ -198,6 +198,12 @@ type Device struct {
 	// SectionParameters is LAVA's `actions.<section>.parameters:`, e.g.
 	// deploy's add_header, mkimage_arch, append_dtb, use_xip.
 	SectionParameters map[string]map[string]any `json:",omitempty"`
+	// Extra holds the device's values no device-type block declares, by
+	// their path: the top-level keys of a LAVA device file
+	// (fastboot_serial_number, flash_cmds_order, device_info …), a method
+	// whose value is not a mapping ("actions.boot.methods.fastboot": its
+	// sequence), an HCL device's `extra = {…}`.
+	Extra map[string]any `json:",omitempty"`
 }
 
 // ConsoleSpec is how to open the device's primary console: Console, else

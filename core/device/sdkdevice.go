@@ -18,6 +18,7 @@ func (d *Device) SDK(key string) sdk.Device {
 		// LAVA's device and section parameters (load addresses, add_header …)
 		Parameters:        d.Parameters,
 		SectionParameters: d.SectionParameters,
+		Extra:             d.Extra,
 	}
 	if key != "" {
 		out.Method = d.Methods[key]

@@ -381,7 +381,10 @@ func (p *Pipeline) actionTimeout(n *Node, spec sdk.ActionSpec, b *job.ActionBloc
 	if d, ok := p.Device.ActionTimeouts[n.Name]; ok && d > 0 { // 2
 		t = d
 	}
-	if b != nil && b.Timeout != nil && b.Timeout.Duration > 0 { // 3
+	// 3; LAVA's parser gives a command block its parameters after adding
+	// its action, so the block's timeout counts only while the action still
+	// has the default one (refs db410c.yaml, kvm-command.yaml)
+	if b != nil && b.Timeout != nil && b.Timeout.Duration > 0 && (b.Section != "command" || t == DefaultActionTimeout) {
 		t = b.Timeout.Duration
 	}
 	if par := n.Parent; par != nil && par.Retry && par.MaxRetries > 1 { // 4

@@ -9,6 +9,7 @@ import (
 	"github.com/lavacore/lavacore/core/job"
 	"github.com/lavacore/lavacore/core/pipeline"
 	"github.com/lavacore/lavacore/plugins/command"
+	"github.com/lavacore/lavacore/plugins/fastboot"
 	"github.com/lavacore/lavacore/plugins/grub"
 	"github.com/lavacore/lavacore/plugins/monitor"
 	"github.com/lavacore/lavacore/plugins/qemu"
@@ -27,11 +28,11 @@ import (
 // board.
 func TestDeclaredActionsHaveCode(t *testing.T) {
 	lab := loadTestLab(t)
-	reg := builtinRegistry(t, command.Methods()...)
+	reg := builtinRegistry(t) // command included
 	// the methods' own values: MissingActions reads their action tables,
 	// which do not cross the wire
 	raw := map[string]sdk.Method{}
-	for _, ms := range [][]sdk.Method{tftp.Methods(), ssh.Methods(), grub.Methods(), testshell.Methods(), command.Methods(), monitor.Methods(), uboot.Methods(), qemu.Methods()} {
+	for _, ms := range [][]sdk.Method{tftp.Methods(), ssh.Methods(), grub.Methods(), testshell.Methods(), command.Methods(), monitor.Methods(), uboot.Methods(), qemu.Methods(), fastboot.Methods()} {
 		for _, m := range ms {
 			raw[m.Info().Key()] = m
 		}

@@ -17,11 +17,13 @@ import (
 	"github.com/lavacore/lavacore/core/job"
 	"github.com/lavacore/lavacore/core/pipeline"
 	"github.com/lavacore/lavacore/plugins/command"
+	"github.com/lavacore/lavacore/plugins/tftp"
 	"github.com/lavacore/lavacore/sdk"
 	"github.com/lavacore/lavacore/sdk/sdktest"
 )
 
-func commandRegistry(t testing.TB) *sdktest.Registry { return builtinRegistry(t, command.Methods()...) }
+// commandRegistry is builtinRegistry, which serves the command method.
+func commandRegistry(t testing.TB) *sdktest.Registry { return builtinRegistry(t) }
 
 // parseJob validates and decodes a job as `lavacore describe` does.
 func parseJob(t *testing.T, name, src string) *job.Job {
@@ -33,8 +35,10 @@ func parseJob(t *testing.T, name, src string) *job.Job {
 	return j
 }
 
-// describe of `command:` blocks: LAVA's CommandAction (user-command) with the
-// block's timeout, on a device whose HCL declares the commands.
+// describe of `command:` blocks: LAVA's CommandAction (user-command), on a
+// device whose HCL declares the commands. The job sets an action timeout, so
+// the blocks' own timeouts do not count (LAVA's parser gives a command its
+// parameters after the job's timeouts: refs db410c.yaml, kvm-command.yaml).
 func TestDescribeCommandGolden(t *testing.T) {
 	j, diags := job.Load(filepath.Join("testdata", "command-job.yaml"))
 	if len(diags) > 0 {
@@ -95,7 +99,7 @@ actions:
 		t.Errorf("validate: %v", probs)
 	}
 	// Without a command method, the selection error names the section.
-	_, err = pipeline.Build(j, labDevice(t, lab, "mustang2"), builtinRegistry(t), testDisp)
+	_, err = pipeline.Build(j, labDevice(t, lab, "mustang2"), sdktest.NewRegistry(t, tftp.Methods()...), testDisp)
 	if err == nil || !strings.Contains(err.Error(), "None of the command strategies accepted your command parameters") {
 		t.Errorf("no command method: %v", err)
 	}

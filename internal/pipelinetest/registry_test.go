@@ -7,6 +7,8 @@ import (
 	"context"
 	"testing"
 
+	"github.com/lavacore/lavacore/plugins/command"
+	"github.com/lavacore/lavacore/plugins/fastboot"
 	"github.com/lavacore/lavacore/plugins/grub"
 	"github.com/lavacore/lavacore/plugins/monitor"
 	"github.com/lavacore/lavacore/plugins/qemu"
@@ -30,6 +32,8 @@ func builtinRegistry(t testing.TB, extra ...sdk.Method) *sdktest.Registry {
 	ms = append(ms, monitor.Methods()...)
 	ms = append(ms, uboot.Methods()...)
 	ms = append(ms, qemu.Methods()...)
+	ms = append(ms, fastboot.Methods()...)
+	ms = append(ms, command.Methods()...)
 	return sdktest.NewRegistry(t, append(ms, extra...)...)
 }
 

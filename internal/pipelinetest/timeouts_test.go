@@ -83,13 +83,13 @@ func TestSelectError(t *testing.T) {
 	dev := &device.Device{Type: "ssh", Methods: map[string]map[string]any{"deploy/ssh": {}}}
 	_, err := pipeline.Build(j, dev, builtinRegistry(t), testDisp)
 	want := "job.yaml:12:3: actions[0].deploy.tftp: None of the deployment strategies accepted your deployment parameters, reasons given:\n" +
-		"nfs: \"to\" parameter is not \"nfs\"\nssh: \"to\" parameter is not \"ssh\"\ntftp: \"tftp\" is not in the device configuration deploy methods\ntmpfs: \"to\" parameter is not \"tmpfs\"\n"
+		"fastboot: \"to\" parameter is not \"fastboot\"\nnfs: \"to\" parameter is not \"nfs\"\nssh: \"to\" parameter is not \"ssh\"\ntftp: \"tftp\" is not in the device configuration deploy methods\ntmpfs: \"to\" parameter is not \"tmpfs\"\n"
 	if err == nil || err.Error() != want || sdk.TypeOf(err) != sdk.Job {
 		t.Errorf("err = %q, want %q", err, want)
 	}
 	j.Actions[0].Section, j.Actions[0].Method = "boot", "grub-efi"
 	_, err = pipeline.Build(j, dev, builtinRegistry(t), testDisp)
-	if err == nil || !strings.Contains(err.Error(), "None of the boot strategies accepted your boot parameters, reasons given:\nbootloader: \"method\" was not \"bootloader\"\ngrub: \"method\" was not \"grub\"\ngrub-efi: \"grub-efi\" was not in the device configuration boot methods\n") {
+	if err == nil || !strings.Contains(err.Error(), "None of the boot strategies accepted your boot parameters, reasons given:\nbootloader: \"method\" was not \"bootloader\"\nfastboot: \"method\" was not \"fastboot\"\ngrub: \"method\" was not \"grub\"\ngrub-efi: \"grub-efi\" was not in the device configuration boot methods\n") {
 		t.Errorf("err = %q", err)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"strings"
 	"time"
 
@@ -17,11 +18,13 @@ import (
 
 // actions is the code of the test shell's actions.
 func actions() sdk.Actions {
-	return sdk.Actions{
+	t := sdk.Actions{
 		"lava-test-retry": sdk.Group{},
 		"lava-test-shell": testShell{},
 		"multinode-test":  testShell{},
 	}
+	maps.Copy(t, dockerActions())
+	return t
 }
 
 // testShell is lava-test-shell (or multinode-test).

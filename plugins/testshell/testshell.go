@@ -57,6 +57,9 @@ func (method) Describe(req sdk.Request) (sdk.ActionSpec, error) {
 			}
 		}
 	}
+	if hasDocker(req.Block) {
+		return describeDocker(req)
+	}
 	if MultiNode(req.Job) {
 		return sdk.ActionSpec{Name: "multinode-test", Class: "MultinodeTestAction", TimeoutError: sdk.Test,
 			Description: "Executing lava-test-runner", Summary: "Multinode Lava Test Shell"}, nil
@@ -74,6 +77,9 @@ func (method) Validate(_ context.Context, req sdk.Request) sdk.Diagnostics {
 	list, ok := req.Block.Params["definitions"].([]any)
 	if !ok {
 		return sdk.Diagnostics{{Path: "definitions", Summary: "expected a list"}}
+	}
+	if hasDocker(req.Block) {
+		diags = append(diags, validateDocker(req)...)
 	}
 	seen := map[string]bool{}
 	for i, d := range list {

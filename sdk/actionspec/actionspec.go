@@ -36,12 +36,25 @@ func NeedsOverlay(req sdk.Request) bool {
 }
 
 // HasShell reports whether a test of the namespace uses a shell (LAVA's
-// test_has_shell): a boot then waits for the prompt and exports the environment.
-func HasShell(req sdk.Request) bool { return NeedsOverlay(req) }
+// test_has_shell): a boot then waits for the prompt and exports the
+// environment. A docker test shell (definitions with docker:) runs in a
+// container on the dispatcher, not in the device's shell.
+func HasShell(req sdk.Request) bool { return deviceShellTest(req) }
 
 // NeedsDeployment reports whether the deployment must write the device
-// environment (LAVA's test_needs_deployment).
-func NeedsDeployment(req sdk.Request) bool { return NeedsOverlay(req) }
+// environment (LAVA's test_needs_deployment: the device's own test shell).
+func NeedsDeployment(req sdk.Request) bool { return deviceShellTest(req) }
+
+// deviceShellTest reports whether a test of the namespace runs the lava test
+// shell on the device (definitions without docker:).
+func deviceShellTest(req sdk.Request) bool {
+	for _, b := range TestBlocks(req) {
+		if _, docker := b.Params["docker"]; b.Method == "definitions" && !docker {
+			return true
+		}
+	}
+	return false
+}
 
 // Definitions returns the test definitions of the namespace, over all its
 // test blocks, in order (the overlay numbers them 0_x, 1_y …).
