@@ -49,8 +49,8 @@ func deployReq(d sdk.Device) sdk.Request {
 		"boot":   map[string]any{"url": "http://example.com/boot.img"},
 	}
 	b := sdk.Block{Section: sdk.SectionDeploy, Method: "fastboot", Index: 0, Namespace: "common",
-		Params:   map[string]any{"to": "fastboot", "images": images},
-		Order: map[string][]string{"images": {"rootfs", "extra", "boot"}}}
+		Params: map[string]any{"to": "fastboot", "images": images},
+		Order:  map[string][]string{"images": {"rootfs", "extra", "boot"}}}
 	test := sdk.Block{Section: sdk.SectionTest, Method: "definitions", Index: 2, Namespace: "common",
 		Params: map[string]any{"definitions": []any{map[string]any{"from": "inline", "name": "t", "repository": map[string]any{}}}}}
 	boot := sdk.Block{Section: sdk.SectionBoot, Method: "fastboot", Index: 1, Namespace: "common",
