@@ -31,13 +31,9 @@ func describeCLI(args ...string) (int, string, string) {
 	return code, out.String(), errb.String()
 }
 
-// describeCommand runs one command without signal handling.
+// describeCommand runs one command line without signal handling.
 func describeCommand(ctx context.Context, args []string, stdout, stderr *bytes.Buffer) int {
-	c, ok := lookup(args[0])
-	if !ok {
-		return 2
-	}
-	return c.run(ctx, args[1:], stdout, stderr)
+	return realMain(ctx, args, stdout, stderr)
 }
 
 func TestDescribeSeed(t *testing.T) {

@@ -62,7 +62,7 @@ func TestDevicesCommand(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Setenv("LAVACORE_LAB_DIR", tt.env)
 			var stdout, stderr bytes.Buffer
-			code := runDevices(context.Background(), tt.args, &stdout, &stderr)
+			code := realMain(context.Background(), append([]string{"devices"}, tt.args...), &stdout, &stderr)
 			if code != tt.wantCode {
 				t.Errorf("exit %d, want %d; stderr:\n%s", code, tt.wantCode, stderr.String())
 			}
