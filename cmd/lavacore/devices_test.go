@@ -51,11 +51,11 @@ func TestDevicesCommand(t *testing.T) {
 		{name: "show", args: []string{"show", "mustang-01", "--lab", lab}},
 		{name: "show_context", args: []string{"show", "--lab", lab, "mustang-01", "--job", job, "--role", "host", "--context", "console_device=ttyAMA0", "--context", "interrupt_char=x"}},
 		{name: "show_guest", args: []string{"show", "mustang-01", "--lab", lab, "--guest"}},
-		{name: "show_bad_context", args: []string{"show", "mustang-01", "--lab", lab, "--context", "baud_rate=fast"}, wantCode: 1},
-		{name: "show_unknown", args: []string{"show", "mustang-1", "--lab", lab}, wantCode: 1},
-		{name: "show_bad_device", args: []string{"show", "mustang-02", "--lab", badLab}, wantCode: 1},
-		{name: "list_bad", args: []string{"list", "--lab", badLab}, wantCode: 1},
-		{name: "show_json", args: []string{"show", "mustang-01", "--lab", lab, "--json", "--guest"}},
+		{name: "show_bad_context", args: []string{"show", "mustang-01", "--lab", lab, "--context", "baud_rate=fast"}, wantCode: 2},
+		{name: "show_unknown", args: []string{"show", "mustang-1", "--lab", lab}, wantCode: 2},
+		{name: "show_bad_device", args: []string{"show", "mustang-02", "--lab", badLab}, wantCode: 2},
+		{name: "list_bad", args: []string{"list", "--lab", badLab}, wantCode: 2},
+		{name: "show_json", args: []string{"show", "mustang-01", "--lab", lab, "--output", "json", "--guest"}},
 		{name: "usage", args: []string{"show"}, wantCode: 2},
 	}
 	for _, tt := range tests {

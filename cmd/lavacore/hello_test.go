@@ -65,7 +65,7 @@ func TestOutOfTreePluginValidatesDescribesAndRuns(t *testing.T) {
 	src, _ := os.ReadFile(job)
 	os.WriteFile(bad, []byte(strings.Replace(string(src), "greeting: lavacore", "greeting: [lavacore]\n    colour: blue", 1)), 0o644)
 	code, _, errs = describeCLI("validate", bad)
-	if code != 1 || !strings.Contains(errs, ": actions[0].boot.hello.greeting: expected str\n") ||
+	if code != 2 || !strings.Contains(errs, ": actions[0].boot.hello.greeting: expected str\n") ||
 		!strings.Contains(errs, ": actions[0].boot.hello.colour: extra keys not allowed\n") {
 		t.Errorf("validate bad job: exit %d, stderr %s", code, errs)
 	}

@@ -130,8 +130,8 @@ func TestLAVADeviceFlags(t *testing.T) {
 		{[]string{"describe", job, "--lava-device", dev}, 0, "name: grub-main-action"},
 		{[]string{"validate", job, "--lava-device", dev}, 0, "valid"},
 		{[]string{"describe", job, "--lava-device", dev, "--device", "mustang1"}, 2, "use one"},
-		{[]string{"describe", job, "--lava-device", bad}, 1, bad + ":5:17: timeouts.actions.power-off.secs: extra keys not allowed"},
-		{[]string{"validate", job, "--lava-device", bad}, 1, bad + ":5:17: timeouts.actions.power-off.secs"},
+		{[]string{"describe", job, "--lava-device", bad}, 2, bad + ":5:17: timeouts.actions.power-off.secs: extra keys not allowed"},
+		{[]string{"validate", job, "--lava-device", bad}, 2, bad + ":5:17: timeouts.actions.power-off.secs"},
 		{[]string{"run", job, "--lava-device", bad}, 2, bad + ":5:17:"},
 	}
 	for _, tt := range tests {
