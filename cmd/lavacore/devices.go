@@ -91,7 +91,7 @@ func newDevicesCmd() *cobra.Command {
 			func(o devicesOptions, _ []string, stdout, stderr io.Writer) int {
 				return devicesTypes(o, stdout, stderr)
 			}),
-		sub("show NAME | show --lava-device DEVICE.yaml", "a device's resolved values and where each came from", devicesShowLong,
+		sub("show NAME|--lava-device DEVICE.yaml", "a device's resolved values and where each came from", devicesShowLong,
 			rangeArgs(0, 1, "one device NAME"),
 			func(f *pflag.FlagSet, o *devicesOptions, out *string) {
 				lab(f, o)

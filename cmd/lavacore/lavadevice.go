@@ -63,8 +63,7 @@ func (s *deviceSource) setVersion(lab *device.Lab) {
 }
 
 // labFlagUsage is --lab's help on every command that reads a lab.
-const labFlagUsage = "the lab directory (lab.hcl, devices/*.hcl, devicetypes/*.hcl); default $LAVACORE_LAB_DIR, else " + lab.DefaultDir +
-	", the virtual lab's (lavacore lab dir)"
+const labFlagUsage = "the lab directory (lab.hcl, devices/*.hcl, devicetypes/*.hcl); without it $LAVACORE_LAB_DIR, else the virtual lab's (lavacore lab dir)"
 
 // defaultLabDir is the lab every command uses without --lab: the virtual
 // lab's directory, as `lavacore lab dir` prints it.
