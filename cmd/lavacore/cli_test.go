@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -323,5 +324,25 @@ func TestREADMEExitStatus(t *testing.T) {
 	}
 	if !strings.Contains(string(readme), exitCodesHelp) {
 		t.Errorf("README.md lacks the exit-status table of --help:\n%s", exitCodesHelp)
+	}
+}
+
+// A command listed with only a run function (no cobra command of its own)
+// gets its arguments untouched, and --help prints its summary on stdout.
+func TestCLIRunOnlyCommand(t *testing.T) {
+	var got []string
+	c := command{name: "x", summary: "does x", run: func(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+		got = args
+		return exitFailed
+	}}.cobra()
+	var out bytes.Buffer
+	c.SetOut(&out)
+	c.SetArgs([]string{"a", "--flag", "b"})
+	if err := c.Execute(); err == nil || !slices.Equal(got, []string{"a", "--flag", "b"}) {
+		t.Errorf("err %v, args %q", err, got)
+	}
+	c.SetArgs([]string{"--help"})
+	if err := c.Execute(); err != nil || !strings.Contains(out.String(), "does x") {
+		t.Errorf("--help: %v, %q", err, out.String())
 	}
 }
