@@ -4,13 +4,22 @@ BIN       := bin
 PLUGINDIR := $(BIN)/plugins
 FUZZTIME  ?= 10s
 export GOFLAGS ?= -buildvcs=false
+# The Go toolchain go.mod needs: `go` on PATH when it is new enough, else the
+# one `make deps` installs in /usr/local/go (scripts/go.sh), found at each
+# command (after `make deps` in the same make).
+MAKE_PATH := $(PATH)
+export PATH = $(shell bash scripts/go.sh path)$(MAKE_PATH)
+# lavacore --version: git describe and the commit (else the build info's).
+VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null)
+COMMIT    ?= $(shell git rev-parse HEAD 2>/dev/null)
+LDFLAGS   := -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 
 .PHONY: all build plugins proto test unit lint bench fuzz deps demo clean
 
 all: build
 
 build:
-	$(GO) build -o $(BIN)/lavacore ./cmd/lavacore
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/lavacore ./cmd/lavacore
 	@$(MAKE) --no-print-directory plugins
 
 # Every plugin binary lives at plugins/<family>/cmd/lavacore-plugin-<family>/ (and protocols/*/cmd/…).

@@ -125,10 +125,18 @@ type Lab struct {
 	Log   io.Writer // progress messages (nil: discarded)
 }
 
-// Default is the lab in $LAVACORE_LAB_DIR (else /var/lib/lavacore/lab) with
-// its cache in $LAVACORE_CACHE_DIR (else /var/cache/lavacore).
+// DefaultDir and DefaultCache are the lab's directories without
+// $LAVACORE_LAB_DIR and $LAVACORE_CACHE_DIR; every lavacore command's --lab
+// defaults to the lab directory.
+const (
+	DefaultDir   = "/var/lib/lavacore/lab"
+	DefaultCache = "/var/cache/lavacore"
+)
+
+// Default is the lab in $LAVACORE_LAB_DIR (else DefaultDir) with its cache
+// in $LAVACORE_CACHE_DIR (else DefaultCache).
 func Default() *Lab {
-	l := &Lab{Dir: "/var/lib/lavacore/lab", Cache: "/var/cache/lavacore"}
+	l := &Lab{Dir: DefaultDir, Cache: DefaultCache}
 	if v := os.Getenv("LAVACORE_LAB_DIR"); v != "" {
 		l.Dir = v
 	}

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"io/fs"
@@ -11,36 +10,52 @@ import (
 	"os"
 	"sync"
 
+	"github.com/spf13/cobra"
+
 	"github.com/lavacore/lavacore/protocols/multinode/coordinator"
 )
 
-const coordinatorUsage = `usage: lavacore coordinator --secret-file FILE [--listen ADDR] [--lava-listen ADDR]
-
-Serves MultiNode groups whose sub-jobs run in separate lavacore run
+const coordinatorLong = `Serves MultiNode groups whose sub-jobs run in separate lavacore run
 --coordinator processes. Every request on --listen must prove its group
 membership with the lab's secret (the same FILE, given to each process as
 lavacore run --coordinator-secret-file); a FILE that does not exist is
 created with a new random secret (mode 0600). LAVA's dispatchers (lava-run)
 cannot prove anything: serve them on a separate --lava-listen address (or
 admit them on --listen with --allow-unauthenticated), where each client is
-bound to its IP address and cannot join a group of lavacore clients.
-`
+bound to its IP address and cannot join a group of lavacore clients.`
 
-func runCoordinator(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fset := flag.NewFlagSet("coordinator", flag.ContinueOnError)
-	fset.SetOutput(stderr)
-	fset.Usage = func() { fmt.Fprint(stderr, coordinatorUsage, "\nflags:\n"); fset.PrintDefaults() }
-	listen := fset.String("listen", "127.0.0.1:3079", "address to listen on for lavacore clients (LAVA's port is 3079)")
-	secretFile := fset.String("secret-file", "", "the lab's coordinator secret (created if missing); required unless --allow-unauthenticated")
-	lavaListen := fset.String("lava-listen", "", "also listen on this address for LAVA's dispatchers (no proof; each bound to its IP)")
-	allowUnauth := fset.Bool("allow-unauthenticated", false, "admit LAVA's dispatchers on --listen too")
-	verbose := fset.Bool("v", false, "log every request")
-	if err := fset.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+// coordinatorOptions are the flags of `lavacore coordinator`.
+type coordinatorOptions struct {
+	listen, secretFile, lavaListen string
+	allowUnauth, verbose           bool
+}
+
+func newCoordinatorCmd() *cobra.Command {
+	var o coordinatorOptions
+	c := &cobra.Command{
+		Use:   "coordinator --secret-file FILE [--listen ADDR] [--lava-listen ADDR]",
+		Short: "serve MultiNode groups over TCP (LAVA's lava-coordinator protocol, plus push for lavacore clients)",
+		Long:  coordinatorLong,
+		Args:  noArgs,
+		RunE: func(c *cobra.Command, args []string) error {
+			if o.secretFile == "" && !o.allowUnauth {
+				return usagef("--secret-file is required (lavacore clients prove group membership with it); --allow-unauthenticated serves LAVA's dispatchers only")
+			}
+			return exit(runCoordinator(c.Context(), o, c.OutOrStdout(), c.ErrOrStderr()))
+		},
 	}
+	f := c.Flags()
+	f.StringVar(&o.listen, "listen", "127.0.0.1:3079", "address to listen on for lavacore clients (LAVA's port is 3079)")
+	f.StringVar(&o.secretFile, "secret-file", "", "the lab's coordinator secret (created if missing); required unless --allow-unauthenticated")
+	f.StringVar(&o.lavaListen, "lava-listen", "", "also listen on this address for LAVA's dispatchers (no proof; each bound to its IP)")
+	f.BoolVar(&o.allowUnauth, "allow-unauthenticated", false, "admit LAVA's dispatchers on --listen too")
+	f.BoolVarP(&o.verbose, "verbose", "v", false, "log every request")
+	return c
+}
+
+// runCoordinator serves until ctx ends.
+func runCoordinator(ctx context.Context, o coordinatorOptions, stdout, stderr io.Writer) int {
+	listen, secretFile, lavaListen, allowUnauth, verbose := &o.listen, &o.secretFile, &o.lavaListen, &o.allowUnauth, &o.verbose
 	lg := log.New(stderr, "coordinator: ", log.LstdFlags|log.Lmicroseconds)
 	var secret []byte
 	switch {
@@ -58,9 +73,6 @@ func runCoordinator(ctx context.Context, args []string, stdout, stderr io.Writer
 			return 1
 		}
 		secret = s
-	case !*allowUnauth:
-		fmt.Fprintln(stderr, "lavacore coordinator: --secret-file is required (lavacore clients prove group membership with it); --allow-unauthenticated serves LAVA's dispatchers only")
-		return 2
 	}
 	c := coordinator.New()
 	if *verbose {

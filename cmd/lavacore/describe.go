@@ -2,12 +2,12 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/spf13/cobra"
 
 	"github.com/lavacore/lavacore/core/device"
 	"github.com/lavacore/lavacore/core/job"
@@ -35,13 +35,14 @@ func validatePipelines(ctx context.Context, pl *plugins, j *job.Job, src deviceS
 	pin := ""
 	if src.LavaDevice == "" {
 		var ldiags hcl.Diagnostics
+		var msgs strings.Builder
+		if missingLab("validate", src.Lab, &msgs) {
+			return []string{strings.TrimSpace(msgs.String())}
+		}
 		lab, ldiags = device.LoadLab(src.Lab, device.LoadOptions{Spec: pipeline.SpecFunc(reg)})
 		if ldiags.HasErrors() {
-			var out []string
-			for _, d := range ldiags.Errs() {
-				out = append(out, d.Error())
-			}
-			return out
+			_ = device.WriteDiagnostics(&msgs, lab.Files(), ldiags, 100, false)
+			return strings.Split(strings.TrimSpace(msgs.String()), "\n")
 		}
 		src.setVersion(lab)
 	} else {
@@ -82,16 +83,14 @@ func validatePipelines(ctx context.Context, pl *plugins, j *job.Job, src deviceS
 	return out
 }
 
-const describeUsage = `usage: lavacore describe JOB.yaml [--lab DIR [--device NAME] | --lava-device DEVICE.yaml] [--lava-version YYYY.MM] [--role ROLE] [--output yaml|json]
-
-Builds the pipeline of every sub-job (one per MultiNode role instance) on the
+const describeLong = `Builds the pipeline of every sub-job (one per MultiNode role instance) on the
 lab's devices and prints it as LAVA's describe() does: for each sub-job
 "sub_job: {role, sub_id}" then "pipeline:", a tree of actions with class,
 name, level, max_retries, description, summary, timeout (seconds) and url.
 --lava-device builds it on a device file rendered by LAVA instead (the YAML
 lava-run --device takes). --lava-version picks the LAVA release whose
 pipeline is built (default: the lab's lava_version, else 2023.01, Debian's).
-`
+--output json prints the same list as JSON.`
 
 // describeOptions are the flags of `lavacore describe`.
 type describeOptions struct {
@@ -108,35 +107,36 @@ type describeOptions struct {
 	Output      string
 }
 
-func runDescribe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func newDescribeCmd() *cobra.Command {
 	var o describeOptions
-	fs := flag.NewFlagSet("describe", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, describeUsage, "\nflags:\n"); fs.PrintDefaults() }
-	fs.StringVar(&o.Lab, "lab", defaultLabDir(), "the lab directory (default $LAVACORE_LAB_DIR, else ./lab)")
-	fs.StringVar(&o.Role, "role", "", "only the sub-jobs of this MultiNode role")
-	fs.StringVar(&o.Device, "device", "", "run device roles on this device instead of the first of their type")
-	fs.StringVar(&o.Output, "output", "yaml", "yaml or json")
-	fs.StringVar(&o.LavaDevice, "lava-device", "", lavaDeviceUsage)
-	fs.StringVar(&o.LavaVersion, "lava-version", "", lavaVersionUsage)
-	file, code, ok := parseJobArgs(fs, args)
-	if !ok {
-		return code
+	c := &cobra.Command{
+		Use:   "describe JOB.yaml [--lab DIR [--device NAME] | --lava-device DEVICE.yaml] [--lava-version YYYY.MM] [--role ROLE] [--output yaml|json]",
+		Short: "print the action pipeline of every sub-job, in LAVA's description shape",
+		Long:  describeLong,
+		Args:  exactArgs(1, "one JOB.yaml"),
+		RunE: func(c *cobra.Command, args []string) error {
+			o.Job = args[0]
+			o.LabSet = c.Flags().Changed("lab")
+			if o.LavaDevice != "" && o.Device != "" {
+				return usagef("--device names a lab device, --lava-device brings its own: use one")
+			}
+			if err := checkOutput(o.Output, "yaml", "json"); err != nil {
+				return err
+			}
+			if !(&deviceSource{LavaVersion: o.LavaVersion}).checkVersion("describe", c.ErrOrStderr()) {
+				return exit(exitInvalid)
+			}
+			return exit(describe(c.Context(), o, c.OutOrStdout(), c.ErrOrStderr()))
+		},
 	}
-	fs.Visit(func(f *flag.Flag) { o.LabSet = o.LabSet || f.Name == "lab" })
-	if o.LavaDevice != "" && o.Device != "" {
-		fmt.Fprintln(stderr, "lavacore describe: --device names a lab device, --lava-device brings its own: use one")
-		return 2
-	}
-	if !(&deviceSource{LavaVersion: o.LavaVersion}).checkVersion("describe", stderr) {
-		return 2
-	}
-	if o.Output != "yaml" && o.Output != "json" {
-		fmt.Fprintf(stderr, "lavacore describe: --output must be yaml or json, not %q\n", o.Output)
-		return 2
-	}
-	o.Job = file
-	return describe(ctx, o, stdout, stderr)
+	f := c.Flags()
+	f.StringVar(&o.Lab, "lab", defaultLabDir(), labFlagUsage)
+	f.StringVar(&o.Role, "role", "", "only the sub-jobs of this MultiNode role")
+	f.StringVar(&o.Device, "device", "", "run device roles on this device instead of the first of their type")
+	outputFlag(f, &o.Output, "yaml")
+	f.StringVar(&o.LavaDevice, "lava-device", "", lavaDeviceUsage)
+	f.StringVar(&o.LavaVersion, "lava-version", "", lavaVersionUsage)
+	return c
 }
 
 // describe loads the job and the lab, builds each sub-job's pipeline and prints it.
@@ -149,29 +149,29 @@ func describe(ctx context.Context, o describeOptions, stdout, stderr io.Writer) 
 			fmt.Fprintln(stderr, d.String())
 		}
 		fmt.Fprintf(stderr, "lavacore describe: %s is not a valid job (%d problems)\n", o.Job, len(diags))
-		return 1
+		return exitInvalid
 	}
 	subs, err := job.Split(j)
 	if err != nil {
 		fmt.Fprintf(stderr, "lavacore describe: %v\n", err)
-		return 1
+		return exitInvalid
 	}
 	var roles map[string]*job.Role
 	if j.MultiNode != nil {
 		roles = j.MultiNode.Roles
 		if o.Role != "" && roles[o.Role] == nil {
 			fmt.Fprintf(stderr, "lavacore describe: the job has no role %q\n", o.Role)
-			return 1
+			return exitInvalid
 		}
 	} else if o.Role != "" {
 		fmt.Fprintf(stderr, "lavacore describe: --role %s: the job is not a MultiNode job\n", o.Role)
-		return 1
+		return exitInvalid
 	}
 	reg := pl.registry()
 	src := deviceSource{Lab: o.Lab, LavaDevice: o.LavaDevice, LavaVersion: o.LavaVersion, labSet: o.LabSet}
 	lab, pin, ok := src.load("describe", j.DeviceType, pipeline.SpecFunc(reg), stderr)
 	if !ok {
-		return 1
+		return exitInvalid
 	}
 	if pin == "" {
 		pin = o.Device
@@ -179,7 +179,7 @@ func describe(ctx context.Context, o describeOptions, stdout, stderr io.Writer) 
 	assigned, err := pipeline.AssignDevices(subs, roles, lab, pin)
 	if err != nil {
 		fmt.Fprintf(stderr, "lavacore describe: %v\n", err)
-		return 1
+		return exitInvalid
 	}
 	if o.Role != "" {
 		keep := assigned[:0]
@@ -196,7 +196,7 @@ func describe(ctx context.Context, o describeOptions, stdout, stderr io.Writer) 
 	descs, err := pipeline.DescribeSubJobs(assigned, reg, pipeline.DispatcherOf(lab))
 	if err != nil {
 		fmt.Fprintln(stderr, err)
-		return 1
+		return exitInvalid
 	}
 	if o.Output == "json" {
 		err = pipeline.WriteJSON(stdout, descs)
@@ -205,9 +205,9 @@ func describe(ctx context.Context, o describeOptions, stdout, stderr io.Writer) 
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "lavacore describe: %v\n", err)
-		return 1
+		return exitFailed
 	}
-	return 0
+	return exitOK
 }
 
 // jobsOf lists the assigned sub-jobs' jobs.

@@ -31,13 +31,9 @@ func describeCLI(args ...string) (int, string, string) {
 	return code, out.String(), errb.String()
 }
 
-// describeCommand runs one command without signal handling.
+// describeCommand runs one command line without signal handling.
 func describeCommand(ctx context.Context, args []string, stdout, stderr *bytes.Buffer) int {
-	c, ok := lookup(args[0])
-	if !ok {
-		return 2
-	}
-	return c.run(ctx, args[1:], stdout, stderr)
+	return realMain(ctx, args, stdout, stderr)
 }
 
 func TestDescribeSeed(t *testing.T) {
@@ -86,11 +82,11 @@ func TestDescribeErrors(t *testing.T) {
 		code int
 		want string
 	}{
-		{[]string{"describe"}, 2, "usage: lavacore describe JOB.yaml"},
+		{[]string{"describe"}, 2, "lavacore describe: missing one JOB.yaml\nRun 'lavacore describe --help' for usage.\n"},
 		{[]string{"describe", seed, "--output", "xml"}, 2, `--output must be yaml or json, not "xml"`},
-		{[]string{"describe", seed, "--lab", lab, "--role", "server"}, 1, `the job has no role "server"`},
-		{[]string{"describe", seed, "--lab", lab, "--device", "nope"}, 1, `role host (sub_id 3): device nope:`},
-		{[]string{"describe", bad, "--lab", lab}, 1, "is not a valid job"},
+		{[]string{"describe", seed, "--lab", lab, "--role", "server"}, 2, `the job has no role "server"`},
+		{[]string{"describe", seed, "--lab", lab, "--device", "nope"}, 2, `role host (sub_id 3): device nope: Unknown device: The lab`},
+		{[]string{"describe", bad, "--lab", lab}, 2, "is not a valid job"},
 	}
 	for _, c := range cases {
 		code, _, errs := describeCLI(c.args...)
@@ -130,7 +126,7 @@ func TestValidatePipelinesHook(t *testing.T) {
 	}
 	lab := filepath.Join("..", "..", "examples", "lab")
 	code, _, errs := describeCLI("validate", bad, "--lab", lab)
-	if code != 1 || !strings.Contains(errs, "actions[2].boot.grub-efi.commands: Command 'nfsx' not found in supported methods\n") ||
+	if code != 2 || !strings.Contains(errs, "actions[2].boot.grub-efi.commands: Command 'nfsx' not found in supported methods\n") ||
 		strings.Count(errs, "nfsx") != 1 {
 		t.Errorf("exit %d, stderr %q", code, errs)
 	}
@@ -157,11 +153,11 @@ func TestDescribeCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	code, _, errs = describeCLI("describe", job, "--lab", lab, "--device", "mustang2")
-	if want := job + ":10:3: actions[1].command.usb_onn: Unknown user command 'usb_onn'\n"; code != 1 || errs != want {
+	if want := job + ":10:3: actions[1].command.usb_onn: Unknown user command 'usb_onn'\n"; code != 2 || errs != want {
 		t.Errorf("exit %d, stderr %q, want %q", code, errs, want)
 	}
 	code, _, errs = describeCLI("validate", job, "--lab", lab)
-	if code != 1 || !strings.Contains(errs, "actions[0].command.usb_on: Device has no configured user commands") {
+	if code != 2 || !strings.Contains(errs, "actions[0].command.usb_on: Device has no configured user commands") {
 		t.Errorf("validate on mustang1: exit %d, %q", code, errs)
 	}
 }

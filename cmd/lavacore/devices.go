@@ -1,58 +1,43 @@
 package main
 
 import (
-	"context"
-	"encoding/json"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
+	"reflect"
 	"sort"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"gopkg.in/yaml.v3"
 
 	"github.com/lavacore/lavacore/core/device"
 )
 
-const devicesUsage = `usage:
-  lavacore devices list  [--lab DIR]
-  lavacore devices types [--lab DIR]
-  lavacore devices show NAME [--lab DIR] [--job JOB.yaml [--role ROLE]] [--context KEY=VALUE ...] [--guest] [--json]
-  lavacore devices show --lava-device DEVICE.yaml [--type TYPE] [--guest] [--json]
-  lavacore devices import DEVICE.yaml [--out DIR] [--type TYPE] [--force]
+const devicesLong = `Lists a lab's devices and device types, shows one device's resolved values
+and where each came from, and imports devices rendered by LAVA.`
 
-list   every device of the lab: name, device type, worker, file.
-types  every device type the lab can use (DIR/devicetypes/*.hcl, then the built-in ones).
-show   every resolved variable with its origin (type default, device file:line,
-       job context), the console connections, power commands, character delays,
-       timeouts, constants and method blocks with their command sets.
-       With --lava-device, a device file rendered by LAVA (the YAML lava-run
-       --device takes), and what it holds that lavacore does not use (yet).
-import writes a rendered LAVA device file as HCL: DIR/devices/NAME.hcl and,
-       when its type is new, DIR/devicetypes/TYPE.hcl (a standalone type with
-       every value of the file; devices differing only in their connection
-       and power commands share it). TYPE: --type, the file's devicetype,
-       else lava-NAME. Existing files are kept unless --force.
+const devicesShowLong = `Shows every resolved variable of the device with its origin (type default,
+device file:line, job context), the console connections, power commands,
+character delays, timeouts, constants and method blocks with their command
+sets. With --lava-device, a device file rendered by LAVA (the YAML lava-run
+--device takes), and what it holds that lavacore does not use (yet).
 
---lab DIR       the lab directory (lab.hcl, devices/*.hcl, devicetypes/*.hcl).
-                Default: $LAVACORE_LAB_DIR, else ./lab.
---job JOB.yaml  apply the job's context: block (with --role, the MultiNode role's
-                context too); only variables the device type lists in
-                job_context are overridden, as LAVA does.
---context K=V   apply one more context value (repeatable; wins over --job).
---guest         show the minimised copy a MultiNode "connection: ssh" role gets.
---json          print the resolved device (core/device.Device) as JSON; durations
-                are nanoseconds.
---lava-device F a device file rendered by LAVA instead of a lab device.
---type TYPE     the device type of a rendered file whose devicetype is empty
-                (LAVA's test devices).
---out DIR       the lab directory import writes into (default: .).
---force         import overwrites existing files.
-`
+--job applies the job's context: block (with --role, the MultiNode role's
+context too); only variables the device type lists in job_context are
+overridden, as LAVA does. --context KEY=VALUE applies one more value
+(repeatable; wins over --job). --guest shows the minimised copy a MultiNode
+"connection: ssh" role gets. --output json prints the resolved device with
+snake_case keys and durations in seconds.`
+
+const devicesImportLong = `Writes a rendered LAVA device file as HCL: DIR/devices/NAME.hcl and, when
+its type is new, DIR/devicetypes/TYPE.hcl (a standalone type with every value
+of the file; devices differing only in their connection and power commands
+share it). TYPE: --type, the file's devicetype, else lava-NAME. Existing files
+are kept unless --force.`
 
 // devicesOptions are the flags of `lavacore devices`.
 type devicesOptions struct {
@@ -68,106 +53,91 @@ type devicesOptions struct {
 	JSON       bool
 }
 
-type multiFlag []string
-
-func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
-func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
-
-func defaultLabDir() string {
-	if d := os.Getenv("LAVACORE_LAB_DIR"); d != "" {
-		return d
+func newDevicesCmd() *cobra.Command {
+	c := &cobra.Command{
+		Use:   "devices list|types|show|import",
+		Short: "list a lab's devices and device types, show one device's resolved values and where they came from, import LAVA's",
+		Long:  devicesLong,
+		Args:  groupArgs,
+		RunE:  groupRun,
 	}
-	return "lab"
+	// each subcommand: its flags on o, then its core function
+	sub := func(use, short, long string, args cobra.PositionalArgs, flags func(*pflag.FlagSet, *devicesOptions, *string),
+		run func(o devicesOptions, args []string, stdout, stderr io.Writer) int) *cobra.Command {
+		var o devicesOptions
+		output := "text"
+		sc := &cobra.Command{Use: use, Short: short, Long: long, Args: args,
+			RunE: func(c *cobra.Command, a []string) error {
+				if err := checkOutput(output, "text", "json"); err != nil {
+					return err
+				}
+				o.JSON = o.JSON || output == "json"
+				return exit(run(o, a, c.OutOrStdout(), c.ErrOrStderr()))
+			}}
+		flags(sc.Flags(), &o, &output)
+		return sc
+	}
+	lab := func(f *pflag.FlagSet, o *devicesOptions) { f.StringVar(&o.Lab, "lab", defaultLabDir(), labFlagUsage) }
+	c.AddCommand(
+		sub("list", "every device of the lab: name, device type, worker, file, status",
+			"Lists every device of the lab: name, device type, worker, file and status\n(ok, or error when its file has errors).", noArgs,
+			func(f *pflag.FlagSet, o *devicesOptions, out *string) { lab(f, o); outputFlag(f, out, "text") },
+			func(o devicesOptions, _ []string, stdout, stderr io.Writer) int {
+				return devicesList(o, stdout, stderr)
+			}),
+		sub("types", "every device type the lab can use (DIR/devicetypes/*.hcl, then the built-in ones)",
+			"Lists every device type the lab can use: DIR/devicetypes/*.hcl, then the built-in ones.", noArgs,
+			func(f *pflag.FlagSet, o *devicesOptions, out *string) { lab(f, o); outputFlag(f, out, "text") },
+			func(o devicesOptions, _ []string, stdout, stderr io.Writer) int {
+				return devicesTypes(o, stdout, stderr)
+			}),
+		sub("show NAME|--lava-device DEVICE.yaml", "a device's resolved values and where each came from", devicesShowLong,
+			rangeArgs(0, 1, "one device NAME"),
+			func(f *pflag.FlagSet, o *devicesOptions, out *string) {
+				lab(f, o)
+				f.StringVar(&o.Job, "job", "", "apply this job file's context: block")
+				f.StringVar(&o.Role, "role", "", "with --job: apply this MultiNode role's context too")
+				f.StringArrayVar(&o.Contexts, "context", nil, "KEY=VALUE: apply one more context value (repeatable; wins over --job)")
+				f.BoolVar(&o.Guest, "guest", false, "show the minimised copy a MultiNode \"connection: ssh\" role gets")
+				f.StringVar(&o.LavaDevice, "lava-device", "", "a device file rendered by LAVA instead of a lab device")
+				f.StringVar(&o.Type, "type", "", "the device type of a rendered file whose devicetype is empty (LAVA's test devices)")
+				outputFlag(f, out, "text")
+				f.BoolVar(&o.JSON, "json", false, "the same as --output json")
+				_ = f.MarkHidden("json")
+			},
+			func(o devicesOptions, args []string, stdout, stderr io.Writer) int {
+				if o.LavaDevice != "" {
+					if len(args) != 0 || o.Job != "" || len(o.Contexts) > 0 {
+						fmt.Fprintln(stderr, "lavacore devices show: --lava-device takes no device name, --job or --context (LAVA applied the job context when it rendered the file)")
+						return exitInvalid
+					}
+					return devicesShowLAVA(o, stdout, stderr)
+				}
+				if len(args) != 1 {
+					fmt.Fprintln(stderr, "lavacore devices show: missing the device NAME (or --lava-device)")
+					return exitInvalid
+				}
+				return devicesShow(o, args[0], stdout, stderr)
+			}),
+		sub("import DEVICE.yaml", "write a device rendered by LAVA as an HCL device (and device type)", devicesImportLong,
+			exactArgs(1, "one rendered DEVICE.yaml"),
+			func(f *pflag.FlagSet, o *devicesOptions, _ *string) {
+				f.StringVar(&o.Out, "out", ".", "the lab directory to write into")
+				f.StringVar(&o.Type, "type", "", "the device type to write (default: the file's devicetype, else lava-NAME)")
+				f.BoolVar(&o.Force, "force", false, "overwrite existing files")
+			},
+			func(o devicesOptions, args []string, stdout, stderr io.Writer) int {
+				return devicesImport(o, args[0], stdout, stderr)
+			}),
+	)
+	return c
 }
 
-func runDevices(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		fmt.Fprint(stderr, devicesUsage)
-		if len(args) == 0 {
-			return 2
-		}
-		return 0
+// loadLabFor loads the lab and prints its diagnostics (nil: there is no lab).
+func loadLabFor(o devicesOptions, cmd string, stderr io.Writer) (*device.Lab, hcl.Diagnostics) {
+	if missingLab("devices "+cmd, o.Lab, stderr) {
+		return nil, nil
 	}
-	sub := args[0]
-	fs := flag.NewFlagSet("devices "+sub, flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	var o devicesOptions
-	var contexts multiFlag
-	fs.StringVar(&o.Lab, "lab", defaultLabDir(), "lab directory")
-	if sub == "show" {
-		fs.StringVar(&o.Job, "job", "", "job file whose context applies")
-		fs.StringVar(&o.Role, "role", "", "MultiNode role whose context applies")
-		fs.Var(&contexts, "context", "KEY=VALUE context value")
-		fs.BoolVar(&o.Guest, "guest", false, "show the ssh guest's minimised copy")
-		fs.BoolVar(&o.JSON, "json", false, "print the resolved device as JSON")
-		fs.StringVar(&o.LavaDevice, "lava-device", "", "a rendered LAVA device file")
-	}
-	if sub == "show" || sub == "import" {
-		fs.StringVar(&o.Type, "type", "", "device type of a rendered file without one")
-	}
-	if sub == "import" {
-		fs.StringVar(&o.Out, "out", ".", "lab directory to write into")
-		fs.BoolVar(&o.Force, "force", false, "overwrite existing files")
-	}
-	// Allow flags after the positional NAME.
-	var positional []string
-	rest := args[1:]
-	for {
-		if err := fs.Parse(rest); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				fmt.Fprint(stderr, devicesUsage)
-				return 0
-			}
-			fmt.Fprintf(stderr, "lavacore devices %s: %v\n\n%s", sub, err, devicesUsage)
-			return 2
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		positional = append(positional, fs.Arg(0))
-		rest = fs.Args()[1:]
-	}
-	o.Contexts = contexts
-
-	switch sub {
-	case "list":
-		if len(positional) != 0 {
-			fmt.Fprintf(stderr, "lavacore devices list: unexpected argument %q\n", positional[0])
-			return 2
-		}
-		return devicesList(o, stdout, stderr)
-	case "types":
-		if len(positional) != 0 {
-			fmt.Fprintf(stderr, "lavacore devices types: unexpected argument %q\n", positional[0])
-			return 2
-		}
-		return devicesTypes(o, stdout, stderr)
-	case "show":
-		if o.LavaDevice != "" {
-			if len(positional) != 0 || o.Job != "" || len(o.Contexts) > 0 {
-				fmt.Fprintf(stderr, "lavacore devices show: --lava-device takes no device name, --job or --context (LAVA applied the job context when it rendered the file)\n\n%s", devicesUsage)
-				return 2
-			}
-			return devicesShowLAVA(o, stdout, stderr)
-		}
-		if len(positional) != 1 {
-			fmt.Fprintf(stderr, "lavacore devices show: need exactly one device name\n\n%s", devicesUsage)
-			return 2
-		}
-		return devicesShow(o, positional[0], stdout, stderr)
-	case "import":
-		if len(positional) != 1 {
-			fmt.Fprintf(stderr, "lavacore devices import: need exactly one rendered device file\n\n%s", devicesUsage)
-			return 2
-		}
-		return devicesImport(o, positional[0], stdout, stderr)
-	}
-	fmt.Fprintf(stderr, "lavacore devices: unknown subcommand %q\n\n%s", sub, devicesUsage)
-	return 2
-}
-
-// loadLabFor loads the lab and prints its diagnostics.
-func loadLabFor(o devicesOptions, stderr io.Writer) (*device.Lab, hcl.Diagnostics) {
 	lab, diags := device.LoadLab(o.Lab, device.LoadOptions{})
 	if len(diags) > 0 {
 		lab.WriteDiagnostics(stderr, diags)
@@ -175,56 +145,102 @@ func loadLabFor(o devicesOptions, stderr io.Writer) (*device.Lab, hcl.Diagnostic
 	return lab, diags
 }
 
+// deviceRow is one device of `devices list --output json`.
+type deviceRow struct {
+	Name   string `json:"name"`
+	Type   string `json:"type"`
+	Worker string `json:"worker"`
+	File   string `json:"file"`
+	Status string `json:"status"` // ok, error
+}
+
 func devicesList(o devicesOptions, stdout, stderr io.Writer) int {
-	lab, diags := loadLabFor(o, stderr)
-	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tTYPE\tWORKER\tFILE\tSTATUS")
+	lab, diags := loadLabFor(o, "list", stderr)
+	if lab == nil {
+		return exitInvalid
+	}
+	rows := []deviceRow{}
 	for _, n := range lab.DeviceNames() {
 		typ, worker, file, _ := lab.DeviceDecl(n)
 		status := "ok"
 		if _, ok := lab.Devices[n]; !ok {
 			status = "error"
 		}
-		if worker == "" {
-			worker = "-"
+		rows = append(rows, deviceRow{Name: n, Type: typ, Worker: worker, File: file, Status: status})
+	}
+	if o.JSON {
+		if err := writeJSON(stdout, rows); err != nil {
+			fmt.Fprintf(stderr, "lavacore devices list: %v\n", err)
+			return exitFailed
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", n, typ, worker, file, status)
+	} else {
+		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "NAME\tTYPE\tWORKER\tFILE\tSTATUS")
+		for _, r := range rows {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Name, r.Type, orDash(r.Worker), r.File, r.Status)
+		}
+		tw.Flush()
 	}
-	tw.Flush()
 	if diags.HasErrors() {
-		return 1
+		return exitInvalid
 	}
-	return 0
+	return exitOK
+}
+
+// typeRow is one device type of `devices types --output json`.
+type typeRow struct {
+	Name        string `json:"name"`
+	Arch        string `json:"arch"`
+	Devices     int    `json:"devices"`
+	File        string `json:"file"`
+	Description string `json:"description"`
 }
 
 func devicesTypes(o devicesOptions, stdout, stderr io.Writer) int {
-	lab, diags := loadLabFor(o, stderr)
+	lab, diags := loadLabFor(o, "types", stderr)
+	if lab == nil {
+		return exitInvalid
+	}
 	names := make([]string, 0, len(lab.Types))
 	for n := range lab.Types {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tARCH\tDEVICES\tFILE\tDESCRIPTION")
+	rows := []typeRow{}
 	for _, n := range names {
 		t := lab.Types[n]
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", n, t.Arch, len(lab.DevicesOfType(n)), t.File, t.Description)
+		rows = append(rows, typeRow{Name: n, Arch: t.Arch, Devices: len(lab.DevicesOfType(n)), File: t.File, Description: t.Description})
 	}
-	tw.Flush()
+	if o.JSON {
+		if err := writeJSON(stdout, rows); err != nil {
+			fmt.Fprintf(stderr, "lavacore devices types: %v\n", err)
+			return exitFailed
+		}
+	} else {
+		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "NAME\tARCH\tDEVICES\tFILE\tDESCRIPTION")
+		for _, r := range rows {
+			fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", r.Name, r.Arch, r.Devices, r.File, r.Description)
+		}
+		tw.Flush()
+	}
 	if diags.HasErrors() {
-		return 1
+		return exitInvalid
 	}
-	return 0
+	return exitOK
 }
 
 func devicesShow(o devicesOptions, name string, stdout, stderr io.Writer) int {
+	if missingLab("devices show", o.Lab, stderr) {
+		return exitInvalid
+	}
 	lab, diags := device.LoadLab(o.Lab, device.LoadOptions{})
 	if _, _, _, declared := lab.DeviceDecl(name); !declared {
 		if len(diags) > 0 {
 			lab.WriteDiagnostics(stderr, diags)
 		}
 		if diags.HasErrors() {
-			return 1
+			return exitInvalid
 		}
 	} else {
 		// Errors about other devices are not this command's business; the
@@ -244,7 +260,7 @@ func devicesShow(o devicesOptions, name string, stdout, stderr io.Writer) int {
 		c, err := jobContext(o.Job, o.Role)
 		if err != nil {
 			fmt.Fprintf(stderr, "lavacore devices show: %v\n", err)
-			return 1
+			return exitInvalid
 		}
 		for k, v := range c {
 			jobCtx[k] = v
@@ -254,7 +270,7 @@ func devicesShow(o devicesOptions, name string, stdout, stderr io.Writer) int {
 		k, v, ok := strings.Cut(kv, "=")
 		if !ok || k == "" {
 			fmt.Fprintf(stderr, "lavacore devices show: --context %q: want KEY=VALUE\n", kv)
-			return 2
+			return exitInvalid
 		}
 		jobCtx[k] = device.ContextValue{Value: v, File: "--context"}
 	}
@@ -279,7 +295,7 @@ func devicesShow(o devicesOptions, name string, stdout, stderr io.Writer) int {
 		device.WriteDiagnostics(stderr, files, ddiags, 0, false)
 	}
 	if d == nil {
-		return 1
+		return exitInvalid
 	}
 	return printDevice(o, d, stdout, stderr)
 }
@@ -290,19 +306,17 @@ func printDevice(o devicesOptions, d *device.Device, stdout, stderr io.Writer) i
 		d = device.GuestDevice(d)
 	}
 	if o.JSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(d); err != nil {
+		if err := writeJSON(stdout, snakeJSON(reflect.ValueOf(d))); err != nil {
 			fmt.Fprintf(stderr, "lavacore devices show: %v\n", err)
-			return 1
+			return exitFailed
 		}
-		return 0
+		return exitOK
 	}
 	if err := device.WriteDevice(stdout, d); err != nil {
 		fmt.Fprintf(stderr, "lavacore devices show: %v\n", err)
-		return 1
+		return exitFailed
 	}
-	return 0
+	return exitOK
 }
 
 // jobContext reads a LAVA job's context: block (and, with role, the

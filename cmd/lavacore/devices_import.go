@@ -36,7 +36,7 @@ func loadLAVADevice(cmd, file, typ string, stderr io.Writer) *device.Device {
 func devicesShowLAVA(o devicesOptions, stdout, stderr io.Writer) int {
 	d := loadLAVADevice("show", o.LavaDevice, o.Type, stderr)
 	if d == nil {
-		return 1
+		return exitInvalid
 	}
 	return printDevice(o, d, stdout, stderr)
 }
@@ -46,7 +46,7 @@ func devicesShowLAVA(o devicesOptions, stdout, stderr io.Writer) int {
 func devicesImport(o devicesOptions, file string, stdout, stderr io.Writer) int {
 	d := loadLAVADevice("import", file, o.Type, stderr)
 	if d == nil {
-		return 1
+		return exitInvalid
 	}
 	typeName := d.Type
 	if typeName == "" {

@@ -51,18 +51,18 @@ func TestDevicesCommand(t *testing.T) {
 		{name: "show", args: []string{"show", "mustang-01", "--lab", lab}},
 		{name: "show_context", args: []string{"show", "--lab", lab, "mustang-01", "--job", job, "--role", "host", "--context", "console_device=ttyAMA0", "--context", "interrupt_char=x"}},
 		{name: "show_guest", args: []string{"show", "mustang-01", "--lab", lab, "--guest"}},
-		{name: "show_bad_context", args: []string{"show", "mustang-01", "--lab", lab, "--context", "baud_rate=fast"}, wantCode: 1},
-		{name: "show_unknown", args: []string{"show", "mustang-1", "--lab", lab}, wantCode: 1},
-		{name: "show_bad_device", args: []string{"show", "mustang-02", "--lab", badLab}, wantCode: 1},
-		{name: "list_bad", args: []string{"list", "--lab", badLab}, wantCode: 1},
-		{name: "show_json", args: []string{"show", "mustang-01", "--lab", lab, "--json", "--guest"}},
+		{name: "show_bad_context", args: []string{"show", "mustang-01", "--lab", lab, "--context", "baud_rate=fast"}, wantCode: 2},
+		{name: "show_unknown", args: []string{"show", "mustang-1", "--lab", lab}, wantCode: 2},
+		{name: "show_bad_device", args: []string{"show", "mustang-02", "--lab", badLab}, wantCode: 2},
+		{name: "list_bad", args: []string{"list", "--lab", badLab}, wantCode: 2},
+		{name: "show_json", args: []string{"show", "mustang-01", "--lab", lab, "--output", "json", "--guest"}},
 		{name: "usage", args: []string{"show"}, wantCode: 2},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Setenv("LAVACORE_LAB_DIR", tt.env)
 			var stdout, stderr bytes.Buffer
-			code := runDevices(context.Background(), tt.args, &stdout, &stderr)
+			code := realMain(context.Background(), append([]string{"devices"}, tt.args...), &stdout, &stderr)
 			if code != tt.wantCode {
 				t.Errorf("exit %d, want %d; stderr:\n%s", code, tt.wantCode, stderr.String())
 			}

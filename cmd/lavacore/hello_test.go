@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"gopkg.in/yaml.v3"
 	"os"
 	"os/exec"
@@ -60,12 +61,36 @@ func TestOutOfTreePluginValidatesDescribesAndRuns(t *testing.T) {
 	if res, err := os.ReadFile(filepath.Join(runOut, "results.yaml")); err != nil || !helloPassed(res) {
 		t.Errorf("results.yaml: %v\n%s", err, res)
 	}
+	// --output json: NDJSON records, each with its sub-job's job_id, role and
+	// sub_id, then one outcome record
+	code, out, errs = describeCLI("run", job, "--lab", lab, "--output-dir", filepath.Join(t.TempDir(), "json"), "--output", "json", "--job-id", "41")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if code != 0 || len(lines) < 2 {
+		t.Fatalf("run --output json: exit %d: %s%s", code, out, errs)
+	}
+	for i, l := range lines {
+		var rec map[string]any
+		if err := json.Unmarshal([]byte(l), &rec); err != nil {
+			t.Fatalf("line %d is not JSON: %v: %s", i+1, err, l)
+		}
+		if i == len(lines)-1 {
+			o, _ := rec["outcome"].(map[string]any)
+			subs, _ := o["sub_jobs"].([]any)
+			if o["health"] != "Complete" || o["exit_status"] != 0.0 || len(subs) != 1 || subs[0].(map[string]any)["job_id"] != "41" {
+				t.Errorf("last record is not the outcome: %s", l)
+			}
+			continue
+		}
+		if _, ok := rec["role"]; rec["job_id"] != "41" || !ok || rec["sub_id"] != 0.0 || rec["lvl"] == nil {
+			t.Errorf("record %d lacks job_id, role, sub_id: %s", i+1, l)
+		}
+	}
 	// the manifest's job parameters are checked without starting the plugin
 	bad := filepath.Join(t.TempDir(), "bad.yaml")
 	src, _ := os.ReadFile(job)
 	os.WriteFile(bad, []byte(strings.Replace(string(src), "greeting: lavacore", "greeting: [lavacore]\n    colour: blue", 1)), 0o644)
 	code, _, errs = describeCLI("validate", bad)
-	if code != 1 || !strings.Contains(errs, ": actions[0].boot.hello.greeting: expected str\n") ||
+	if code != 2 || !strings.Contains(errs, ": actions[0].boot.hello.greeting: expected str\n") ||
 		!strings.Contains(errs, ": actions[0].boot.hello.colour: extra keys not allowed\n") {
 		t.Errorf("validate bad job: exit %d, stderr %s", code, errs)
 	}

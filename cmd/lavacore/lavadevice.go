@@ -1,12 +1,17 @@
 package main
 
 import (
-	"flag"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
+
+	"github.com/spf13/pflag"
 
 	"github.com/lavacore/lavacore/core/device"
 	"github.com/lavacore/lavacore/core/device/lavayaml"
+	"github.com/lavacore/lavacore/lab"
 	"github.com/lavacore/lavacore/sdk"
 	"github.com/lavacore/lavacore/sdk/lavaversion"
 )
@@ -33,7 +38,7 @@ const lavaVersionUsage = "the LAVA release whose pipeline to build, YYYY.MM (def
 
 // register adds --lava-device and --lava-version; --lab is the command's own
 // flag (its default differs).
-func (s *deviceSource) register(fs *flag.FlagSet) {
+func (s *deviceSource) register(fs *pflag.FlagSet) {
 	fs.StringVar(&s.LavaDevice, "lava-device", "", lavaDeviceUsage)
 	fs.StringVar(&s.LavaVersion, "lava-version", "", lavaVersionUsage)
 }
@@ -57,13 +62,20 @@ func (s *deviceSource) setVersion(lab *device.Lab) {
 	}
 }
 
-// parsed notes whether --lab was given; call it after fs.Parse.
-func (s *deviceSource) parsed(fs *flag.FlagSet) {
-	fs.Visit(func(f *flag.Flag) {
-		if f.Name == "lab" {
-			s.labSet = true
-		}
-	})
+// labFlagUsage is --lab's help on every command that reads a lab.
+const labFlagUsage = "the lab directory (lab.hcl, devices/*.hcl, devicetypes/*.hcl); without it $LAVACORE_LAB_DIR, else the virtual lab's (lavacore lab dir)"
+
+// defaultLabDir is the lab every command uses without --lab: the virtual
+// lab's directory, as `lavacore lab dir` prints it.
+func defaultLabDir() string { return lab.Default().Dir }
+
+// missingLab says how to name a lab when dir does not exist (false: it does).
+func missingLab(cmd, dir string, stderr io.Writer) bool {
+	if _, err := os.Stat(dir); !errors.Is(err, fs.ErrNotExist) {
+		return false
+	}
+	fmt.Fprintf(stderr, "lavacore %s: no lab directory %s: name one with --lab DIR (the virtual lab's: --lab $(lavacore lab dir), after lavacore lab up), or set $LAVACORE_LAB_DIR\n", cmd, dir)
+	return true
 }
 
 // load returns the lab and the device every device role must run on ("" =
@@ -74,6 +86,9 @@ func (s *deviceSource) load(cmd, jobType string, spec func(string) *sdk.BlockSpe
 	defer func() { s.setVersion(lab) }()
 	opts := device.LoadOptions{Spec: spec}
 	if s.LavaDevice == "" {
+		if missingLab(cmd, s.Lab, stderr) {
+			return nil, "", false
+		}
 		lab, diags := device.LoadLab(s.Lab, opts)
 		if diags.HasErrors() {
 			_ = device.WriteDiagnostics(stderr, lab.Files(), diags, 100, false)
@@ -91,6 +106,9 @@ func (s *deviceSource) load(cmd, jobType string, spec func(string) *sdk.BlockSpe
 		return nil, "", false
 	}
 	if s.labSet && s.Lab != "" {
+		if missingLab(cmd, s.Lab, stderr) {
+			return nil, "", false
+		}
 		l, ldiags := device.LoadLab(s.Lab, opts)
 		if ldiags.HasErrors() {
 			_ = device.WriteDiagnostics(stderr, l.Files(), ldiags, 100, false)

@@ -49,7 +49,7 @@ func TestDevicesShowLAVADevice(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
-			code := runDevices(context.Background(), tt.args, &stdout, &stderr)
+			code := realMain(context.Background(), append([]string{"devices"}, tt.args...), &stdout, &stderr)
 			if code != tt.wantCode {
 				t.Fatalf("exit %d, want %d; stderr:\n%s", code, tt.wantCode, stderr.String())
 			}
@@ -85,7 +85,7 @@ func TestDevicesImportRoundTrip(t *testing.T) {
 	want := map[string]*device.Device{}
 	for _, f := range files {
 		var stdout, stderr bytes.Buffer
-		if code := runDevices(context.Background(), []string{"import", f, "--out", lab}, &stdout, &stderr); code != 0 {
+		if code := realMain(context.Background(), append([]string{"devices"}, []string{"import", f, "--out", lab}...), &stdout, &stderr); code != 0 {
 			t.Fatalf("import %s: exit %d\n%s", f, code, stderr.String())
 		}
 		d, probs := lavayaml.LoadFile(f, lavayaml.Options{Spec: spec})
@@ -130,8 +130,8 @@ func TestLAVADeviceFlags(t *testing.T) {
 		{[]string{"describe", job, "--lava-device", dev}, 0, "name: grub-main-action"},
 		{[]string{"validate", job, "--lava-device", dev}, 0, "valid"},
 		{[]string{"describe", job, "--lava-device", dev, "--device", "mustang1"}, 2, "use one"},
-		{[]string{"describe", job, "--lava-device", bad}, 1, bad + ":5:17: timeouts.actions.power-off.secs: extra keys not allowed"},
-		{[]string{"validate", job, "--lava-device", bad}, 1, bad + ":5:17: timeouts.actions.power-off.secs"},
+		{[]string{"describe", job, "--lava-device", bad}, 2, bad + ":5:17: timeouts.actions.power-off.secs: extra keys not allowed"},
+		{[]string{"validate", job, "--lava-device", bad}, 2, bad + ":5:17: timeouts.actions.power-off.secs"},
 		{[]string{"run", job, "--lava-device", bad}, 2, bad + ":5:17:"},
 	}
 	for _, tt := range tests {

@@ -13,20 +13,13 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/lavacore/lavacore/core/pluginhost"
 	"github.com/lavacore/lavacore/sdk"
 )
 
-const pluginsUsage = `usage:
-  lavacore plugins list             every plugin binary: version, methods and protocols, and
-                                    why it cannot be used (checksum, manifest, API version,
-                                    handshake) or which plugin overrides which
-  lavacore plugins check [NAME]     start each plugin (or NAME) and say what is wrong with it
-  lavacore plugins checksum DIR     record <binary>_SHA256SUM and <binary>_MANIFEST.json
-                                    beside each plugin binary of DIR
-  lavacore plugins install FILE [DIR]
-                                    copy the plugin binary FILE into DIR (default
-                                    ~/.local/share/lavacore/plugins) and record it
+const pluginsLong = `Lists, checks and installs the method and protocol plugins.
 
 Plugins are files named lavacore-plugin-<name> (or, versioned,
 lavacore-plugin-<name>_v<x.y.z>_x<api>_<os>_<arch>) in $LAVACORE_PLUGIN_PATH
@@ -34,69 +27,92 @@ lavacore-plugin-<name>_v<x.y.z>_x<api>_<os>_<arch>) in $LAVACORE_PLUGIN_PATH
 own methods and protocols), and ~/.local/share/lavacore/plugins. Each needs its
 checksum and manifest files: validate reads the manifests, describe and run
 start the plugins a job uses. A directory earlier in that list adds to the
-later ones, and its plugins override the methods of theirs.
-`
+later ones, and its plugins override the methods of theirs.`
 
-func runPlugins(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 {
-		fmt.Fprint(stderr, pluginsUsage)
-		return 2
+func newPluginsCmd() *cobra.Command {
+	c := &cobra.Command{
+		Use:   "plugins list|check|checksum|install",
+		Short: "list, check and install the method and protocol plugins, record their checksums and manifests",
+		Long:  pluginsLong,
+		Args:  groupArgs,
+		RunE:  groupRun,
 	}
-	switch args[0] {
-	case "checksum":
-		if len(args) != 2 {
-			fmt.Fprint(stderr, pluginsUsage)
-			return 2
-		}
-		done, err := pluginhost.RecordDir(ctx, args[1])
-		fmt.Fprintf(stdout, "%d plugins recorded in %s (checksum and manifest files)\n", len(done), args[1])
-		if err != nil {
-			fmt.Fprintf(stderr, "lavacore plugins checksum: %v\n", err)
-			return 1
-		}
-		return 0
-	case "install":
-		if len(args) < 2 || len(args) > 3 {
-			fmt.Fprint(stderr, pluginsUsage)
-			return 2
-		}
-		dir := userPluginDir()
-		if len(args) == 3 {
-			dir = args[2]
-		}
-		if dir == "" {
-			fmt.Fprintln(stderr, "lavacore plugins install: no home directory: name the plugin directory")
-			return 2
-		}
-		path, m, err := pluginhost.Install(ctx, args[1], dir)
-		if err != nil {
-			fmt.Fprintf(stderr, "lavacore plugins install: %v\n", err)
-			return 1
-		}
-		fmt.Fprintf(stdout, "installed %s %s (%s) as %s\n", m.Name, m.Version, servesOf(m), path)
-		return 0
-	case "list":
-		if len(args) != 1 {
-			fmt.Fprint(stderr, pluginsUsage)
-			return 2
-		}
-		return pluginsList(ctx, stdout)
-	case "check":
-		if len(args) > 2 {
-			fmt.Fprint(stderr, pluginsUsage)
-			return 2
-		}
-		name := ""
-		if len(args) == 2 {
-			name = args[1]
-		}
-		return pluginsCheck(ctx, name, stdout)
-	case "-h", "--help", "help":
-		fmt.Fprint(stdout, pluginsUsage)
-		return 0
+	var output string
+	list := &cobra.Command{
+		Use:   "list",
+		Short: "every plugin binary: version, methods and protocols, and why it cannot be used",
+		Long: "Lists every plugin binary: its version, methods and protocols, and why it cannot\n" +
+			"be used (checksum, manifest, API version, handshake) or which plugin overrides which.",
+		Args: noArgs,
+		RunE: func(c *cobra.Command, args []string) error {
+			if err := checkOutput(output, "text", "json"); err != nil {
+				return err
+			}
+			return exit(pluginsList(c.Context(), output == "json", c.OutOrStdout()))
+		},
 	}
-	fmt.Fprint(stderr, pluginsUsage)
-	return 2
+	outputFlag(list.Flags(), &output, "text")
+	c.AddCommand(list,
+		&cobra.Command{
+			Use:   "check [NAME]",
+			Short: "start each plugin (or NAME) and say what is wrong with it",
+			Args:  rangeArgs(0, 1, "at most one plugin NAME"),
+			RunE: func(c *cobra.Command, args []string) error {
+				name := ""
+				if len(args) == 1 {
+					name = args[0]
+				}
+				return exit(pluginsCheck(c.Context(), name, c.OutOrStdout()))
+			},
+		},
+		&cobra.Command{
+			Use:   "checksum DIR",
+			Short: "record <binary>_SHA256SUM and <binary>_MANIFEST.json beside each plugin binary of DIR",
+			Args:  exactArgs(1, "one plugin DIR"),
+			RunE: func(c *cobra.Command, args []string) error {
+				return exit(pluginsChecksum(c.Context(), args[0], c.OutOrStdout(), c.ErrOrStderr()))
+			},
+		},
+		&cobra.Command{
+			Use:   "install FILE [DIR]",
+			Short: "copy the plugin binary FILE into DIR (default ~/.local/share/lavacore/plugins) and record it",
+			Args:  rangeArgs(1, 2, "a plugin FILE and an optional DIR"),
+			RunE: func(c *cobra.Command, args []string) error {
+				dir := userPluginDir()
+				if len(args) == 2 {
+					dir = args[1]
+				}
+				return exit(pluginsInstall(c.Context(), args[0], dir, c.OutOrStdout(), c.ErrOrStderr()))
+			},
+		},
+	)
+	return c
+}
+
+// pluginsChecksum records the checksum and manifest of every plugin of dir.
+func pluginsChecksum(ctx context.Context, dir string, stdout, stderr io.Writer) int {
+	done, err := pluginhost.RecordDir(ctx, dir)
+	fmt.Fprintf(stdout, "%d plugins recorded in %s (checksum and manifest files)\n", len(done), dir)
+	if err != nil {
+		fmt.Fprintf(stderr, "lavacore plugins checksum: %v\n", err)
+		return exitFailed
+	}
+	return exitOK
+}
+
+// pluginsInstall copies a plugin binary into dir and records it.
+func pluginsInstall(ctx context.Context, file, dir string, stdout, stderr io.Writer) int {
+	if dir == "" {
+		fmt.Fprintln(stderr, "lavacore plugins install: no home directory: name the plugin directory")
+		return exitInvalid
+	}
+	path, m, err := pluginhost.Install(ctx, file, dir)
+	if err != nil {
+		fmt.Fprintf(stderr, "lavacore plugins install: %v\n", err)
+		return exitFailed
+	}
+	fmt.Fprintf(stdout, "installed %s %s (%s) as %s\n", m.Name, m.Version, servesOf(m), path)
+	return exitOK
 }
 
 // userPluginDir is ~/.local/share/lavacore/plugins ("" without a home).
@@ -172,15 +188,31 @@ func handshakes(ctx context.Context, cat *pluginhost.Catalog) map[*pluginhost.En
 	return took
 }
 
-func pluginsList(ctx context.Context, stdout io.Writer) int {
+// pluginRow is one plugin of `plugins list --output json`.
+type pluginRow struct {
+	Name       string            `json:"name"`
+	Version    string            `json:"version"`
+	Methods    []string          `json:"methods"`
+	Protocols  []string          `json:"protocols"`
+	Status     string            `json:"status"` // ok, unusable
+	Problem    string            `json:"problem,omitempty"`
+	Path       string            `json:"path"`
+	Shadows    []string          `json:"shadows"`
+	Overridden map[string]string `json:"overridden"` // method → the plugin that overrides it
+}
+
+func pluginsList(ctx context.Context, asJSON bool, stdout io.Writer) int {
 	cat := pluginhost.Scan(pluginhost.Dirs())
-	if len(cat.Entries) == 0 {
+	if len(cat.Entries) == 0 && !asJSON {
 		return noPlugins(stdout)
 	}
 	cat.Verify()
 	handshakes(ctx, cat)
 	entries := append([]*pluginhost.Entry(nil), cat.Entries...)
 	sort.SliceStable(entries, func(i, j int) bool { return entries[i].Name < entries[j].Name })
+	if asJSON {
+		return pluginsJSON(entries, stdout)
+	}
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "NAME\tVERSION\tMETHODS\tPROTOCOLS\tSTATUS\tPATH")
 	var notes []string
@@ -213,6 +245,32 @@ func pluginsList(ctx context.Context, stdout io.Writer) int {
 		fmt.Fprintln(stdout, n)
 	}
 	return 0
+}
+
+func pluginsJSON(entries []*pluginhost.Entry, stdout io.Writer) int {
+	rows := []pluginRow{}
+	for _, e := range entries {
+		m := e.Manifest
+		r := pluginRow{Name: e.Name, Version: m.Version, Methods: []string{}, Protocols: append([]string{}, m.Protocols...),
+			Status: "ok", Path: e.Path, Shadows: append([]string{}, e.Shadows...), Overridden: map[string]string{}}
+		if r.Version == "" {
+			r.Version = e.Version
+		}
+		for _, x := range m.Methods {
+			r.Methods = append(r.Methods, x.Key())
+		}
+		if !e.Usable() {
+			r.Status, r.Problem = "unusable", e.Problem
+		}
+		for k, v := range e.Overridden {
+			r.Overridden[k] = fmt.Sprint(v)
+		}
+		rows = append(rows, r)
+	}
+	if err := writeJSON(stdout, rows); err != nil {
+		return exitFailed
+	}
+	return exitOK
 }
 
 // pluginsCheck starts each plugin as lavacore run would and reports what is wrong.

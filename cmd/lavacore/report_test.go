@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -29,16 +30,16 @@ func TestReportCommand(t *testing.T) {
 		wantReport bool
 	}{
 		{"writes the report", []string{run}, 0, filepath.Join(run, "report.html"), "", true},
-		{"no directory", nil, 2, "", "usage: lavacore report OUTPUT_DIR", false},
-		{"two directories", []string{run, run}, 2, "", "usage: lavacore report OUTPUT_DIR", false},
-		{"help", []string{"-h"}, 0, "", "usage: lavacore report OUTPUT_DIR", false},
+		{"no directory", nil, 2, "", "missing a run's output directory", false},
+		{"two directories", []string{run, run}, 2, "", "unexpected argument", false},
+		{"help", []string{"-h"}, 0, "lavacore report OUTPUT_DIR", "", false},
 		{"not an output directory", []string{t.TempDir()}, 1, "", "no log.yaml", false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			os.Remove(filepath.Join(run, "report.html"))
 			var stdout, stderr bytes.Buffer
-			code := realMain(append([]string{"report"}, tc.args...), &stdout, &stderr)
+			code := realMain(context.Background(), append([]string{"report"}, tc.args...), &stdout, &stderr)
 			if code != tc.code || !strings.Contains(stdout.String(), tc.out) || !strings.Contains(stderr.String(), tc.err) {
 				t.Errorf("exit %d, stdout %q, stderr %q; want %d, %q, %q", code, stdout.String(), stderr.String(), tc.code, tc.out, tc.err)
 			}

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -11,15 +9,15 @@ import (
 	"slices"
 
 	"github.com/lavacore/lavacore/core/htmlreport"
+	"github.com/spf13/cobra"
+
 	"github.com/lavacore/lavacore/core/job"
 	"github.com/lavacore/lavacore/core/pipeline"
 	"github.com/lavacore/lavacore/core/runner"
 	"github.com/lavacore/lavacore/protocols/multinode/coordinator"
 )
 
-const runUsage = `usage: lavacore run JOB.yaml [--lab DIR | --lava-device DEVICE.yaml] [--lava-version YYYY.MM] [flags]
-
-Runs the job: validates it, splits a MultiNode job into its sub-jobs, picks a
+const runLong = `Runs the job: validates it, splits a MultiNode job into its sub-jobs, picks a
 device of the lab for each, builds each pipeline and runs them all at once with
 an embedded coordinator. Every (sub-)job writes log.yaml, results.yaml,
 junit.xml, description.yaml, result.yaml and its console transcripts into its
@@ -35,9 +33,10 @@ the rest of work/ (downloads, the NFS root's tarball) is removed too unless
 on a device file rendered by LAVA (the YAML lava-run --device takes); with an
 explicit --lab it joins that lab, whose lab.hcl gives the dispatcher settings.
 
-Exit status: 0 when the job is Complete, 1 when it is Incomplete or Canceled,
-2 for bad usage or an invalid job.
-`
+--output json prints NDJSON on stdout: every log record (LAVA's dt, lvl, msg)
+with the job_id, role and sub_id of its sub-job, then one last record
+{"outcome": {job_name, health, exit_status, sub_jobs: [{job_id, role, sub_id,
+device, output_dir, health, error, error_type, duration (seconds)}]}}.`
 
 // runOptions are the flags of `lavacore run`.
 type runOptions struct {
@@ -58,44 +57,50 @@ type runOptions struct {
 	KeepWork              bool
 }
 
-func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func newRunCmd() *cobra.Command {
 	var o runOptions
-	fs := flag.NewFlagSet("run", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, runUsage, "\nflags:\n"); fs.PrintDefaults() }
-	fs.StringVar(&o.Lab, "lab", defaultLabDir(), "lab directory (lab.hcl, devices/*.hcl); default $LAVACORE_LAB_DIR, else ./lab")
-	fs.StringVar(&o.OutputDir, "output-dir", "", "output directory (default ./lavacore-out/<job name, sanitised>)")
-	fs.StringVar(&o.JobID, "job-id", "", "numeric job id (default: from the clock); sub-job i gets id+i")
-	fs.StringVar(&o.Role, "role", "", "run only this MultiNode role")
-	fs.IntVar(&o.SubID, "sub-id", -1, "with --role: run only this sub_id")
-	fs.StringVar(&o.Device, "device", "", "run on this device of the lab")
-	fs.StringVar(&o.Coordinator, "coordinator", "", "HOST:PORT of a coordinator for groups that span machines (default: embedded)")
-	fs.StringVar(&o.CoordinatorSecretFile, "coordinator-secret-file", os.Getenv("LAVACORE_COORDINATOR_SECRET_FILE"),
-		"with --coordinator: the lab's coordinator secret, to prove group membership (default $LAVACORE_COORDINATOR_SECRET_FILE)")
-	fs.StringVar(&o.Output, "output", "text", "terminal output: text or json (NDJSON records)")
-	fs.BoolVar(&o.Console, "console", false, "show console output on the terminal")
-	fs.BoolVar(&o.Debug, "debug", false, "show debug records on the terminal")
-	fs.BoolVar(&o.KeepOverlay, "keep-overlay", false, "keep the overlay tarballs (they hold the job's secrets) in the output directory after the run")
-	fs.BoolVar(&o.KeepWork, "keep-work", false, "keep the work directory (downloads; overlays only with --keep-overlay) in the output directory after the run")
 	src := deviceSource{}
-	src.register(fs)
-	jobFile, code, ok := parseJobArgs(fs, args)
-	if !ok {
-		return code
+	c := &cobra.Command{
+		Use:   "run JOB.yaml [--lab DIR | --lava-device DEVICE.yaml] [--lava-version YYYY.MM] [flags]",
+		Short: "run a LAVA job on a lab's devices (every MultiNode sub-job, in one process)",
+		Long:  runLong,
+		Args:  exactArgs(1, "one JOB.yaml"),
+		RunE: func(c *cobra.Command, args []string) error {
+			src.Lab, o.LavaDevice = o.Lab, src.LavaDevice
+			src.labSet = c.Flags().Changed("lab")
+			if src.LavaDevice != "" && o.Device != "" {
+				return usagef("--device names a lab device, --lava-device brings its own: use one")
+			}
+			if err := checkOutput(o.Output, "text", "json"); err != nil {
+				return err
+			}
+			if !src.checkVersion("run", c.ErrOrStderr()) {
+				return exit(exitInvalid)
+			}
+			return exit(runJob(c.Context(), o, src, args[0], c.OutOrStdout(), c.ErrOrStderr()))
+		},
 	}
-	src.Lab, o.LavaDevice = o.Lab, src.LavaDevice
-	src.parsed(fs)
-	if !src.checkVersion("run", stderr) {
-		return 2
-	}
-	if src.LavaDevice != "" && o.Device != "" {
-		fmt.Fprintln(stderr, "lavacore run: --device names a lab device, --lava-device brings its own: use one")
-		return 2
-	}
-	if o.Output != "text" && o.Output != "json" {
-		fmt.Fprintf(stderr, "lavacore run: --output must be text or json, not %q\n", o.Output)
-		return 2
-	}
+	f := c.Flags()
+	f.StringVar(&o.Lab, "lab", defaultLabDir(), labFlagUsage)
+	f.StringVar(&o.OutputDir, "output-dir", "", "output directory (default ./lavacore-out/<job name, sanitised>)")
+	f.StringVar(&o.JobID, "job-id", "", "numeric job id (default: from the clock); sub-job i gets id+i")
+	f.StringVar(&o.Role, "role", "", "run only this MultiNode role")
+	f.IntVar(&o.SubID, "sub-id", -1, "with --role: run only this sub_id")
+	f.StringVar(&o.Device, "device", "", "run on this device of the lab")
+	f.StringVar(&o.Coordinator, "coordinator", "", "HOST:PORT of a coordinator for groups that span machines (default: embedded)")
+	f.StringVar(&o.CoordinatorSecretFile, "coordinator-secret-file", os.Getenv("LAVACORE_COORDINATOR_SECRET_FILE"),
+		"with --coordinator: the lab's coordinator secret, to prove group membership (default $LAVACORE_COORDINATOR_SECRET_FILE)")
+	outputFlag(f, &o.Output, "text")
+	f.BoolVar(&o.Console, "console", false, "show console output on the terminal")
+	f.BoolVar(&o.Debug, "debug", false, "show debug records on the terminal")
+	f.BoolVar(&o.KeepOverlay, "keep-overlay", false, "keep the overlay tarballs (they hold the job's secrets) in the output directory after the run")
+	f.BoolVar(&o.KeepWork, "keep-work", false, "keep the work directory (downloads; overlays only with --keep-overlay) in the output directory after the run")
+	src.register(f)
+	return c
+}
+
+// runJob runs the job file; o and src are the parsed flags.
+func runJob(ctx context.Context, o runOptions, src deviceSource, jobFile string, stdout, stderr io.Writer) int {
 	pl := openPlugins("run", stderr)
 	defer pl.close()
 	reg := pl.registry()
@@ -105,11 +110,11 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stderr, d.String())
 		}
 		fmt.Fprintf(stderr, "lavacore run: %s is not a valid job (%d problems)\n", jobFile, len(diags))
-		return 2
+		return exitInvalid
 	}
 	lab, pin, ok := src.load("run", j.DeviceType, pipeline.SpecFunc(reg), stderr)
 	if !ok {
-		return 2
+		return exitInvalid
 	}
 	if pin != "" {
 		o.Device = pin
@@ -131,7 +136,7 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		abs, err := filepath.Abs(o.CoordinatorSecretFile)
 		if err != nil {
 			fmt.Fprintf(stderr, "lavacore run: --coordinator-secret-file: %v\n", err)
-			return 2
+			return exitInvalid
 		}
 		o.Coordinator = coordinator.Address{Addr: o.Coordinator, SecretFile: abs}.String()
 	}
@@ -143,7 +148,13 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	})
 	if err != nil {
 		fmt.Fprintf(stderr, "lavacore run: %v\n", err)
-		return 1
+		return runErrorStatus(err)
+	}
+	code := outcomeStatus(out)
+	if o.Output == "json" {
+		if err := writeOutcome(stdout, out, code); err != nil {
+			fmt.Fprintf(stderr, "lavacore run: %v\n", err)
+		}
 	}
 	report, rerr := htmlreport.WriteFile(o.OutputDir)
 	if rerr != nil {
@@ -173,39 +184,5 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stdout, "report: %s\n", report)
 		}
 	}
-	if !out.OK() {
-		return 1
-	}
-	return 0
-}
-
-// splitPositional takes the first argument that is not a flag as the job file,
-// so `lavacore run job.yaml --lab D` works as well as `lavacore run --lab D job.yaml`.
-// parseJobArgs parses a command's flags around its job file (`lavacore X
-// JOB.yaml --flag` or `lavacore X --flag JOB.yaml`). ok is false when the
-// command should exit with code: 0 for -h, 2 for bad flags or no job file
-// (the usage has been printed).
-func parseJobArgs(fs *flag.FlagSet, args []string) (file string, code int, ok bool) {
-	file, rest := splitPositional(args)
-	if err := fs.Parse(rest); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return "", 0, false
-		}
-		return "", 2, false
-	}
-	if file == "" && fs.NArg() > 0 {
-		file = fs.Arg(0)
-	}
-	if file == "" {
-		fs.Usage()
-		return "", 2, false
-	}
-	return file, 0, true
-}
-
-func splitPositional(args []string) (string, []string) {
-	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
-		return args[0], args[1:]
-	}
-	return "", args
+	return code
 }

@@ -96,7 +96,7 @@ func AssignDevices(subs []*job.Job, roles map[string]*job.Role, lab *device.Lab,
 			var diags hcl.Diagnostics
 			d, diags = lab.Device(name, s.Context)
 			if diags.HasErrors() {
-				return nil, sdk.ConfigErrorf("%s: device %s: %s", subName(s), name, diags.Error())
+				return nil, sdk.ConfigErrorf("%s: device %s: %s", subName(s), name, diagsText(diags))
 			}
 		}
 		out[i].Device = d
@@ -114,6 +114,26 @@ func AssignDevices(subs []*job.Job, roles map[string]*job.Role, lab *device.Lab,
 		out[i].Device = device.GuestDevice(host)
 	}
 	return out, nil
+}
+
+// diagsText joins the error diagnostics as "[file:line,col: ]summary: detail"
+// (hcl's Error prints a missing subject as <nil>).
+func diagsText(diags hcl.Diagnostics) string {
+	var parts []string
+	for _, d := range diags {
+		if d.Severity != hcl.DiagError {
+			continue
+		}
+		s := d.Summary
+		if d.Detail != "" {
+			s += ": " + d.Detail
+		}
+		if d.Subject != nil {
+			s = d.Subject.String() + ": " + s
+		}
+		parts = append(parts, s)
+	}
+	return strings.Join(parts, "; ")
 }
 
 func subName(s *job.Job) string {

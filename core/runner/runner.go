@@ -5,6 +5,7 @@ package runner
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -258,7 +259,7 @@ func runSubjob(ctx context.Context, o Options, sj pipeline.SubJob, id, dir strin
 	var term *report.Terminal
 	if o.Stdout != nil {
 		if o.JSON {
-			sinks = append(sinks, &report.NDJSON{W: &prefixWriter{w: o.Stdout}})
+			sinks = append(sinks, &report.NDJSON{W: &prefixWriter{w: o.Stdout, tag: ndjsonTag(id, sj.Job.Role, sj.Job.SubID)}})
 		} else {
 			term = &report.Terminal{W: o.Stdout, Prefix: prefix, Console: o.Console, Debug: o.Debug}
 			sinks = append(sinks, term)
@@ -462,16 +463,37 @@ func errorHelp(err error) string {
 	return "LAVABug: This is probably a bug in LAVA, please report it."
 }
 
-// prefixWriter serialises writes from several sub-jobs.
+// prefixWriter writes a sub-job's NDJSON records, each one Write of one
+// JSON object, with the sub-job's fields (tag) added at its start.
 type prefixWriter struct {
-	mu sync.Mutex
-	w  io.Writer
+	mu  sync.Mutex
+	w   io.Writer
+	tag string
 }
 
 func (p *prefixWriter) Write(b []byte) (int, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.w.Write(b)
+	if p.tag == "" || len(b) < 2 || b[0] != '{' {
+		return p.w.Write(b)
+	}
+	sep := ","
+	if b[1] == '}' {
+		sep = ""
+	}
+	line := make([]byte, 0, len(b)+len(p.tag)+2)
+	line = append(append(append(line, '{'), p.tag+sep...), b[1:]...)
+	if _, err := p.w.Write(line); err != nil {
+		return 0, err
+	}
+	return len(b), nil
+}
+
+// ndjsonTag is the job_id, role and sub_id fields of a sub-job's NDJSON records.
+func ndjsonTag(jobID, role string, subID int) string {
+	id, _ := json.Marshal(jobID)
+	r, _ := json.Marshal(role)
+	return fmt.Sprintf(`"job_id":%s,"role":%s,"sub_id":%d`, id, r, subID)
 }
 
 // runEnv is the pipeline.RunEnv of one sub-job.
