@@ -58,9 +58,7 @@ func checkInvalid(t *testing.T, f string) {
 }
 
 func TestSeedIsValid(t *testing.T) {
-	if _, err := os.Stat(seed); err != nil {
-		t.Skip("shared seed job not present")
-	}
+	requireSeed(t)
 	j, diags := Load(seed)
 	if len(diags) > 0 {
 		t.Fatalf("seed job: %v", diags.Error())
@@ -92,9 +90,7 @@ func TestLAVASampleJobsAreValid(t *testing.T) {
 }
 
 func TestSplitSeed(t *testing.T) {
-	if _, err := os.Stat(seed); err != nil {
-		t.Skip("shared seed job not present")
-	}
+	requireSeed(t)
 	j, diags := Load(seed)
 	if len(diags) > 0 {
 		t.Fatal(diags.Error())
@@ -203,5 +199,17 @@ func TestLintMultiNode(t *testing.T) {
 		if d := LintMultiNode(j); len(d) > 0 {
 			t.Errorf("the seed job does not lint clean: %s", d.Error())
 		}
+	}
+}
+
+// requireSeed skips without ../shared's seed job, and fails under CI, which
+// always has ../shared beside the clone.
+func requireSeed(t *testing.T) {
+	t.Helper()
+	if _, err := os.Stat(seed); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("the shared seed job is missing under CI: %v", err)
+		}
+		t.Skip("shared seed job not present")
 	}
 }
