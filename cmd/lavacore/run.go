@@ -52,6 +52,7 @@ type runOptions struct {
 	// CoordinatorSecretFile is the lab's coordinator secret (lavacore coordinator --secret-file).
 	CoordinatorSecretFile string
 	Output                string
+	Progress              string
 	Console               bool
 	Debug                 bool
 	KeepOverlay           bool
@@ -73,6 +74,7 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.CoordinatorSecretFile, "coordinator-secret-file", os.Getenv("LAVACORE_COORDINATOR_SECRET_FILE"),
 		"with --coordinator: the lab's coordinator secret, to prove group membership (default $LAVACORE_COORDINATOR_SECRET_FILE)")
 	fs.StringVar(&o.Output, "output", "text", "terminal output: text or json (NDJSON records)")
+	fs.StringVar(&o.Progress, "progress", "auto", "text progress: auto (tty on a terminal), plain (lines for CI) or tty (status lines redrawn in place); NO_COLOR turns colours off")
 	fs.BoolVar(&o.Console, "console", false, "show console output on the terminal")
 	fs.BoolVar(&o.Debug, "debug", false, "show debug records on the terminal")
 	fs.BoolVar(&o.KeepOverlay, "keep-overlay", false, "keep the overlay tarballs (they hold the job's secrets) in the output directory after the run")
@@ -138,7 +140,7 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	out, err := runner.Run(ctx, runner.Options{
 		Job: j, Lab: lab, OutputDir: o.OutputDir, JobID: o.JobID, Role: o.Role, SubID: o.SubID,
 		Device: o.Device, Coordinator: o.Coordinator, Registry: reg, Protocols: pl.protocol,
-		Stdout: stdout, JSON: o.Output == "json", Console: o.Console, Debug: o.Debug,
+		Stdout: stdout, JSON: o.Output == "json", Progress: o.Progress, Console: o.Console, Debug: o.Debug,
 		KeepOverlay: o.KeepOverlay, KeepWork: o.KeepWork,
 	})
 	if err != nil {
