@@ -13,6 +13,7 @@ import (
 	"github.com/lavacore/lavacore/core/htmlreport"
 	"github.com/lavacore/lavacore/core/job"
 	"github.com/lavacore/lavacore/core/pipeline"
+	"github.com/lavacore/lavacore/core/report"
 	"github.com/lavacore/lavacore/core/runner"
 	"github.com/lavacore/lavacore/protocols/multinode/coordinator"
 )
@@ -96,6 +97,10 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	if o.Output != "text" && o.Output != "json" {
 		fmt.Fprintf(stderr, "lavacore run: --output must be text or json, not %q\n", o.Output)
+		return 2
+	}
+	if err := report.CheckProgress(o.Progress); err != nil {
+		fmt.Fprintf(stderr, "lavacore run: %v\n", err)
 		return 2
 	}
 	pl := openPlugins("run", stderr)

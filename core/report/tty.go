@@ -30,12 +30,21 @@ func DetectMode(progress string, json bool, w io.Writer, getenv func(string) str
 	case "tty":
 		m = ModeTTY
 	default:
-		return 0, false, fmt.Errorf("progress %q: want %s", progress, ProgressModes)
+		return 0, false, CheckProgress(progress)
 	}
 	if json {
 		return ModeJSON, false, nil
 	}
 	return m, m == ModeTTY && getenv("NO_COLOR") == "", nil
+}
+
+// CheckProgress says whether progress is one of ProgressModes (or "").
+func CheckProgress(progress string) error {
+	switch progress {
+	case "", "auto", "plain", "tty":
+		return nil
+	}
+	return fmt.Errorf("--progress must be %s, not %q", ProgressModes, progress)
 }
 
 // IsTerminal reports whether w is a terminal.

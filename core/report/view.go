@@ -287,8 +287,8 @@ func (o *ViewOptions) textLine(prefix string, r Record) (string, bool) {
 	}
 	stamp := r.DT.In(o.Loc).Format("15:04:05")
 	body := fmt.Sprintf("%-7s %s", r.Lvl, sanitize(msg, false))
-	if o.Color {
-		body = paint(levelColor(r.Lvl, result), body)
+	if c := levelColor(r.Lvl, result); o.Color && c != "" {
+		body = paint(c, body)
 	}
 	return stamp + " " + sanitize(prefix, true) + body, true
 }
