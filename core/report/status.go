@@ -135,6 +135,10 @@ func left(a *action, w *wait, now time.Time) (time.Duration, bool) {
 	return max(d.Sub(now), 0), true
 }
 
+// up rounds a time left up to the second: a one-minute action starts with
+// "1m00s left", and "0s left" is the deadline.
+func up(d time.Duration) time.Duration { return (d + time.Second - 1).Truncate(time.Second) }
+
 // status is the sub-job's status line ("" when it has nothing to say):
 //
 //	[host.0] 2.4.3 auto-login-action (12s, 4m48s left): waiting for 'login:' on the console
@@ -154,7 +158,7 @@ func (s *SubView) status(now time.Time) string {
 		times = append(times, short(now.Sub(w.start)))
 	}
 	if d, ok := left(a, w, now); ok {
-		l := short(d) + " left"
+		l := short(up(d)) + " left"
 		switch {
 		case color && d <= 0:
 			l = paint(red, l)
@@ -190,7 +194,7 @@ func (s *SubView) stillWaiting(w *wait, now time.Time) string {
 		}
 		fs = append(fs, Field{"elapsed", seconds(elapsed)})
 		if hasLeft {
-			fs = append(fs, Field{"left", seconds(d)})
+			fs = append(fs, Field{"left", seconds(up(d))})
 		}
 		fs = append(fs, subFields(s.info)...)
 		b, _ := fs.MarshalJSON()
@@ -198,7 +202,7 @@ func (s *SubView) stillWaiting(w *wait, now time.Time) string {
 	}
 	msg := fmt.Sprintf("still %s (%s so far", w.what, short(elapsed))
 	if hasLeft {
-		msg += ", " + short(d) + " left"
+		msg += ", " + short(up(d)) + " left"
 	}
 	if a != nil {
 		msg += " in " + a.level + " " + a.name

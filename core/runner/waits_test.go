@@ -9,6 +9,7 @@ import (
 
 	"github.com/lavacore/lavacore/core/device"
 	"github.com/lavacore/lavacore/core/job"
+	"github.com/lavacore/lavacore/core/report"
 	"github.com/lavacore/lavacore/sdk"
 	"github.com/lavacore/lavacore/sdk/sdktest"
 )
@@ -157,4 +158,63 @@ func TestExpectDeadline(t *testing.T) {
 	if d := expectDeadline(ctx, 2*time.Hour); !d.Equal(ctxD) {
 		t.Errorf("a longer timeout: %v, want %v", d, ctxD)
 	}
+}
+
+// notifyBuffer signals each write.
+type notifyBuffer struct {
+	mu    sync.Mutex
+	b     strings.Builder
+	wrote chan struct{}
+}
+
+func (n *notifyBuffer) Write(p []byte) (int, error) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.b.Write(p)
+	select {
+	case n.wrote <- struct{}{}:
+	default:
+	}
+	return len(p), nil
+}
+
+func (n *notifyBuffer) String() string {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.b.String()
+}
+
+// TestStartViewTicks: with --progress=tty the run's view is redrawn by its
+// own ticker (a wait shows up with nothing else written), and stopping it
+// erases the status lines.
+func TestStartViewTicks(t *testing.T) {
+	t.Setenv("NO_COLOR", "1")
+	out := &notifyBuffer{wrote: make(chan struct{}, 1)}
+	view, stop, err := startView(context.Background(), Options{Stdout: out, Progress: "tty"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub := view.SubJob(reportSubJob("host", "1000"))
+	sub.ActionStarted("2.4.3", "auto-login-action", time.Now(), time.Now().Add(time.Minute))
+	done := sub.Waiting("waiting for 'login:' on the console", time.Time{})
+	bound := time.After(10 * time.Second)
+	for !strings.Contains(out.String(), "[host.0] 2.4.3 auto-login-action (") {
+		select {
+		case <-out.wrote:
+		case <-bound:
+			t.Fatalf("no status line within 10 s: %q", out.String())
+		}
+	}
+	done()
+	stop()
+	if got := out.String(); !strings.HasSuffix(got, "\x1b[J") || !strings.Contains(got, ": waiting for 'login:' on the console\n") {
+		t.Errorf("output %q: want the status line, then erased", got)
+	}
+	if _, _, err := startView(context.Background(), Options{Stdout: out, Progress: "fancy"}); err == nil {
+		t.Error("--progress=fancy: no error")
+	}
+}
+
+func reportSubJob(role, id string) report.SubJob {
+	return report.SubJob{Role: role, JobID: id, Prefix: "[" + role + ".0] "}
 }
