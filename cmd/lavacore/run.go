@@ -13,6 +13,7 @@ import (
 
 	"github.com/lavacore/lavacore/core/job"
 	"github.com/lavacore/lavacore/core/pipeline"
+	"github.com/lavacore/lavacore/core/report"
 	"github.com/lavacore/lavacore/core/runner"
 	"github.com/lavacore/lavacore/protocols/multinode/coordinator"
 )
@@ -51,6 +52,7 @@ type runOptions struct {
 	// CoordinatorSecretFile is the lab's coordinator secret (lavacore coordinator --secret-file).
 	CoordinatorSecretFile string
 	Output                string
+	Progress              string
 	Console               bool
 	Debug                 bool
 	KeepOverlay           bool
@@ -91,6 +93,7 @@ func newRunCmd() *cobra.Command {
 	f.StringVar(&o.CoordinatorSecretFile, "coordinator-secret-file", os.Getenv("LAVACORE_COORDINATOR_SECRET_FILE"),
 		"with --coordinator: the lab's coordinator secret, to prove group membership (default $LAVACORE_COORDINATOR_SECRET_FILE)")
 	outputFlag(f, &o.Output, "text")
+	f.StringVar(&o.Progress, "progress", "auto", "text progress: auto (tty on a terminal), plain (lines for CI) or tty (status lines redrawn in place); NO_COLOR turns colours off")
 	f.BoolVar(&o.Console, "console", false, "show console output on the terminal")
 	f.BoolVar(&o.Debug, "debug", false, "show debug records on the terminal")
 	f.BoolVar(&o.KeepOverlay, "keep-overlay", false, "keep the overlay tarballs (they hold the job's secrets) in the output directory after the run")
@@ -101,6 +104,10 @@ func newRunCmd() *cobra.Command {
 
 // runJob runs the job file; o and src are the parsed flags.
 func runJob(ctx context.Context, o runOptions, src deviceSource, jobFile string, stdout, stderr io.Writer) int {
+	if err := report.CheckProgress(o.Progress); err != nil {
+		fmt.Fprintf(stderr, "lavacore run: %v\n", err)
+		return exitInvalid
+	}
 	pl := openPlugins("run", stderr)
 	defer pl.close()
 	reg := pl.registry()
@@ -143,7 +150,7 @@ func runJob(ctx context.Context, o runOptions, src deviceSource, jobFile string,
 	out, err := runner.Run(ctx, runner.Options{
 		Job: j, Lab: lab, OutputDir: o.OutputDir, JobID: o.JobID, Role: o.Role, SubID: o.SubID,
 		Device: o.Device, Coordinator: o.Coordinator, Registry: reg, Protocols: pl.protocol,
-		Stdout: stdout, JSON: o.Output == "json", Console: o.Console, Debug: o.Debug,
+		Stdout: stdout, JSON: o.Output == "json", Progress: o.Progress, Console: o.Console, Debug: o.Debug,
 		KeepOverlay: o.KeepOverlay, KeepWork: o.KeepWork,
 	})
 	if err != nil {

@@ -215,21 +215,6 @@ func TestJUnitValidatesAgainstXSD(t *testing.T) {
 	}
 }
 
-func TestTerminalStatus(t *testing.T) {
-	var out bytes.Buffer
-	term := &Terminal{W: &out, Prefix: "[host] "}
-	now := time.Now()
-	term.ActionStarted("1.2", "download-retry", now.Add(90*time.Second))
-	if got := term.Status(now); got != "[host] 1.2 download-retry (00:01:30 left)" {
-		t.Errorf("status = %q", got)
-	}
-	term.Write(Record{DT: now, Lvl: "debug", Msg: "hidden"})
-	term.Write(Record{DT: now, Lvl: "results", Msg: Map(sdk.Result{Definition: "lava", Case: "job", Result: "pass"})})
-	if strings.Contains(out.String(), "hidden") || !strings.Contains(out.String(), "result lava/job: pass") {
-		t.Errorf("terminal output: %q", out.String())
-	}
-}
-
 func BenchmarkLogRecord(b *testing.B) {
 	var buf bytes.Buffer
 	l := NewLog(&buf)

@@ -5,7 +5,6 @@ package runner
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -43,11 +42,14 @@ type Options struct {
 	Coordinator string
 	Registry    pipeline.Registry
 	Protocols   ProtocolFactory
-	// Terminal output (nil: none); JSON prints NDJSON records instead of text.
-	Stdout  io.Writer
-	JSON    bool
-	Console bool // also show console lines on the terminal
-	Debug   bool
+	// Terminal output (nil: none); JSON prints NDJSON records instead of
+	// text. Progress is how text is drawn: "auto" (""), "plain" or "tty"
+	// (report.DetectMode).
+	Stdout   io.Writer
+	JSON     bool
+	Progress string
+	Console  bool // also show console lines on the terminal
+	Debug    bool
 	// KeepOverlay keeps the overlay tarballs and trees (which hold the job's
 	// secrets) in each sub-job's work directory after the run.
 	KeepOverlay bool
@@ -109,6 +111,11 @@ func Run(ctx context.Context, o Options) (*Outcome, error) {
 	if o.Job == nil || o.Lab == nil || o.Registry == nil {
 		return nil, fmt.Errorf("runner: job, lab and registry are required")
 	}
+	view, stopView, err := startView(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	defer stopView()
 	explicitID := o.JobID != ""
 	if o.JobID == "" {
 		o.JobID = DefaultJobID()
@@ -197,7 +204,7 @@ func Run(ctx context.Context, o Options) (*Outcome, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			out.SubJobs[i] = runSubjob(ctx, o, p.sj, p.id, p.dir, multi)
+			out.SubJobs[i] = runSubjob(ctx, o, view, p.sj, p.id, p.dir, multi)
 		}()
 	}
 	wg.Wait()
@@ -237,7 +244,7 @@ func writeYAML(path string, v any) error {
 
 // runSubjob runs one sub-job to its end and writes its output directory,
 // whatever happens.
-func runSubjob(ctx context.Context, o Options, sj pipeline.SubJob, id, dir string, multi bool) (so SubOutcome) {
+func runSubjob(ctx context.Context, o Options, view *report.View, sj pipeline.SubJob, id, dir string, multi bool) (so SubOutcome) {
 	start := time.Now()
 	so = SubOutcome{Role: sj.Job.Role, SubID: sj.Job.SubID, JobID: id, Dir: dir}
 	if sj.Device != nil {
@@ -256,14 +263,11 @@ func runSubjob(ctx context.Context, o Options, sj pipeline.SubJob, id, dir strin
 		prefix = fmt.Sprintf("[%s.%d] ", sj.Job.Role, sj.Job.SubID)
 	}
 	var sinks []report.Sink
-	var term *report.Terminal
-	if o.Stdout != nil {
-		if o.JSON {
-			sinks = append(sinks, &report.NDJSON{W: &prefixWriter{w: o.Stdout, tag: ndjsonTag(id, sj.Job.Role, sj.Job.SubID)}})
-		} else {
-			term = &report.Terminal{W: o.Stdout, Prefix: prefix, Console: o.Console, Debug: o.Debug}
-			sinks = append(sinks, term)
-		}
+	var sub *report.SubView // nil: no view
+	if view != nil {
+		sub = view.SubJob(report.SubJob{Role: sj.Job.Role, SubID: sj.Job.SubID, JobID: id, Prefix: prefix})
+		defer sub.Done()
+		sinks = append(sinks, sub)
 	}
 	log, err := report.CreateLog(filepath.Join(dir, "log.yaml"), sinks...)
 	if err != nil {
@@ -274,7 +278,10 @@ func runSubjob(ctx context.Context, o Options, sj pipeline.SubJob, id, dir strin
 		log.Mask(v)
 	}
 	results := &report.Results{JobID: id}
-	clk := &clock{}
+	clk := &clock{peers: groupOf(o.Job)}
+	if sub != nil {
+		clk.view = sub
+	}
 	addResult := func(r sdk.Result) {
 		msg, at := log.Result(r)
 		results.AddLogged(r, msg, at)
@@ -331,11 +338,15 @@ func runSubjob(ctx context.Context, o Options, sj pipeline.SubJob, id, dir strin
 		// a delayed start (request: lava-start) waits here for the group
 		t0 := time.Now()
 		delayed := ""
+		done := func() {}
 		if pm["request"] == "lava-start" && pm["expect_role"] != nil {
 			delayed = "lava-wait-all lava_start"
 			log.Add("debug", protoRequestMsg(name, delayed))
+			done = clk.waiting(protocolWait(name, map[string]any{"request": "lava-wait-all", "messageID": "lava_start",
+				"waitrole": fmt.Sprint(pm["expect_role"])}, clk.peers), time.Time{})
 		}
 		err = pr.Configure(ctx, sdk.ProtocolConfig{JobID: id, Params: pm, Coordinator: o.Coordinator})
+		done()
 		if delayed != "" {
 			log.Add("debug", protoReplyMsg(name, delayed, nil, err))
 		}
@@ -359,17 +370,10 @@ func runSubjob(ctx context.Context, o Options, sj pipeline.SubJob, id, dir strin
 	}
 	var power PowerRunner
 	if sj.Device != nil {
-		dev := sj.Device
-		power = func(ctx context.Context, op string) error {
-			cmds := powerCommands(dev, op)
-			if len(cmds) == 0 {
-				return sdk.ConfigErrorf("device %s has no %s command", dev.Name, op)
-			}
-			return console.RunCommands(ctx, cmds, func(l sdk.LogLevel, m string) { log.Add(string(l), m) })
-		}
+		power = devicePower(sj.Device, clk, log)
 	}
 	sh := newSubjobHost(opener, power, log, actions.add, protocols)
-	env := &runEnv{sh: sh, log: log, result: addResult, actions: actions, term: term, dev: sj.Device, clock: clk}
+	env := &runEnv{sh: sh, log: log, result: addResult, actions: actions, view: sub, dev: sj.Device, clock: clk}
 
 	err = p.Run(ctx, env)
 	for name, pr := range protocols {
@@ -463,46 +467,13 @@ func errorHelp(err error) string {
 	return "LAVABug: This is probably a bug in LAVA, please report it."
 }
 
-// prefixWriter writes a sub-job's NDJSON records, each one Write of one
-// JSON object, with the sub-job's fields (tag) added at its start.
-type prefixWriter struct {
-	mu  sync.Mutex
-	w   io.Writer
-	tag string
-}
-
-func (p *prefixWriter) Write(b []byte) (int, error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.tag == "" || len(b) < 2 || b[0] != '{' {
-		return p.w.Write(b)
-	}
-	sep := ","
-	if b[1] == '}' {
-		sep = ""
-	}
-	line := make([]byte, 0, len(b)+len(p.tag)+2)
-	line = append(append(append(line, '{'), p.tag+sep...), b[1:]...)
-	if _, err := p.w.Write(line); err != nil {
-		return 0, err
-	}
-	return len(b), nil
-}
-
-// ndjsonTag is the job_id, role and sub_id fields of a sub-job's NDJSON records.
-func ndjsonTag(jobID, role string, subID int) string {
-	id, _ := json.Marshal(jobID)
-	r, _ := json.Marshal(role)
-	return fmt.Sprintf(`"job_id":%s,"role":%s,"sub_id":%d`, id, r, subID)
-}
-
 // runEnv is the pipeline.RunEnv of one sub-job.
 type runEnv struct {
 	sh      *subjobHost
 	log     *report.Log
 	result  func(sdk.Result)
 	actions *actionResults
-	term    *report.Terminal
+	view    *report.SubView // nil: no view
 	dev     *device.Device
 	clock   *clock
 }
@@ -520,13 +491,12 @@ func (e *runEnv) Log(level sdk.LogLevel, msg string) { e.log.Add(string(level), 
 func (e *runEnv) Result(r sdk.Result)                { e.result(r) }
 func (e *runEnv) ActionStart(ev pipeline.ActionEvent) {
 	e.actions.start(ev)
-	if e.term != nil {
-		e.term.ActionStarted(ev.Level, ev.Name, ev.Deadline)
-	}
+	e.view.ActionStarted(ev.Level, ev.Name, ev.Start, ev.Deadline)
 }
 func (e *runEnv) ActionEnd(ev pipeline.ActionEvent) {
 	e.clock.actionEnd(ev)
 	e.actions.end(ev)
+	e.view.ActionEnded(ev.Level)
 }
 
 // delayHost applies the section's character delay to console sends.

@@ -26,12 +26,15 @@ type Timing struct {
 	Actions  []string `yaml:"actions,omitempty"` // top-level actions: "level name duration"
 }
 
-// clock accumulates a sub-job's waits; every console and protocol call of
-// its actions goes through the hosts it hands out.
+// clock accumulates a sub-job's waits, and says each to the view as it
+// starts and ends; every console and protocol call of its actions goes
+// through the hosts it hands out.
 type clock struct {
 	board, group atomic.Int64 // nanoseconds
 	mu           sync.Mutex
 	actions      []string
+	view         waiter // nil: no view
+	peers        group  // the MultiNode group, for the protocol waits
 }
 
 func (c *clock) since(d *atomic.Int64, start time.Time) { d.Add(int64(time.Since(start))) }
@@ -74,6 +77,7 @@ func (h *timedHost) Power(ctx context.Context, op string) error {
 
 func (h *timedHost) Protocol(ctx context.Context, name string, req map[string]any) (map[string]any, error) {
 	defer h.c.since(&h.c.group, time.Now())
+	defer h.c.waiting(protocolWait(name, req, h.c.peers), time.Time{})()
 	return h.Host.Protocol(ctx, name, req)
 }
 
@@ -85,6 +89,7 @@ type timedConsole struct {
 
 func (t *timedConsole) Expect(ctx context.Context, patterns []string, timeout time.Duration) (sdk.Match, error) {
 	defer t.c.since(&t.c.board, time.Now())
+	defer t.c.waiting(expectWait(patterns), expectDeadline(ctx, timeout))()
 	return t.Console.Expect(ctx, patterns, timeout)
 }
 
