@@ -23,6 +23,7 @@ func commands() []command {
 		{name: "coordinator", summary: "serve MultiNode groups over TCP (LAVA's lava-coordinator protocol, plus push for lavacore clients)", run: runCoordinator},
 		{name: "describe", summary: "print the action pipeline of every sub-job, in LAVA's description shape", run: runDescribe},
 		{name: "devices", summary: "list a lab's devices, or show one device's resolved values and where they came from", run: runDevices},
+		{name: "lava-run", summary: "LAVA's lava-run: run one job under lava-worker (its command line, log to lava-server, result.yaml)", run: runLavaRun},
 		{name: "lab", summary: "the built-in virtual lab: up, down, status, dir, build, power", run: runLab},
 		{name: "plugins", summary: "list, check and install the method and protocol plugins, record their checksums and manifests", run: runPlugins},
 		{name: "report", summary: "rebuild report.html (the group's timeline, console lines, results) from a run's output directory", run: runReport},
@@ -51,7 +52,7 @@ func usage(w io.Writer) {
 }
 
 func main() {
-	os.Exit(realMain(os.Args[1:], os.Stdout, os.Stderr))
+	os.Exit(realMain(asLavaRun(os.Args[0], os.Args[1:]), os.Stdout, os.Stderr))
 }
 
 func realMain(args []string, stdout, stderr io.Writer) int {

@@ -47,6 +47,9 @@ type Options struct {
 	JSON    bool
 	Console bool // also show console lines on the terminal
 	Debug   bool
+	// Sinks also receive every record of every sub-job's log (lava-run's
+	// stream to the server).
+	Sinks []report.Sink
 	// KeepOverlay keeps the overlay tarballs and trees (which hold the job's
 	// secrets) in each sub-job's work directory after the run.
 	KeepOverlay bool
@@ -254,7 +257,7 @@ func runSubjob(ctx context.Context, o Options, sj pipeline.SubJob, id, dir strin
 	if multi {
 		prefix = fmt.Sprintf("[%s.%d] ", sj.Job.Role, sj.Job.SubID)
 	}
-	var sinks []report.Sink
+	sinks := append([]report.Sink(nil), o.Sinks...)
 	var term *report.Terminal
 	if o.Stdout != nil {
 		if o.JSON {
