@@ -272,3 +272,23 @@ func TestMain_SetupFailures(t *testing.T) {
 		})
 	}
 }
+
+// --validate builds and describes the pipeline; nothing runs.
+func TestMain_ValidateDoesNotRun(t *testing.T) {
+	dir, args := workerDir(t, "wait")
+	wa := waitAction{started: make(chan struct{}), cleaned: make(chan struct{})}
+	var stdout, stderr bytes.Buffer
+	code := Main(context.Background(), append(args, "--validate"), testEnv(t, &stdout, &stderr, newBoot("wait", wa)))
+	if code != ExitPass {
+		t.Fatalf("exit %d; stderr:\n%s", code, stderr.String())
+	}
+	select {
+	case <-wa.started:
+		t.Error("--validate ran the job")
+	default:
+	}
+	if desc, _ := os.ReadFile(filepath.Join(dir, "description.yaml")); !strings.HasPrefix(string(desc), "compatibility: 2\npipeline:\n") ||
+		!strings.Contains(string(desc), "name: wait-boot") {
+		t.Errorf("description.yaml:\n%s", desc)
+	}
+}
