@@ -3,6 +3,11 @@ GO        ?= go
 BIN       := bin
 PLUGINDIR := $(BIN)/plugins
 FUZZTIME  ?= 10s
+# make install: lavacore and its plugins in $(PREFIX)/lib/lavacore, linked from $(PREFIX)/bin as
+# lavacore and lava-run (first on lava-worker's default PATH with the default /usr/local).
+PREFIX    ?= /usr/local
+LIBDIR    := $(DESTDIR)$(PREFIX)/lib/lavacore
+BINDIR    := $(DESTDIR)$(PREFIX)/bin
 export GOFLAGS ?= -buildvcs=false
 # The Go toolchain go.mod needs: `go` on PATH when it is new enough, else the
 # one `make deps` installs in /usr/local/go (scripts/go.sh), found at each
@@ -14,7 +19,7 @@ VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null)
 COMMIT    ?= $(shell git rev-parse HEAD 2>/dev/null)
 LDFLAGS   := -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 
-.PHONY: all build plugins proto test unit lint bench fuzz deps demo clean
+.PHONY: all build plugins proto test unit lint bench fuzz deps demo clean install uninstall-lava-run
 
 all: build
 
@@ -64,6 +69,20 @@ deps:
 demo: build
 	$(BIN)/lavacore lab up --boards 1
 	$(BIN)/lavacore run examples/jobs/mustang-ssh-guest.yaml --lab $$($(BIN)/lavacore lab dir)
+
+# Installs lavacore + plugins (with their recorded checksums and manifests) and the lava-run link
+# lava-worker starts (docs/lava-server.md). The plugins sit beside the real binary, where
+# lavacore looks for them whichever link started it.
+install: build
+	install -d $(LIBDIR)/plugins $(BINDIR)
+	install -m 0755 $(BIN)/lavacore $(LIBDIR)/lavacore
+	cp -p $(PLUGINDIR)/* $(LIBDIR)/plugins/
+	ln -sfn ../lib/lavacore/lavacore $(BINDIR)/lavacore
+	ln -sfn ../lib/lavacore/lavacore $(BINDIR)/lava-run
+
+# Gives the worker back to LAVA's lava-run (/usr/bin/lava-run): removes only the link.
+uninstall-lava-run:
+	@if [ -L $(BINDIR)/lava-run ]; then rm $(BINDIR)/lava-run && echo "removed $(BINDIR)/lava-run"; fi
 
 clean:
 	rm -rf $(BIN)

@@ -49,6 +49,7 @@ func commands() []command {
 		{name: "coordinator", summary: "serve MultiNode groups over TCP (LAVA's lava-coordinator protocol, plus push for lavacore clients)", new: newCoordinatorCmd},
 		{name: "describe", summary: "print the action pipeline of every sub-job, in LAVA's description shape", new: newDescribeCmd},
 		{name: "devices", summary: "list a lab's devices and device types, show one device's resolved values and where they came from, import LAVA's", new: newDevicesCmd},
+		{name: "lava-run", summary: "LAVA's lava-run: run one job under lava-worker (its command line, log to lava-server, result.yaml)", run: runLavaRun},
 		{name: "lab", summary: "the built-in virtual lab: up, down, status, dir, build, power, check", new: newLabCmd},
 		{name: "plugins", summary: "list, check and install the method and protocol plugins, record their checksums and manifests", new: newPluginsCmd},
 		{name: "report", summary: "rebuild report.html (the group's timeline, console lines, results) from a run's output directory", new: newReportCmd},
@@ -198,7 +199,7 @@ func rangeArgs(min, max int, what string) cobra.PositionalArgs {
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := realMain(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	code := realMain(ctx, asLavaRun(os.Args[0], os.Args[1:]), os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
 }

@@ -226,7 +226,9 @@ func topSchema() schema {
 		"protocols":          opt(dict(protocolsSchema())),
 		"notify":             opt(dict(notifySchema())),
 		"reboot_to_fastboot": opt(boolean),
-		"actions":            req(actionsCheck),
+		// lava-server adds the pipeline compatibility to the job.yaml lava-run gets
+		"compatibility": opt(intMin(0)),
+		"actions":       req(actionsCheck),
 	}
 }
 

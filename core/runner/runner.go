@@ -50,6 +50,9 @@ type Options struct {
 	Progress string
 	Console  bool // also show console lines on the terminal
 	Debug    bool
+	// Sinks also receive every record of every sub-job's log (lava-run's
+	// stream to the server).
+	Sinks []report.Sink
 	// KeepOverlay keeps the overlay tarballs and trees (which hold the job's
 	// secrets) in each sub-job's work directory after the run.
 	KeepOverlay bool
@@ -262,7 +265,7 @@ func runSubjob(ctx context.Context, o Options, view *report.View, sj pipeline.Su
 	if multi {
 		prefix = fmt.Sprintf("[%s.%d] ", sj.Job.Role, sj.Job.SubID)
 	}
-	var sinks []report.Sink
+	sinks := append([]report.Sink(nil), o.Sinks...)
 	var sub *report.SubView // nil: no view
 	if view != nil {
 		sub = view.SubJob(report.SubJob{Role: sj.Job.Role, SubID: sj.Job.SubID, JobID: id, Prefix: prefix})
