@@ -23,6 +23,9 @@ const (
 	ArmInterruptPrompt = "Hit any key to stop autoboot"
 	// ArmBootloaderPrompt is U-Boot's prompt.
 	ArmBootloaderPrompt = "=>"
+	// ArmTFTPNotFound is the U-Boot error message (a regex) of a TFTP
+	// read of a missing file from the lab's dnsmasq.
+	ArmTFTPNotFound = "TFTP error: 'file .* not found"
 	// ArmMemory is the boards' RAM (MiB): virt maps it at 0x40000000; the
 	// device type's booti load addresses fit in it.
 	ArmMemory = 512
@@ -112,18 +115,22 @@ func (l *Lab) ArmDeviceHCL(b int) string {
 #   console: 127.0.0.1:%d (relay of QEMU's serial port; also: telnet 127.0.0.1 %d)
 #   network: MAC %s (virtio-net on virtio-mmio), DHCP address %s
 #   images:  %s/arm64/{Image,ramdisk.cpio.gz.uboot,virt.dtb,rootfs.tar.gz,modules.tar.gz}
+# The lab's TFTP server is dnsmasq: a missing file is "TFTP error: 'file PATH
+# not found …'", which LAVA's U-Boot error messages (tftpd-hpa's "File not
+# found") miss; uboot_extra_error_message adds it.
 device %q {
   device_type = %q
   vars {
-    connection_command = %q
-    power_on_command   = %q
-    power_off_command  = %q
-    hard_reset_command = %q
+    connection_command        = %q
+    power_on_command          = %q
+    power_off_command         = %q
+    hard_reset_command        = %q
+    uboot_extra_error_message = %q
   }
 }
 `, ArmMemory, ConsolePort(b), ConsolePort(b), BoardMAC(b), BoardIP(b), HTTPBase, BoardName(b), ArmDeviceType,
 		fmt.Sprintf("socat -,raw,echo=0 TCP:127.0.0.1:%d", ConsolePort(b)),
-		cmd("on"), cmd("off"), cmd("reset"))
+		cmd("on"), cmd("off"), cmd("reset"), ArmTFTPNotFound)
 }
 
 // armBoardCount is how many ARM boards the lab has device files for.

@@ -132,7 +132,9 @@ func TestBoardNames(t *testing.T) {
 }
 
 // The ARM boards' files load as qemu-uboot-arm64 devices whose ramdisk
-// command set is base-uboot's, with booti addresses inside the board's RAM.
+// command set is base-uboot's (as LAVA renders it: two spaces where the
+// empty extra kernel arguments go), with base-uboot's U-Boot error messages
+// and booti addresses inside the board's RAM.
 func TestArmConfigLoads(t *testing.T) {
 	l := &Lab{Dir: t.TempDir()}
 	if err := os.MkdirAll(l.path("devices"), 0o755); err != nil {
@@ -174,13 +176,22 @@ func TestArmConfigLoads(t *testing.T) {
 	lines := commandLines(t, ub, "ramdisk")
 	want := []string{"setenv autoload no", "setenv initrd_high 0xffffffff", "setenv fdt_high 0xffffffff", "dhcp",
 		"setenv serverip {SERVER_IP}", "tftp {KERNEL_ADDR} {KERNEL}", "tftp {RAMDISK_ADDR} {RAMDISK}", "tftp {TEE_ADDR} {TEE}",
-		"setenv initrd_size ${filesize}", "tftp {DTB_ADDR} {DTB}", "setenv bootargs 'console=ttyAMA0,115200n8 root=/dev/ram0 ip=dhcp'", "{BOOTX}"}
+		"setenv initrd_size ${filesize}", "tftp {DTB_ADDR} {DTB}", "setenv bootargs 'console=ttyAMA0,115200n8 root=/dev/ram0  ip=dhcp'", "{BOOTX}"}
 	if strings.Join(lines, "\n") != strings.Join(want, "\n") {
 		t.Errorf("ramdisk commands:\n got %q\nwant %q", lines, want)
 	}
 	nfs := commandLines(t, ub, "nfs")
-	if got := nfs[len(nfs)-2]; got != "setenv bootargs 'console=ttyAMA0,115200n8 root=/dev/nfs rw nfsroot={NFS_SERVER_IP}:{NFSROOTFS},tcp,hard ip=dhcp'" {
+	if got := nfs[len(nfs)-2]; got != "setenv bootargs 'console=ttyAMA0,115200n8 root=/dev/nfs rw nfsroot={NFS_SERVER_IP}:{NFSROOTFS},tcp,hard  ip=dhcp'" {
 		t.Errorf("nfs bootargs: %q", got)
+	}
+	// U-Boot's errors end bootloader-commands at once (a tftp of a missing
+	// file, a bad image) instead of waiting out the action's timeout
+	ubc, _ := d.Constants["u-boot"].(map[string]any)
+	errs := fmt.Sprint(ubc["error-messages"])
+	for _, w := range []string{"File not found", "Retry count exceeded", "Bad Linux ARM64 Image magic!", "Resetting CPU", ArmTFTPNotFound} {
+		if !strings.Contains(errs, w) {
+			t.Errorf("constants.u-boot.error-messages lack %q: %s", w, errs)
+		}
 	}
 	// the load addresses: inside virt's RAM (0x40000000 + ArmMemory MiB), in
 	// order, with room for the 33 MB Image before the ramdisk

@@ -69,6 +69,7 @@ func readResults(t *testing.T, dir string) []result {
 type outcome struct {
 	Health, Error string
 	Type          string `yaml:"error_type"`
+	Timing        struct{ Wall, Board, Lavacore string }
 }
 
 func readOutcome(t *testing.T, dir string) outcome {
@@ -107,7 +108,15 @@ func TestVirtualLab(t *testing.T) {
 		t.Fatal(err)
 	}
 	labDir := strings.TrimSpace(string(dirOut))
-	up := exec.Command(bin, "lab", "up", "--boards", "1", "--image", "all")
+	// leave the lab directory's boards as they were (as TestSmokeArm does):
+	// a lab keeps the boards it has device files for
+	armFile := filepath.Join(labDir, "devices", "arm-01.hcl")
+	if _, err := os.Stat(armFile); os.IsNotExist(err) {
+		t.Cleanup(func() { _ = os.Remove(armFile) })
+	}
+	// one x86 board and one ARM board (U-Boot); --image all builds the
+	// x86 images, --arm-boards the arm64 ones
+	up := exec.Command(bin, "lab", "up", "--boards", "1", "--arm-boards", "1", "--image", "all")
 	start := time.Now()
 	if out, err := up.CombinedOutput(); err != nil {
 		t.Fatalf("lab up: %v\n%s", err, out)
@@ -129,6 +138,10 @@ func TestVirtualLab(t *testing.T) {
 		{"examples/jobs/single-node-ramdisk.yaml", []string{"0_smoke-inline/uname", "0_smoke-inline/measured", "1_smoke-tests/linux-uname", "lava/0_smoke-inline", "lava/1_smoke-tests", "lava/job"}},
 		{"examples/jobs/qemu.yaml", []string{"0_qemu-smoke/kernel", "0_qemu-smoke/overlay-drive", "0_qemu-smoke/cpuinfo", "lava/0_qemu-smoke", "lava/job"}},
 		{"examples/jobs/single-node-nfs.yaml", []string{"0_nfs-inline/root-on-nfs", "0_nfs-inline/sshd-active", "1_smoke-tests/linux-pwd", "2_singlenode-advanced/loadavg", "2_singlenode-advanced/parsed-case", "lava/2_singlenode-advanced", "lava/job"}},
+		// the ARM board: U-Boot netboots the arm64 kernel (booti) with the
+		// busybox ramdisk, or with the ramdisk mounting the job's NFS root
+		{"examples/jobs/uboot-ramdisk.yaml", []string{"0_uboot-ramdisk/arch", "0_uboot-ramdisk/root-on-ramdisk", "0_uboot-ramdisk/network", "0_uboot-ramdisk/measured", "lava/0_uboot-ramdisk", "lava/login-action", "lava/job"}},
+		{"examples/jobs/uboot-nfs.yaml", []string{"0_uboot-nfs/arch", "0_uboot-nfs/root-on-nfs", "0_uboot-nfs/modules-deployed", "lava/0_uboot-nfs", "lava/login-action", "lava/job"}},
 	}
 	for _, c := range complete {
 		t.Run(filepath.Base(c.job), func(t *testing.T) {
@@ -141,6 +154,8 @@ func TestVirtualLab(t *testing.T) {
 			if _, err := os.Stat(filepath.Join(out, "junit.xml")); err != nil {
 				t.Error(err)
 			}
+			tm := readOutcome(t, out).Timing
+			t.Logf("%s: wall %s = board %s + lavacore %s", filepath.Base(c.job), tm.Wall, tm.Board, tm.Lavacore)
 		})
 	}
 
@@ -241,6 +256,14 @@ func TestVirtualLab(t *testing.T) {
 		{"lab/testdata/kernel-panic.yaml", "Job", []string{"Kernel panic", "end Kernel panic"}},
 		{"lab/testdata/qemu-not-a-kernel.yaml", "Job", []string{"the kernel did not start", "last console lines:", "Booting from ROM"}},
 		{"lab/testdata/no-login.yaml", "Job", []string{"login-action timed out", `"this-never-appears:"`, "last console lines:", "stretch login:"}},
+		// the ARM board: a U-Boot command error ends the boot at once,
+		// quoting U-Boot's lines (dnsmasq's TFTP "file … not found")
+		{"lab/testdata/uboot-tftp-missing-file.yaml", "Infrastructure", []string{"matched a bootloader error message: 'TFTP error: 'file .* not found'",
+			"last console lines:", "tftp 0x40400000 no-such-dir/Image", "Filename 'no-such-dir/Image'.", "no-such-dir/Image not found for 10.77.0.151' (1)"}},
+		// a kernel that never boots: U-Boot starts it, the console stays
+		// silent, LAVA's kernel start message times out
+		{"lab/testdata/uboot-kernel-never-boots.yaml", "Job", []string{"auto-login-action timed out", "the kernel did not start", `(waited for "Linux version [0-9]")`,
+			"last console lines:", "booti 0x40400000 0x44000000 0x4fe00000", "Starting kernel ..."}},
 	}
 	for _, f := range failing {
 		t.Run(filepath.Base(f.job), func(t *testing.T) {

@@ -81,7 +81,7 @@ func TestAssignDevicesErrors(t *testing.T) {
 	lab := loadTestLab(t)
 	j := decodeJobBytes(t, "job.yaml", []byte("device_type: x15\njob_name: x\ntimeouts: {job: {minutes: 1}}\nactions: []\n"))
 	_, err := pipeline.AssignDevices([]*job.Job{j}, nil, lab, "")
-	want := `job: no device of type "x15" in the lab testdata/lab (device types in the lab: mustang, qemu, ssh)`
+	want := `job: no device of type "x15" in the lab testdata/lab (device types in the lab: mustang, qemu, qemu-uboot-arm64, ssh)`
 	if err == nil || err.Error() != want {
 		t.Errorf("err = %v, want %s", err, want)
 	}

@@ -305,6 +305,11 @@ I
 	(cd "$R" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet | gzip -6 -n) > "$D/ramdisk.cpio.gz"
 	mkimage -A arm64 -O linux -T ramdisk -C none -n lavacore-lab-arm64 -d "$D/ramdisk.cpio.gz" "$D/ramdisk.cpio.gz.uboot" >/dev/null
 	cp "$AK/boot/vmlinuz-$AKV" "$D/Image"
+	# a kernel that never boots (lab/testdata/uboot-kernel-never-boots.yaml):
+	# Image's 64-byte header with its first instruction replaced by `b .`
+	# (0x14000000, little-endian): booti accepts the header, prints
+	# "Starting kernel ..." and the CPU spins there, the console silent
+	{ printf '\000\000\000\024'; head -c 64 "$D/Image" | tail -c 60; } > "$D/never-boots.Image"
 	rm -rf "$R"
 	# the NFS root: the same busybox tree with its own init (no /init: switch_root runs /sbin/init)
 	R=$(mktemp -d); arm64_tree "$R" stretch
@@ -333,7 +338,7 @@ mkdir -p "$HTTP/fast" "$HTTP/real"
 [ -f "$CACHE/modules-$KV.tar.gz" ] && ln -sfn "$CACHE/modules-$KV.tar.gz" "$HTTP/modules.tar.gz"
 if [ -f "$CACHE/arm64-$AKV/.stamp" ]; then
 	mkdir -p "$HTTP/arm64"
-	for f in Image ramdisk.cpio.gz ramdisk.cpio.gz.uboot rootfs.tar.gz modules.tar.gz; do ln -sfn "$CACHE/arm64-$AKV/$f" "$HTTP/arm64/$f"; done
+	for f in Image never-boots.Image ramdisk.cpio.gz ramdisk.cpio.gz.uboot rootfs.tar.gz modules.tar.gz; do ln -sfn "$CACHE/arm64-$AKV/$f" "$HTTP/arm64/$f"; done
 fi
 if [ -f "$CACHE/fast-$KV/.stamp" ]; then
 	for f in vmlinuz ramdisk.cpio.gz; do ln -sfn "$CACHE/fast-$KV/$f" "$HTTP/fast/$f"; done

@@ -101,8 +101,8 @@ func TestRunUBootFailures(t *testing.T) {
 		{name: "a tftp error fails the commands", banner: ubootBanner, steps: []sdktest.Step{
 			{Expect: "^$", Reply: prompt},
 			{Expect: "^setenv", Reply: prompt},
-			{Expect: "^tftp", Reply: "TFTP error: 'File not found' (1)\r\n" + prompt},
-		}, action: "bootloader-commands", errType: sdk.Infrastructure, errText: "matched a bootloader error message: 'File not found' (2)"},
+			{Expect: "^tftp", Reply: "tftp 0x82000000 zImage\r\nTFTP error: 'File not found' (1)\r\nNot retrying...\r\n" + prompt},
+		}, action: "bootloader-commands", errType: sdk.Infrastructure, errText: "matched a bootloader error message: 'File not found' (2); last console lines:\n     tftp 0x82000000 zImage\n    TFTP error: 'File not found' (1)"},
 		{name: "a kernel that never starts fails auto-login", banner: ubootBanner, steps: []sdktest.Step{
 			{Expect: "^$", Reply: prompt}, {Expect: "", Reply: prompt}, {Expect: "", Reply: prompt}, {Expect: "", Reply: prompt}, {Expect: "", Reply: prompt},
 			{Expect: "^bootz", Reply: "Starting kernel ...\r\n"},
@@ -111,8 +111,9 @@ func TestRunUBootFailures(t *testing.T) {
 			errText: `the bootloader did not print "Hit any key to stop autoboot"`},
 		{name: "a board that resets while booting", banner: ubootBanner, steps: []sdktest.Step{
 			{Expect: "^$", Reply: prompt}, {Expect: "", Reply: prompt}, {Expect: "", Reply: prompt}, {Expect: "", Reply: prompt}, {Expect: "", Reply: prompt},
-			{Expect: "^bootz", Reply: "Starting kernel ...\r\nResetting CPU ...\r\n"},
-		}, action: "auto-login-action", errType: sdk.Infrastructure, errText: "matched a bootloader error message"},
+			{Expect: "^bootz", Reply: "Starting kernel ...\r\n\"Synchronous Abort\" handler, esr 0x02000000\r\nResetting CPU ...\r\n"},
+		}, action: "auto-login-action", errType: sdk.Infrastructure,
+			errText: "matched a bootloader error message: \"Resetting CPU\"; last console lines:\n     ...\n    \"Synchronous Abort\" handler, esr 0x02000000\n    Resetting CPU ..."},
 		{name: "no kernel type: the addresses are not known", banner: ubootBanner, steps: []sdktest.Step{{Expect: "^$", Reply: prompt}},
 			edit: func(r *sdk.Request, h *sdktest.Host) {
 				delete(h.Data, "uboot-prepare-kernel/bootcommand/bootcommand")
@@ -138,7 +139,7 @@ func TestRunUBootFailures(t *testing.T) {
 			name, err := runTree(t, NewUBoot(), req, h)
 			var e *sdk.Error
 			if err == nil || name != c.action || !errors.As(err, &e) || e.Type != c.errType || !strings.Contains(err.Error(), c.errText) {
-				t.Fatalf("%s: %v (%T), want %s to fail with a %s error %q; sent %q", name, err, err, c.action, c.errType, c.errText, h.Sent)
+				t.Fatalf("%s: %q (%T), want %s to fail with a %s error %q; sent %q", name, err, err, c.action, c.errType, c.errText, h.Sent)
 			}
 		})
 	}

@@ -158,7 +158,7 @@ func Commands(ctx context.Context, con sdk.Console, host sdk.Host, lines []strin
 			return sdk.InfraErrorf("bootloader-commands: waiting for %q after %q: %v", prompt, l, err)
 		}
 		if m.Index != 0 {
-			return sdk.InfraErrorf("matched a bootloader error message: '%s' (%d)", errorMessages[m.Index-1], m.Index)
+			return sdk.InfraErrorf("matched a bootloader error message: '%s' (%d)%s", errorMessages[m.Index-1], m.Index, matchedErrorLines(ctx, con, m))
 		}
 	}
 	if finalMessage != "" {
@@ -229,7 +229,7 @@ func WaitKernelStart(ctx context.Context, con sdk.Console, host sdk.Host, startM
 		return sdk.InfraErrorf("auto-login-action: the kernel did not start (waited for %q): %w", startMessage, err)
 	}
 	if m.Index != 0 {
-		return sdk.InfraErrorf("auto-login-action: matched a bootloader error message: %q", m.Text)
+		return sdk.InfraErrorf("auto-login-action: matched a bootloader error message: %q%s", m.Text, matchedErrorLines(ctx, con, m))
 	}
 	return host.Log(sdk.LevelInfo, "Kernel started: "+strings.TrimSpace(m.Text))
 }

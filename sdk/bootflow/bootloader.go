@@ -202,7 +202,7 @@ func SendBootloaderCommands(ctx context.Context, con sdk.Console, host sdk.Host,
 			return sdk.InfraErrorf("bootloader-commands: waiting for %q after %q: %w", what, l, err)
 		}
 		if m.Index != 0 {
-			return sdk.InfraErrorf("matched a bootloader error message: '%s' (%d)", wait[m.Index], m.Index)
+			return sdk.InfraErrorf("matched a bootloader error message: '%s' (%d)%s", wait[m.Index], m.Index, matchedErrorLines(ctx, con, m))
 		}
 	}
 	return nil
