@@ -28,8 +28,9 @@ type ServeConfig struct {
 }
 
 // Serve runs the plugin: `<binary> describe` prints its Manifest as JSON
-// (no handshake needed); otherwise it serves cfg over go-plugin gRPC (AutoMTLS
-// when the host asks for it) until the host stops it or dies. It does not return.
+// (no handshake needed); otherwise it serves cfg over go-plugin gRPC, with
+// mutual TLS when the host asks for it (serve_tls.go), until the host stops
+// it or dies. It does not return.
 //
 // Nothing may be written to stdout before Serve: go-plugin's handshake is the
 // first line there. Log with Logger (hclog on stderr) or, for the job log,
@@ -54,6 +55,7 @@ func Serve(cfg ServeConfig) {
 		HandshakeConfig: Handshake,
 		Plugins:         PluginSet(cfg),
 		GRPCServer:      newGRPCServer,
+		TLSProvider:     pluginTLS,
 		Logger:          Logger(),
 	})
 	killChildren()
@@ -102,9 +104,10 @@ func Logger() hclog.Logger {
 // version (sdk/internal/proto/lavacore.proto), the plugin API version: a
 // plugin built for another is refused at the handshake. 3: errors carry
 // their console timeout and protocol as fields; Host.Log, Result, Get and
-// Set return their failures.
+// Set return their failures. 4: the host and the plugin authenticate each
+// other with their own mutual TLS (serve_tls.go), not go-plugin's AutoMTLS.
 var Handshake = goplugin.HandshakeConfig{
-	ProtocolVersion:  3,
+	ProtocolVersion:  4,
 	MagicCookieKey:   "LAVACORE_PLUGIN",
 	MagicCookieValue: "a7f2c1e0-lavacore-method-plugin",
 }

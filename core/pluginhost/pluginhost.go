@@ -1,6 +1,7 @@
 // Package pluginhost finds lavacore's plugins, checks them against their
-// checksum files, starts them with go-plugin (gRPC, AutoMTLS, the binary's
-// sha256 checked again right before exec) and offers their methods as a
+// checksum files, starts them with go-plugin (gRPC, mutual TLS with a key
+// pair per process on each side, the binary's sha256 checked again right
+// before exec) and offers their methods as a
 // pipeline.Registry and their protocols as protocol clients.
 //
 // The runner's view:
@@ -130,15 +131,22 @@ func (p *Plugin) start(ctx context.Context) error {
 	if st == 0 {
 		st = 30 * time.Second
 	}
+	// the host's end of the mutual TLS; the pipe for the plugin's certificate is its fd 3
+	mtls, err := sdk.NewHostTLS(3)
+	if err != nil {
+		return fmt.Errorf("plugin %s: %w", b.Name, err)
+	}
+	defer mtls.Close()
 	cmd := exec.Command(b.Path)
-	cmd.Env = pluginEnv(p.instance)
+	cmd.Env = append(pluginEnv(p.instance), mtls.Env...)
+	cmd.ExtraFiles = []*os.File{mtls.File}
 	client := goplugin.NewClient(&goplugin.ClientConfig{
 		HandshakeConfig:  sdk.Handshake,
 		SkipHostEnv:      true, // cmd.Env is all the plugin gets from the host (env.go)
 		Plugins:          sdk.ClientPluginSet(),
 		Cmd:              cmd,
 		AllowedProtocols: []goplugin.Protocol{goplugin.ProtocolGRPC},
-		AutoMTLS:         true,
+		TLSConfig:        mtls.Config,
 		SecureConfig:     &goplugin.SecureConfig{Checksum: sum, Hash: sha256.New()},
 		Managed:          true,
 		StartTimeout:     st,
@@ -151,6 +159,14 @@ func (p *Plugin) start(ctx context.Context) error {
 		client.Kill()
 		reap(p.instance)
 		return fmt.Errorf("plugin %s: %s: %w%s", b.Name, what, err, p.stderrNote())
+	}
+	_, err = client.Start()
+	mtls.Started()
+	if err != nil {
+		return fail("handshake failed", err)
+	}
+	if err := mtls.TrustPlugin(st); err != nil {
+		return fail("handshake failed", err)
 	}
 	rpc, err := client.Client()
 	if err != nil {
