@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/signal"
 	"sort"
+	"strconv"
 	"sync"
 	"syscall"
 	"time"
@@ -45,6 +46,7 @@ func Serve(cfg ServeConfig) {
 		fmt.Println(string(b))
 		os.Exit(0)
 	}
+	keepExecFile()
 	if os.Getenv(Handshake.MagicCookieKey) == Handshake.MagicCookieValue {
 		// A dead host's stderr pipe must not kill the plugin with SIGPIPE
 		// before it has killed its children: writes fail with EPIPE instead.
@@ -60,6 +62,24 @@ func Serve(cfg ServeConfig) {
 	})
 	killChildren()
 	os.Exit(0)
+}
+
+// ExecFileEnv names, in a plugin's environment, the descriptor of its own
+// binary: the host executes the file it checked against its checksum through
+// that descriptor. The plugin keeps it from its children (keepExecFile).
+const ExecFileEnv = "LAVACORE_PLUGIN_EXEC_FD"
+
+// keepExecFile marks the plugin's descriptor of its own binary close-on-exec
+// and removes its variable, so the programs the plugin starts inherit neither.
+func keepExecFile() {
+	v, ok := os.LookupEnv(ExecFileEnv)
+	if !ok {
+		return
+	}
+	_ = os.Unsetenv(ExecFileEnv)
+	if fd, err := strconv.Atoi(v); err == nil && fd > 2 {
+		syscall.CloseOnExec(fd)
+	}
 }
 
 // exitWithParent ends the plugin (and its children's process groups) when

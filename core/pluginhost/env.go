@@ -21,6 +21,7 @@ func passedEnv() []string {
 		"http_proxy", "https_proxy", "no_proxy", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY",
 		"SSL_CERT_FILE", "SSL_CERT_DIR",
 		"LAVACORE_STATE_DIR", "LAVACORE_KEEP", "LAVACORE_PLUGIN_LOG",
+		"GOGC", "GOMEMLIMIT", // the Go runtime's memory settings, for the plugins too
 	}
 }
 

@@ -1,7 +1,7 @@
 // Package pluginhost finds lavacore's plugins, checks them against their
 // checksum files, starts them with go-plugin (gRPC, mutual TLS with a key
-// pair per process on each side, the binary's sha256 checked again right
-// before exec) and offers their methods as a
+// pair per process on each side, the binary's sha256 checked through the
+// open file that is then executed) and offers their methods as a
 // pipeline.Registry and their protocols as protocol clients.
 //
 // The runner's view:
@@ -79,6 +79,7 @@ type Plugin struct {
 	pc        *sdk.PluginClient
 	prc       *sdk.ProtocolClient
 	restarts  int
+	verified  *verified // the binary as last checked
 	stopped   bool
 	lastCrash string
 }
@@ -137,9 +138,18 @@ func (p *Plugin) start(ctx context.Context) error {
 		return fmt.Errorf("plugin %s: %w", b.Name, err)
 	}
 	defer mtls.Close()
-	cmd := exec.Command(b.Path)
+	// the binary, checked through the file that is executed (verify.go): the plugin's fd 4
+	bin, v, err := openVerified(b, sum, p.verified)
+	if err != nil {
+		return fmt.Errorf("plugin %s: %w", b.Name, err)
+	}
+	defer bin.Close()
+	p.verified = v
+	cmd := exec.Command(fmt.Sprintf("/proc/self/fd/%d", execFD))
+	cmd.Args[0] = b.Path
 	cmd.Env = append(pluginEnv(p.instance), mtls.Env...)
-	cmd.ExtraFiles = []*os.File{mtls.File}
+	cmd.Env = append(cmd.Env, fmt.Sprintf("%s=%d", sdk.ExecFileEnv, execFD))
+	cmd.ExtraFiles = []*os.File{mtls.File, bin}
 	client := goplugin.NewClient(&goplugin.ClientConfig{
 		HandshakeConfig:  sdk.Handshake,
 		SkipHostEnv:      true, // cmd.Env is all the plugin gets from the host (env.go)
@@ -147,7 +157,6 @@ func (p *Plugin) start(ctx context.Context) error {
 		Cmd:              cmd,
 		AllowedProtocols: []goplugin.Protocol{goplugin.ProtocolGRPC},
 		TLSConfig:        mtls.Config,
-		SecureConfig:     &goplugin.SecureConfig{Checksum: sum, Hash: sha256.New()},
 		Managed:          true,
 		StartTimeout:     st,
 		Stderr:           p.stderr,
