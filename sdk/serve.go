@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"sync"
@@ -71,6 +72,8 @@ const ExecFileEnv = "LAVACORE_PLUGIN_EXEC_FD"
 
 // keepExecFile marks the plugin's descriptor of its own binary close-on-exec
 // and removes its variable, so the programs the plugin starts inherit neither.
+// It names the process after its binary again (executed as /proc/self/fd/N,
+// ps and top would show "N").
 func keepExecFile() {
 	v, ok := os.LookupEnv(ExecFileEnv)
 	if !ok {
@@ -80,6 +83,7 @@ func keepExecFile() {
 	if fd, err := strconv.Atoi(v); err == nil && fd > 2 {
 		syscall.CloseOnExec(fd)
 	}
+	setProcessName(filepath.Base(os.Args[0]))
 }
 
 // exitWithParent ends the plugin (and its children's process groups) when
