@@ -6,7 +6,9 @@ import (
 	"math"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"sort"
+	"strconv"
 	"sync"
 	"syscall"
 	"time"
@@ -28,8 +30,9 @@ type ServeConfig struct {
 }
 
 // Serve runs the plugin: `<binary> describe` prints its Manifest as JSON
-// (no handshake needed); otherwise it serves cfg over go-plugin gRPC (AutoMTLS
-// when the host asks for it) until the host stops it or dies. It does not return.
+// (no handshake needed); otherwise it serves cfg over go-plugin gRPC, with
+// mutual TLS when the host asks for it (serve_tls.go), until the host stops
+// it or dies. It does not return.
 //
 // Nothing may be written to stdout before Serve: go-plugin's handshake is the
 // first line there. Log with Logger (hclog on stderr) or, for the job log,
@@ -44,6 +47,7 @@ func Serve(cfg ServeConfig) {
 		fmt.Println(string(b))
 		os.Exit(0)
 	}
+	keepExecFile()
 	if os.Getenv(Handshake.MagicCookieKey) == Handshake.MagicCookieValue {
 		// A dead host's stderr pipe must not kill the plugin with SIGPIPE
 		// before it has killed its children: writes fail with EPIPE instead.
@@ -54,10 +58,32 @@ func Serve(cfg ServeConfig) {
 		HandshakeConfig: Handshake,
 		Plugins:         PluginSet(cfg),
 		GRPCServer:      newGRPCServer,
+		TLSProvider:     pluginTLS,
 		Logger:          Logger(),
 	})
 	killChildren()
 	os.Exit(0)
+}
+
+// ExecFileEnv names, in a plugin's environment, the descriptor of its own
+// binary: the host executes the file it checked against its checksum through
+// that descriptor. The plugin keeps it from its children (keepExecFile).
+const ExecFileEnv = "LAVACORE_PLUGIN_EXEC_FD"
+
+// keepExecFile marks the plugin's descriptor of its own binary close-on-exec
+// and removes its variable, so the programs the plugin starts inherit neither.
+// It names the process after its binary again (executed as /proc/self/fd/N,
+// ps and top would show "N").
+func keepExecFile() {
+	v, ok := os.LookupEnv(ExecFileEnv)
+	if !ok {
+		return
+	}
+	_ = os.Unsetenv(ExecFileEnv)
+	if fd, err := strconv.Atoi(v); err == nil && fd > 2 {
+		syscall.CloseOnExec(fd)
+	}
+	setProcessName(filepath.Base(os.Args[0]))
 }
 
 // exitWithParent ends the plugin (and its children's process groups) when
@@ -102,9 +128,10 @@ func Logger() hclog.Logger {
 // version (sdk/internal/proto/lavacore.proto), the plugin API version: a
 // plugin built for another is refused at the handshake. 3: errors carry
 // their console timeout and protocol as fields; Host.Log, Result, Get and
-// Set return their failures.
+// Set return their failures. 4: the host and the plugin authenticate each
+// other with their own mutual TLS (serve_tls.go), not go-plugin's AutoMTLS.
 var Handshake = goplugin.HandshakeConfig{
-	ProtocolVersion:  3,
+	ProtocolVersion:  4,
 	MagicCookieKey:   "LAVACORE_PLUGIN",
 	MagicCookieValue: "a7f2c1e0-lavacore-method-plugin",
 }

@@ -5,7 +5,7 @@ import "os"
 // A plugin starts with an explicit environment, never the dispatcher's
 // whole one (which may hold tokens, cloud credentials, an ssh agent socket):
 // its instance mark, then the host's value of each name passedEnv lists, if
-// set. go-plugin adds its handshake and AutoMTLS variables itself
+// set. go-plugin adds its handshake variables itself, and Start the mutual TLS ones
 // (ClientConfig.SkipHostEnv keeps it from appending os.Environ()).
 
 // passedEnv names what plugins and the programs they start (telnet, ssh,
@@ -21,6 +21,7 @@ func passedEnv() []string {
 		"http_proxy", "https_proxy", "no_proxy", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY",
 		"SSL_CERT_FILE", "SSL_CERT_DIR",
 		"LAVACORE_STATE_DIR", "LAVACORE_KEEP", "LAVACORE_PLUGIN_LOG",
+		"GOGC", "GOMEMLIMIT", // the Go runtime's memory settings, for the plugins too
 	}
 }
 

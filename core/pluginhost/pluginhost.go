@@ -1,6 +1,7 @@
 // Package pluginhost finds lavacore's plugins, checks them against their
-// checksum files, starts them with go-plugin (gRPC, AutoMTLS, the binary's
-// sha256 checked again right before exec) and offers their methods as a
+// checksum files, starts them with go-plugin (gRPC, mutual TLS with a key
+// pair per process on each side, the binary's sha256 checked through the
+// open file that is then executed) and offers their methods as a
 // pipeline.Registry and their protocols as protocol clients.
 //
 // The runner's view:
@@ -78,6 +79,7 @@ type Plugin struct {
 	pc        *sdk.PluginClient
 	prc       *sdk.ProtocolClient
 	restarts  int
+	verified  *verified // the binary as last checked
 	stopped   bool
 	lastCrash string
 }
@@ -130,16 +132,31 @@ func (p *Plugin) start(ctx context.Context) error {
 	if st == 0 {
 		st = 30 * time.Second
 	}
-	cmd := exec.Command(b.Path)
-	cmd.Env = pluginEnv(p.instance)
+	// the host's end of the mutual TLS; the pipe for the plugin's certificate is its fd 3
+	mtls, err := sdk.NewHostTLS(3)
+	if err != nil {
+		return fmt.Errorf("plugin %s: %w", b.Name, err)
+	}
+	defer mtls.Close()
+	// the binary, checked through the file that is executed (verify.go): the plugin's fd 4
+	bin, v, err := openVerified(b, sum, p.verified)
+	if err != nil {
+		return fmt.Errorf("plugin %s: %w", b.Name, err)
+	}
+	defer bin.Close()
+	p.verified = v
+	cmd := exec.Command(fmt.Sprintf("/proc/self/fd/%d", execFD))
+	cmd.Args[0] = b.Path
+	cmd.Env = append(pluginEnv(p.instance), mtls.Env...)
+	cmd.Env = append(cmd.Env, fmt.Sprintf("%s=%d", sdk.ExecFileEnv, execFD))
+	cmd.ExtraFiles = []*os.File{mtls.File, bin}
 	client := goplugin.NewClient(&goplugin.ClientConfig{
 		HandshakeConfig:  sdk.Handshake,
 		SkipHostEnv:      true, // cmd.Env is all the plugin gets from the host (env.go)
 		Plugins:          sdk.ClientPluginSet(),
 		Cmd:              cmd,
 		AllowedProtocols: []goplugin.Protocol{goplugin.ProtocolGRPC},
-		AutoMTLS:         true,
-		SecureConfig:     &goplugin.SecureConfig{Checksum: sum, Hash: sha256.New()},
+		TLSConfig:        mtls.Config,
 		Managed:          true,
 		StartTimeout:     st,
 		Stderr:           p.stderr,
@@ -151,6 +168,14 @@ func (p *Plugin) start(ctx context.Context) error {
 		client.Kill()
 		reap(p.instance)
 		return fmt.Errorf("plugin %s: %s: %w%s", b.Name, what, err, p.stderrNote())
+	}
+	_, err = client.Start()
+	mtls.Started()
+	if err != nil {
+		return fail("handshake failed", err)
+	}
+	if err := mtls.TrustPlugin(st); err != nil {
+		return fail("handshake failed", err)
 	}
 	rpc, err := client.Client()
 	if err != nil {

@@ -621,7 +621,7 @@ func copyFile(t *testing.T, from, to string) {
 	}
 }
 
-// BenchmarkPluginStart: start a plugin process, handshake (AutoMTLS), lend it
+// BenchmarkPluginStart: start a plugin process, handshake (mutual TLS), lend it
 // the host's services, read its manifest, stop it.
 func BenchmarkPluginStart(b *testing.B) {
 	dir := needBinaries(b)

@@ -2,9 +2,11 @@ package pipelinetest
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -140,4 +142,92 @@ func BenchmarkBinarySizes(b *testing.B) {
 			b.ReportMetric(float64(st.Size())/1e6, "MB")
 		})
 	}
+}
+
+// BenchmarkProcessDescribeMemory is the peak resident memory of the whole
+// process tree of `lavacore describe` of the founding job (lavacore and the
+// plugins it starts; the sum of their VmHWM, sampled every 2 ms), a proxy for
+// a job's tree (scripts/treemem.sh measures any command).
+func BenchmarkProcessDescribeMemory(b *testing.B) {
+	seed, lab := seedAndLab(b)
+	bin := lavacoreBinary(b, b.TempDir())
+	if bin == "" {
+		b.Skip("cmd/lavacore does not build")
+	}
+	var total, procs float64
+	for b.Loop() {
+		cmd := exec.Command(bin, "describe", seed, "--lab", lab)
+		cmd.Env = append(os.Environ(), pluginhost.PathEnv+"=", "HOME="+b.TempDir())
+		kb, n, err := treePeak(cmd)
+		if err != nil {
+			b.Fatal(err)
+		}
+		total += float64(kb) / 1024
+		procs += float64(n)
+	}
+	b.ReportMetric(total/float64(b.N), "MB-tree")
+	b.ReportMetric(procs/float64(b.N), "processes")
+}
+
+// treePeak runs cmd and returns the sum of the peak resident sets (kB) of
+// every process of its tree, as last sampled, and how many there were.
+func treePeak(cmd *exec.Cmd) (int, int, error) {
+	if err := cmd.Start(); err != nil {
+		return 0, 0, err
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	peak := map[int]int{}
+	tick := time.NewTicker(2 * time.Millisecond)
+	defer tick.Stop()
+	deadline := time.After(2 * time.Minute)
+	for {
+		for _, pid := range descendants(cmd.Process.Pid) {
+			if kb := vmHWM(pid); kb > peak[pid] {
+				peak[pid] = kb
+			}
+		}
+		select {
+		case err := <-done:
+			sum := 0
+			for _, kb := range peak {
+				sum += kb
+			}
+			return sum, len(peak), err
+		case <-deadline:
+			_ = cmd.Process.Kill()
+			return 0, 0, fmt.Errorf("waiting for %v: still running after 2 minutes", cmd.Args)
+		case <-tick.C:
+		}
+	}
+}
+
+// descendants is pid and every process under it.
+func descendants(pid int) []int {
+	out := []int{pid}
+	tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/children", pid))
+	for _, t := range tasks {
+		raw, _ := os.ReadFile(t)
+		for _, f := range strings.Fields(string(raw)) {
+			if c, err := strconv.Atoi(f); err == nil {
+				out = append(out, descendants(c)...)
+			}
+		}
+	}
+	return out
+}
+
+// vmHWM is a process's peak resident set in kB (0 when it is gone).
+func vmHWM(pid int) int {
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(raw), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, _ := strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(rest), " kB"))
+			return kb
+		}
+	}
+	return 0
 }
