@@ -41,4 +41,3 @@ func portFree(port int) error {
 	}
 	return fmt.Errorf("port 127.0.0.1:%d is in use%s: stop that program, or run 'lavacore lab down' if it is a stale lab's", port, who)
 }
-
