@@ -159,7 +159,7 @@ func TestFetchCached_ChangedOnServerIsFetchedAgain(t *testing.T) {
 		{"new last-modified, no etag", true, append(payload(64<<10), 'x')},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			old := append([]byte("v1"), payload(64<<10)[2:]...)
+			old := append([]byte("v1"), payload(64 << 10)[2:]...)
 			srv, u := newArtefactServer(t, old)
 			srv.noETag = tc.noETag
 			dir := t.TempDir()
