@@ -241,6 +241,11 @@ type Dispatcher struct {
 	// AllowedFileDirs are the only directories file:// URLs may be read from
 	// (the lab's allowed_file_dirs); none: file:// URLs are refused.
 	AllowedFileDirs []string `json:",omitempty"`
+	// CacheDir is the artefact cache shared by the dispatcher's jobs (the
+	// lab's cache_dir; sdk/cache, download.OptionsFor); "": no cache.
+	CacheDir string `json:",omitempty"`
+	// CacheMaxBytes bounds the cache (the lab's cache_size; 0: the default).
+	CacheMaxBytes int64 `json:",omitempty"`
 	// LavaVersion is the LAVA release whose pipeline the dispatcher builds
 	// (sdk/lavaversion; "" is lavaversion.Default). The host applies its
 	// changes to every tree Describe returns; a method that re-describes its

@@ -45,6 +45,7 @@ type command struct {
 // commands lists lavacore's subcommands, by name.
 func commands() []command {
 	return []command{
+		{name: "cache", summary: "list and prune the artefact cache the lab's jobs share (URL, size, sha256, last used, hits)", new: newCacheCmd},
 		{name: "completion", summary: "print the shell completion script for bash, zsh or fish", new: newCompletionCmd},
 		{name: "coordinator", summary: "serve MultiNode groups over TCP (LAVA's lava-coordinator protocol, plus push for lavacore clients)", new: newCoordinatorCmd},
 		{name: "describe", summary: "print the action pipeline of every sub-job, in LAVA's description shape", new: newDescribeCmd},

@@ -2,7 +2,7 @@
 //
 // # Lab directory
 //
-//	<lab>/lab.hcl             lab { dispatcher_ip, tftp_root, nfs_root, http_root?, coordinator?, allowed_file_dirs? }
+//	<lab>/lab.hcl             lab { dispatcher_ip, tftp_root, nfs_root, http_root?, coordinator?, allowed_file_dirs?, cache_dir?, cache_size? }
 //	<lab>/devices/*.hcl       device "NAME" { … }  (several per file allowed)
 //	<lab>/devicetypes/*.hcl   device types; they shadow the built-in ones (package devicetypes)
 //

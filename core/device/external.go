@@ -13,6 +13,7 @@ import (
 	"github.com/zclconf/go-cty/cty/convert"
 
 	"github.com/lavacore/lavacore/sdk"
+	"github.com/lavacore/lavacore/sdk/cache"
 )
 
 // This file holds the hooks for devices that come from another source than
@@ -26,7 +27,7 @@ func NewLab(dir string, opts LoadOptions) (*Lab, hcl.Diagnostics) {
 	l := &loader{parser: hclparse.NewParser(), opts: opts}
 	diags := l.loadTypes("")
 	return &Lab{Dir: dir, Devices: map[string]*Device{}, Types: l.types, parser: l.parser,
-		decls: map[string]*deviceDecl{}, opts: opts}, diags
+		decls: map[string]*deviceDecl{}, opts: opts, CacheDir: cache.DefaultDir(), CacheMaxBytes: cache.DefaultMaxBytes}, diags
 }
 
 // AddDevice adds a device resolved outside the lab's HCL files (a rendered

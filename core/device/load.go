@@ -15,6 +15,7 @@ import (
 
 	"github.com/lavacore/lavacore/devicetypes"
 	"github.com/lavacore/lavacore/sdk"
+	"github.com/lavacore/lavacore/sdk/cache"
 	"github.com/lavacore/lavacore/sdk/lavaversion"
 )
 
@@ -190,6 +191,10 @@ type labBlock struct {
 	Coordinator  string `hcl:"coordinator,optional"`
 	// AllowedFileDirs: the directories file:// URLs may read from (none: refused).
 	AllowedFileDirs []string `hcl:"allowed_file_dirs,optional"`
+	// CacheDir: the artefact cache (default cache.DefaultDir()); CacheSize
+	// its bound ("20G"; "0" turns the cache off).
+	CacheDir  string `hcl:"cache_dir,optional"`
+	CacheSize string `hcl:"cache_size,optional"`
 	// LavaVersion: the LAVA release whose pipelines are built (lava-run
 	// takes it from the dispatcher configuration); sdk/lavaversion.
 	LavaVersion hcl.Expression `hcl:"lava_version,optional"`
@@ -244,6 +249,7 @@ func (l *loader) loadLabConfig(lab *Lab) hcl.Diagnostics {
 	for _, d := range lf.Lab.AllowedFileDirs {
 		lab.AllowedFileDirs = append(lab.AllowedFileDirs, abs(d))
 	}
+	diags = append(diags, labCache(lab, lf.Lab, abs, f.Body.MissingItemRange())...)
 	return append(diags, labVersion(lab, lf.Lab.LavaVersion)...)
 }
 
@@ -591,5 +597,27 @@ func labVersion(lab *Lab, expr hcl.Expression) hcl.Diagnostics {
 			Detail: err.Error() + ".", Subject: expr.Range().Ptr()}}
 	}
 	lab.LavaVersion = v
+	return nil
+}
+
+// labCache sets lab's artefact cache from lab.hcl's cache_dir and cache_size.
+func labCache(lab *Lab, b *labBlock, abs func(string) string, rng hcl.Range) hcl.Diagnostics {
+	lab.CacheDir = cache.DefaultDir()
+	if b.CacheDir != "" {
+		lab.CacheDir = abs(b.CacheDir)
+	}
+	lab.CacheMaxBytes = cache.DefaultMaxBytes
+	if b.CacheSize == "" {
+		return nil
+	}
+	n, err := cache.ParseSize(b.CacheSize)
+	if err != nil {
+		return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Invalid cache_size",
+			Detail: fmt.Sprintf("lab.cache_size: %v.", err), Subject: rng.Ptr()}}
+	}
+	lab.CacheMaxBytes = n
+	if n == 0 {
+		lab.CacheDir = ""
+	}
 	return nil
 }

@@ -157,6 +157,11 @@ type Lab struct {
 	// (lab.hcl's allowed_file_dirs, relative paths against the lab directory);
 	// none: file:// URLs are refused.
 	AllowedFileDirs []string
+	// CacheDir is the artefact cache shared by the lab's jobs (lab.hcl's
+	// cache_dir, default sdk/cache.DefaultDir; "" when cache_size is 0: off)
+	// and CacheMaxBytes its bound (cache_size).
+	CacheDir      string
+	CacheMaxBytes int64
 	// LavaVersion is the LAVA release whose pipelines the lab builds
 	// (lab.hcl's lava_version, sdk/lavaversion; "" is the default release).
 	LavaVersion string

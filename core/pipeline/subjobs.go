@@ -49,7 +49,7 @@ func SpecFunc(reg Registry) func(key string) *sdk.BlockSpec {
 // DispatcherOf returns the dispatcher a lab describes.
 func DispatcherOf(lab *device.Lab) sdk.Dispatcher {
 	return sdk.Dispatcher{IP: lab.DispatcherIP, TFTPRoot: lab.TFTPRoot, NFSRoot: lab.NFSRoot, AllowedFileDirs: lab.AllowedFileDirs,
-		LavaVersion: lab.LavaVersion}
+		LavaVersion: lab.LavaVersion, CacheDir: lab.CacheDir, CacheMaxBytes: lab.CacheMaxBytes}
 }
 
 // AssignDevices picks the device of each sub-job (subs as job.Split returns

@@ -153,7 +153,7 @@ func (f fetcher) Run(ctx context.Context, call sdk.Call, host sdk.Host) error {
 	if err := host.Log(sdk.LevelInfo, "downloading "+u); err != nil {
 		return err
 	}
-	r, err := download.Fetch(ctx, ds, dest, &download.Options{Progress: download.Progress(func(s string) { _ = host.Log(sdk.LevelDebug, s) })})
+	r, err := download.Fetch(ctx, ds, dest, download.OptionsFor(call.Dispatcher, host))
 	if err != nil {
 		return err
 	}

@@ -185,7 +185,7 @@ func (f fetcher) Run(ctx context.Context, call sdk.Call, host sdk.Host) error {
 	}
 	// a progress line the log could not take does not stop the download: the
 	// summary's Log after it returns the log's failure
-	r, err := download.Fetch(ctx, ds, dest, &download.Options{Progress: download.Progress(func(s string) { _ = host.Log(sdk.LevelDebug, s) })})
+	r, err := download.Fetch(ctx, ds, dest, download.OptionsFor(call.Dispatcher, host))
 	if err != nil {
 		return err
 	}

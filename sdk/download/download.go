@@ -9,7 +9,7 @@
 //   - Fetch streams to <destDir>/<key>/<basename>, decompressing gz, bz2, xz or zstd on
 //     the way and dropping the last dot-suffix (rootfs.tar.gz → rootfs.tar), except for
 //     the key "ramdisk", which is never decompressed here; "zip" is kept as is;
-//   - the size and the md5/sha256/sha512 sums are those of the bytes downloaded
+//   - the size and the md5/sha256/sha512 cachedSums are those of the bytes downloaded
 //     (the compressed file, as LAVA hashes them), with LAVA's messages:
 //     "Download finished (X bytes) but was not expected size (Y bytes), check your
 //     networking." (Infrastructure) and "<algo> for '<url>' does not match." (Job);
@@ -75,7 +75,7 @@ type Result struct {
 	Dir string
 	// Size is the number of bytes downloaded (before decompression).
 	Size int64
-	// MD5, SHA256 and SHA512 are the hex sums of the bytes downloaded (LAVA
+	// MD5, SHA256 and SHA512 are the hex cachedSums of the bytes downloaded (LAVA
 	// records all three).
 	MD5, SHA256, SHA512 string
 	// Decompressed is true when the file was decompressed on the way.
@@ -131,11 +131,19 @@ type Options struct {
 	// Progress, if not nil, is called by Fetch with the bytes downloaded so far
 	// and the expected total (-1 if unknown) after every MiB and once at the end.
 	Progress func(done, total int64)
+	// CacheDir, if not "", is the artefact cache Fetch keeps http(s)
+	// downloads in (package cache; sdk.Dispatcher.CacheDir), bounded to
+	// CacheMaxBytes (0: the cache's default).
+	CacheDir      string
+	CacheMaxBytes int64
+	// Log, if not nil, gets the cache's lines for the job log: hits, misses,
+	// changed and corrupted files.
+	Log func(msg string)
 }
 
 // NewClient returns the HTTP client downloads use by default. It has no
 // timeout: the context bounds every request. It neither asks for nor undoes
-// content encoding, so sizes and sums are those of the file on the server.
+// content encoding, so sizes and cachedSums are those of the file on the server.
 func NewClient() *http.Client {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.DisableCompression = true
@@ -240,7 +248,7 @@ func newRequest(ctx context.Context, method, rawURL string, headers map[string]s
 	if err != nil {
 		return nil, err
 	}
-	// No content encoding: the size and sums must be those of the file itself.
+	// No content encoding: the size and cachedSums must be those of the file itself.
 	req.Header.Set("Accept-Encoding", "")
 	for k, v := range headers {
 		req.Header.Set(k, v)
@@ -310,9 +318,9 @@ func checkSpec(spec Spec) error {
 
 // Fetch downloads spec into <destDir>/<key>/ (see Dest) and checks it, with
 // opts' client, reporting to opts' Progress. The file appears under its final
-// name only when the download, the size and the sums are all good.
+// name only when the download, the size and the cachedSums are all good. With
+// opts.CacheDir, http(s) URLs go through the artefact cache (see fetchCached).
 func Fetch(ctx context.Context, spec Spec, destDir string, opts *Options) (Result, error) {
-	progress := opts.progress()
 	dest, err := Dest(destDir, spec)
 	if err != nil {
 		return Result{}, err
@@ -328,13 +336,66 @@ func Fetch(ctx context.Context, spec Spec, destDir string, opts *Options) (Resul
 	}
 
 	began := time.Now()
+	var res Result
+	if c := opts.openCache(spec); c != nil {
+		res, err = fetchCached(ctx, c, spec, dest, opts)
+		c.Close()
+	} else {
+		res, err = fetchDirect(ctx, spec, dest, opts)
+	}
+	if err != nil {
+		return Result{}, err
+	}
+	res.Duration = time.Since(began)
+	if spec.Archive == "tar" {
+		// The cachedSums are checked before anything is unpacked (LAVA untars first).
+		dir := filepath.Join(filepath.Dir(dest), spec.Key)
+		if _, err := archive.ExtractFile(ctx, dest, dir, archive.Options{MaxBytes: spec.ArchiveMaxBytes}); err != nil {
+			if errors.Is(err, archive.ErrRefused) || errors.Is(err, archive.ErrNotArchive) {
+				return res, sdk.JobErrorf("Unable to extract '%s': %v", spec.URL, err)
+			}
+			return res, sdk.InfraErrorf("Unable to extract '%s': %w", spec.URL, err)
+		}
+		res.Dir = dir
+	}
+	return res, nil
+}
+
+// fetchDirect downloads spec into dest without the cache.
+func fetchDirect(ctx context.Context, spec Spec, dest string, opts *Options) (Result, error) {
 	body, expected, maxMode, err := open(ctx, opts.client(), spec)
 	if err != nil {
 		return Result{}, err
 	}
 	defer body.Close()
+	return install(ctx, spec, dest, body, transfer{expected: expected, maxMode: maxMode, progress: opts.progress()})
+}
 
-	src := &source{ctx: ctx, r: body, total: expected, progress: progress, md5: md5.New(), sha256: sha256.New(), sha512: sha512.New()}
+// transfer says how install treats its body.
+type transfer struct {
+	expected int64       // the size the body must have (<= 0: unknown)
+	maxMode  fs.FileMode // the widest mode of the file
+	progress func(done, total int64)
+	// tee, if not nil, receives every byte of the body (the cache's new
+	// object); its errors are its own.
+	tee io.Writer
+	// known, if not nil, are the cachedSums of the body as the cache recorded them:
+	// only sha256 is computed, and a body that does not match is errCorrupt.
+	known *cachedSums
+}
+
+type cachedSums struct{ md5, sha256, sha512 string }
+
+// errCorrupt is a cached object that no longer has its recorded sha256.
+var errCorrupt = errors.New("cached file does not match its sha256")
+
+// install copies body through the hashes and the decompressor into dest
+// (through a temporary file renamed once every check has passed).
+func install(ctx context.Context, spec Spec, dest string, body io.Reader, tr transfer) (Result, error) {
+	src := &source{ctx: ctx, r: body, total: tr.expected, progress: tr.progress, sha256: sha256.New(), tee: tr.tee}
+	if tr.known == nil {
+		src.md5, src.sha512 = md5.New(), sha512.New()
+	}
 
 	tmp, err := os.CreateTemp(filepath.Dir(dest), "."+filepath.Base(dest)+".part-*")
 	if err != nil {
@@ -354,20 +415,33 @@ func Fetch(ctx context.Context, spec Spec, destDir string, opts *Options) (Resul
 		comp = NormalizeCompression(spec.Compression)
 	}
 	copyErr := copyThrough(ctx, comp, src, tmp)
-	if copyErr == nil {
-		// A decompressor may stop at the end of its stream: the rest still counts.
-		_, copyErr = io.Copy(io.Discard, src)
+	if copyErr == nil || (tr.known != nil && src.err == nil) {
+		// A decompressor may stop at the end of its stream: the rest still
+		// counts (and a cached file is hashed to its end whatever happened).
+		_, err := io.Copy(io.Discard, src)
+		if copyErr == nil {
+			copyErr = err
+		}
 	}
-	if progress != nil {
-		progress(src.n, expected)
+	if tr.progress != nil {
+		tr.progress(src.n, tr.expected)
 	}
 	if err := ctx.Err(); err != nil {
 		return Result{}, ctxError(ctx, spec.URL)
 	}
+	got := cachedSums{sha256: hex.EncodeToString(src.sha256.Sum(nil))}
+	if tr.known != nil {
+		if src.err == nil && got.sha256 != tr.known.sha256 {
+			return Result{}, errCorrupt
+		}
+		got.md5, got.sha512 = tr.known.md5, tr.known.sha512
+	} else {
+		got.md5, got.sha512 = hex.EncodeToString(src.md5.Sum(nil)), hex.EncodeToString(src.sha512.Sum(nil))
+	}
 	switch {
-	case src.err != nil && errors.Is(src.err, io.ErrUnexpectedEOF) && expected > 0:
+	case src.err != nil && errors.Is(src.err, io.ErrUnexpectedEOF) && tr.expected > 0:
 		// The server closed the connection before Content-Length bytes: a short body.
-		return Result{}, sizeError(src.n, expected)
+		return Result{}, sizeError(src.n, tr.expected)
 	case src.err != nil:
 		return Result{}, sdk.InfraErrorf("Unable to download '%s': %w", spec.URL, src.err)
 	case copyErr != nil:
@@ -381,21 +455,17 @@ func Fetch(ctx context.Context, spec Spec, destDir string, opts *Options) (Resul
 		}
 		return Result{}, sdk.JobErrorf("Unable to decompress '%s' as %s: %v. Make sure the 'compression' is corresponding to the image file type.", spec.URL, comp, copyErr)
 	}
-	if expected > 0 && src.n != expected {
-		return Result{}, sizeError(src.n, expected)
+	if tr.expected > 0 && src.n != tr.expected {
+		return Result{}, sizeError(src.n, tr.expected)
 	}
-	for _, c := range []struct {
-		algo, want string
-		h          hash.Hash
-	}{{"md5", spec.MD5, src.md5}, {"sha256", spec.SHA256, src.sha256}, {"sha512", spec.SHA512, src.sha512}} {
-		if c.want == "" {
-			continue
-		}
-		if got := hex.EncodeToString(c.h.Sum(nil)); !strings.EqualFold(got, strings.TrimSpace(c.want)) {
+	for _, c := range []struct{ algo, want, got string }{
+		{"md5", spec.MD5, got.md5}, {"sha256", spec.SHA256, got.sha256}, {"sha512", spec.SHA512, got.sha512},
+	} {
+		if c.want != "" && !strings.EqualFold(c.got, strings.TrimSpace(c.want)) {
 			return Result{}, sdk.JobErrorf("%s for '%s' does not match.", c.algo, spec.URL)
 		}
 	}
-	if err := tmp.Chmod(0o644 & maxMode); err != nil {
+	if err := tmp.Chmod(0o644 & tr.maxMode); err != nil {
 		return Result{}, sdk.InfraErrorf("Unable to write %s: %w", dest, err)
 	}
 	if err := tmp.Close(); err != nil {
@@ -405,20 +475,7 @@ func Fetch(ctx context.Context, spec Spec, destDir string, opts *Options) (Resul
 		return Result{}, sdk.InfraErrorf("Unable to write %s: %w", dest, err)
 	}
 	keep = true
-	res := Result{Key: spec.Key, Path: dest, Size: src.n, MD5: hex.EncodeToString(src.md5.Sum(nil)),
-		SHA256: hex.EncodeToString(src.sha256.Sum(nil)), SHA512: hex.EncodeToString(src.sha512.Sum(nil)), Decompressed: comp != "", Duration: time.Since(began)}
-	if spec.Archive == "tar" {
-		// The sums are checked before anything is unpacked (LAVA untars first).
-		dir := filepath.Join(filepath.Dir(dest), spec.Key)
-		if _, err := archive.ExtractFile(ctx, dest, dir, archive.Options{MaxBytes: spec.ArchiveMaxBytes}); err != nil {
-			if errors.Is(err, archive.ErrRefused) || errors.Is(err, archive.ErrNotArchive) {
-				return res, sdk.JobErrorf("Unable to extract '%s': %v", spec.URL, err)
-			}
-			return res, sdk.InfraErrorf("Unable to extract '%s': %w", spec.URL, err)
-		}
-		res.Dir = dir
-	}
-	return res, nil
+	return Result{Key: spec.Key, Path: dest, Size: src.n, MD5: got.md5, SHA256: got.sha256, SHA512: got.sha512, Decompressed: comp != ""}, nil
 }
 
 func sizeError(got, want int64) error {
@@ -462,26 +519,39 @@ func open(ctx context.Context, client *http.Client, spec Spec) (io.ReadCloser, i
 		}
 		return f, size, fi.Mode().Perm(), nil
 	}
-	req, err := newRequest(ctx, http.MethodGet, spec.URL, spec.Headers)
+	resp, err := get(ctx, client, spec, nil)
 	if err != nil {
-		return nil, 0, 0, sdk.JobErrorf("Invalid url '%s': %v", spec.URL, err)
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		if ctx.Err() != nil {
-			return nil, 0, 0, ctxError(ctx, spec.URL)
-		}
-		return nil, 0, 0, sdk.InfraErrorf("Unable to download '%s': %w", spec.URL, err)
-	}
-	if resp.StatusCode != http.StatusOK {
-		resp.Body.Close()
-		return nil, 0, 0, sdk.InfraErrorf("Unable to download '%s' (%d)", spec.URL, resp.StatusCode)
+		return nil, 0, 0, err
 	}
 	size := spec.Size
 	if size == 0 {
 		size = resp.ContentLength
 	}
 	return resp.Body, size, 0o644, nil
+}
+
+// get sends GET for spec.URL with spec.Headers and extra, and returns the
+// answer: 200, or 304 when extra makes the request conditional.
+func get(ctx context.Context, client *http.Client, spec Spec, extra map[string]string) (*http.Response, error) {
+	req, err := newRequest(ctx, http.MethodGet, spec.URL, spec.Headers)
+	if err != nil {
+		return nil, sdk.JobErrorf("Invalid url '%s': %v", spec.URL, err)
+	}
+	for k, v := range extra {
+		req.Header.Set(k, v)
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctxError(ctx, spec.URL)
+		}
+		return nil, sdk.InfraErrorf("Unable to download '%s': %w", spec.URL, err)
+	}
+	if resp.StatusCode != http.StatusOK && (resp.StatusCode != http.StatusNotModified || len(extra) == 0) {
+		resp.Body.Close()
+		return nil, sdk.InfraErrorf("Unable to download '%s' (%d)", spec.URL, resp.StatusCode)
+	}
+	return resp, nil
 }
 
 const progressStep = 1 << 20
@@ -494,7 +564,8 @@ type source struct {
 	r                   io.Reader
 	n, total, lastShown int64
 	progress            func(done, total int64)
-	md5, sha256, sha512 hash.Hash
+	md5, sha256, sha512 hash.Hash // md5 and sha512 may be nil
+	tee                 io.Writer // nil, or gets every byte (its errors are its own)
 	err                 error
 }
 
@@ -507,6 +578,9 @@ func (s *source) Read(p []byte) (int, error) {
 	if n > 0 {
 		b := p[:n]
 		s.sha256.Write(b)
+		if s.tee != nil {
+			_, _ = s.tee.Write(b)
+		}
 		if s.md5 != nil {
 			s.md5.Write(b)
 		}
