@@ -196,7 +196,9 @@ func (s *Server) authenticate(peer *Peer, req Request) error {
 }
 
 // push holds a request until its answer is not "wait", the client's
-// push_timeout passes or HoldTimeout does.
+// push_timeout passes or HoldTimeout does. The held connection costs one
+// goroutine parked in a read: the group's next change wakes it (a read
+// deadline in the past) to ask again; the read also sees the client go.
 func (s *Server) push(conn net.Conn, req Request, peer Peer) {
 	timeout := time.Duration(num(req, "push_timeout")) * time.Second
 	if timeout <= 0 {
@@ -206,30 +208,58 @@ func (s *Server) push(conn net.Conn, req Request, peer Peer) {
 	if held {
 		timeout = s.HoldTimeout
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
-	// A client that goes away ends its wait.
-	go func() {
-		var b [1]byte
-		_ = conn.SetReadDeadline(time.Time{})
-		if _, err := conn.Read(b[:]); err != nil {
-			cancel()
+	end := time.Now().Add(timeout)
+	name := str(req, "group_name")
+	var b [1]byte
+	for {
+		// The deadline first: a change after step wakes the read below.
+		wake := time.Now().Add(5 * time.Second) // a periodic re-check
+		if end.Before(wake) {
+			wake = end
 		}
-	}()
-	r, err := s.C.WaitFrom(ctx, peer, req)
-	if err != nil {
-		r = Reply{"response": "nack", "error": err.Error()}
-		var te *TimeoutError
-		if errors.As(err, &te) {
-			r = Reply{"response": "wait", "error": err.Error()}
-			if held && errors.Is(err, context.DeadlineExceeded) {
-				what := fmt.Sprintf("%s held for %s (the coordinator's limit) without an answer; ask again. %s", te.What(), timeout, te.Who)
-				r = Reply{"response": "wait", "held": what}
-				s.C.logf("client %s of group %s: %s", quote(str(req, "client_name")), quote(str(req, "group_name")), what)
-			}
+		_ = conn.SetReadDeadline(wake)
+		r, _, failed, again := s.C.step(peer, req, conn)
+		if r["response"] != "wait" {
+			_ = conn.SetWriteDeadline(time.Now().Add(s.ReadTimeout))
+			_ = WriteFrame(conn, r)
+			return
 		}
+		if len(failed) > 0 {
+			err := &PeerError{Request: str(req, "request"), MessageID: str(req, "messageID"), Failed: failed}
+			_ = conn.SetWriteDeadline(time.Now().Add(s.ReadTimeout))
+			_ = WriteFrame(conn, Reply{"response": "nack", "error": err.Error()})
+			return
+		}
+		if again {
+			continue
+		}
+		_, err := conn.Read(b[:])
+		s.C.unpark(name, conn)
+		var ne net.Error
+		if err == nil || !errors.As(err, &ne) || !ne.Timeout() {
+			return // the client went away, or broke the protocol (it sends nothing more)
+		}
+		if time.Now().Before(end) {
+			continue // woken: ask again
+		}
+		r, _, _, _ = s.C.step(peer, req, nil) // a last look
+		if r["response"] != "wait" {
+			_ = conn.SetWriteDeadline(time.Now().Add(s.ReadTimeout))
+			_ = WriteFrame(conn, r)
+			return
+		}
+		te := &TimeoutError{Request: str(req, "request"), MessageID: str(req, "messageID"),
+			Who: s.C.Missing(name, req), Err: context.DeadlineExceeded}
+		r = Reply{"response": "wait", "error": te.Error()}
+		if held {
+			what := fmt.Sprintf("%s held for %s (the coordinator's limit) without an answer; ask again. %s", te.What(), timeout, te.Who)
+			r = Reply{"response": "wait", "held": what}
+			s.C.logf("client %s of group %s: %s", quote(str(req, "client_name")), quote(str(req, "group_name")), what)
+		}
+		_ = conn.SetWriteDeadline(time.Now().Add(s.ReadTimeout))
+		_ = WriteFrame(conn, r)
+		return
 	}
-	_ = WriteFrame(conn, r)
 }
 
 // watch holds the connection; when it drops, or the client's heartbeat
