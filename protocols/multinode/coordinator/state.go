@@ -118,8 +118,8 @@ type group struct {
 	messages map[string]map[string]map[string]any
 	waits    map[string]map[string]any   // messageID → sender → message
 	sizes    map[string]map[string]int64 // messageID → sender → bytes charged
-	syncs    map[string]map[string]int // messageID → client → 1 arrived, 0 released
-	syncLeft map[string]int            // messageID → arrived clients not yet released
+	syncs    map[string]map[string]int   // messageID → client → 1 arrived, 0 released
+	syncLeft map[string]int              // messageID → arrived clients not yet released
 	complete int
 	failed   map[string]string // client → why (lavacore extension)
 	cleared  map[string]bool   // clients that sent clear_group
