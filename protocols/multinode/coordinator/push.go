@@ -23,7 +23,7 @@ func (c *Coordinator) WaitFrom(ctx context.Context, p Peer, req Request) (Reply,
 	for {
 		r, ch, failed, again := c.step(p, req, nil)
 		if r["response"] != "wait" {
-			return r, nil
+			return own(r), nil
 		}
 		if len(failed) > 0 {
 			return nil, &PeerError{Request: str(req, "request"), MessageID: str(req, "messageID"), Failed: failed}
@@ -82,6 +82,35 @@ func (c *Coordinator) step(p Peer, req Request, park net.Conn) (r Reply, ch <-ch
 		g.parked[park] = struct{}{}
 	}
 	return r, g.changed, failed, false
+}
+
+// answer is HandleFrom for the server: the reply, and its frame if the
+// group has it encoded (group_data; the reply is then shared: read only).
+func (c *Coordinator) answer(p Peer, req Request) (Reply, []byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	r := c.handleLogged(p, req)
+	return r, c.frameLocked(req, r)
+}
+
+// frameOf is the encoded frame of a group_data reply r to req, or nil.
+func (c *Coordinator) frameOf(req Request, r Reply) []byte {
+	if r["response"] != "group_data" {
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.frameLocked(req, r)
+}
+
+func (c *Coordinator) frameLocked(req Request, r Reply) []byte {
+	if r["response"] != "group_data" {
+		return nil
+	}
+	if g := c.groups[str(req, "group_name")]; g != nil {
+		return g.dataFrame // r is g.data: a group answers group_data only with it
+	}
+	return nil
 }
 
 // unpark forgets a parked connection (woken or not).

@@ -192,7 +192,8 @@ func (s *Server) request(conn net.Conn) *held {
 	case req["push"] == true:
 		return &held{req: req, peer: peer}
 	default:
-		_ = WriteFrame(conn, s.C.HandleFrom(peer, req))
+		r, frame := s.C.answer(peer, req)
+		s.reply(conn, r, frame)
 		return nil
 	}
 }
@@ -242,10 +243,10 @@ func (s *Server) push(conn net.Conn, req Request, peer Peer) {
 		r, _, failed, again := s.C.step(peer, req, conn)
 		switch {
 		case r["response"] != "wait":
-			s.reply(conn, r)
+			s.reply(conn, r, s.C.frameOf(req, r))
 			return
 		case len(failed) > 0:
-			s.reply(conn, peerFailed(req, failed))
+			s.reply(conn, peerFailed(req, failed), nil)
 			return
 		case again:
 			continue
@@ -256,7 +257,7 @@ func (s *Server) push(conn net.Conn, req Request, peer Peer) {
 			return // the client went away, or broke the protocol (it sends nothing more)
 		}
 		if time.Now().After(end) {
-			s.reply(conn, s.timedOut(req, peer, held, timeout))
+			s.reply(conn, s.timedOut(req, peer, held, timeout), nil)
 			return
 		}
 	}
@@ -267,9 +268,13 @@ func isTimeout(err error) bool {
 	return err != nil && errors.As(err, &ne) && ne.Timeout()
 }
 
-// reply writes a held request's answer.
-func (s *Server) reply(conn net.Conn, r Reply) {
+// reply writes an answer (frame: r encoded, if the coordinator had it).
+func (s *Server) reply(conn net.Conn, r Reply, frame []byte) {
 	_ = conn.SetWriteDeadline(time.Now().Add(s.ReadTimeout))
+	if frame != nil {
+		_, _ = conn.Write(frame)
+		return
+	}
 	_ = WriteFrame(conn, r)
 }
 
@@ -282,7 +287,7 @@ func peerFailed(req Request, failed []string) Reply {
 // else "wait" saying who is missing (and, held, that the client should ask again).
 func (s *Server) timedOut(req Request, peer Peer, held bool, timeout time.Duration) Reply {
 	if r, _, _, _ := s.C.step(peer, req, nil); r["response"] != "wait" {
-		return r
+		return own(r)
 	}
 	te := &TimeoutError{Request: str(req, "request"), MessageID: str(req, "messageID"),
 		Who: s.C.Missing(str(req, "group_name"), req), Err: context.DeadlineExceeded}

@@ -108,23 +108,25 @@ func (p Peer) origin() string {
 }
 
 type group struct {
-	name     string
-	count    int
-	clients  map[string]string   // client_name → hostname
-	order    []string            // registration order
-	roleOf   map[string]string   // client → role
-	roles    map[string][]string // role → clients, in registration order
-	origin   map[string]string   // client → Peer.origin() it registered from
-	messages map[string]map[string]map[string]any
-	waits    map[string]map[string]any   // messageID → sender → message
-	sizes    map[string]map[string]int64 // messageID → sender → bytes charged
-	syncs    map[string]map[string]int   // messageID → client → 1 arrived, 0 released
-	syncLeft map[string]int              // messageID → arrived clients not yet released
-	complete int
-	failed   map[string]string // client → why (lavacore extension)
-	cleared  map[string]bool   // clients that sent clear_group
-	changed  chan struct{}
-	parked   map[net.Conn]struct{} // held push connections, woken at the next change
+	name      string
+	count     int
+	clients   map[string]string   // client_name → hostname
+	order     []string            // registration order
+	roleOf    map[string]string   // client → role
+	roles     map[string][]string // role → clients, in registration order
+	origin    map[string]string   // client → Peer.origin() it registered from
+	messages  map[string]map[string]map[string]any
+	waits     map[string]map[string]any   // messageID → sender → message
+	sizes     map[string]map[string]int64 // messageID → sender → bytes charged
+	syncs     map[string]map[string]int   // messageID → client → 1 arrived, 0 released
+	syncLeft  map[string]int              // messageID → arrived clients not yet released
+	complete  int
+	failed    map[string]string // client → why (lavacore extension)
+	cleared   map[string]bool   // clients that sent clear_group
+	changed   chan struct{}
+	parked    map[net.Conn]struct{} // held push connections, woken at the next change
+	data      Reply                 // the group_data answer, once the group is full (never changed)
+	dataFrame []byte                // data, encoded (what the server writes)
 
 	authenticated bool      // created by an authenticated client: admits only those
 	bytes         int64     // charged against Limits (g.cost())
@@ -209,7 +211,17 @@ func (c *Coordinator) Handle(req Request) Reply { return c.HandleFrom(InProcess,
 func (c *Coordinator) HandleFrom(p Peer, req Request) Reply {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.handleLogged(p, req)
+	return own(c.handleLogged(p, req))
+}
+
+// own returns a reply its receiver may change: the group_data answer is
+// shared by the group's members.
+func own(r Reply) Reply {
+	if roles, ok := r["roles"].(map[string]any); ok {
+		r = copyAny(r)
+		r["roles"] = copyAny(roles)
+	}
+	return r
 }
 
 // handleLogged is HandleFrom under the lock.
@@ -339,11 +351,15 @@ func (c *Coordinator) dispatch(g *group, p Peer, client, request string, req Req
 		if len(g.clients) != g.count {
 			return Reply{"response": "wait"}
 		}
-		roles := map[string]any{}
-		for cl, r := range g.roleOf {
-			roles[cl] = r
+		if g.data == nil { // a full group's roles never change: build and encode them once
+			roles := make(map[string]any, len(g.roleOf))
+			for cl, r := range g.roleOf {
+				roles[cl] = r
+			}
+			g.data = Reply{"response": "group_data", "roles": roles}
+			g.dataFrame, _ = encodeFrame(g.data)
 		}
-		return Reply{"response": "group_data", "roles": roles}
+		return g.data // shared: HandleFrom and WaitFrom hand out copies (own)
 	case "lava_send":
 		return c.send(g, client, req)
 	case "lava_wait":
