@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"reflect"
 	"strings"
 	"time"
 )
@@ -107,8 +108,10 @@ func (c *Coordinator) frameLocked(req Request, r Reply) []byte {
 	if r["response"] != "group_data" {
 		return nil
 	}
-	if g := c.groups[str(req, "group_name")]; g != nil {
-		return g.dataFrame // r is g.data: a group answers group_data only with it
+	// r is the group's data unless the group went and came back since.
+	if g := c.groups[str(req, "group_name")]; g != nil && g.data != nil &&
+		reflect.ValueOf(r).UnsafePointer() == reflect.ValueOf(g.data).UnsafePointer() {
+		return g.dataFrame
 	}
 	return nil
 }
