@@ -2,6 +2,7 @@ package coordinator
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"net"
 	"strings"
@@ -355,4 +356,28 @@ func TestCoordinator_UnauthenticatedClientOnDefaultListener(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestVerifier_CachedKeyForAnotherNameSplit: the cache of derived keys must
+// not hand group "a", client "bc" the key of group "ab", client "c" (nor a
+// key derived from another secret).
+func TestVerifier_CachedKeyForAnotherNameSplit(t *testing.T) {
+	var v verifier
+	cases := []struct {
+		secret        []byte
+		group, client string
+	}{
+		{testSecret, "ab", "c"},
+		{testSecret, "a", "bc"},
+		{testSecret, "a\x00b", "c"},
+		{testSecret, "a", "b\x00c"},
+		{wrongSecret, "a", "bc"},
+		{testSecret, "a", "bc"},
+	}
+	for _, c := range cases {
+		got, want := v.clientKey(c.secret, c.group, c.client), clientKey(c.secret, c.group, c.client)
+		if !bytes.Equal(got, want) {
+			t.Errorf("key of group %q, client %q: the cache gave another's", c.group, c.client)
+		}
+	}
 }

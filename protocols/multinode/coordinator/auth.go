@@ -63,11 +63,15 @@ func canonical(req Request) ([]byte, error) {
 }
 
 func mac(secret []byte, req Request, ts int64, nonce string) ([]byte, error) {
+	return macWith(clientKey(secret, str(req, "group_name"), str(req, "client_name")), req, ts, nonce)
+}
+
+func macWith(key []byte, req Request, ts int64, nonce string) ([]byte, error) {
 	body, err := canonical(req)
 	if err != nil {
 		return nil, fmt.Errorf("coordinator proof: %w", err)
 	}
-	m := hmac.New(sha256.New, clientKey(secret, str(req, "group_name"), str(req, "client_name")))
+	m := hmac.New(sha256.New, key)
 	fmt.Fprintf(m, "lavacore-coordinator-request-v1\x00%d\x00%s\x00", ts, nonce)
 	m.Write(body)
 	return m.Sum(nil), nil
@@ -100,6 +104,36 @@ type verifier struct {
 	mu   sync.Mutex
 	seen map[string]time.Time // mac → when it may be forgotten
 	max  int
+	// keys caches derived client keys (len(group):group client → key) for secret.
+	keys   map[string][]byte
+	secret []byte
+}
+
+// maxKeys bounds the verifier's cache of derived client keys.
+const maxKeys = 1 << 14
+
+// clientKey is clientKey(secret, group, client), remembered: a group's
+// members ask many times. The names are not checked yet (any a request
+// carries), so the cache is bounded: emptied when full.
+func (v *verifier) clientKey(secret []byte, group, client string) []byte {
+	id := strconv.Itoa(len(group)) + ":" + group + client // unambiguous
+	v.mu.Lock()
+	if !bytes.Equal(v.secret, secret) {
+		v.secret, v.keys = bytes.Clone(secret), nil
+	}
+	k, ok := v.keys[id]
+	v.mu.Unlock()
+	if ok {
+		return k
+	}
+	k = clientKey(secret, group, client)
+	v.mu.Lock()
+	if v.keys == nil || len(v.keys) >= maxKeys {
+		v.keys = map[string][]byte{}
+	}
+	v.keys[id] = k
+	v.mu.Unlock()
+	return k
 }
 
 // verify reports whether req carries a valid, fresh, unused proof.
@@ -118,7 +152,7 @@ func (v *verifier) verify(secret []byte, req Request, now time.Time) error {
 	if d := now.Sub(time.Unix(ts, 0)); d > ProofWindow || d < -ProofWindow {
 		return fmt.Errorf("%w: the proof's time is %s away from the coordinator's clock (over %s)", ErrUnauthenticated, d.Round(time.Second), ProofWindow)
 	}
-	want, err := mac(secret, req, ts, nonce)
+	want, err := macWith(v.clientKey(secret, str(req, "group_name"), str(req, "client_name")), req, ts, nonce)
 	if err != nil || !hmac.Equal(got, want) {
 		return fmt.Errorf("%w: wrong proof for client %s of group %s (not the lab's coordinator secret?)", ErrUnauthenticated, quote(str(req, "client_name")), quote(str(req, "group_name")))
 	}

@@ -1,6 +1,7 @@
 package coordinator
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -129,7 +130,7 @@ func (t *TCP) once(ctx context.Context, req Request, push bool) (Reply, error) {
 			_ = tc.CloseWrite() // LAVA's clients shut down the write side after a request
 		}
 	}
-	return ReadFrame(conn)
+	return ReadFrame(bufio.NewReaderSize(conn, 512)) // the header and a short reply in one read
 }
 
 // Watch opens lavacore's liveness connection for a client: while it is open

@@ -7,6 +7,7 @@ import (
 	"net"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -255,13 +256,14 @@ func BenchmarkSyncRelease(b *testing.B) {
 				b.Fatal(err)
 			}
 			defer srv.Close()
-			var lat []time.Duration
+			var lat, cpu []time.Duration
 			for it := 0; it < b.N; it++ {
 				grp := fmt.Sprintf("g%d", it)
 				ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 				var wg sync.WaitGroup
 				released := make([]time.Time, n)
 				var last time.Time
+				var cpuAtLast time.Duration
 				var mu sync.Mutex
 				for i := 0; i < n; i++ {
 					wg.Add(1)
@@ -282,7 +284,7 @@ func BenchmarkSyncRelease(b *testing.B) {
 						r["request"], r["messageID"] = "lava_sync", "s"
 						mu.Lock()
 						if t := time.Now(); t.After(last) {
-							last = t
+							last, cpuAtLast = t, cpuTime()
 						}
 						mu.Unlock()
 						if _, err := cl.Call(ctx, r); err != nil {
@@ -292,6 +294,7 @@ func BenchmarkSyncRelease(b *testing.B) {
 					}(i)
 				}
 				wg.Wait()
+				cpu = append(cpu, cpuTime()-cpuAtLast)
 				cancel()
 				for _, r := range released {
 					lat = append(lat, r.Sub(last))
@@ -300,8 +303,18 @@ func BenchmarkSyncRelease(b *testing.B) {
 			p50, p99 := pct(lat, 50), pct(lat, 99)
 			b.ReportMetric(float64(p50.Microseconds())/1000, "p50-ms")
 			b.ReportMetric(float64(p99.Microseconds())/1000, "p99-ms")
+			// The process's CPU time from the last arrival to the last
+			// release (both sides, both cores): what the load cannot change.
+			b.ReportMetric(float64(pct(cpu, 50).Microseconds())/1000, "cpu-ms")
 		})
 	}
+}
+
+// cpuTime is the process's user and system CPU time.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func pct(d []time.Duration, p int) time.Duration {

@@ -37,6 +37,7 @@ func (c *Coordinator) send(g *group, sender string, req Request) Reply {
 	}
 	g.waits[id][sender] = msg
 	g.sizes[id][sender] = size
+	g.bump()
 	return Reply{"response": "ack"}
 }
 
@@ -99,26 +100,27 @@ func (c *Coordinator) sync(g *group, me string, req Request) Reply {
 			return nack(err.Error())
 		}
 		s[me] = 1
+		g.syncLeft[id]++
 		if g.messages[me] == nil {
 			g.messages[me] = map[string]map[string]any{}
 		}
-		g.bump()
+		if len(s) == g.count {
+			g.bump() // the last arrival releases the others (only it: nobody waits for the others' arrivals)
+		}
 		return Reply{"response": "wait"}
 	}
 	if len(s) < g.count {
 		return Reply{"response": "wait"}
 	}
-	s[me] = 0
-	done := true
-	for _, v := range s {
-		if v != 0 {
-			done = false
-		}
+	if s[me] != 0 {
+		s[me] = 0
+		g.syncLeft[id]--
 	}
-	if done {
+	if g.syncLeft[id] == 0 { // every member has been released
 		_ = c.charge(g, -int64(entryCost+len(id)+syncEntryCost*len(s)), false)
 		g.msgs--
 		delete(g.syncs, id)
+		delete(g.syncLeft, id)
 	}
 	return Reply{"response": "ack", "message": id}
 }

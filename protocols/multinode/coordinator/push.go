@@ -3,6 +3,8 @@ package coordinator
 import (
 	"context"
 	"fmt"
+	"net"
+	"reflect"
 	"strings"
 	"time"
 )
@@ -18,30 +20,108 @@ func (c *Coordinator) Wait(ctx context.Context, req Request) (Reply, error) {
 // (lavacore_fail), naming it, and when ctx ends, naming the message ID and who
 // has and has not arrived.
 func (c *Coordinator) WaitFrom(ctx context.Context, p Peer, req Request) (Reply, error) {
-	name, me := str(req, "group_name"), str(req, "client_name")
+	var recheck *time.Timer
 	for {
-		ch, failed, exists := c.changedCh(name, me)
-		r := c.HandleFrom(p, req)
+		r, ch, failed, again := c.step(p, req, nil)
 		if r["response"] != "wait" {
-			return r, nil
+			return own(r), nil
 		}
-		if len(failed) > 0 && str(req, "request") != "clear_group" {
+		if len(failed) > 0 {
 			return nil, &PeerError{Request: str(req, "request"), MessageID: str(req, "messageID"), Failed: failed}
 		}
-		if !exists {
-			if _, _, now := c.changedCh(name, me); now {
-				continue // this request created the group: watch it from now on
-			}
-			ch = nil // no group: only the periodic re-check or ctx can end the wait
+		if again {
+			continue
+		}
+		if recheck == nil {
+			recheck = time.NewTimer(5 * time.Second)
+			defer recheck.Stop()
+		} else {
+			recheck.Reset(5 * time.Second)
 		}
 		select {
-		case <-ch:
+		case <-ch: // nil (no group): only the periodic re-check or ctx can end the wait
 		case <-ctx.Done():
 			return nil, &TimeoutError{Request: str(req, "request"), MessageID: str(req, "messageID"),
-				Who: c.Missing(name, req), Err: ctx.Err()}
-		case <-time.After(5 * time.Second):
+				Who: c.Missing(str(req, "group_name"), req), Err: ctx.Err()}
+		case <-recheck.C:
 			// a periodic re-check: cheap, and robust against a missed wake-up
 		}
+	}
+}
+
+// step answers req once, under the lock. While the answer is "wait" it also
+// returns the channel closed at the group's next change, the group's failed
+// peers (not for clear_group), and again when the request itself changed
+// the group (ask again at once); with park, the connection is woken (its
+// read deadline set in the past) at the group's next change.
+func (c *Coordinator) step(p Peer, req Request, park net.Conn) (r Reply, ch <-chan struct{}, failed []string, again bool) {
+	name := str(req, "group_name")
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var before chan struct{}
+	if g := c.groups[name]; g != nil {
+		before = g.changed
+	}
+	r = c.handleLogged(p, req)
+	if r["response"] != "wait" {
+		return r, nil, nil, false
+	}
+	g := c.groups[name]
+	if g == nil {
+		return r, nil, nil, false
+	}
+	if g.changed != before {
+		return r, nil, nil, true // this request created or changed the group
+	}
+	if str(req, "request") != "clear_group" {
+		failed = g.failedPeers(str(req, "client_name"))
+	}
+	if park != nil && len(failed) == 0 {
+		if g.parked == nil {
+			g.parked = map[net.Conn]struct{}{}
+		}
+		g.parked[park] = struct{}{}
+	}
+	return r, g.changed, failed, false
+}
+
+// answer is HandleFrom for the server: the reply, and its frame if the
+// group has it encoded (group_data; the reply is then shared: read only).
+func (c *Coordinator) answer(p Peer, req Request) (Reply, []byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	r := c.handleLogged(p, req)
+	return r, c.frameLocked(req, r)
+}
+
+// frameOf is the encoded frame of a group_data reply r to req, or nil.
+func (c *Coordinator) frameOf(req Request, r Reply) []byte {
+	if r["response"] != "group_data" {
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.frameLocked(req, r)
+}
+
+func (c *Coordinator) frameLocked(req Request, r Reply) []byte {
+	if r["response"] != "group_data" {
+		return nil
+	}
+	// r is the group's data unless the group went and came back since.
+	if g := c.groups[str(req, "group_name")]; g != nil && g.data != nil &&
+		reflect.ValueOf(r).UnsafePointer() == reflect.ValueOf(g.data).UnsafePointer() {
+		return g.dataFrame
+	}
+	return nil
+}
+
+// unpark forgets a parked connection (woken or not).
+func (c *Coordinator) unpark(name string, conn net.Conn) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if g := c.groups[name]; g != nil {
+		delete(g.parked, conn)
 	}
 }
 

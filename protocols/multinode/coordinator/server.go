@@ -138,10 +138,32 @@ func (s *Server) serveConn(conn net.Conn) {
 			_ = WriteFrame(conn, nack("internal error"))
 		}
 	}()
+	// What serveConn keeps on its stack while a connection is held is small
+	// (8,192 held connections): the request is read and answered in request.
+	h := s.request(conn)
+	switch {
+	case h == nil:
+	case h.watch:
+		s.watch(conn, h.req, h.peer)
+	default:
+		s.push(conn, h.req, h.peer)
+	}
+}
+
+// held is a request that holds its connection.
+type held struct {
+	req   Request
+	peer  Peer
+	watch bool
+}
+
+// request reads, authenticates and answers one request; it returns the
+// request if it holds the connection (push, watch).
+func (s *Server) request(conn net.Conn) *held {
 	_ = conn.SetReadDeadline(time.Now().Add(s.ReadTimeout))
 	req, err := ReadFrame(conn)
 	if err != nil {
-		return // LAVA closes without a reply; clients read it as "wait"
+		return nil // LAVA closes without a reply; clients read it as "wait"
 	}
 	_ = conn.SetReadDeadline(time.Time{})
 	peer := Peer{Addr: conn.RemoteAddr().String()}
@@ -156,22 +178,23 @@ func (s *Server) serveConn(conn net.Conn) {
 			r["auth"] = "optional"
 		}
 		_ = WriteFrame(conn, r)
-		return
+		return nil
 	}
 	if err := s.authenticate(&peer, req); err != nil {
 		s.C.logf("refused %s of client %s, group %s, from %s: %v", quote(request), quote(str(req, "client_name")), quote(str(req, "group_name")), peer.Addr, err)
 		_ = WriteFrame(conn, nack(err.Error()))
-		return
+		return nil
 	}
 	delete(req, authField)
 	switch {
 	case request == "lavacore_watch":
-		s.watch(conn, req, peer)
-		return
+		return &held{req: req, peer: peer, watch: true}
 	case req["push"] == true:
-		s.push(conn, req, peer)
+		return &held{req: req, peer: peer}
 	default:
-		_ = WriteFrame(conn, s.C.HandleFrom(peer, req))
+		r, frame := s.C.answer(peer, req)
+		s.reply(conn, r, frame)
+		return nil
 	}
 }
 
@@ -196,7 +219,9 @@ func (s *Server) authenticate(peer *Peer, req Request) error {
 }
 
 // push holds a request until its answer is not "wait", the client's
-// push_timeout passes or HoldTimeout does.
+// push_timeout passes or HoldTimeout does. The held connection costs one
+// goroutine parked in a read: the group's next change wakes it (a read
+// deadline in the past) to ask again; the read also sees the client go.
 func (s *Server) push(conn net.Conn, req Request, peer Peer) {
 	timeout := time.Duration(num(req, "push_timeout")) * time.Second
 	if timeout <= 0 {
@@ -206,30 +231,72 @@ func (s *Server) push(conn net.Conn, req Request, peer Peer) {
 	if held {
 		timeout = s.HoldTimeout
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
-	// A client that goes away ends its wait.
-	go func() {
-		var b [1]byte
-		_ = conn.SetReadDeadline(time.Time{})
-		if _, err := conn.Read(b[:]); err != nil {
-			cancel()
+	end := time.Now().Add(timeout)
+	var b [1]byte
+	for {
+		// The deadline first: a change after step wakes the read below.
+		wake := time.Now().Add(5 * time.Second) // a periodic re-check
+		if end.Before(wake) {
+			wake = end
 		}
-	}()
-	r, err := s.C.WaitFrom(ctx, peer, req)
-	if err != nil {
-		r = Reply{"response": "nack", "error": err.Error()}
-		var te *TimeoutError
-		if errors.As(err, &te) {
-			r = Reply{"response": "wait", "error": err.Error()}
-			if held && errors.Is(err, context.DeadlineExceeded) {
-				what := fmt.Sprintf("%s held for %s (the coordinator's limit) without an answer; ask again. %s", te.What(), timeout, te.Who)
-				r = Reply{"response": "wait", "held": what}
-				s.C.logf("client %s of group %s: %s", quote(str(req, "client_name")), quote(str(req, "group_name")), what)
-			}
+		_ = conn.SetReadDeadline(wake)
+		r, _, failed, again := s.C.step(peer, req, conn)
+		switch {
+		case r["response"] != "wait":
+			s.reply(conn, r, s.C.frameOf(req, r))
+			return
+		case len(failed) > 0:
+			s.reply(conn, peerFailed(req, failed), nil)
+			return
+		case again:
+			continue
+		}
+		_, err := conn.Read(b[:])
+		s.C.unpark(str(req, "group_name"), conn)
+		if !isTimeout(err) {
+			return // the client went away, or broke the protocol (it sends nothing more)
+		}
+		if time.Now().After(end) {
+			s.reply(conn, s.timedOut(req, peer, held, timeout), nil)
+			return
 		}
 	}
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return err != nil && errors.As(err, &ne) && ne.Timeout()
+}
+
+// reply writes an answer (frame: r encoded, if the coordinator had it).
+func (s *Server) reply(conn net.Conn, r Reply, frame []byte) {
+	_ = conn.SetWriteDeadline(time.Now().Add(s.ReadTimeout))
+	if frame != nil {
+		_, _ = conn.Write(frame)
+		return
+	}
 	_ = WriteFrame(conn, r)
+}
+
+func peerFailed(req Request, failed []string) Reply {
+	err := &PeerError{Request: str(req, "request"), MessageID: str(req, "messageID"), Failed: failed}
+	return Reply{"response": "nack", "error": err.Error()}
+}
+
+// timedOut is the answer to a push request whose time ran out: a last look,
+// else "wait" saying who is missing (and, held, that the client should ask again).
+func (s *Server) timedOut(req Request, peer Peer, held bool, timeout time.Duration) Reply {
+	if r, _, _, _ := s.C.step(peer, req, nil); r["response"] != "wait" {
+		return own(r)
+	}
+	te := &TimeoutError{Request: str(req, "request"), MessageID: str(req, "messageID"),
+		Who: s.C.Missing(str(req, "group_name"), req), Err: context.DeadlineExceeded}
+	if !held {
+		return Reply{"response": "wait", "error": te.Error()}
+	}
+	what := fmt.Sprintf("%s held for %s (the coordinator's limit) without an answer; ask again. %s", te.What(), timeout, te.Who)
+	s.C.logf("client %s of group %s: %s", quote(str(req, "client_name")), quote(str(req, "group_name")), what)
+	return Reply{"response": "wait", "held": what}
 }
 
 // watch holds the connection; when it drops, or the client's heartbeat

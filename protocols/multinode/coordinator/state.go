@@ -41,6 +41,7 @@ package coordinator
 
 import (
 	"fmt"
+	"net"
 	"sort"
 	"strconv"
 	"strings"
@@ -107,21 +108,25 @@ func (p Peer) origin() string {
 }
 
 type group struct {
-	name     string
-	count    int
-	clients  map[string]string   // client_name → hostname
-	order    []string            // registration order
-	roleOf   map[string]string   // client → role
-	roles    map[string][]string // role → clients, in registration order
-	origin   map[string]string   // client → Peer.origin() it registered from
-	messages map[string]map[string]map[string]any
-	waits    map[string]map[string]any   // messageID → sender → message
-	sizes    map[string]map[string]int64 // messageID → sender → bytes charged
-	syncs    map[string]map[string]int
-	complete int
-	failed   map[string]string // client → why (lavacore extension)
-	cleared  map[string]bool   // clients that sent clear_group
-	changed  chan struct{}
+	name      string
+	count     int
+	clients   map[string]string   // client_name → hostname
+	order     []string            // registration order
+	roleOf    map[string]string   // client → role
+	roles     map[string][]string // role → clients, in registration order
+	origin    map[string]string   // client → Peer.origin() it registered from
+	messages  map[string]map[string]map[string]any
+	waits     map[string]map[string]any   // messageID → sender → message
+	sizes     map[string]map[string]int64 // messageID → sender → bytes charged
+	syncs     map[string]map[string]int   // messageID → client → 1 arrived, 0 released
+	syncLeft  map[string]int              // messageID → arrived clients not yet released
+	complete  int
+	failed    map[string]string // client → why (lavacore extension)
+	cleared   map[string]bool   // clients that sent clear_group
+	changed   chan struct{}
+	parked    map[net.Conn]struct{} // held push connections, woken at the next change
+	data      Reply                 // the group_data answer, once the group is full (never changed)
+	dataFrame []byte                // data, encoded (what the server writes)
 
 	authenticated bool      // created by an authenticated client: admits only those
 	bytes         int64     // charged against Limits (g.cost())
@@ -129,10 +134,20 @@ type group struct {
 	used          time.Time // the last request
 }
 
+// bump wakes every wait on the group: it is called when something a wait
+// can observe changed (a member joined, sent, failed, completed a sync, or
+// the group went away), not on every request.
 func (g *group) bump() {
 	close(g.changed)
 	g.changed = make(chan struct{})
+	for conn := range g.parked {
+		_ = conn.SetReadDeadline(wakeNow) // Server.push: its Read returns
+	}
+	clear(g.parked)
 }
+
+// wakeNow is a read deadline in the past: it wakes a parked connection.
+var wakeNow = time.Unix(1, 0)
 
 // Coordinator holds every group. It is safe for concurrent use.
 type Coordinator struct {
@@ -196,9 +211,24 @@ func (c *Coordinator) Handle(req Request) Reply { return c.HandleFrom(InProcess,
 func (c *Coordinator) HandleFrom(p Peer, req Request) Reply {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	r, g := c.handle(p, req)
-	if g != nil && r["response"] != "wait" {
-		g.bump()
+	return own(c.handleLogged(p, req))
+}
+
+// own returns a reply its receiver may change: the group_data answer is
+// shared by the group's members.
+func own(r Reply) Reply {
+	if roles, ok := r["roles"].(map[string]any); ok {
+		r = copyAny(r)
+		r["roles"] = copyAny(roles)
+	}
+	return r
+}
+
+// handleLogged is HandleFrom under the lock.
+func (c *Coordinator) handleLogged(p Peer, req Request) Reply {
+	r, _ := c.handle(p, req)
+	if c.Logf == nil {
+		return r
 	}
 	why := ""
 	if e, ok := r["error"].(string); ok {
@@ -259,7 +289,7 @@ func (c *Coordinator) handle(p Peer, req Request) (Reply, *group) {
 		g = &group{name: name, count: size, clients: map[string]string{}, roleOf: map[string]string{},
 			roles: map[string][]string{}, origin: map[string]string{}, messages: map[string]map[string]map[string]any{},
 			waits: map[string]map[string]any{}, sizes: map[string]map[string]int64{}, syncs: map[string]map[string]int{},
-			failed: map[string]string{}, cleared: map[string]bool{}, changed: make(chan struct{}),
+			syncLeft: map[string]int{}, failed: map[string]string{}, cleared: map[string]bool{}, changed: make(chan struct{}),
 			authenticated: p.Authenticated, bytes: int64(groupCost + len(name))}
 	}
 	if r := c.join(g, p, client, role, host, fresh); r != nil {
@@ -308,7 +338,9 @@ func (c *Coordinator) join(g *group, p Peer, client, role, host string, fresh bo
 	g.roleOf[client] = role
 	g.roles[role] = append(g.roles[role], client)
 	g.origin[client] = p.origin()
-	g.bump()
+	if len(g.clients) == g.count || len(g.roles[role]) == 1 {
+		g.bump() // what a wait can see of a join: the group is full (group_data), a role has its first member (lava_wait_all)
+	}
 	return nil
 }
 
@@ -319,11 +351,15 @@ func (c *Coordinator) dispatch(g *group, p Peer, client, request string, req Req
 		if len(g.clients) != g.count {
 			return Reply{"response": "wait"}
 		}
-		roles := map[string]any{}
-		for cl, r := range g.roleOf {
-			roles[cl] = r
+		if g.data == nil { // a full group's roles never change: build and encode them once
+			roles := make(map[string]any, len(g.roleOf))
+			for cl, r := range g.roleOf {
+				roles[cl] = r
+			}
+			g.data = Reply{"response": "group_data", "roles": roles}
+			g.dataFrame, _ = encodeFrame(g.data)
 		}
-		return Reply{"response": "group_data", "roles": roles}
+		return g.data // shared: HandleFrom and WaitFrom hand out copies (own)
 	case "lava_send":
 		return c.send(g, client, req)
 	case "lava_wait":
@@ -346,6 +382,7 @@ func (c *Coordinator) dispatch(g *group, p Peer, client, request string, req Req
 		}
 		return Reply{"response": "ack"}
 	default: // lavacore_fail
+		defer g.bump()
 		why := clean(str(req, "reason"))
 		if why == "" {
 			why = "failed"

@@ -14,18 +14,33 @@ const MaxFrame = 1 << 20
 
 // WriteFrame writes LAVA's framing: 8 upper-case hex digits of length, then the JSON.
 func WriteFrame(w io.Writer, v any) error {
-	body, err := json.Marshal(v)
+	b, err := encodeFrame(v)
 	if err != nil {
-		return fmt.Errorf("coordinator frame: %w", err)
+		return err
 	}
-	if len(body) > MaxFrame {
-		return fmt.Errorf("coordinator frame: %d bytes is over the %d byte limit: %w", len(body), MaxFrame, ErrTooLong)
-	}
-	var b bytes.Buffer
-	fmt.Fprintf(&b, "%08X", len(body))
-	b.Write(body)
-	_, err = w.Write(b.Bytes())
+	_, err = w.Write(b)
 	return err
+}
+
+// encodeFrame is v in LAVA's framing, one buffer (one write).
+func encodeFrame(v any) ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteString("00000000")
+	if err := json.NewEncoder(&b).Encode(v); err != nil {
+		return nil, fmt.Errorf("coordinator frame: %w", err)
+	}
+	out := b.Bytes()
+	out = out[:len(out)-1] // Encode's newline
+	n := len(out) - 8
+	if n > MaxFrame {
+		return nil, fmt.Errorf("coordinator frame: %d bytes is over the %d byte limit: %w", n, MaxFrame, ErrTooLong)
+	}
+	const hex = "0123456789ABCDEF"
+	for i := 7; i >= 0; i-- {
+		out[i] = hex[n&0xF]
+		n >>= 4
+	}
+	return out, nil
 }
 
 // ErrTooLong is a request over MaxFrame: sending it again cannot help.
