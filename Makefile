@@ -19,7 +19,7 @@ VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null)
 COMMIT    ?= $(shell git rev-parse HEAD 2>/dev/null)
 LDFLAGS   := -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 
-.PHONY: all build plugins proto test unit lint bench fuzz deps demo clean install uninstall-lava-run
+.PHONY: all build plugins proto test unit lint bench fuzz deps deps-lava-server demo clean install uninstall-lava-run
 
 all: build
 
@@ -64,6 +64,11 @@ fuzz:
 
 deps:
 	bash scripts/deps.sh
+
+# Not part of make deps: Debian's lava-server, lava-worker and PostgreSQL for the end-to-end test
+# under a real server (LAVACORE_LAVA_SERVER=1 go test ./internal/lavaservere2e, as root).
+deps-lava-server:
+	bash scripts/deps-optional/install.sh lava-server
 
 # The README's first command: the founding job on the built-in virtual lab.
 demo: build
