@@ -49,16 +49,13 @@ func startWorker(t *testing.T, s *server, name, path string) *worker {
 	// The worker stays in the database (Offline once stopped): 2023.01's
 	// `manage workers update --health` fails (Worker.go_health_retired() missing 'user').
 	token := parseToken(t, manage(t, "workers", "add", name))
+	w := &worker{name: name, dir: filepath.Join(s.dir, "worker-"+name)}
 	envDir := filepath.Join("/etc/lava-server/dispatcher.d", name)
 	if err := os.MkdirAll(envDir, 0o755); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.RemoveAll(envDir) })
-	env := fmt.Sprintf("purge: true\noverrides:\n  LC_ALL: C.UTF-8\n  LANG: C\n  PATH: %s:/usr/local/bin:/usr/local/sbin:/bin:/usr/bin:/usr/sbin:/sbin\n", path)
-	if err := os.WriteFile(filepath.Join(envDir, "env.yaml"), []byte(env), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	w := &worker{name: name, dir: filepath.Join(s.dir, "worker-"+name)}
+	w.setPath(t, path)
 	start(t, s.dir, "lava-worker-"+name, debianEnv(), "/usr/bin/lava-worker", "--name", name,
 		"--url", s.url+"/", "--token", token, "--worker-dir", w.dir, "--ws-url", s.wsURL,
 		"--level", "DEBUG", "--log-file", filepath.Join(s.dir, "lava-worker-"+name+".log"))
@@ -73,6 +70,17 @@ func startWorker(t *testing.T, s *server, name, path string) *worker {
 		return v.State == "Online", v.State + "/" + v.Health
 	})
 	return w
+}
+
+// setPath sets the PATH the worker's next jobs get (the server reads
+// /etc/lava-server/dispatcher.d/NAME/env.yaml at each job): the directory whose lava-run they
+// start comes first.
+func (w *worker) setPath(t *testing.T, first string) {
+	t.Helper()
+	env := fmt.Sprintf("purge: true\noverrides:\n  LC_ALL: C.UTF-8\n  LANG: C\n  PATH: %s:/usr/local/bin:/usr/local/sbin:/bin:/usr/bin:/usr/sbin:/sbin\n", first)
+	if err := os.WriteFile(filepath.Join("/etc/lava-server/dispatcher.d", w.name, "env.yaml"), []byte(env), 0o644); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // addDevice registers a device of deviceType on w with the given dictionary (the lines after
@@ -118,6 +126,12 @@ type jobState struct {
 // submit submits a job definition through the REST API and waits for it to finish.
 func submit(t *testing.T, s *server, definition string, timeout time.Duration) jobState {
 	t.Helper()
+	return wait(t, s, submitOnly(t, s, definition), timeout)
+}
+
+// submitOnly submits a job definition through the REST API: its id.
+func submitOnly(t *testing.T, s *server, definition string) int {
+	t.Helper()
 	var sub struct {
 		JobIDs []int `json:"job_ids"`
 	}
@@ -127,7 +141,12 @@ func submit(t *testing.T, s *server, definition string, timeout time.Duration) j
 	if len(sub.JobIDs) != 1 {
 		t.Fatalf("submit: job ids %v", sub.JobIDs)
 	}
-	id := sub.JobIDs[0]
+	return sub.JobIDs[0]
+}
+
+// wait waits for job id to be Finished.
+func wait(t *testing.T, s *server, id int, timeout time.Duration) jobState {
+	t.Helper()
 	var js jobState
 	waitFor(t, fmt.Sprintf("job %d to be Finished in /api/v0.2/jobs/%d/", id, id), timeout, time.Second, func() (bool, string) {
 		if err := s.api("GET", fmt.Sprintf("/api/v0.2/jobs/%d/", id), nil, &js); err != nil {

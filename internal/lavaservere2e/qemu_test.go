@@ -1,0 +1,151 @@
+package lavaservere2e
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+)
+
+// qemuJob boots the lab's fast x86 kernel and busybox ramdisk in QEMU (TCG) on the dispatcher
+// host and logs in. It has no test action: LAVA's test overlay for a tmpfs deploy needs
+// libguestfs (which fails here) or an image `overlays:` block (which lavacore refuses yet).
+const qemuJob = `device_type: qemu
+job_name: qemu tmpfs boot (lava-server end to end, %s)
+timeouts:
+  job:
+    minutes: 10
+  action:
+    minutes: 3
+  connection:
+    minutes: 2
+priority: medium
+visibility: public
+context:
+  arch: amd64
+  no_kvm: true
+  memory: 256
+actions:
+- deploy:
+    to: tmpfs
+    os: oe
+    images:
+      kernel:
+        url: %[2]s/vmlinuz
+        image_arg: -kernel {kernel} -append "console=ttyS0,115200 panic=-1"
+      ramdisk:
+        url: %[2]s/ramdisk.cpio.gz
+        image_arg: -initrd {ramdisk}
+- boot:
+    method: qemu
+    media: tmpfs
+    timeout:
+      minutes: 4
+    auto_login:
+      login_prompt: 'login:'
+      username: root
+    prompts:
+    - 'root@stretch:'
+`
+
+// labImages is the directory of the virtual lab's fast x86 kernel and ramdisk
+// (`lavacore lab up` builds them), or "".
+func labImages() string {
+	if d := os.Getenv("LAVACORE_LAB_IMAGES"); d != "" {
+		return d
+	}
+	m, _ := filepath.Glob("/var/cache/lavacore/fast-*/ramdisk.cpio.gz")
+	for _, f := range m {
+		d := filepath.Dir(f)
+		if _, err := os.Stat(filepath.Join(d, "vmlinuz")); err == nil {
+			return d
+		}
+	}
+	return ""
+}
+
+var dtRE = regexp.MustCompile(`(?m)^- \{"dt": "([0-9T:.-]+)`)
+
+// logSpan is the time between the first and the last record of a job log.
+func logSpan(log string) time.Duration {
+	m := dtRE.FindAllStringSubmatch(log, -1)
+	if len(m) < 2 {
+		return 0
+	}
+	a, err1 := time.Parse("2006-01-02T15:04:05.999999", m[0][1])
+	b, err2 := time.Parse("2006-01-02T15:04:05.999999", m[len(m)-1][1])
+	if err1 != nil || err2 != nil {
+		return 0
+	}
+	return b.Sub(a)
+}
+
+// The same QEMU job on the same qemu device and worker, once with Debian's lava-run and once
+// with lavacore's (the worker's PATH switched between the two): both Complete in the server,
+// with wall time and peak memory of each dispatcher.
+func TestLavaServerQemuJobDebianAndLavacore(t *testing.T) {
+	if os.Getenv("LAVACORE_LAVA_SERVER") != "1" {
+		t.Skip("needs root and `make deps-lava-server`; set LAVACORE_LAVA_SERVER=1")
+	}
+	images := labImages()
+	if images == "" {
+		t.Skip("no lab images: `lavacore lab up` builds /var/cache/lavacore/fast-*/{vmlinuz,ramdisk.cpio.gz} (or set LAVACORE_LAB_IMAGES)")
+	}
+	files := httptest.NewServer(http.FileServer(http.Dir(images)))
+	defer files.Close()
+	s := startServer(t)
+	prefix := filepath.Join(s.dir, "prefix")
+	installLavacore(t, prefix)
+	w := startWorker(t, s, "e2e-qworker-"+s.suffix, filepath.Join(prefix, "bin"))
+	device := "e2e-qemu-" + s.suffix
+	addDevice(t, w, "qemu", device, "{% set arch = 'amd64' %}\n{% set no_kvm = True %}\n{% set mac_addr = '52:54:00:12:34:59' %}\n{% set memory = 512 %}\n")
+
+	type figures struct {
+		name, marker, path string
+		js                 jobState
+		span, lived        time.Duration
+		peakDisp, peakQEMU int
+		procs              []string
+		lines              int
+		cases              []string
+	}
+	runs := []*figures{
+		{name: "Debian lava-run 2023.01", marker: "lava-dispatcher, installed at version", path: "/usr/bin"},
+		{name: "lavacore lava-run", marker: "lavacore: job", path: filepath.Join(prefix, "bin")},
+	}
+	for _, r := range runs {
+		w.setPath(t, r.path)
+		id := submitOnly(t, s, fmt.Sprintf(qemuJob, r.name, files.URL))
+		smp := newSampler(id)
+		r.js = wait(t, s, id, 8*time.Minute)
+		smp.finish()
+		log := jobLog(t, s, id)
+		r.span, r.lived, r.peakDisp, r.peakQEMU = logSpan(log), smp.last.Sub(smp.first), smp.peakDisp, smp.peakQEMU
+		for n := range smp.names {
+			r.procs = append(r.procs, n)
+		}
+		sort.Strings(r.procs)
+		r.lines = strings.Count(log, "\n- {")
+		for _, c := range jobTests(t, s, id) {
+			r.cases = append(r.cases, c.Name+"="+c.Result)
+		}
+		if r.js.Health != "Complete" {
+			t.Errorf("%s: job %d %s (%s)\nlog:\n%s", r.name, id, r.js.Health, r.js.FailureComment, tail(log, 40))
+			continue
+		}
+		if !strings.Contains(log, r.marker) {
+			t.Errorf("%s: job %d: the log lacks %q: another lava-run ran it:\n%s", r.name, id, r.marker, tail(log, 20))
+		}
+	}
+	for _, r := range runs {
+		t.Logf("%s: job %d %s on %s; server Running→End %s→%s; log first→last record %s; process lived ≈%s; peak RSS dispatcher %d MiB, qemu %d MiB (processes %v); %d log records; %d results %v",
+			r.name, r.js.ID, r.js.Health, r.js.ActualDevice, r.js.StartTime, r.js.EndTime, r.span.Round(10*time.Millisecond),
+			r.lived.Round(100*time.Millisecond), r.peakDisp/1024, r.peakQEMU/1024, r.procs, r.lines, len(r.cases), r.cases)
+	}
+}
