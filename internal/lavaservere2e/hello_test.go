@@ -204,6 +204,9 @@ func TestLavaServerRunsHelloJobWithLavacore(t *testing.T) {
 	}
 	js := submit(t, s, string(job), 3*time.Minute)
 	log := jobLog(t, s, js.ID)
+	if left := leftovers(prefix); len(left) > 0 {
+		t.Errorf("job %d is Finished but lavacore's processes still run: %v", js.ID, left)
+	}
 	if js.Health != "Complete" || js.ActualDevice != device {
 		t.Fatalf("job %d: %s on %q (%s)\nlog:\n%s", js.ID, js.Health, js.ActualDevice, js.FailureComment, tail(log, 40))
 	}

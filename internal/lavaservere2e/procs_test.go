@@ -141,3 +141,16 @@ func (s *sampler) sample() {
 	s.peakDisp = max(s.peakDisp, disp)
 	s.peakQEMU = max(s.peakQEMU, qemu)
 }
+
+// leftovers lists the processes still running a binary installed under prefix (lavacore,
+// its plugins): none should outlive the job that started them.
+func leftovers(prefix string) []string {
+	var out []string
+	for pid, p := range readProcs() {
+		exe, err := os.Readlink(filepath.Join("/proc", strconv.Itoa(pid), "exe"))
+		if err == nil && strings.HasPrefix(exe, prefix+string(filepath.Separator)) {
+			out = append(out, strconv.Itoa(pid)+" "+p.comm)
+		}
+	}
+	return out
+}

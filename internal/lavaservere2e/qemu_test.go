@@ -139,6 +139,9 @@ func TestLavaServerQemuJobDebianAndLavacore(t *testing.T) {
 			t.Errorf("%s: job %d %s (%s)\nlog:\n%s", r.name, id, r.js.Health, r.js.FailureComment, tail(log, 40))
 			continue
 		}
+		if left := leftovers(prefix); len(left) > 0 {
+			t.Errorf("%s: job %d is Finished but lavacore's processes still run: %v", r.name, id, left)
+		}
 		if !strings.Contains(log, r.marker) {
 			t.Errorf("%s: job %d: the log lacks %q: another lava-run ran it:\n%s", r.name, id, r.marker, tail(log, 20))
 		}
