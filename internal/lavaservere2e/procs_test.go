@@ -24,10 +24,11 @@ type sampler struct {
 	peakDisp int // kB, every process of the tree but qemu-system-*
 	peakQEMU int // kB
 	names    map[string]bool
+	seen     map[int]string // pid: comm, of every process seen in the tree
 }
 
 func newSampler(jobID int) *sampler {
-	s := &sampler{jobID: "--job-id=" + strconv.Itoa(jobID), title: "[job: " + strconv.Itoa(jobID) + "]", stop: make(chan struct{}), done: make(chan struct{}), names: map[string]bool{}}
+	s := &sampler{jobID: "--job-id=" + strconv.Itoa(jobID), title: "[job: " + strconv.Itoa(jobID) + "]", stop: make(chan struct{}), done: make(chan struct{}), names: map[string]bool{}, seen: map[int]string{}}
 	go s.loop()
 	return s
 }
@@ -127,6 +128,7 @@ func (s *sampler) sample() {
 		todo = append(todo[1:], children[pid]...)
 		p := procs[pid]
 		s.names[p.comm] = true
+		s.seen[pid] = p.comm
 		if strings.HasPrefix(p.comm, "qemu-system") {
 			qemu += p.rssKB
 		} else {
@@ -150,6 +152,28 @@ func leftovers(prefix string) []string {
 		exe, err := os.Readlink(filepath.Join("/proc", strconv.Itoa(pid), "exe"))
 		if err == nil && strings.HasPrefix(exe, prefix+string(filepath.Separator)) {
 			out = append(out, strconv.Itoa(pid)+" "+p.comm)
+		}
+	}
+	return out
+}
+
+// saw reports whether a process named comm was seen in the tree.
+func (s *sampler) saw(comm string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.names[comm]
+}
+
+// alive lists the processes seen in the tree that still run (same pid, same name): none
+// should outlive the job.
+func (s *sampler) alive() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	procs := readProcs()
+	var out []string
+	for pid, comm := range s.seen {
+		if p, ok := procs[pid]; ok && p.comm == comm {
+			out = append(out, strconv.Itoa(pid)+" "+comm)
 		}
 	}
 	return out

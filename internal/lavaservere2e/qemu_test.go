@@ -86,6 +86,24 @@ func logSpan(log string) time.Duration {
 	return b.Sub(a)
 }
 
+// qemuSetup starts a server, installs lavacore, starts a worker whose jobs find lavacore's
+// lava-run first and registers a qemu device on it; the lab's images are served over HTTP.
+func qemuSetup(t *testing.T) (s *server, w *worker, prefix, filesURL string) {
+	t.Helper()
+	images := labImages()
+	if images == "" {
+		t.Skip("no lab images: `lavacore lab up` builds /var/cache/lavacore/fast-*/{vmlinuz,ramdisk.cpio.gz} (or set LAVACORE_LAB_IMAGES)")
+	}
+	files := httptest.NewServer(http.FileServer(http.Dir(images)))
+	t.Cleanup(files.Close)
+	s = startServer(t)
+	prefix = filepath.Join(s.dir, "prefix")
+	installLavacore(t, prefix)
+	w = startWorker(t, s, "e2e-qworker-"+s.suffix, filepath.Join(prefix, "bin"))
+	addDevice(t, w, "qemu", "e2e-qemu-"+s.suffix, "{% set arch = 'amd64' %}\n{% set no_kvm = True %}\n{% set mac_addr = '52:54:00:12:34:59' %}\n{% set memory = 512 %}\n")
+	return s, w, prefix, files.URL
+}
+
 // The same QEMU job on the same qemu device and worker, once with Debian's lava-run and once
 // with lavacore's (the worker's PATH switched between the two): both Complete in the server,
 // with wall time and peak memory of each dispatcher.
@@ -93,18 +111,7 @@ func TestLavaServerQemuJobDebianAndLavacore(t *testing.T) {
 	if os.Getenv("LAVACORE_LAVA_SERVER") != "1" {
 		t.Skip("needs root and `make deps-lava-server`; set LAVACORE_LAVA_SERVER=1")
 	}
-	images := labImages()
-	if images == "" {
-		t.Skip("no lab images: `lavacore lab up` builds /var/cache/lavacore/fast-*/{vmlinuz,ramdisk.cpio.gz} (or set LAVACORE_LAB_IMAGES)")
-	}
-	files := httptest.NewServer(http.FileServer(http.Dir(images)))
-	defer files.Close()
-	s := startServer(t)
-	prefix := filepath.Join(s.dir, "prefix")
-	installLavacore(t, prefix)
-	w := startWorker(t, s, "e2e-qworker-"+s.suffix, filepath.Join(prefix, "bin"))
-	device := "e2e-qemu-" + s.suffix
-	addDevice(t, w, "qemu", device, "{% set arch = 'amd64' %}\n{% set no_kvm = True %}\n{% set mac_addr = '52:54:00:12:34:59' %}\n{% set memory = 512 %}\n")
+	s, w, prefix, filesURL := qemuSetup(t)
 
 	type figures struct {
 		name, marker, path string
@@ -121,7 +128,7 @@ func TestLavaServerQemuJobDebianAndLavacore(t *testing.T) {
 	}
 	for _, r := range runs {
 		w.setPath(t, r.path)
-		id := submitOnly(t, s, fmt.Sprintf(qemuJob, r.name, files.URL))
+		id := submitOnly(t, s, fmt.Sprintf(qemuJob, r.name, filesURL))
 		smp := newSampler(id)
 		r.js = wait(t, s, id, 8*time.Minute)
 		smp.finish()
@@ -139,8 +146,8 @@ func TestLavaServerQemuJobDebianAndLavacore(t *testing.T) {
 			t.Errorf("%s: job %d %s (%s)\nlog:\n%s", r.name, id, r.js.Health, r.js.FailureComment, tail(log, 40))
 			continue
 		}
-		if left := leftovers(prefix); len(left) > 0 {
-			t.Errorf("%s: job %d is Finished but lavacore's processes still run: %v", r.name, id, left)
+		if left := append(leftovers(prefix), smp.alive()...); len(left) > 0 {
+			t.Errorf("%s: job %d is Finished but its processes still run: %v", r.name, id, left)
 		}
 		if !strings.Contains(log, r.marker) {
 			t.Errorf("%s: job %d: the log lacks %q: another lava-run ran it:\n%s", r.name, id, r.marker, tail(log, 20))
@@ -151,4 +158,31 @@ func TestLavaServerQemuJobDebianAndLavacore(t *testing.T) {
 			r.name, r.js.ID, r.js.Health, r.js.ActualDevice, r.js.StartTime, r.js.EndTime, r.span.Round(10*time.Millisecond),
 			r.lived.Round(100*time.Millisecond), r.peakDisp/1024, r.peakQEMU/1024, r.procs, r.lines, len(r.cases), r.cases)
 	}
+}
+
+// A job canceled in the server while lavacore's QEMU boots (the worker sends lava-run SIGTERM)
+// ends Canceled, and nothing it started (plugins, QEMU) is left running.
+func TestLavaServerCancelsLavacoreQemuJob(t *testing.T) {
+	if os.Getenv("LAVACORE_LAVA_SERVER") != "1" {
+		t.Skip("needs root and `make deps-lava-server`; set LAVACORE_LAVA_SERVER=1")
+	}
+	s, _, prefix, filesURL := qemuSetup(t)
+	id := submitOnly(t, s, fmt.Sprintf(qemuJob, "canceled", filesURL))
+	smp := newSampler(id)
+	defer smp.finish()
+	waitFor(t, fmt.Sprintf("job %d's QEMU to start under lavacore's lava-run", id), 3*time.Minute, 200*time.Millisecond, func() (bool, string) {
+		return smp.saw("qemu-system-x86"), fmt.Sprint(smp.alive())
+	})
+	if err := s.api("GET", fmt.Sprintf("/api/v0.2/jobs/%d/cancel/", id), nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	js := wait(t, s, id, 4*time.Minute)
+	log := jobLog(t, s, id)
+	if js.Health != "Canceled" {
+		t.Errorf("job %d: %s, want Canceled (%s)\nlog:\n%s", id, js.Health, js.FailureComment, tail(log, 30))
+	}
+	if left := append(leftovers(prefix), smp.alive()...); len(left) > 0 {
+		t.Errorf("job %d is Canceled but its processes still run: %v", id, left)
+	}
+	t.Logf("job %d: %s; the end of its log:\n%s", id, js.Health, tail(log, 12))
 }
