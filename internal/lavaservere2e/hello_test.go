@@ -38,8 +38,10 @@ func installLavacore(t *testing.T, prefix string) {
 
 // worker is a lava-worker registered in the server and running.
 type worker struct {
-	name string
-	dir  string
+	name  string
+	dir   string
+	token string
+	proc  *service
 }
 
 // startWorker registers a worker whose jobs get PATH=path first (its
@@ -49,27 +51,34 @@ func startWorker(t *testing.T, s *server, name, path string) *worker {
 	// The worker stays in the database (Offline once stopped): 2023.01's
 	// `manage workers update --health` fails (Worker.go_health_retired() missing 'user').
 	token := parseToken(t, manage(t, "workers", "add", name))
-	w := &worker{name: name, dir: filepath.Join(s.dir, "worker-"+name)}
+	w := &worker{name: name, dir: filepath.Join(s.dir, "worker-"+name), token: token}
 	envDir := filepath.Join("/etc/lava-server/dispatcher.d", name)
 	if err := os.MkdirAll(envDir, 0o755); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.RemoveAll(envDir) })
 	w.setPath(t, path)
-	start(t, s.dir, "lava-worker-"+name, debianEnv(), "/usr/bin/lava-worker", "--name", name,
-		"--url", s.url+"/", "--token", token, "--worker-dir", w.dir, "--ws-url", s.wsURL,
-		"--level", "DEBUG", "--log-file", filepath.Join(s.dir, "lava-worker-"+name+".log"))
-	waitFor(t, "worker "+name+" Online in /api/v0.2/workers/", time.Minute, 500*time.Millisecond, func() (bool, string) {
+	w.start(t, s, "lava-worker-"+name)
+	return w
+}
+
+// start starts Debian's lava-worker for w (again, after a kill: same name, token and
+// worker directory, whose jobs database it reads) and waits for the server to see it Online.
+func (w *worker) start(t *testing.T, s *server, logName string) {
+	t.Helper()
+	w.proc = start(t, s.dir, logName, debianEnv(), "/usr/bin/lava-worker", "--name", w.name,
+		"--url", s.url+"/", "--token", w.token, "--worker-dir", w.dir, "--ws-url", s.wsURL,
+		"--level", "DEBUG", "--log-file", filepath.Join(s.dir, logName+".log"))
+	waitFor(t, "worker "+w.name+" Online in /api/v0.2/workers/", time.Minute, 500*time.Millisecond, func() (bool, string) {
 		var v struct {
 			State  string `json:"state"`
 			Health string `json:"health"`
 		}
-		if err := s.api("GET", "/api/v0.2/workers/"+name+"/", nil, &v); err != nil {
+		if err := s.api("GET", "/api/v0.2/workers/"+w.name+"/", nil, &v); err != nil {
 			return false, err.Error()
 		}
 		return v.State == "Online", v.State + "/" + v.Health
 	})
-	return w
 }
 
 // setPath sets the PATH the worker's next jobs get (the server reads

@@ -25,6 +25,7 @@ type sampler struct {
 	peakQEMU int // kB
 	names    map[string]bool
 	seen     map[int]string // pid: comm, of every process seen in the tree
+	root     int            // the lava-run process last seen
 }
 
 func newSampler(jobID int) *sampler {
@@ -135,6 +136,7 @@ func (s *sampler) sample() {
 			disp += p.rssKB
 		}
 	}
+	s.root = root
 	now := time.Now()
 	if s.first.IsZero() {
 		s.first = now
@@ -177,4 +179,11 @@ func (s *sampler) alive() []string {
 		}
 	}
 	return out
+}
+
+// rootPID is the pid of the job's lava-run (0 before it was seen).
+func (s *sampler) rootPID() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.root
 }

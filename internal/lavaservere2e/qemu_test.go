@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -185,4 +186,42 @@ func TestLavaServerCancelsLavacoreQemuJob(t *testing.T) {
 		t.Errorf("job %d is Canceled but its processes still run: %v", id, left)
 	}
 	t.Logf("job %d: %s; the end of its log:\n%s", id, js.Health, tail(log, 12))
+}
+
+// The worker machine loses its dispatcher mid-job: lava-worker and lavacore's lava-run are
+// killed (SIGKILL) while QEMU boots. When lava-worker comes back (same name, same worker
+// directory) it finds the job's lava-run gone and reports it; the server shows the job
+// Incomplete, and nothing the job started (plugins, QEMU) is left running.
+func TestLavaServerReportsJobOfKilledWorker(t *testing.T) {
+	if os.Getenv("LAVACORE_LAVA_SERVER") != "1" {
+		t.Skip("needs root and `make deps-lava-server`; set LAVACORE_LAVA_SERVER=1")
+	}
+	s, w, prefix, filesURL := qemuSetup(t)
+	id := submitOnly(t, s, fmt.Sprintf(qemuJob, "killed worker", filesURL))
+	smp := newSampler(id)
+	defer smp.finish()
+	waitFor(t, fmt.Sprintf("job %d's QEMU to start under lavacore's lava-run", id), 3*time.Minute, 200*time.Millisecond, func() (bool, string) {
+		return smp.saw("qemu-system-x86"), fmt.Sprint(smp.alive())
+	})
+	root := smp.rootPID()
+	if err := w.proc.cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	<-w.proc.done
+	if err := syscall.Kill(root, syscall.SIGKILL); err != nil {
+		t.Fatalf("SIGKILL lava-run (pid %d): %v", root, err)
+	}
+	t.Logf("killed lava-worker (pid %d) and lava-run (pid %d); the job's processes: %v", w.proc.cmd.Process.Pid, root, smp.alive())
+	w.start(t, s, "lava-worker-"+w.name+"-restarted")
+	js := wait(t, s, id, 4*time.Minute)
+	if js.Health != "Incomplete" {
+		t.Errorf("job %d: %s, want Incomplete (%s)", id, js.Health, js.FailureComment)
+	}
+	// lava-run's children get no signal of its death: give them a moment to notice
+	var left []string
+	waitFor(t, fmt.Sprintf("job %d's processes to be gone", id), 30*time.Second, time.Second, func() (bool, string) {
+		left = append(leftovers(prefix), smp.alive()...)
+		return len(left) == 0, fmt.Sprint(left)
+	})
+	t.Logf("job %d: %s (%s)", id, js.Health, js.FailureComment)
 }
