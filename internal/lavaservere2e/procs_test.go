@@ -26,6 +26,7 @@ type sampler struct {
 	names    map[string]bool
 	seen     map[int]string // pid: comm, of every process seen in the tree
 	root     int            // the lava-run process last seen
+	qemuAt   time.Time      // when a qemu-system process was first seen in the tree
 }
 
 func newSampler(jobID int) *sampler {
@@ -132,6 +133,9 @@ func (s *sampler) sample() {
 		s.seen[pid] = p.comm
 		if strings.HasPrefix(p.comm, "qemu-system") {
 			qemu += p.rssKB
+			if s.qemuAt.IsZero() {
+				s.qemuAt = time.Now()
+			}
 		} else {
 			disp += p.rssKB
 		}
