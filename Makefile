@@ -25,7 +25,7 @@ LDFLAGS   := $(STRIP) -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 BUILDFLAGS ?= -trimpath
 
 
-.PHONY: all build plugins proto test unit lint bench fuzz deps demo clean install uninstall-lava-run
+.PHONY: all build plugins proto test unit lint bench fuzz deps deps-lava-server demo clean install uninstall-lava-run
 
 all: build
 
@@ -70,6 +70,11 @@ fuzz:
 
 deps:
 	bash scripts/deps.sh
+
+# Not part of make deps: Debian's lava-server, lava-worker and PostgreSQL for the end-to-end test
+# under a real server (LAVACORE_LAVA_SERVER=1 go test ./internal/lavaservere2e, as root).
+deps-lava-server:
+	bash scripts/deps-optional/install.sh lava-server
 
 # The README's first command: the founding job on the built-in virtual lab.
 demo: build

@@ -1,0 +1,7 @@
+// Package lavaservere2e runs lavacore as lava-run under Debian 12's lava-server 2023.01 and
+// lava-worker, end to end: PostgreSQL, the server's HTTP service, publisher and scheduler are
+// started by the test, a worker whose PATH finds lavacore's lava-run link runs a job submitted
+// through the REST API, and the API must show the job Complete with its log and results.
+//
+// The tests need root and `make deps-lava-server`; they run only with LAVACORE_LAVA_SERVER=1.
+package lavaservere2e
