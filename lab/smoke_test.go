@@ -76,6 +76,16 @@ func (c *console) power(op string) {
 	}
 }
 
+// powerOffQuietly powers the board off at the end of a subtest, passed or
+// failed (a deferred t.Fatal would hide the failure that got us here).
+func (c *console) powerOffQuietly() {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := lcconsole.RunCommands(ctx, c.dev.Power.Off, nil); err != nil {
+		c.t.Logf("power_off: %v", err)
+	}
+}
+
 // expect waits for re in the output after the previous match and returns
 // the time since power-on; a timeout fails the test with core/console's
 // error (the pattern, the wait, the last console lines).
