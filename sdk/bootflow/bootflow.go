@@ -241,25 +241,38 @@ func WaitKernelStart(ctx context.Context, con sdk.Console, host sdk.Host, startM
 func Login(ctx context.Context, con sdk.Console, host sdk.Host, level string, o LoginOptions) error {
 	start := time.Now()
 	var found []map[string]any
+	// result logs kernel-messages once, when the watch ends (as LAVA's
+	// parse_failures does: the messages seen, always, as extra; "fail" only
+	// for a fatal message or the job's failure message).
+	logged := false
 	result := func(pass bool) error {
+		if logged {
+			return nil
+		}
+		logged = true
 		r := sdk.Result{Definition: "lava", Case: "kernel-messages", Level: level,
 			Duration: fmt.Sprintf("%.2f", time.Since(start).Seconds()), Result: "pass"}
-		if !pass || len(found) > 0 {
+		if !pass {
 			r.Result = "fail"
 		}
-		if len(found) > 0 {
-			extra := make([]any, len(found))
-			for i, f := range found {
-				extra[i] = f
-			}
-			r.Extra = map[string]any{"extra": extra}
+		extra := make([]any, len(found))
+		for i, f := range found {
+			extra[i] = f
 		}
+		r.Extra = map[string]any{"extra": extra}
 		return host.Result(r)
 	}
-	// fail records the failed kernel-messages result and returns err: why
-	// the login failed matters more than a result the host could not take.
+	// fail records a failed kernel-messages result (unless the watch had
+	// ended) and returns err: why the login failed matters more than a
+	// result the host could not take.
 	fail := func(err error) error {
 		_ = result(false)
+		return err
+	}
+	// after returns err once the watch has ended well: kernel-messages passed
+	// (LAVA logs it before it looks at what ended the watch).
+	after := func(err error) error {
+		_ = result(true)
 		return err
 	}
 	var pats []string
@@ -287,7 +300,9 @@ func Login(ctx context.Context, con sdk.Console, host sdk.Host, level string, o 
 	for {
 		m, err := con.Expect(ctx, pats, 0)
 		if err != nil {
-			return fail(sdk.JobErrorf("login-action: %w", err))
+			// LAVA: "Failed to match - connection timed out handling
+			// messages." ends the watch; kernel-messages still passes.
+			return after(sdk.JobErrorf("login-action: %w", err))
 		}
 		switch {
 		case m.Index < nk:
@@ -309,10 +324,14 @@ func Login(ctx context.Context, con sdk.Console, host sdk.Host, level string, o 
 			}
 			continue
 		case m.Index == failIdx:
+			found = append(found, map[string]any{"message": "kernel-messages"})
 			return fail(sdk.JobErrorf("Matched job-specific failure message: '%s'", o.FailureMessage))
 		case m.Index == incorrectIdx:
-			return fail(sdk.JobErrorf("Login incorrect"))
+			return after(sdk.JobErrorf("Login incorrect"))
 		case m.Index == loginIdx:
+			if err := result(true); err != nil {
+				return err
+			}
 			if err := host.Log(sdk.LevelInfo, "auto-login: sending username "+o.Username); err != nil {
 				return err
 			}
