@@ -150,7 +150,11 @@ func TestVirtualLab(t *testing.T) {
 			if err != nil {
 				t.Fatalf("job not Complete: %v\n%s", err, tail(log))
 			}
-			assertPass(t, readResults(t, out), c.cases)
+			rs := readResults(t, out)
+			assertPass(t, rs, c.cases)
+			if c.job == "examples/jobs/single-node-ramdisk.yaml" {
+				assertLavaSuite(t, rs, ramdiskLavaSuite)
+			}
 			if _, err := os.Stat(filepath.Join(out, "junit.xml")); err != nil {
 				t.Error(err)
 			}
@@ -460,6 +464,30 @@ func assertPass(t *testing.T, rs []result, want []string) {
 		if got[w] != "pass" {
 			t.Errorf("%s = %q, want pass", w, got[w])
 		}
+	}
+}
+
+// ramdiskLavaSuite is the lava suite Debian's lava-run 2023.01 logged for
+// single-node-ramdisk.yaml on the lab's board (17 of its 26 results; the
+// other 9 are the two definitions' test cases), in lavacore's order: the
+// overlay before the downloads, as LAVA HEAD's tftp-deploy runs them.
+var ramdiskLavaSuite = []string{"validate",
+	"test-overlay", "test-install-overlay", "test-runscript-overlay", "git-repo-action",
+	"test-overlay", "test-install-overlay", "test-runscript-overlay",
+	"http-download", "http-download", "pdu-reboot", "kernel-messages", "login-action",
+	"0_smoke-inline", "1_smoke-tests", "power-off", "job"}
+
+// assertLavaSuite checks the lava suite's result names, in order.
+func assertLavaSuite(t *testing.T, rs []result, want []string) {
+	t.Helper()
+	var got []string
+	for _, r := range rs {
+		if r.Suite == "lava" {
+			got = append(got, r.Name)
+		}
+	}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("lava suite\n%q\nwant (as LAVA 2023.01 logs it)\n%q", got, want)
 	}
 }
 
