@@ -18,7 +18,7 @@ func shared() sdk.Actions {
 		"pdu-reboot":              sdk.ActionFunc(pduReboot),
 		"send-reboot-commands":    sdk.ActionFunc(sendRebootCommands),
 		"auto-login-action":       sdk.ActionFunc(autoLogin),
-		"login-action":            sdk.ActionFunc(login),
+		"login-action":            sdk.ActionFunc(bootflow.LoginAction),
 		"expect-shell-connection": bootflow.ExpectShellConnection{},
 		"overlay-unpack":          sdk.ActionFunc(overlayUnpack),
 		"export-device-env":       sdk.ActionFunc(exportDeviceEnv),
@@ -228,15 +228,6 @@ func autoLogin(ctx context.Context, call sdk.Call, host sdk.Host) error {
 		return err
 	}
 	return bootflow.WaitKernelStart(ctx, con, host, start, errs)
-}
-
-// login logs in (auto_login) watching for kernel messages.
-func login(ctx context.Context, call sdk.Call, host sdk.Host) error {
-	con, err := host.Console(ctx)
-	if err != nil {
-		return err
-	}
-	return bootflow.Login(ctx, con, host, call.Level, bootflow.LoginFromParams(call.Block.Params))
 }
 
 // exportDeviceEnv exports the NFS root's location in the device's shell.
