@@ -31,7 +31,6 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -403,26 +402,7 @@ func reap(instance string) {
 }
 
 // Marked lists the processes whose environment carries InstanceEnv=instance.
-func Marked(instance string) []int {
-	mark := []byte(InstanceEnv + "=" + instance + "\x00")
-	ents, _ := os.ReadDir("/proc")
-	var out []int
-	self := os.Getpid()
-	for _, e := range ents {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil || pid == self {
-			continue
-		}
-		env, err := os.ReadFile("/proc/" + e.Name() + "/environ")
-		if err != nil {
-			continue
-		}
-		if hasVar(env, mark) {
-			out = append(out, pid)
-		}
-	}
-	return out
-}
+func Marked(instance string) []int { return markedAny([]string{instance}) }
 
 func hasVar(env, mark []byte) bool {
 	for len(env) > 0 {
