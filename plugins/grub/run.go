@@ -39,7 +39,7 @@ func actions(name string) sdk.Actions {
 type bootloaderOverlay struct{ name string }
 
 func (m bootloaderOverlay) Run(ctx context.Context, call sdk.Call, host sdk.Host) error {
-	lines, err := commands(call)
+	lines, err := bootflow.CommandList(call.Block.Params["commands"], call.Device.Method)
 	if err != nil {
 		return err
 	}
@@ -191,22 +191,6 @@ func installerWait(ctx context.Context, call sdk.Call, host sdk.Host) error {
 	}
 	_, err = con.Expect(ctx, bootflow.StringList(call.Block.Params["boot_finished"]), 0)
 	return err
-}
-
-// commands returns the block's command list: a device command set by name, or a literal list.
-func commands(call sdk.Call) ([]string, error) {
-	switch c := call.Block.Params["commands"].(type) {
-	case string:
-		sets, _ := call.Device.Method["commands"].(map[string]any)
-		lines, ok := sets[c]
-		if !ok {
-			return nil, sdk.JobErrorf("Command '%s' not found in supported methods", c)
-		}
-		return bootflow.StringList(lines), nil
-	case []any:
-		return bootflow.StringList(c), nil
-	}
-	return nil, sdk.JobErrorf("commands: expected a command set name or a list of commands")
 }
 
 // substitutions are LAVA's bootloader placeholders with this job's values.

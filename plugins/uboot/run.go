@@ -319,18 +319,7 @@ func blockCommands(call sdk.Call, block map[string]any) ([]string, error) {
 	if call.Block.Method == "bootloader" && !ok {
 		return nil, nil
 	}
-	switch c := c.(type) {
-	case string:
-		sets, _ := block["commands"].(map[string]any)
-		lines, ok := sets[c]
-		if !ok {
-			return nil, sdk.JobErrorf("Command '%s' not found in supported methods", c)
-		}
-		return bootflow.StringList(lines), nil
-	case []any:
-		return bootflow.StringList(c), nil
-	}
-	return nil, sdk.JobErrorf("commands: expected a command set name or a list of commands")
+	return bootflow.CommandList(c, block)
 }
 
 // bootloaderOverlay substitutes the job's files and the device's load
