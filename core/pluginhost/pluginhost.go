@@ -31,7 +31,6 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -108,7 +107,7 @@ func Start(ctx context.Context, b Binary, opts Options) (*Plugin, error) {
 	}
 	p.Manifest = m
 	for _, info := range m.Methods {
-		p.methods = append(p.methods, &method{p: p, info: info})
+		p.methods = append(p.methods, newMethod(p, info))
 	}
 	return p, nil
 }
@@ -310,73 +309,16 @@ func (p *Plugin) Kill() {
 	reap(p.instance)
 }
 
-// method is one of a plugin's methods: a call goes to the live process
+// newMethod is one of p's methods: a call goes to the live process
 // (started again after a crash), and a crash becomes an Infrastructure error.
-type method struct {
-	p    *Plugin
-	info sdk.MethodInfo
-}
-
-func (m *method) Info() sdk.MethodInfo { return m.info }
-
-func (m *method) remote(ctx context.Context) (sdk.Method, error) {
-	pc, _, err := m.p.clients(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return pc.Method(m.info), nil
-}
-
-func (m *method) Accepts(req sdk.Request) (bool, string) {
-	r, err := m.remote(context.Background())
-	if err != nil {
-		return false, err.Error()
-	}
-	return r.Accepts(req)
-}
-
-func (m *method) Describe(req sdk.Request) (sdk.ActionSpec, error) {
-	r, err := m.remote(context.Background())
-	if err != nil {
-		return sdk.ActionSpec{}, err
-	}
-	a, err := r.Describe(req)
-	if sdk.IsTransport(err) {
-		err = m.p.crashed("describe", "", err)
-	}
-	return a, err
-}
-
-func (m *method) Validate(ctx context.Context, req sdk.Request) sdk.Diagnostics {
-	r, err := m.remote(ctx)
-	if err != nil {
-		return sdk.Diagnostics{{Summary: err.Error()}}
-	}
-	return r.Validate(ctx, req)
-}
-
-func (m *method) Run(ctx context.Context, call sdk.Call, host sdk.Host) error {
-	r, err := m.remote(ctx)
-	if err != nil {
-		return err
-	}
-	err = r.Run(ctx, call, host)
-	if sdk.IsTransport(err) {
-		err = m.p.crashed("run", call.Action, err)
-	}
-	return err
-}
-
-func (m *method) Cleanup(ctx context.Context, call sdk.Call, host sdk.Host) error {
-	r, err := m.remote(ctx)
-	if err != nil {
-		return err
-	}
-	err = r.Cleanup(ctx, call, host)
-	if sdk.IsTransport(err) {
-		err = m.p.crashed("cleanup", call.Action, err)
-	}
-	return err
+func newMethod(p *Plugin, info sdk.MethodInfo) *proxy {
+	return &proxy{info: info, crashed: p.crashed, remote: func(ctx context.Context) (sdk.Method, error) {
+		pc, _, err := p.clients(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return pc.Method(info), nil
+	}}
 }
 
 // Host holds every started plugin.
@@ -460,26 +402,7 @@ func reap(instance string) {
 }
 
 // Marked lists the processes whose environment carries InstanceEnv=instance.
-func Marked(instance string) []int {
-	mark := []byte(InstanceEnv + "=" + instance + "\x00")
-	ents, _ := os.ReadDir("/proc")
-	var out []int
-	self := os.Getpid()
-	for _, e := range ents {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil || pid == self {
-			continue
-		}
-		env, err := os.ReadFile("/proc/" + e.Name() + "/environ")
-		if err != nil {
-			continue
-		}
-		if hasVar(env, mark) {
-			out = append(out, pid)
-		}
-	}
-	return out
-}
+func Marked(instance string) []int { return markedAny([]string{instance}) }
 
 func hasVar(env, mark []byte) bool {
 	for len(env) > 0 {

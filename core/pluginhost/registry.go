@@ -44,7 +44,7 @@ func (c *Catalog) Open(opts Options) *Registry {
 			if _, gone := e.Overridden[info.Key()]; gone {
 				continue
 			}
-			m := &lazyMethod{r: r, e: e, info: info, index: i}
+			m := newLazyMethod(r, e, info, i)
 			r.all = append(r.all, m)
 			r.byKey[info.Key()] = append(r.byKey[info.Key()], m)
 		}
@@ -244,16 +244,20 @@ func markedAny(instances []string) []int {
 
 // lazyMethod is a method of a catalog entry; a call starts its plugin.
 type lazyMethod struct {
+	proxy
 	r     *Registry
 	e     *Entry
-	info  sdk.MethodInfo
 	index int // in the manifest's Methods
 }
 
-func (m *lazyMethod) Info() sdk.MethodInfo { return m.info }
+func newLazyMethod(r *Registry, e *Entry, info sdk.MethodInfo, index int) *lazyMethod {
+	m := &lazyMethod{r: r, e: e, index: index}
+	m.proxy = proxy{info: info, remote: m.started}
+	return m
+}
 
-// remote is the started plugin's method.
-func (m *lazyMethod) remote(ctx context.Context) (sdk.Method, error) {
+// started is the started plugin's method.
+func (m *lazyMethod) started(ctx context.Context) (sdk.Method, error) {
 	p, err := m.r.plugin(ctx, m.e)
 	if err != nil {
 		return nil, sdk.InfraErrorf("%v", err)
@@ -263,44 +267,4 @@ func (m *lazyMethod) remote(ctx context.Context) (sdk.Method, error) {
 		return nil, sdk.InfraErrorf("plugin %s no longer serves %s", m.e.Name, m.info.Key())
 	}
 	return ms[m.index], nil
-}
-
-func (m *lazyMethod) Accepts(req sdk.Request) (bool, string) {
-	r, err := m.remote(context.Background())
-	if err != nil {
-		return false, err.Error()
-	}
-	return r.Accepts(req)
-}
-
-func (m *lazyMethod) Describe(req sdk.Request) (sdk.ActionSpec, error) {
-	r, err := m.remote(context.Background())
-	if err != nil {
-		return sdk.ActionSpec{}, err
-	}
-	return r.Describe(req)
-}
-
-func (m *lazyMethod) Validate(ctx context.Context, req sdk.Request) sdk.Diagnostics {
-	r, err := m.remote(ctx)
-	if err != nil {
-		return sdk.Diagnostics{{Summary: err.Error()}}
-	}
-	return r.Validate(ctx, req)
-}
-
-func (m *lazyMethod) Run(ctx context.Context, call sdk.Call, host sdk.Host) error {
-	r, err := m.remote(ctx)
-	if err != nil {
-		return err
-	}
-	return r.Run(ctx, call, host)
-}
-
-func (m *lazyMethod) Cleanup(ctx context.Context, call sdk.Call, host sdk.Host) error {
-	r, err := m.remote(ctx)
-	if err != nil {
-		return err
-	}
-	return r.Cleanup(ctx, call, host)
 }

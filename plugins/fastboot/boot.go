@@ -164,8 +164,8 @@ func bootActions() sdk.Actions {
 		"boot-fastboot":           sdk.ActionFunc(bootImage),
 		"fastboot-reboot":         sdk.ActionFunc(rebootSystem),
 		"pre-os-command":          deviceCommand("pre_os_command"),
-		"auto-login-action":       sdk.ActionFunc(waitKernel),
-		"login-action":            sdk.ActionFunc(login),
+		"auto-login-action":       sdk.ActionFunc(bootflow.AutoLogin),
+		"login-action":            sdk.ActionFunc(bootflow.LoginAction),
 		"expect-shell-connection": bootflow.ExpectShellConnection{},
 		"overlay-unpack":          unsupported("transfer_overlay"),
 		"export-device-env":       sdk.ActionFunc(exportEnv),
@@ -247,27 +247,6 @@ func recordStatus(call sdk.Call, host sdk.Host, extra map[string]any) error {
 		res, extra = "fail", map[string]any{"fail": call.Action}
 	}
 	return host.Result(sdk.Result{Definition: "lava", Case: call.Action, Level: call.Level, Result: res, Extra: extra})
-}
-
-// waitKernel waits for the kernel to start (auto-login-action).
-func waitKernel(ctx context.Context, call sdk.Call, host sdk.Host) error {
-	con, err := host.Console(ctx)
-	if err != nil {
-		return err
-	}
-	start, _ := call.Device.Constants["kernel-start-message"].(string)
-	if params, ok := call.Block.Params["parameters"].(map[string]any); ok && bootflow.Str(params, "kernel-start-message") != "" {
-		start = bootflow.Str(params, "kernel-start-message")
-	}
-	return bootflow.WaitKernelStart(ctx, con, host, start, nil)
-}
-
-func login(ctx context.Context, call sdk.Call, host sdk.Host) error {
-	con, err := host.Console(ctx)
-	if err != nil {
-		return err
-	}
-	return bootflow.Login(ctx, con, host, call.Level, bootflow.LoginFromParams(call.Block.Params))
 }
 
 func exportEnv(ctx context.Context, call sdk.Call, host sdk.Host) error {

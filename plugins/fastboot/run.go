@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"maps"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 
@@ -21,10 +20,10 @@ func fileKey(image string) [3]string { return [3]string{"download-action", image
 // common is the code of the actions both methods declare.
 func common() sdk.Actions {
 	return sdk.Actions{
-		"connect-device":         sdk.ActionFunc(connectDevice),
+		"connect-device":         sdk.ActionFunc(bootflow.ConnectDevice),
 		"reset-device":           sdk.Group{},
 		"pdu-reboot":             sdk.ActionFunc(pduReboot),
-		"send-reboot-commands":   sdk.ActionFunc(sendRebootCommands),
+		"send-reboot-commands":   sdk.ActionFunc(bootflow.SendRebootCommands),
 		"uboot-enter-fastboot":   sdk.Group{},
 		"bootloader-interrupt":   sdk.ActionFunc(ubootEnterFastboot),
 		"detect-fastboot-device": sdk.ActionFunc(detectDevice),
@@ -58,40 +57,9 @@ func deployActions() sdk.Actions {
 	return t
 }
 
-// connectDevice opens the device's primary console.
-func connectDevice(ctx context.Context, call sdk.Call, host sdk.Host) error {
-	spec, err := call.Device.ConsoleSpec()
-	if err != nil {
-		return err
-	}
-	_, err = host.OpenConsole(ctx, spec)
-	return err
-}
-
 // pduReboot power-cycles the device with its hard_reset command.
 func pduReboot(ctx context.Context, call sdk.Call, host sdk.Host) error {
 	return host.Power(ctx, "hard_reset")
-}
-
-// sendRebootCommands reboots a device without a hard_reset command from its shell.
-func sendRebootCommands(ctx context.Context, call sdk.Call, host sdk.Host) error {
-	con, err := host.Console(ctx)
-	if err != nil {
-		return err
-	}
-	for _, c := range []string{"reboot", "reboot -n", "reboot -nf"} {
-		if err := con.SendLine(ctx, c); err != nil {
-			return err
-		}
-	}
-	msg, _ := call.Device.Constants["shutdown-message"].(string)
-	if msg == "" {
-		msg = "The system is going down for reboot NOW"
-	}
-	if _, err := con.Expect(ctx, []string{regexp.QuoteMeta(msg), "Restarting system", "reboot: Restarting"}, 0); err != nil {
-		return sdk.InfraErrorf("send-reboot-commands: the device did not reboot: %v", err)
-	}
-	return nil
 }
 
 // deviceCommand runs one of the device's builtin commands (pre_power_command,

@@ -7,11 +7,10 @@ package grub
 import (
 	"context"
 	"fmt"
-	"sort"
-	"strings"
 
 	"github.com/lavacore/lavacore/sdk"
 	"github.com/lavacore/lavacore/sdk/actionspec"
+	"github.com/lavacore/lavacore/sdk/bootflow"
 )
 
 type method struct {
@@ -164,17 +163,6 @@ func hasHardReset(d sdk.Device) bool {
 	return false
 }
 
-// commandSets returns the device's command set names, sorted.
-func commandSets(dm map[string]any) []string {
-	sets, _ := dm["commands"].(map[string]any)
-	names := make([]string, 0, len(sets))
-	for n := range sets {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
-}
-
 func (m method) Validate(_ context.Context, req sdk.Request) sdk.Diagnostics {
 	p := req.Block.Params
 	var diags sdk.Diagnostics
@@ -182,13 +170,8 @@ func (m method) Validate(_ context.Context, req sdk.Request) sdk.Diagnostics {
 	case nil:
 		diags = append(diags, sdk.Diagnostic{Path: "commands", Summary: "required key not provided: commands"})
 	case string:
-		sets, _ := req.Device.Method["commands"].(map[string]any)
-		if _, ok := sets[c]; !ok {
-			d := sdk.Diagnostic{Path: "commands", Summary: fmt.Sprintf("Command '%s' not found in supported methods", c)}
-			if names := commandSets(req.Device.Method); len(names) > 0 {
-				d.Detail = fmt.Sprintf("device type %q has the command sets: %s", req.Device.Type, strings.Join(names, ", "))
-			}
-			diags = append(diags, d)
+		if d := bootflow.UnknownCommandSet(req, c, req.Device.Method); d != nil {
+			diags = append(diags, *d)
 		}
 	case []any:
 		diags = append(diags, sdk.Diagnostic{Severity: sdk.SevWarning, Path: "commands",

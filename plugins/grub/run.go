@@ -19,15 +19,15 @@ func actions(name string) sdk.Actions {
 		"reset-device":            sdk.Group{},
 		"bootloader-from-media":   sdk.Noop("only for images on secondary media, which lavacore does not deploy"),
 		"bootloader-overlay":      bootloaderOverlay{name},
-		"connect-device":          sdk.ActionFunc(connectDevice),
+		"connect-device":          sdk.ActionFunc(bootflow.ConnectDevice),
 		"pdu-reboot":              sdk.ActionFunc(pduReboot),
-		"send-reboot-commands":    sdk.ActionFunc(sendRebootCommands),
+		"send-reboot-commands":    sdk.ActionFunc(bootflow.SendRebootCommands),
 		"uefi-menu-interrupt":     sdk.ActionFunc(uefiMenuInterrupt),
 		"grub-efi-menu-selector":  sdk.ActionFunc(selectMenu),
 		"bootloader-interrupt":    bootloaderInterrupt{name},
 		"bootloader-commands":     bootloaderCommands{name},
 		"auto-login-action":       autoLogin{name},
-		"login-action":            sdk.ActionFunc(login),
+		"login-action":            sdk.ActionFunc(bootflow.LoginAction),
 		"expect-shell-connection": bootflow.ExpectShellConnection{},
 		"overlay-unpack":          sdk.ActionFunc(overlayUnpack),
 		"export-device-env":       sdk.ActionFunc(exportDeviceEnv),
@@ -39,7 +39,7 @@ func actions(name string) sdk.Actions {
 type bootloaderOverlay struct{ name string }
 
 func (m bootloaderOverlay) Run(ctx context.Context, call sdk.Call, host sdk.Host) error {
-	lines, err := commands(call)
+	lines, err := bootflow.CommandList(call.Block.Params["commands"], call.Device.Method)
 	if err != nil {
 		return err
 	}
@@ -63,17 +63,6 @@ func (m bootloaderOverlay) Run(ctx context.Context, call sdk.Call, host sdk.Host
 	return nil
 }
 
-// connectDevice opens the device's primary console: its connection
-// command, serial port, TCP address or unix socket (sdk.Device.ConsoleSpec).
-func connectDevice(ctx context.Context, call sdk.Call, host sdk.Host) error {
-	spec, err := call.Device.ConsoleSpec()
-	if err != nil {
-		return err
-	}
-	_, err = host.OpenConsole(ctx, spec)
-	return err
-}
-
 // pduReboot power-cycles the device with its hard_reset command.
 func pduReboot(ctx context.Context, call sdk.Call, host sdk.Host) error {
 	if err := host.Power(ctx, "hard_reset"); err != nil {
@@ -81,27 +70,6 @@ func pduReboot(ctx context.Context, call sdk.Call, host sdk.Host) error {
 	}
 	return host.Result(sdk.Result{Definition: "lava", Case: call.Action, Level: call.Level, Result: "pass",
 		Extra: map[string]any{"status": "success"}})
-}
-
-// sendRebootCommands reboots a device that has no hard_reset command from its shell.
-func sendRebootCommands(ctx context.Context, call sdk.Call, host sdk.Host) error {
-	con, err := host.Console(ctx)
-	if err != nil {
-		return err
-	}
-	for _, c := range []string{"reboot", "reboot -n", "reboot -nf"} {
-		if err := con.SendLine(ctx, c); err != nil {
-			return err
-		}
-	}
-	msg, _ := call.Device.Constants["shutdown-message"].(string)
-	if msg == "" {
-		msg = "The system is going down for reboot NOW"
-	}
-	if _, err := con.Expect(ctx, []string{regexp.QuoteMeta(msg), "Restarting system", "reboot: Restarting"}, 0); err != nil {
-		return sdk.InfraErrorf("send-reboot-commands: the device did not reboot: %v", err)
-	}
-	return nil
 }
 
 // uefiMenuInterrupt interrupts the firmware to reach its UEFI menu.
@@ -177,30 +145,18 @@ func (m bootloaderCommands) Run(ctx context.Context, call sdk.Call, host sdk.Hos
 type autoLogin struct{ name string }
 
 func (m autoLogin) Run(ctx context.Context, call sdk.Call, host sdk.Host) error {
-	p, dm := call.Block.Params, call.Device.Method
+	dm := call.Device.Method
 	con, err := host.Console(ctx)
 	if err != nil {
 		return err
 	}
-	start, _ := call.Device.Constants["kernel-start-message"].(string)
-	if params, ok := p["parameters"].(map[string]any); ok && bootflow.Str(params, "kernel-start-message") != "" {
-		start = bootflow.Str(params, "kernel-start-message")
-	}
+	start := bootflow.KernelStartMessage(call)
 	consts, _ := call.Device.Constants[m.name].(map[string]any)
 	errs := bootflow.StringList(dm["error_messages"])
 	if len(errs) == 0 {
 		errs = bootflow.StringList(consts["error-messages"])
 	}
 	return bootflow.WaitKernelStart(ctx, con, host, start, errs)
-}
-
-// login logs in (auto_login) watching for kernel messages.
-func login(ctx context.Context, call sdk.Call, host sdk.Host) error {
-	con, err := host.Console(ctx)
-	if err != nil {
-		return err
-	}
-	return bootflow.Login(ctx, con, host, call.Level, bootflow.LoginFromParams(call.Block.Params))
 }
 
 // exportDeviceEnv exports the NFS root's location in the device's shell.
@@ -235,22 +191,6 @@ func installerWait(ctx context.Context, call sdk.Call, host sdk.Host) error {
 	}
 	_, err = con.Expect(ctx, bootflow.StringList(call.Block.Params["boot_finished"]), 0)
 	return err
-}
-
-// commands returns the block's command list: a device command set by name, or a literal list.
-func commands(call sdk.Call) ([]string, error) {
-	switch c := call.Block.Params["commands"].(type) {
-	case string:
-		sets, _ := call.Device.Method["commands"].(map[string]any)
-		lines, ok := sets[c]
-		if !ok {
-			return nil, sdk.JobErrorf("Command '%s' not found in supported methods", c)
-		}
-		return bootflow.StringList(lines), nil
-	case []any:
-		return bootflow.StringList(c), nil
-	}
-	return nil, sdk.JobErrorf("commands: expected a command set name or a list of commands")
 }
 
 // substitutions are LAVA's bootloader placeholders with this job's values.

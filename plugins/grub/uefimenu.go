@@ -25,12 +25,12 @@ func NewUEFIMenu() sdk.Method {
 		"menu-connect":         sdk.ActionFunc(menuConnect),
 		"reset-device":         sdk.Group{},
 		"pdu-reboot":           sdk.ActionFunc(pduReboot),
-		"send-reboot-commands": sdk.ActionFunc(sendRebootCommands),
+		"send-reboot-commands": sdk.ActionFunc(bootflow.SendRebootCommands),
 		"uefi-menu-interrupt":  sdk.ActionFunc(uefiMenuInterrupt),
 		"uefi-menu-selector":   sdk.ActionFunc(uefiMenuSelector),
 		"menu-reset":           sdk.ActionFunc(menuReset),
 		"auto-login-action":    autoLogin{"uefi-menu"},
-		"login-action":         sdk.ActionFunc(login),
+		"login-action":         sdk.ActionFunc(bootflow.LoginAction),
 		"export-device-env":    sdk.ActionFunc(exportDeviceEnv),
 	}}
 }
@@ -202,7 +202,7 @@ func substituteAll(s string, subs map[string]string) string {
 
 // menuConnect opens the console and sends a newline to catch the first prompt.
 func menuConnect(ctx context.Context, call sdk.Call, host sdk.Host) error {
-	if err := connectDevice(ctx, call, host); err != nil {
+	if err := bootflow.ConnectDevice(ctx, call, host); err != nil {
 		return err
 	}
 	con, err := host.Console(ctx)

@@ -20,8 +20,8 @@ func bootActions(name string) sdk.Actions {
 		"boot-image-retry":        sdk.Group{},
 		"boot-qemu-image":         sdk.Group{},
 		"execute-qemu":            executeQemu{name},
-		"auto-login-action":       sdk.ActionFunc(autoLogin),
-		"login-action":            sdk.ActionFunc(login),
+		"auto-login-action":       sdk.ActionFunc(bootflow.AutoLogin),
+		"login-action":            sdk.ActionFunc(bootflow.LoginAction),
 		"expect-shell-connection": bootflow.ExpectShellConnection{},
 		"overlay-unpack":          sdk.ActionFunc(overlayUnpack),
 		"export-device-env":       sdk.ActionFunc(exportDeviceEnv),
@@ -149,27 +149,6 @@ func (e executeQemu) Run(ctx context.Context, call sdk.Call, host sdk.Host) erro
 // Cleanup stops QEMU (the host kills the console's process group).
 func (executeQemu) Cleanup(ctx context.Context, call sdk.Call, host sdk.Host) error {
 	return host.CloseConsole(ctx)
-}
-
-// autoLogin waits for the kernel to start (login-action, its child, logs in).
-func autoLogin(ctx context.Context, call sdk.Call, host sdk.Host) error {
-	con, err := host.Console(ctx)
-	if err != nil {
-		return err
-	}
-	start, _ := call.Device.Constants["kernel-start-message"].(string)
-	if params, ok := call.Block.Params["parameters"].(map[string]any); ok && bootflow.Str(params, "kernel-start-message") != "" {
-		start = bootflow.Str(params, "kernel-start-message")
-	}
-	return bootflow.WaitKernelStart(ctx, con, host, start, nil)
-}
-
-func login(ctx context.Context, call sdk.Call, host sdk.Host) error {
-	con, err := host.Console(ctx)
-	if err != nil {
-		return err
-	}
-	return bootflow.Login(ctx, con, host, call.Level, bootflow.LoginFromParams(call.Block.Params))
 }
 
 // exportDeviceEnv exports the NFS root's location, then runs the guest

@@ -18,7 +18,7 @@ func shared() sdk.Actions {
 		"pdu-reboot":              sdk.ActionFunc(pduReboot),
 		"send-reboot-commands":    sdk.ActionFunc(sendRebootCommands),
 		"auto-login-action":       sdk.ActionFunc(autoLogin),
-		"login-action":            sdk.ActionFunc(login),
+		"login-action":            sdk.ActionFunc(bootflow.LoginAction),
 		"expect-shell-connection": bootflow.ExpectShellConnection{},
 		"overlay-unpack":          sdk.ActionFunc(overlayUnpack),
 		"export-device-env":       sdk.ActionFunc(exportDeviceEnv),
@@ -230,15 +230,6 @@ func autoLogin(ctx context.Context, call sdk.Call, host sdk.Host) error {
 	return bootflow.WaitKernelStart(ctx, con, host, start, errs)
 }
 
-// login logs in (auto_login) watching for kernel messages.
-func login(ctx context.Context, call sdk.Call, host sdk.Host) error {
-	con, err := host.Console(ctx)
-	if err != nil {
-		return err
-	}
-	return bootflow.Login(ctx, con, host, call.Level, bootflow.LoginFromParams(call.Block.Params))
-}
-
 // exportDeviceEnv exports the NFS root's location in the device's shell.
 func exportDeviceEnv(ctx context.Context, call sdk.Call, host sdk.Host) error {
 	rd := bootflow.Reader{H: host}
@@ -328,18 +319,7 @@ func blockCommands(call sdk.Call, block map[string]any) ([]string, error) {
 	if call.Block.Method == "bootloader" && !ok {
 		return nil, nil
 	}
-	switch c := c.(type) {
-	case string:
-		sets, _ := block["commands"].(map[string]any)
-		lines, ok := sets[c]
-		if !ok {
-			return nil, sdk.JobErrorf("Command '%s' not found in supported methods", c)
-		}
-		return bootflow.StringList(lines), nil
-	case []any:
-		return bootflow.StringList(c), nil
-	}
-	return nil, sdk.JobErrorf("commands: expected a command set name or a list of commands")
+	return bootflow.CommandList(c, block)
 }
 
 // bootloaderOverlay substitutes the job's files and the device's load

@@ -10,11 +10,10 @@ import (
 	"context"
 	"fmt"
 	"regexp"
-	"sort"
-	"strings"
 
 	"github.com/lavacore/lavacore/sdk"
 	"github.com/lavacore/lavacore/sdk/actionspec"
+	"github.com/lavacore/lavacore/sdk/bootflow"
 )
 
 // Methods returns every method of this package.
@@ -99,17 +98,6 @@ func (ubootMethod) Describe(req sdk.Request) (sdk.ActionSpec, error) {
 	return top, nil
 }
 
-// commandSets returns the names of a device block's command sets, sorted.
-func commandSets(block map[string]any) []string {
-	sets, _ := block["commands"].(map[string]any)
-	names := make([]string, 0, len(sets))
-	for n := range sets {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
-}
-
 var macRE = regexp.MustCompile(`(?i)^([0-9A-F]{2}[:-]){5}([0-9A-F]{2})`)
 
 // validateCommands checks a boot block's commands against the device block
@@ -120,13 +108,8 @@ func validateCommands(req sdk.Request, block map[string]any) sdk.Diagnostics {
 	case nil:
 		diags = append(diags, sdk.Diagnostic{Path: "commands", Summary: "commands not specified in boot parameters"})
 	case string:
-		sets, _ := block["commands"].(map[string]any)
-		if _, ok := sets[c]; !ok {
-			d := sdk.Diagnostic{Path: "commands", Summary: fmt.Sprintf("Command '%s' not found in supported methods", c)}
-			if names := commandSets(block); len(names) > 0 {
-				d.Detail = fmt.Sprintf("device type %q has the command sets: %s", req.Device.Type, strings.Join(names, ", "))
-			}
-			diags = append(diags, d)
+		if d := bootflow.UnknownCommandSet(req, c, block); d != nil {
+			diags = append(diags, *d)
 		}
 	case []any:
 		diags = append(diags, sdk.Diagnostic{Severity: sdk.SevWarning, Path: "commands",
