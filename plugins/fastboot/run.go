@@ -210,25 +210,16 @@ func fetchImage(ctx context.Context, call sdk.Call, host sdk.Host) error {
 		return sdk.InfraErrorf("%s: no image %d in the block", call.Action, i)
 	}
 	im := imgs[i]
-	ds := download.Spec{Key: im.Key, URL: bootflow.Str(im.Params, "url"), Compression: bootflow.Str(im.Params, "compression"),
-		MD5: bootflow.Str(im.Params, "md5sum"), SHA256: bootflow.Str(im.Params, "sha256sum"), SHA512: bootflow.Str(im.Params, "sha512sum"),
-		AllowedFileDirs: call.Dispatcher.AllowedFileDirs}
+	ds := download.ArtefactSpec(im.Key, bootflow.Str(im.Params, "url"), im.Params, call.Dispatcher)
 	dest := filepath.Join(call.Dispatcher.WorkDir, "fastboot", call.Job.ID)
-	if err := host.Log(sdk.LevelInfo, fmt.Sprintf("downloading %s", ds.URL)); err != nil {
-		return err
-	}
-	r, err := download.Fetch(ctx, ds, dest, download.OptionsFor(call.Dispatcher, host))
+	r, err := download.FetchForAction(ctx, call, host, ds, dest)
 	if err != nil {
-		return err
-	}
-	if err := host.Log(sdk.LevelInfo, r.Summary()); err != nil {
 		return err
 	}
 	if err := bootflow.SetString(host, fileKey(im.Key), r.Path); err != nil {
 		return err
 	}
-	return host.Result(sdk.Result{Definition: "lava", Case: call.Action, Level: call.Level,
-		Duration: fmt.Sprintf("%.2f", r.Duration.Seconds()), Result: "pass", Extra: r.Results()})
+	return host.Result(download.ActionResult(call, r))
 }
 
 // applyOverlay would put the overlay into an image (LAVA mounts it with

@@ -144,20 +144,12 @@ func (f fetcher) Run(ctx context.Context, call sdk.Call, host sdk.Host) error {
 	if key == "uefi" {
 		dest = filepath.Join(dir, "uefi")
 	}
-	ds := download.Spec{Key: lbl, URL: u, Compression: bootflow.Str(res, "compression"),
-		MD5: bootflow.Str(res, "md5sum"), SHA256: bootflow.Str(res, "sha256sum"), SHA512: bootflow.Str(res, "sha512sum"),
-		AllowedFileDirs: call.Dispatcher.AllowedFileDirs}
+	ds := download.ArtefactSpec(lbl, u, res, call.Dispatcher)
 	if lbl == "nfsrootfs" {
 		ds.Compression = "" // extracted by qemu-nfs-deploy, which detects it
 	}
-	if err := host.Log(sdk.LevelInfo, "downloading "+u); err != nil {
-		return err
-	}
-	r, err := download.Fetch(ctx, ds, dest, download.OptionsFor(call.Dispatcher, host))
+	r, err := download.FetchForAction(ctx, call, host, ds, dest)
 	if err != nil {
-		return err
-	}
-	if err := host.Log(sdk.LevelInfo, r.Summary()); err != nil {
 		return err
 	}
 	if err := bootflow.SetString(host, fileKey(lbl), r.Path); err != nil {
@@ -170,8 +162,7 @@ func (f fetcher) Run(ctx context.Context, call sdk.Call, host sdk.Host) error {
 	} else if err := bootflow.SetString(host, argKey(lbl), bootflow.Str(res, "image_arg")); err != nil {
 		return err
 	}
-	return host.Result(sdk.Result{Definition: "lava", Case: call.Action, Level: call.Level,
-		Duration: fmt.Sprintf("%.2f", r.Duration.Seconds()), Result: "pass", Extra: r.Results()})
+	return host.Result(download.ActionResult(call, r))
 }
 
 // overlayMaxBytes bounds the overlay's extraction.

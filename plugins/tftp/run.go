@@ -173,23 +173,13 @@ func (f fetcher) Run(ctx context.Context, call sdk.Call, host sdk.Host) error {
 	if key == "nfsrootfs" || key == "modules" || dest == "" {
 		dest = filepath.Join(call.Dispatcher.WorkDir, "downloads", call.Job.ID)
 	}
-	ds := download.Spec{Key: key, URL: spec.URL, Compression: bootflow.Str(res, "compression"),
-		MD5: bootflow.Str(res, "md5sum"), SHA256: bootflow.Str(res, "sha256sum"), SHA512: bootflow.Str(res, "sha512sum"),
-		AllowedFileDirs: call.Dispatcher.AllowedFileDirs}
+	ds := download.ArtefactSpec(key, spec.URL, res, call.Dispatcher)
 	if key == "nfsrootfs" {
 		// Extracted later by tar, which detects compression itself: keep the file as it is.
 		ds.Compression = ""
 	}
-	if err := host.Log(sdk.LevelInfo, fmt.Sprintf("downloading %s", spec.URL)); err != nil {
-		return err
-	}
-	// a progress line the log could not take does not stop the download: the
-	// summary's Log after it returns the log's failure
-	r, err := download.Fetch(ctx, ds, dest, download.OptionsFor(call.Dispatcher, host))
+	r, err := download.FetchForAction(ctx, call, host, ds, dest)
 	if err != nil {
-		return err
-	}
-	if err := host.Log(sdk.LevelInfo, r.Summary()); err != nil {
 		return err
 	}
 	if err := bootflow.SetString(host, fileKey(key), r.Path); err != nil {
@@ -209,8 +199,7 @@ func (f fetcher) Run(ctx context.Context, call sdk.Call, host sdk.Host) error {
 			}
 		}
 	}
-	return host.Result(sdk.Result{Definition: "lava", Case: call.Action, Level: call.Level,
-		Duration: fmt.Sprintf("%.2f", r.Duration.Seconds()), Result: "pass", Extra: r.Results()})
+	return host.Result(download.ActionResult(call, r))
 }
 
 // extractNFS unpacks nfsrootfs under the lab's NFS root: <nfs_root>/<job_id>/extract-nfsrootfs/.
