@@ -9,7 +9,8 @@ LAVA's installed ones.
 NAME=VALUE pairs are passed as the job context is (variables the dictionary
 and templates see). Template directories searched, in order: the dictionary's
 own directory, this script's directory, $LAVA_DEVICE_TYPES (colon-separated),
-/etc/lava-server/dispatcher-config/device-types, /usr/share/lava-server/device-types.
+/etc/lava-server/dispatcher-config/device-types, /usr/share/lava-server/device-types,
+/var/lib/lavacore/lava-device-types (make deps puts LAVA's templates there without lava-server).
 Needs python3-jinja2 (Debian) and LAVA's base.jinja2 (lava-server, or a copy
 named by $LAVA_DEVICE_TYPES).
 """
@@ -35,7 +36,8 @@ def main(argv):
     here = os.path.dirname(os.path.abspath(__file__))
     paths = [os.path.dirname(dictionary), here]
     paths += [p for p in os.environ.get("LAVA_DEVICE_TYPES", "").split(":") if p]
-    paths += ["/etc/lava-server/dispatcher-config/device-types", "/usr/share/lava-server/device-types"]
+    paths += ["/etc/lava-server/dispatcher-config/device-types", "/usr/share/lava-server/device-types",
+              "/var/lib/lavacore/lava-device-types"]
     env = SandboxedEnvironment(loader=FileSystemLoader(paths), autoescape=False, trim_blocks=True)
     sys.stdout.write(env.get_template(os.path.basename(dictionary)).render(**context))
     return 0
