@@ -157,3 +157,6 @@ func TestLavaDictionaryNFSRootPrefix(t *testing.T) {
 		t.Errorf("arm-01 has a dictionary")
 	}
 }
+
+// NeedRender is needRender for the lab_test package's lab tests.
+func NeedRender(t *testing.T) { t.Helper(); needRender(t) }

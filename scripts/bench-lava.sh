@@ -2,7 +2,8 @@
 # make bench-lava: Debian's LAVA dispatcher (lava-run 2023.01) and lavacore run the same jobs on the
 # virtual lab's board-01, alternately, and the figures are compared.
 #
-#   scripts/bench-lava.sh [-n N] [-o DIR] [-j ramdisk,nfs]        (root; `make bench-lava N=2`)
+#   scripts/bench-lava.sh [-n N] [-o DIR] [-j ramdisk,nfs] [-m cold,warm] [-t lava,lavacore]
+#                                                  (root; `make bench-lava BENCH_N=2`)
 #
 # Both run examples/jobs/single-node-{ramdisk,nfs}.yaml with `shallow: false` added to their git
 # test definitions (LAVA clones with --depth=1, which the lab's plain-HTTP git repository refuses)
@@ -40,16 +41,20 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 N=2
 OUT=$here/bin/bench-lava
 JOBS=ramdisk,nfs
-while getopts "n:o:j:" o; do
+MODES=cold,warm
+TOOLS=lava,lavacore
+while getopts "n:o:j:m:t:" o; do
 	case $o in
 	n) N=$OPTARG ;;
 	o) OUT=$OPTARG ;;
 	j) JOBS=$OPTARG ;;
-	*) sed -n '2,9p' "$0" >&2; exit 2 ;;
+	m) MODES=$OPTARG ;;
+	t) TOOLS=$OPTARG ;;
+	*) sed -n '2,10p' "$0" >&2; exit 2 ;;
 	esac
 done
 [ "$(id -u)" = 0 ] || { echo "bench-lava: run as root (the lab, lava-run's TFTP and NFS directories)" >&2; exit 2; }
-LAVACORE=$here/bin/lavacore
+LAVACORE=${LAVACORE:-$here/bin/lavacore} # the lavacore binary, its plugins beside it
 [ -x "$LAVACORE" ] || { echo "bench-lava: no $LAVACORE (make build)" >&2; exit 2; }
 command -v lava-run >/dev/null || { echo "bench-lava: no lava-run (make deps: scripts/deps.d/lava-run.apt)" >&2; exit 2; }
 [ -e /etc/default/tftpd-hpa ] || { echo "bench-lava: no /etc/default/tftpd-hpa (make deps installs tftpd-hpa)" >&2; exit 2; }
@@ -163,8 +168,9 @@ printf 'tool\tjob\tmode\trep\texit\twall_s\tboard_s\toverhead_s\tmem_mb\n' >"$OU
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 for rep in $(seq 1 "$N"); do
 	for j in ${JOBS//,/ }; do
-		for mode in cold warm; do
-			if [ $((rep % 2)) = 1 ]; then order="lava lavacore"; else order="lavacore lava"; fi
+		for mode in ${MODES//,/ }; do
+			order=${TOOLS//,/ }
+			if [ $((rep % 2)) = 0 ]; then order=$(echo "$order" | tr ' ' '\n' | tac | tr '\n' ' '); fi
 			for tool in $order; do run "$tool" "$j" "$mode" "$rep"; done
 		done
 	done
