@@ -88,21 +88,28 @@ func logSpan(log string) time.Duration {
 	return b.Sub(a)
 }
 
-// qemuSetup starts a server, installs lavacore, starts a worker whose jobs find lavacore's
-// lava-run first and registers a qemu device on it; the lab's images are served over HTTP.
+// qemuSetup gets the server and the installed lavacore, starts a worker whose jobs find
+// lavacore's lava-run first and registers a qemu device on it; the lab's images are served over
+// HTTP. Without the lab's images the test is skipped, except under CI (CI=true), where they are
+// built (`lavacore lab build --image fast`) or the test fails.
 func qemuSetup(t *testing.T) (s *server, w *worker, prefix, filesURL string) {
 	t.Helper()
 	images := labImages()
+	if images == "" && os.Getenv("CI") != "true" {
+		t.Skip("no lab images: `lavacore lab build --image fast` builds /var/cache/lavacore/fast-*/{vmlinuz,ramdisk.cpio.gz} (or set LAVACORE_LAB_IMAGES)")
+	}
+	s = startServer(t)
+	prefix = lavacorePrefix(t, s)
 	if images == "" {
-		t.Skip("no lab images: `lavacore lab up` builds /var/cache/lavacore/fast-*/{vmlinuz,ramdisk.cpio.gz} (or set LAVACORE_LAB_IMAGES)")
+		run(t, 30*time.Minute, os.Environ(), filepath.Join(prefix, "bin", "lavacore"), "lab", "build", "--image", "fast")
+		if images = labImages(); images == "" {
+			t.Fatal("`lavacore lab build --image fast` left no /var/cache/lavacore/fast-*/{vmlinuz,ramdisk.cpio.gz}")
+		}
 	}
 	files := httptest.NewServer(http.FileServer(http.Dir(images)))
 	t.Cleanup(files.Close)
-	s = startServer(t)
-	prefix = filepath.Join(s.dir, "prefix")
-	installLavacore(t, prefix)
-	w = startWorker(t, s, "e2e-qworker-"+s.suffix, filepath.Join(prefix, "bin"))
-	addDevice(t, w, "qemu", "e2e-qemu-"+s.suffix, "{% set arch = 'amd64' %}\n{% set no_kvm = True %}\n{% set mac_addr = '52:54:00:12:34:59' %}\n{% set memory = 512 %}\n")
+	w = startWorker(t, s, s.unique("e2e-qworker"), filepath.Join(prefix, "bin"))
+	addDevice(t, w, "qemu", s.unique("e2e-qemu"), "{% set arch = 'amd64' %}\n{% set no_kvm = True %}\n{% set mac_addr = '52:54:00:12:34:59' %}\n{% set memory = 512 %}\n")
 	return s, w, prefix, files.URL
 }
 
@@ -110,9 +117,7 @@ func qemuSetup(t *testing.T) (s *server, w *worker, prefix, filesURL string) {
 // with lavacore's (the worker's PATH switched between the two): both Complete in the server,
 // with wall time and peak memory of each dispatcher.
 func TestLavaServerQemuJobDebianAndLavacore(t *testing.T) {
-	if os.Getenv("LAVACORE_LAVA_SERVER") != "1" {
-		t.Skip("needs root and `make deps-lava-server`; set LAVACORE_LAVA_SERVER=1")
-	}
+	requireServerTests(t)
 	s, w, prefix, filesURL := qemuSetup(t)
 
 	type figures struct {
@@ -172,9 +177,7 @@ func TestLavaServerQemuJobDebianAndLavacore(t *testing.T) {
 // A job canceled in the server while lavacore's QEMU boots (the worker sends lava-run SIGTERM)
 // ends Canceled, and nothing it started (plugins, QEMU) is left running.
 func TestLavaServerCancelsLavacoreQemuJob(t *testing.T) {
-	if os.Getenv("LAVACORE_LAVA_SERVER") != "1" {
-		t.Skip("needs root and `make deps-lava-server`; set LAVACORE_LAVA_SERVER=1")
-	}
+	requireServerTests(t)
 	s, _, prefix, filesURL := qemuSetup(t)
 	id := submitOnly(t, s, fmt.Sprintf(qemuJob, "canceled", filesURL))
 	smp := newSampler(id)
@@ -201,9 +204,7 @@ func TestLavaServerCancelsLavacoreQemuJob(t *testing.T) {
 // directory) it finds the job's lava-run gone and reports it; the server shows the job
 // Incomplete, and nothing the job started (plugins, QEMU) is left running.
 func TestLavaServerReportsJobOfKilledWorker(t *testing.T) {
-	if os.Getenv("LAVACORE_LAVA_SERVER") != "1" {
-		t.Skip("needs root and `make deps-lava-server`; set LAVACORE_LAVA_SERVER=1")
-	}
+	requireServerTests(t)
 	s, w, prefix, filesURL := qemuSetup(t)
 	id := submitOnly(t, s, fmt.Sprintf(qemuJob, "killed worker", filesURL))
 	smp := newSampler(id)
