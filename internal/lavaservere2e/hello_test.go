@@ -99,6 +99,15 @@ func (w *worker) setPath(t *testing.T, first string) {
 	}
 }
 
+// setDispatcher writes the worker's dispatcher.yaml (/etc/lava-server/dispatcher.d/NAME/,
+// which the server sends with each job).
+func (w *worker) setDispatcher(t *testing.T, text string) {
+	t.Helper()
+	if err := os.WriteFile(filepath.Join("/etc/lava-server/dispatcher.d", w.name, "dispatcher.yaml"), []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // addDevice registers a device of deviceType on w with the given dictionary (the lines after
 // its {% extends %}); it is retired at the end.
 func addDevice(t *testing.T, w *worker, deviceType, name, dict string) {

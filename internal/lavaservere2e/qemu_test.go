@@ -7,9 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"sort"
-	"strconv"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -120,57 +117,12 @@ func TestLavaServerQemuJobDebianAndLavacore(t *testing.T) {
 	requireServerTests(t)
 	s, w, prefix, filesURL := qemuSetup(t)
 
-	type figures struct {
-		name, marker, path string
-		js                 jobState
-		span, lived, toQ   time.Duration
-		peakDisp, peakQEMU int
-		procs              []string
-		lines              int
-		cases              []string
-	}
-	// LAVACORE_LAVA_SERVER_REPEAT=N runs each N times, alternating (the machine's load varies).
-	reps, _ := strconv.Atoi(os.Getenv("LAVACORE_LAVA_SERVER_REPEAT"))
-	var runs []*figures
-	for range max(reps, 1) {
-		runs = append(runs,
-			&figures{name: "Debian lava-run 2023.01", marker: "lava-dispatcher, installed at version", path: "/usr/bin"},
-			&figures{name: "lavacore lava-run", marker: "lavacore: job", path: filepath.Join(prefix, "bin")})
+	runs := bothDispatchers(prefix)
+	for _, r := range runs {
+		r.run(t, s, w, prefix, fmt.Sprintf(qemuJob, r.name, filesURL), 8*time.Minute)
 	}
 	for _, r := range runs {
-		w.setPath(t, r.path)
-		id := submitOnly(t, s, fmt.Sprintf(qemuJob, r.name, filesURL))
-		smp := newSampler(id)
-		r.js = wait(t, s, id, 8*time.Minute)
-		smp.finish()
-		log := jobLog(t, s, id)
-		r.span, r.lived, r.peakDisp, r.peakQEMU = logSpan(log), smp.last.Sub(smp.first), smp.peakDisp, smp.peakQEMU
-		if !smp.qemuAt.IsZero() {
-			r.toQ = smp.qemuAt.Sub(smp.first)
-		}
-		for n := range smp.names {
-			r.procs = append(r.procs, n)
-		}
-		sort.Strings(r.procs)
-		r.lines = strings.Count(log, "\n- {")
-		for _, c := range jobTests(t, s, id) {
-			r.cases = append(r.cases, c.Name+"="+c.Result)
-		}
-		if r.js.Health != "Complete" {
-			t.Errorf("%s: job %d %s (%s)\nlog:\n%s", r.name, id, r.js.Health, r.js.FailureComment, tail(log, 40))
-			continue
-		}
-		if left := append(leftovers(prefix), smp.alive()...); len(left) > 0 {
-			t.Errorf("%s: job %d is Finished but its processes still run: %v", r.name, id, left)
-		}
-		if !strings.Contains(log, r.marker) {
-			t.Errorf("%s: job %d: the log lacks %q: another lava-run ran it:\n%s", r.name, id, r.marker, tail(log, 20))
-		}
-	}
-	for _, r := range runs {
-		t.Logf("%s: job %d %s on %s; server Running→End %s→%s; log first→last record %s; process lived ≈%s, QEMU started after ≈%s; peak RSS dispatcher %d MiB, qemu %d MiB (processes %v); %d log records; %d results %v",
-			r.name, r.js.ID, r.js.Health, r.js.ActualDevice, r.js.StartTime, r.js.EndTime, r.span.Round(10*time.Millisecond),
-			r.lived.Round(100*time.Millisecond), r.toQ.Round(100*time.Millisecond), r.peakDisp/1024, r.peakQEMU/1024, r.procs, r.lines, len(r.cases), r.cases)
+		t.Log(r.summary())
 	}
 }
 

@@ -21,6 +21,7 @@ units_of() {
 	lava-dispatcher) echo lava-worker.service lava-dispatcher-host.socket lava-dispatcher-host.service lava-docker-worker.service ;;
 	# the clusters' postgresql@VER-NAME units are PartOf postgresql.service
 	postgresql) echo postgresql.service ;;
+	tftpd-hpa) echo tftpd-hpa.service ;;
 	nfs-ganesha) echo nfs-ganesha.service ;;
 	rpcbind) echo rpcbind.socket rpcbind.service ;;
 	openssh-server) echo ssh.service ;;
