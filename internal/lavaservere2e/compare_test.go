@@ -122,6 +122,22 @@ func logPhases(log string) (setup, board, end time.Duration) {
 	return t0.Sub(first), t1.Sub(t0), last.Sub(t1)
 }
 
+// sameResults fails t unless each lavacore run has the results (suite/name=result, in any
+// order) of the Debian run before it, and logs what differs.
+func sameResults(t *testing.T, runs []*dispatcherRun) {
+	t.Helper()
+	for i := 1; i < len(runs); i += 2 {
+		deb, lc := runs[i-1], runs[i]
+		if deb.js.Health != "Complete" || lc.js.Health != "Complete" {
+			continue
+		}
+		onlyDebian, onlyLavacore := caseDiff(deb.cases, lc.cases)
+		if len(onlyDebian)+len(onlyLavacore) > 0 {
+			t.Errorf("jobs %d and %d: results only Debian's lava-run has: %v; only lavacore's: %v", deb.js.ID, lc.js.ID, onlyDebian, onlyLavacore)
+		}
+	}
+}
+
 // caseDiff lists the results one run has and the other lacks (suite/name=result).
 func caseDiff(a, b []string) (onlyA, onlyB []string) {
 	count := map[string]int{}

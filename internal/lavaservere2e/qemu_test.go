@@ -112,7 +112,7 @@ func qemuSetup(t *testing.T) (s *server, w *worker, prefix, filesURL string) {
 
 // The same QEMU job on the same qemu device and worker, once with Debian's lava-run and once
 // with lavacore's (the worker's PATH switched between the two): both Complete in the server,
-// with wall time and peak memory of each dispatcher.
+// with the same results, and wall time and peak memory of each dispatcher.
 func TestLavaServerQemuJobDebianAndLavacore(t *testing.T) {
 	requireServerTests(t)
 	s, w, prefix, filesURL := qemuSetup(t)
@@ -124,6 +124,7 @@ func TestLavaServerQemuJobDebianAndLavacore(t *testing.T) {
 	for _, r := range runs {
 		t.Log(r.summary())
 	}
+	sameResults(t, runs)
 }
 
 // A job canceled in the server while lavacore's QEMU boots (the worker sends lava-run SIGTERM)
