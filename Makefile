@@ -25,7 +25,7 @@ LDFLAGS   := $(STRIP) -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 BUILDFLAGS ?= -trimpath
 
 
-.PHONY: all build plugins proto test unit lint bench bench-lava fuzz deps deps-lava-server demo clean install uninstall-lava-run
+.PHONY: all build plugins proto test unit lint bench bench-lava fuzz deps demo clean install uninstall-lava-run
 
 all: build
 
@@ -46,9 +46,15 @@ proto:
 	bash scripts/proto.sh
 
 # The README's test command is `make deps test`: unit tests, then everything gated on LAVACORE_LAB=1
-# (virtual lab end to end, plugin processes, Debian's lava-coordinator), then a short fuzz pass.
+# (virtual lab end to end, plugin processes, Debian's lava-coordinator); then, after them (never
+# beside the lab's tests: go test runs packages in parallel, and both use the lab and QEMU), lavacore
+# under Debian's lava-server and lava-worker (internal/lavaservere2e, LAVACORE_LAVA_SERVER=1); then
+# a short fuzz pass.
+LAVASERVER_PKG := ./internal/lavaservere2e
 test: build lint
-	LAVACORE_LAB=1 LAVACORE_BIN=$(abspath $(BIN)) $(GO) test -count=1 -timeout 45m ./...
+	LAVACORE_LAB=1 LAVACORE_BIN=$(abspath $(BIN)) $(GO) test -count=1 -timeout 45m \
+		$$($(GO) list ./... | grep -v '/internal/lavaservere2e$$')
+	LAVACORE_LAB=1 LAVACORE_LAVA_SERVER=1 LAVACORE_BIN=$(abspath $(BIN)) $(GO) test -count=1 -timeout 30m $(LAVASERVER_PKG)
 	@$(MAKE) --no-print-directory fuzz FUZZTIME=5s
 
 unit:
@@ -77,11 +83,6 @@ fuzz:
 
 deps:
 	bash scripts/deps.sh
-
-# Not part of make deps: Debian's lava-server, lava-worker and PostgreSQL for the end-to-end test
-# under a real server (LAVACORE_LAVA_SERVER=1 go test ./internal/lavaservere2e, as root).
-deps-lava-server:
-	bash scripts/deps-optional/install.sh lava-server
 
 # The README's first command: the founding job on the built-in virtual lab.
 demo: build

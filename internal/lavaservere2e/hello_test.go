@@ -21,9 +21,15 @@ func repoRoot(t *testing.T) string {
 }
 
 // installLavacore runs `make install PREFIX=prefix` (lavacore, its plugins, the lava-run link)
-// and adds the out-of-tree hello plugin (examples/plugin-hello) beside lavacore's own plugins.
+// and adds the out-of-tree hello plugin (examples/plugin-hello) beside lavacore's own plugins;
+// once per prefix in a package run (the tests share the server's, lavacorePrefix).
 func installLavacore(t *testing.T, prefix string) {
 	t.Helper()
+	shared.installMu.Lock()
+	defer shared.installMu.Unlock()
+	if shared.installed[prefix] {
+		return
+	}
 	root := repoRoot(t)
 	run(t, 10*time.Minute, os.Environ(), "make", "-C", root, "--no-print-directory", "install", "PREFIX="+prefix)
 	hello := filepath.Join(prefix, "hello-plugin")
@@ -34,6 +40,7 @@ func installLavacore(t *testing.T, prefix string) {
 		t.Fatalf("build examples/plugin-hello: %v\n%s", err, out)
 	}
 	run(t, time.Minute, os.Environ(), filepath.Join(prefix, "bin", "lavacore"), "plugins", "install", hello, filepath.Join(prefix, "lib", "lavacore", "plugins"))
+	shared.installed[prefix] = true
 }
 
 // worker is a lava-worker registered in the server and running.
@@ -88,6 +95,15 @@ func (w *worker) setPath(t *testing.T, first string) {
 	t.Helper()
 	env := fmt.Sprintf("purge: true\noverrides:\n  LC_ALL: C.UTF-8\n  LANG: C\n  PATH: %s:/usr/local/bin:/usr/local/sbin:/bin:/usr/bin:/usr/sbin:/sbin\n", first)
 	if err := os.WriteFile(filepath.Join("/etc/lava-server/dispatcher.d", w.name, "env.yaml"), []byte(env), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// setDispatcher writes the worker's dispatcher.yaml (/etc/lava-server/dispatcher.d/NAME/,
+// which the server sends with each job).
+func (w *worker) setDispatcher(t *testing.T, text string) {
+	t.Helper()
+	if err := os.WriteFile(filepath.Join("/etc/lava-server/dispatcher.d", w.name, "dispatcher.yaml"), []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -197,14 +213,11 @@ func jobLog(t *testing.T, s *server, id int) string {
 // that needs no board) submitted to Debian's lava-server runs under Debian's lava-worker with
 // lavacore as lava-run, and the server shows it Complete with lavacore's log and its results.
 func TestLavaServerRunsHelloJobWithLavacore(t *testing.T) {
-	if os.Getenv("LAVACORE_LAVA_SERVER") != "1" {
-		t.Skip("needs root and `make deps-lava-server`; set LAVACORE_LAVA_SERVER=1")
-	}
+	requireServerTests(t)
 	s := startServer(t)
-	prefix := filepath.Join(s.dir, "prefix")
-	installLavacore(t, prefix)
-	w := startWorker(t, s, "e2e-worker-"+s.suffix, filepath.Join(prefix, "bin"))
-	device := "e2e-hello-" + s.suffix
+	prefix := lavacorePrefix(t, s)
+	w := startWorker(t, s, s.unique("e2e-worker"), filepath.Join(prefix, "bin"))
+	device := s.unique("e2e-hello")
 	addDevice(t, w, "ssh", device, "{% set ssh_host = 'localhost' %}\n")
 
 	job, err := os.ReadFile(filepath.Join(repoRoot(t), "examples", "plugin-hello", "job.yaml"))

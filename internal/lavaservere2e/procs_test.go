@@ -27,6 +27,7 @@ type sampler struct {
 	seen     map[int]string // pid: comm, of every process seen in the tree
 	root     int            // the lava-run process last seen
 	qemuAt   time.Time      // when a qemu-system process was first seen in the tree
+	qemuNice int            // the highest nice value a qemu-system process of the tree had
 }
 
 func newSampler(jobID int) *sampler {
@@ -57,6 +58,7 @@ func (s *sampler) finish() {
 
 type procInfo struct {
 	ppid    int
+	nice    int
 	comm    string
 	cmdline []byte
 	rssKB   int
@@ -87,6 +89,9 @@ func readProcs() map[int]procInfo {
 		}
 		ppid, _ := strconv.Atoi(f[1])
 		p := procInfo{ppid: ppid, comm: string(stat[j+1 : i])}
+		if len(f) > 16 { // field 19 of proc(5)'s stat
+			p.nice, _ = strconv.Atoi(f[16])
+		}
 		p.cmdline, _ = os.ReadFile(filepath.Join(dir, "cmdline"))
 		status, _ := os.ReadFile(filepath.Join(dir, "status"))
 		for _, l := range strings.Split(string(status), "\n") {
@@ -136,6 +141,7 @@ func (s *sampler) sample() {
 			if s.qemuAt.IsZero() {
 				s.qemuAt = time.Now()
 			}
+			s.qemuNice = max(s.qemuNice, p.nice)
 		} else {
 			disp += p.rssKB
 		}

@@ -7,9 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"sort"
-	"strconv"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -88,93 +85,52 @@ func logSpan(log string) time.Duration {
 	return b.Sub(a)
 }
 
-// qemuSetup starts a server, installs lavacore, starts a worker whose jobs find lavacore's
-// lava-run first and registers a qemu device on it; the lab's images are served over HTTP.
+// qemuSetup gets the server and the installed lavacore, starts a worker whose jobs find
+// lavacore's lava-run first and registers a qemu device on it; the lab's images are served over
+// HTTP. Without the lab's images the test is skipped, except under CI (CI=true), where they are
+// built (`lavacore lab build --image fast`) or the test fails.
 func qemuSetup(t *testing.T) (s *server, w *worker, prefix, filesURL string) {
 	t.Helper()
 	images := labImages()
+	if images == "" && os.Getenv("CI") != "true" {
+		t.Skip("no lab images: `lavacore lab build --image fast` builds /var/cache/lavacore/fast-*/{vmlinuz,ramdisk.cpio.gz} (or set LAVACORE_LAB_IMAGES)")
+	}
+	s = startServer(t)
+	prefix = lavacorePrefix(t, s)
 	if images == "" {
-		t.Skip("no lab images: `lavacore lab up` builds /var/cache/lavacore/fast-*/{vmlinuz,ramdisk.cpio.gz} (or set LAVACORE_LAB_IMAGES)")
+		run(t, 30*time.Minute, os.Environ(), filepath.Join(prefix, "bin", "lavacore"), "lab", "build", "--image", "fast")
+		if images = labImages(); images == "" {
+			t.Fatal("`lavacore lab build --image fast` left no /var/cache/lavacore/fast-*/{vmlinuz,ramdisk.cpio.gz}")
+		}
 	}
 	files := httptest.NewServer(http.FileServer(http.Dir(images)))
 	t.Cleanup(files.Close)
-	s = startServer(t)
-	prefix = filepath.Join(s.dir, "prefix")
-	installLavacore(t, prefix)
-	w = startWorker(t, s, "e2e-qworker-"+s.suffix, filepath.Join(prefix, "bin"))
-	addDevice(t, w, "qemu", "e2e-qemu-"+s.suffix, "{% set arch = 'amd64' %}\n{% set no_kvm = True %}\n{% set mac_addr = '52:54:00:12:34:59' %}\n{% set memory = 512 %}\n")
+	w = startWorker(t, s, s.unique("e2e-qworker"), filepath.Join(prefix, "bin"))
+	addDevice(t, w, "qemu", s.unique("e2e-qemu"), "{% set arch = 'amd64' %}\n{% set no_kvm = True %}\n{% set mac_addr = '52:54:00:12:34:59' %}\n{% set memory = 512 %}\n")
 	return s, w, prefix, files.URL
 }
 
 // The same QEMU job on the same qemu device and worker, once with Debian's lava-run and once
 // with lavacore's (the worker's PATH switched between the two): both Complete in the server,
-// with wall time and peak memory of each dispatcher.
+// with the same results, and wall time and peak memory of each dispatcher.
 func TestLavaServerQemuJobDebianAndLavacore(t *testing.T) {
-	if os.Getenv("LAVACORE_LAVA_SERVER") != "1" {
-		t.Skip("needs root and `make deps-lava-server`; set LAVACORE_LAVA_SERVER=1")
-	}
+	requireServerTests(t)
 	s, w, prefix, filesURL := qemuSetup(t)
 
-	type figures struct {
-		name, marker, path string
-		js                 jobState
-		span, lived, toQ   time.Duration
-		peakDisp, peakQEMU int
-		procs              []string
-		lines              int
-		cases              []string
-	}
-	// LAVACORE_LAVA_SERVER_REPEAT=N runs each N times, alternating (the machine's load varies).
-	reps, _ := strconv.Atoi(os.Getenv("LAVACORE_LAVA_SERVER_REPEAT"))
-	var runs []*figures
-	for range max(reps, 1) {
-		runs = append(runs,
-			&figures{name: "Debian lava-run 2023.01", marker: "lava-dispatcher, installed at version", path: "/usr/bin"},
-			&figures{name: "lavacore lava-run", marker: "lavacore: job", path: filepath.Join(prefix, "bin")})
+	runs := bothDispatchers(prefix)
+	for _, r := range runs {
+		r.run(t, s, w, prefix, fmt.Sprintf(qemuJob, r.name, filesURL), 8*time.Minute)
 	}
 	for _, r := range runs {
-		w.setPath(t, r.path)
-		id := submitOnly(t, s, fmt.Sprintf(qemuJob, r.name, filesURL))
-		smp := newSampler(id)
-		r.js = wait(t, s, id, 8*time.Minute)
-		smp.finish()
-		log := jobLog(t, s, id)
-		r.span, r.lived, r.peakDisp, r.peakQEMU = logSpan(log), smp.last.Sub(smp.first), smp.peakDisp, smp.peakQEMU
-		if !smp.qemuAt.IsZero() {
-			r.toQ = smp.qemuAt.Sub(smp.first)
-		}
-		for n := range smp.names {
-			r.procs = append(r.procs, n)
-		}
-		sort.Strings(r.procs)
-		r.lines = strings.Count(log, "\n- {")
-		for _, c := range jobTests(t, s, id) {
-			r.cases = append(r.cases, c.Name+"="+c.Result)
-		}
-		if r.js.Health != "Complete" {
-			t.Errorf("%s: job %d %s (%s)\nlog:\n%s", r.name, id, r.js.Health, r.js.FailureComment, tail(log, 40))
-			continue
-		}
-		if left := append(leftovers(prefix), smp.alive()...); len(left) > 0 {
-			t.Errorf("%s: job %d is Finished but its processes still run: %v", r.name, id, left)
-		}
-		if !strings.Contains(log, r.marker) {
-			t.Errorf("%s: job %d: the log lacks %q: another lava-run ran it:\n%s", r.name, id, r.marker, tail(log, 20))
-		}
+		t.Log(r.summary())
 	}
-	for _, r := range runs {
-		t.Logf("%s: job %d %s on %s; server Running→End %s→%s; log first→last record %s; process lived ≈%s, QEMU started after ≈%s; peak RSS dispatcher %d MiB, qemu %d MiB (processes %v); %d log records; %d results %v",
-			r.name, r.js.ID, r.js.Health, r.js.ActualDevice, r.js.StartTime, r.js.EndTime, r.span.Round(10*time.Millisecond),
-			r.lived.Round(100*time.Millisecond), r.toQ.Round(100*time.Millisecond), r.peakDisp/1024, r.peakQEMU/1024, r.procs, r.lines, len(r.cases), r.cases)
-	}
+	sameResults(t, runs)
 }
 
 // A job canceled in the server while lavacore's QEMU boots (the worker sends lava-run SIGTERM)
 // ends Canceled, and nothing it started (plugins, QEMU) is left running.
 func TestLavaServerCancelsLavacoreQemuJob(t *testing.T) {
-	if os.Getenv("LAVACORE_LAVA_SERVER") != "1" {
-		t.Skip("needs root and `make deps-lava-server`; set LAVACORE_LAVA_SERVER=1")
-	}
+	requireServerTests(t)
 	s, _, prefix, filesURL := qemuSetup(t)
 	id := submitOnly(t, s, fmt.Sprintf(qemuJob, "canceled", filesURL))
 	smp := newSampler(id)
@@ -201,9 +157,7 @@ func TestLavaServerCancelsLavacoreQemuJob(t *testing.T) {
 // directory) it finds the job's lava-run gone and reports it; the server shows the job
 // Incomplete, and nothing the job started (plugins, QEMU) is left running.
 func TestLavaServerReportsJobOfKilledWorker(t *testing.T) {
-	if os.Getenv("LAVACORE_LAVA_SERVER") != "1" {
-		t.Skip("needs root and `make deps-lava-server`; set LAVACORE_LAVA_SERVER=1")
-	}
+	requireServerTests(t)
 	s, w, prefix, filesURL := qemuSetup(t)
 	id := submitOnly(t, s, fmt.Sprintf(qemuJob, "killed worker", filesURL))
 	smp := newSampler(id)

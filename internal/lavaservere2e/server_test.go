@@ -15,8 +15,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
-	"testing"
 	"time"
 )
 
@@ -27,7 +27,7 @@ func debianEnv(extra ...string) []string {
 }
 
 // run runs a command to completion within timeout and returns its stdout.
-func run(t *testing.T, timeout time.Duration, env []string, name string, args ...string) string {
+func run(t owner, timeout time.Duration, env []string, name string, args ...string) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
@@ -48,7 +48,7 @@ func run(t *testing.T, timeout time.Duration, env []string, name string, args ..
 }
 
 // manage runs `lava-server manage ARGS`.
-func manage(t *testing.T, args ...string) string {
+func manage(t owner, args ...string) string {
 	t.Helper()
 	return run(t, 2*time.Minute, debianEnv(), "/usr/bin/lava-server", append([]string{"manage"}, args...)...)
 }
@@ -64,7 +64,7 @@ type service struct {
 
 // start starts a service; the test's cleanup stops it (SIGTERM to its group, SIGKILL after 20 s)
 // and, if the test failed, shows the end of its log.
-func start(t *testing.T, dir, name string, env []string, argv ...string) *service {
+func start(t owner, dir, name string, env []string, argv ...string) *service {
 	t.Helper()
 	s := &service{name: name, log: filepath.Join(dir, name+".out"), done: make(chan struct{})}
 	f, err := os.Create(s.log)
@@ -90,7 +90,7 @@ func start(t *testing.T, dir, name string, env []string, argv ...string) *servic
 	return s
 }
 
-func (s *service) stop(t *testing.T) {
+func (s *service) stop(t owner) {
 	select {
 	case <-s.done:
 		return
@@ -110,7 +110,7 @@ func (s *service) stop(t *testing.T) {
 
 // waitFor polls check every interval until it says done, failing the test after timeout with
 // what it waited for and the last state seen.
-func waitFor(t *testing.T, what string, timeout, interval time.Duration, check func() (bool, string)) string {
+func waitFor(t owner, what string, timeout, interval time.Duration, check func() (bool, string)) string {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	start := time.Now()
@@ -130,7 +130,7 @@ func waitFor(t *testing.T, what string, timeout, interval time.Duration, check f
 }
 
 // freePort is a TCP port nothing listens on now.
-func freePort(t *testing.T) int {
+func freePort(t owner) int {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -156,21 +156,29 @@ type server struct {
 	dir       string
 	suffix    string // makes this run's users, workers and devices unique in the database
 	startedPG bool
+	names     atomic.Int64 // unique's counter
+}
+
+// unique is base-SUFFIX-N, a name no other worker or device of this server (or of an earlier
+// run's, still in the database) has: the tests share one server.
+func (s *server) unique(base string) string {
+	return fmt.Sprintf("%s-%s-%d", base, s.suffix, s.names.Add(1))
 }
 
 var tokenRE = regexp.MustCompile(`(?m)^\s*(?:Token:\s*)?([A-Za-z0-9]{20,})\s*$`)
 
-// startServer brings up PostgreSQL (stopped again at the end if the test started it), the
-// database (dpkg-reconfigure lava-server), the publisher, the HTTP service and the scheduler,
-// and an admin user with a token.
-func startServer(t *testing.T) *server {
+// launchServer brings up PostgreSQL (stopped again at the end if it started it), the database
+// (dpkg-reconfigure lava-server), the publisher, the HTTP service and the scheduler, and an admin
+// user with a token; o's cleanup stops them. Tests get the package run's one server from
+// startServer.
+func launchServer(t owner) *server {
 	t.Helper()
 	if os.Getuid() != 0 {
 		t.Fatal("the lava-server end-to-end test needs root (it starts PostgreSQL and lava-server's services)")
 	}
 	for _, f := range []string{"/usr/bin/lava-server", "/usr/bin/lava-worker", "/usr/bin/gunicorn3", "/usr/bin/pg_ctlcluster"} {
 		if _, err := os.Stat(f); err != nil {
-			t.Fatalf("%s is missing: run `make deps-lava-server` (scripts/deps-optional/lava-server.apt)", f)
+			t.Fatalf("%s is missing: run `make deps` (scripts/deps.d/lava-server.apt)", f)
 		}
 	}
 	dir, err := os.MkdirTemp("/tmp", "lava-e2e-")
@@ -258,7 +266,7 @@ func startServer(t *testing.T) *server {
 	return s
 }
 
-func parseToken(t *testing.T, out string) string {
+func parseToken(t owner, out string) string {
 	t.Helper()
 	m := tokenRE.FindStringSubmatch(out)
 	if m == nil {

@@ -7,7 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"slices"
-	"strings"
+	"time"
 
 	"github.com/lavacore/lavacore/sdk"
 	"github.com/lavacore/lavacore/sdk/bootflow"
@@ -109,6 +109,7 @@ func (e executeQemu) Command(call sdk.Call, host sdk.Host) ([]string, error) {
 }
 
 func (e executeQemu) Run(ctx context.Context, call sdk.Call, host sdk.Host) error {
+	start := time.Now()
 	// a retry, or a second boot: the previous QEMU goes first (LAVA finalises the connection)
 	if err := host.CloseConsole(ctx); err != nil {
 		return err
@@ -122,15 +123,14 @@ func (e executeQemu) Run(ctx context.Context, call sdk.Call, host sdk.Host) erro
 			return sdk.InfraErrorf("Device configuration contains -enable-kvm option but kvm module is not enabled.")
 		}
 	}
-	bin, err := exec.LookPath(words[0])
-	if err != nil {
+	if _, err := exec.LookPath(words[0]); err != nil {
 		return sdk.InfraErrorf("execute-qemu: %s: %v", words[0], err)
 	}
-	if out, err := exec.CommandContext(ctx, bin, "--version").Output(); err == nil {
-		if f := strings.Fields(string(out)); len(f) > 3 {
-			if err := host.Log(sdk.LevelInfo, fmt.Sprintf("qemu, installed at version: %s", f[3])); err != nil {
-				return err
-			}
+	arch, _ := call.Job.Context["arch"].(string)
+	data, line := qemuData(ctx, arch, commandOutput)
+	if line != "" {
+		if err := host.Log(sdk.LevelInfo, line); err != nil {
+			return err
 		}
 	}
 	cmd := shlex.Join(words)
@@ -143,7 +143,15 @@ func (e executeQemu) Run(ctx context.Context, call sdk.Call, host sdk.Host) erro
 	if _, err := host.OpenConsole(ctx, sdk.ConsoleSpec{Command: cmd}); err != nil {
 		return err
 	}
-	return host.Log(sdk.LevelDebug, "started a shell command")
+	if err := host.Log(sdk.LevelDebug, "started a shell command"); err != nil {
+		return err
+	}
+	if data == nil {
+		return nil
+	}
+	// LAVA's execute-qemu result: its results are the QEMU's data (log_action_results)
+	return host.Result(sdk.Result{Definition: "lava", Case: call.Action, Level: call.Level,
+		Duration: fmt.Sprintf("%.2f", time.Since(start).Seconds()), Result: "pass", Extra: data})
 }
 
 // Cleanup stops QEMU (the host kills the console's process group).

@@ -2,7 +2,8 @@
 # make deps: Debian enables and starts the services of the packages it
 # installs. lavacore starts what it needs itself (the lab's rpcbind and NFS
 # server in its namespace, Debian's lava-coordinator on a free port in the
-# interop tests), and lavacore coordinator's default port is 3079, the one
+# interop tests; PostgreSQL, lava-server's services and lava-worker in
+# internal/lavaservere2e, on free ports), and lavacore coordinator's default port is 3079, the one
 # lava-coordinator.service takes. So the services of packages that make deps
 # installed (listed in $DEPS_STATE) are disabled and stopped; a package that
 # was there before is left as it was.
@@ -15,6 +16,12 @@ state=${DEPS_STATE:-/var/lib/lavacore/deps-installed}
 units_of() {
 	case "$1" in
 	lava-coordinator) echo lava-coordinator.service ;;
+	lava-server) echo lava-server-gunicorn.service lava-scheduler.service lava-publisher.service lava-celery-worker.service ;;
+	# lava-dispatcher-host comes with lava-dispatcher
+	lava-dispatcher) echo lava-worker.service lava-dispatcher-host.socket lava-dispatcher-host.service lava-docker-worker.service ;;
+	# the clusters' postgresql@VER-NAME units are PartOf postgresql.service
+	postgresql) echo postgresql.service ;;
+	tftpd-hpa) echo tftpd-hpa.service ;;
 	nfs-ganesha) echo nfs-ganesha.service ;;
 	rpcbind) echo rpcbind.socket rpcbind.service ;;
 	openssh-server) echo ssh.service ;;
