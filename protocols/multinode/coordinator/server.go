@@ -219,9 +219,11 @@ func (s *Server) authenticate(peer *Peer, req Request) error {
 }
 
 // push holds a request until its answer is not "wait", the client's
-// push_timeout passes or HoldTimeout does. The held connection costs one
-// goroutine parked in a read: the group's next change wakes it (a read
-// deadline in the past) to ask again; the read also sees the client go.
+// push_timeout passes or HoldTimeout does. The held request is parked: the
+// goroutine that changes its group answers it and writes the answer (see
+// parked); this goroutine sleeps in a read, which also sees the client go,
+// and wakes to close the connection, to write a large answer, or every few
+// seconds to ask again itself.
 func (s *Server) push(conn net.Conn, req Request, peer Peer) {
 	timeout := time.Duration(num(req, "push_timeout")) * time.Second
 	if timeout <= 0 {
@@ -232,15 +234,16 @@ func (s *Server) push(conn net.Conn, req Request, peer Peer) {
 		timeout = s.HoldTimeout
 	}
 	end := time.Now().Add(timeout)
+	w := &parked{conn: conn, req: req, peer: peer, timeout: s.ReadTimeout}
 	var b [1]byte
 	for {
-		// The deadline first: a change after step wakes the read below.
+		// The deadline first: deliver may wake the read below.
 		wake := time.Now().Add(5 * time.Second) // a periodic re-check
 		if end.Before(wake) {
 			wake = end
 		}
 		_ = conn.SetReadDeadline(wake)
-		r, _, failed, again := s.C.step(peer, req, conn)
+		r, _, failed, again := s.C.step(peer, req, w)
 		switch {
 		case r["response"] != "wait":
 			s.reply(conn, r, s.C.frameOf(req, r))
@@ -252,7 +255,10 @@ func (s *Server) push(conn net.Conn, req Request, peer Peer) {
 			continue
 		}
 		_, err := conn.Read(b[:])
-		s.C.unpark(str(req, "group_name"), conn)
+		if s.C.unpark(w) {
+			w.finish()
+			return
+		}
 		if !isTimeout(err) {
 			return // the client went away, or broke the protocol (it sends nothing more)
 		}
@@ -337,8 +343,8 @@ func (s *Server) watch(conn net.Conn, req Request, peer Peer) {
 // watch counts the open watch connections of a group (a watched group is
 // not idle).
 func (c *Coordinator) watch(group string, delta int) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
+	c.lock()
+	defer c.unlock()
 	c.watchers[group] += delta
 	if c.watchers[group] <= 0 {
 		delete(c.watchers, group)
@@ -348,8 +354,8 @@ func (c *Coordinator) watch(group string, delta int) {
 // dropped marks a client failed if its group still exists, it registered
 // from peer and it has not cleared.
 func (c *Coordinator) dropped(group, client string, peer Peer, why string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
+	c.lock()
+	defer c.unlock()
 	g := c.groups[group]
 	if g == nil {
 		return
