@@ -175,3 +175,35 @@ func TestCoordinator_AnsweredClientThatStaysConnected(t *testing.T) {
 		t.Fatalf("the answered connection stayed open: %v", err)
 	}
 }
+
+// TestHeldRequestAnswersAsTheRequest: a held request keeps only
+// heldFields; on twin coordinators, LAVA's transcript (and lavacore's own
+// requests) asked in full and as held requests get the same answers.
+func TestHeldRequestAnswersAsTheRequest(t *testing.T) {
+	full, held := New(), New()
+	for i, r := range []Request{
+		req("100", "host", "group_data", "group_size", 2.0, "push", true, "push_timeout", 60.0),
+		req("101", "guest", "group_data", "group_size", 2.0),
+		req("101", "guest", "lava_wait_all", "messageID", "start", "waitrole", "host"),
+		req("100", "host", "lava_send", "messageID", "start", "message", map[string]any{"k": "v"}),
+		req("101", "guest", "lava_wait_all", "messageID", "start", "waitrole", "host"),
+		req("101", "guest", "lava_wait", "messageID", "start"),
+		req("100", "host", "lava_sync", "messageID", "s"),
+		req("101", "guest", "lava_sync", "messageID", "s"),
+		req("100", "host", "lava_sync", "messageID", "s"),
+		req("101", "guest", "lavacore_fail", "reason", "kernel panic"),
+		req("100", "host", "lava_wait", "messageID", "never"),
+		req("100", "host", "clear_group"),
+	} {
+		want, got := js(full.Handle(r)), js(held.Handle(heldRequest(r)))
+		if got != want {
+			t.Errorf("request %d %s: held %s, in full %s", i, r["request"], got, want)
+		}
+		if m1, m2 := full.Missing("grp-a", r), held.Missing("grp-a", heldRequest(r)); m1 != m2 {
+			t.Errorf("request %d %s: held, missing %s; in full %s", i, r["request"], m2, m1)
+		}
+		if g1, g2 := full.groups["grp-a"], held.groups["grp-a"]; g1 != nil && g2 != nil && js(g1.failed) != js(g2.failed) {
+			t.Errorf("request %d %s: held, failed %s; in full %s", i, r["request"], js(g2.failed), js(g1.failed))
+		}
+	}
+}

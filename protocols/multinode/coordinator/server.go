@@ -146,15 +146,33 @@ func (s *Server) serveConn(conn net.Conn) {
 	case h.watch:
 		s.watch(conn, h.req, h.peer)
 	default:
-		s.push(conn, h.req, h.peer)
+		s.push(conn, h.req, h.peer, h.timeout)
 	}
 }
 
 // held is a request that holds its connection.
 type held struct {
-	req   Request
-	peer  Peer
-	watch bool
+	req     Request
+	peer    Peer
+	watch   bool
+	timeout time.Duration // push_timeout
+}
+
+// heldFields are the fields of a request the coordinator reads to answer
+// it (HandleFrom, Missing, the log line); a held request keeps only these.
+var heldFields = [...]string{"request", "group_name", "client_name", "role", "hostname", "group_size", "messageID", "waitrole",
+	"message", "reason"}
+
+// heldRequest is req with only heldFields: a small map (8,192 requests
+// may be held at once).
+func heldRequest(req Request) Request {
+	r := make(Request, 8)
+	for _, k := range heldFields {
+		if v, ok := req[k]; ok {
+			r[k] = v
+		}
+	}
+	return r
 }
 
 // request reads, authenticates and answers one request; it returns the
@@ -190,7 +208,7 @@ func (s *Server) request(conn net.Conn) *held {
 	case request == "lavacore_watch":
 		return &held{req: req, peer: peer, watch: true}
 	case req["push"] == true:
-		return &held{req: req, peer: peer}
+		return &held{req: heldRequest(req), peer: peer, timeout: time.Duration(num(req, "push_timeout")) * time.Second}
 	default:
 		r, frame := s.C.answer(peer, req)
 		s.reply(conn, r, frame)
@@ -224,8 +242,7 @@ func (s *Server) authenticate(peer *Peer, req Request) error {
 // parked); this goroutine sleeps in a read, which also sees the client go,
 // and wakes to close the connection, to write a large answer, or every few
 // seconds to ask again itself.
-func (s *Server) push(conn net.Conn, req Request, peer Peer) {
-	timeout := time.Duration(num(req, "push_timeout")) * time.Second
+func (s *Server) push(conn net.Conn, req Request, peer Peer, timeout time.Duration) {
 	if timeout <= 0 {
 		timeout = 10 * time.Minute
 	}
