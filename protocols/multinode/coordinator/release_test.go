@@ -31,7 +31,7 @@ func BenchmarkSyncRelease(b *testing.B) {
 			defer srv.Close()
 			var lat, cpu []time.Duration
 			for it := 0; it < b.N; it++ {
-				l, c := syncOnce(b, srv, addr.String(), fmt.Sprintf("g%d", it), n)
+				l, c, _ := syncOnce(b, inProcess{srv.C}, addr.String(), fmt.Sprintf("g%d", it), n)
 				lat, cpu = append(lat, l...), append(cpu, c)
 			}
 			b.ReportMetric(ms(pct(lat, 50)), "p50-ms")
@@ -41,9 +41,26 @@ func BenchmarkSyncRelease(b *testing.B) {
 	}
 }
 
+// coordinatorSide is what syncOnce needs to know of the coordinator it
+// runs clients against.
+type coordinatorSide interface {
+	// parkedSyncs is how many clients of grp arrived at sync id and are
+	// held (their connection parked).
+	parkedSyncs(grp, id string) int
+	// cpuTime is the coordinator's process's CPU time (0: this process).
+	cpuTime() time.Duration
+}
+
+type inProcess struct{ c *Coordinator }
+
+func (p inProcess) parkedSyncs(grp, id string) int { return parkedSyncs(p.c, grp, id) }
+func (inProcess) cpuTime() time.Duration           { return 0 }
+
 // syncOnce runs one group of n through group_data and a lava_sync; it
-// returns each client's release latency and the CPU time of the release.
-func syncOnce(b testing.TB, srv *Server, addr, grp string, n int) ([]time.Duration, time.Duration) {
+// returns each client's release latency, this process's CPU time from the
+// last arrival to the last release (both sides if the coordinator is in
+// this process) and the coordinator's process's CPU time in that time.
+func syncOnce(b testing.TB, srv coordinatorSide, addr, grp string, n int) ([]time.Duration, time.Duration, time.Duration) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	var wg sync.WaitGroup
@@ -81,20 +98,22 @@ func syncOnce(b testing.TB, srv *Server, addr, grp string, n int) ([]time.Durati
 		}(i)
 	}
 	// The last client goes once every other one is held in its lava_sync.
-	for parkedSyncs(srv.C, grp, "s") < n-1 {
+	for srv.parkedSyncs(grp, "s") < n-1 {
 		if ctx.Err() != nil {
 			b.Fatalf("%s: the clients' lava_sync requests did not park within 60 s", grp)
 		}
 		time.Sleep(time.Millisecond)
 	}
+	srvBefore := srv.cpuTime()
 	close(lastGo)
 	wg.Wait()
 	cpu := cpuTime() - cpuAtLast
+	srvCPU := srv.cpuTime() - srvBefore
 	lat := make([]time.Duration, n)
 	for i, r := range released {
 		lat[i] = r.Sub(last)
 	}
-	return lat, cpu
+	return lat, cpu, srvCPU
 }
 
 // parkedSyncs is how many clients of grp arrived at sync id and are held
