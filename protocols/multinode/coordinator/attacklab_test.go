@@ -17,6 +17,7 @@ var testSecret = []byte("test-secret-test-secret-test-secret")
 type attackLab struct {
 	auth, lava string
 	secret     []byte
+	c          *Coordinator
 	mu         sync.Mutex
 	logs       []string // one entry per Logf call
 }
@@ -40,6 +41,7 @@ func newAttackLab(t *testing.T, o labOptions) *attackLab {
 		c.Limits.MaxGroupBytes = o.maxGroupBytes
 	}
 	c.Logf = l.logf
+	l.c = c
 	auth := &Server{C: c, Secret: l.secret, HoldTimeout: o.holdTimeout, WatchTimeout: o.watchTimeout}
 	lava := &Server{C: c, AllowUnauthenticated: true, HoldTimeout: o.holdTimeout, WatchTimeout: o.watchTimeout}
 	for _, s := range []*Server{auth, lava} {

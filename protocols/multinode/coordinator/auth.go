@@ -44,13 +44,7 @@ func clientKey(secret []byte, group, client string) []byte {
 // canonical is the request as the coordinator decodes it, without the
 // proof, as JSON with sorted keys: what the MAC covers.
 func canonical(req Request) ([]byte, error) {
-	r := make(Request, len(req))
-	for k, v := range req {
-		if k != authField {
-			r[k] = v
-		}
-	}
-	b, err := json.Marshal(r)
+	b, err := json.Marshal(withoutProof(req))
 	if err != nil {
 		return nil, err
 	}
@@ -62,15 +56,34 @@ func canonical(req Request) ([]byte, error) {
 	return json.Marshal(m)
 }
 
-func mac(secret []byte, req Request, ts int64, nonce string) ([]byte, error) {
-	return macWith(clientKey(secret, str(req, "group_name"), str(req, "client_name")), req, ts, nonce)
+// canonicalDecoded is canonical of a request the coordinator decoded
+// (ReadFrame): decoding and normalizing its JSON again gives it back
+// (numbers in objects are float64 and print their shortest form, those in
+// arrays stay json.Number, strings are valid UTF-8), so it is marshalled
+// once. What the coordinator checks is what it acts on.
+func canonicalDecoded(req Request) ([]byte, error) {
+	return json.Marshal(withoutProof(req))
 }
 
-func macWith(key []byte, req Request, ts int64, nonce string) ([]byte, error) {
+func withoutProof(req Request) Request {
+	r := make(Request, len(req))
+	for k, v := range req {
+		if k != authField {
+			r[k] = v
+		}
+	}
+	return r
+}
+
+func mac(secret []byte, req Request, ts int64, nonce string) ([]byte, error) {
 	body, err := canonical(req)
 	if err != nil {
 		return nil, fmt.Errorf("coordinator proof: %w", err)
 	}
+	return macWith(clientKey(secret, str(req, "group_name"), str(req, "client_name")), body, ts, nonce)
+}
+
+func macWith(key, body []byte, ts int64, nonce string) ([]byte, error) {
 	m := hmac.New(sha256.New, key)
 	fmt.Fprintf(m, "lavacore-coordinator-request-v1\x00%d\x00%s\x00", ts, nonce)
 	m.Write(body)
@@ -136,7 +149,8 @@ func (v *verifier) clientKey(secret []byte, group, client string) []byte {
 	return k
 }
 
-// verify reports whether req carries a valid, fresh, unused proof.
+// verify reports whether req, as ReadFrame decoded it, carries a valid,
+// fresh, unused proof.
 func (v *verifier) verify(secret []byte, req Request, now time.Time) error {
 	p, _ := req[authField].(map[string]any)
 	if p == nil {
@@ -152,7 +166,11 @@ func (v *verifier) verify(secret []byte, req Request, now time.Time) error {
 	if d := now.Sub(time.Unix(ts, 0)); d > ProofWindow || d < -ProofWindow {
 		return fmt.Errorf("%w: the proof's time is %s away from the coordinator's clock (over %s)", ErrUnauthenticated, d.Round(time.Second), ProofWindow)
 	}
-	want, err := macWith(v.clientKey(secret, str(req, "group_name"), str(req, "client_name")), req, ts, nonce)
+	body, err := canonicalDecoded(req)
+	var want []byte
+	if err == nil {
+		want, err = macWith(v.clientKey(secret, str(req, "group_name"), str(req, "client_name")), body, ts, nonce)
+	}
 	if err != nil || !hmac.Equal(got, want) {
 		return fmt.Errorf("%w: wrong proof for client %s of group %s (not the lab's coordinator secret?)", ErrUnauthenticated, quote(str(req, "client_name")), quote(str(req, "group_name")))
 	}

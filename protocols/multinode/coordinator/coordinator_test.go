@@ -7,7 +7,6 @@ import (
 	"net"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -245,87 +244,4 @@ func FuzzFrame(f *testing.F) {
 			New().Handle(m)
 		}
 	})
-}
-
-func BenchmarkSyncRelease(b *testing.B) {
-	for _, n := range []int{2, 32, 256} {
-		b.Run(fmt.Sprint(n), func(b *testing.B) {
-			srv := &Server{C: New(), Secret: testSecret}
-			addr, err := srv.ListenAndServe("127.0.0.1:0")
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer srv.Close()
-			var lat, cpu []time.Duration
-			for it := 0; it < b.N; it++ {
-				grp := fmt.Sprintf("g%d", it)
-				ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-				var wg sync.WaitGroup
-				released := make([]time.Time, n)
-				var last time.Time
-				var cpuAtLast time.Duration
-				var mu sync.Mutex
-				for i := 0; i < n; i++ {
-					wg.Add(1)
-					go func(i int) {
-						defer wg.Done()
-						cl := &TCP{Addr: addr.String(), Secret: testSecret}
-						base := Request{"group_name": grp, "client_name": fmt.Sprint(i), "role": "r", "group_size": float64(n)}
-						r := copyAny(base)
-						r["request"] = "group_data"
-						if _, err := cl.Call(ctx, r); err != nil {
-							b.Error(err)
-							return
-						}
-						if i == n-1 {
-							time.Sleep(20 * time.Millisecond)
-						}
-						r = copyAny(base)
-						r["request"], r["messageID"] = "lava_sync", "s"
-						mu.Lock()
-						if t := time.Now(); t.After(last) {
-							last, cpuAtLast = t, cpuTime()
-						}
-						mu.Unlock()
-						if _, err := cl.Call(ctx, r); err != nil {
-							b.Error(err)
-						}
-						released[i] = time.Now()
-					}(i)
-				}
-				wg.Wait()
-				cpu = append(cpu, cpuTime()-cpuAtLast)
-				cancel()
-				for _, r := range released {
-					lat = append(lat, r.Sub(last))
-				}
-			}
-			p50, p99 := pct(lat, 50), pct(lat, 99)
-			b.ReportMetric(float64(p50.Microseconds())/1000, "p50-ms")
-			b.ReportMetric(float64(p99.Microseconds())/1000, "p99-ms")
-			// The process's CPU time from the last arrival to the last
-			// release (both sides, both cores): what the load cannot change.
-			b.ReportMetric(float64(pct(cpu, 50).Microseconds())/1000, "cpu-ms")
-		})
-	}
-}
-
-// cpuTime is the process's user and system CPU time.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-func pct(d []time.Duration, p int) time.Duration {
-	if len(d) == 0 {
-		return 0
-	}
-	s := append([]time.Duration(nil), d...)
-	for i := 1; i < len(s); i++ {
-		for j := i; j > 0 && s[j] < s[j-1]; j-- {
-			s[j], s[j-1] = s[j-1], s[j]
-		}
-	}
-	return s[(len(s)-1)*p/100]
 }

@@ -1,6 +1,7 @@
 package coordinator
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 	"testing"
@@ -64,6 +65,14 @@ func FuzzCoordinatorRequests(f *testing.F) {
 				}
 				if extra%7 == 0 {
 					s["group_name"] = "g9" // the proof moved to another group
+				}
+				// The coordinator checks what it decoded from the wire.
+				frame, err := encodeFrame(s)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if s, err = ReadFrame(bytes.NewReader(frame)); err != nil {
+					t.Fatal(err)
 				}
 				a.peer = Peer{Addr: "10.0.0.5", Authenticated: ver.verify(secret, s, now) == nil}
 			}

@@ -167,8 +167,8 @@ func (g *group) cost() int64 {
 
 // invariants checks what the limits promise (used by the fuzz target).
 func (c *Coordinator) invariants() error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
+	c.lock()
+	defer c.unlock()
 	if len(c.groups) > c.Limits.MaxGroups {
 		return fmt.Errorf("%d groups, over the limit of %d", len(c.groups), c.Limits.MaxGroups)
 	}

@@ -1,23 +1,34 @@
 package coordinator
 
 import (
+	"bufio"
 	"fmt"
 	"net"
+	"os"
 	"runtime"
+	"runtime/metrics"
+	"strconv"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
 
 // BenchmarkHeldClients: 8,192 lavacore clients (16 groups of 512) each hold
-// a push lava_wait on the coordinator over loopback TCP; reports what the
+// a push lava_wait on the coordinator over loopback TCP. Reports what the
 // process holds for them once every wait is parked (heap in use plus
-// goroutine stacks, after a GC), in MB and in KB per client. The clients are
-// bare connections, so this is almost all the server's.
+// goroutine stacks, after a GC: MB, KB/client, stack-MB), the peak of heap
+// in use plus stacks while they connect (garbage included, sampled every
+// 5 ms: peak-MB) and the process's peak resident set (VmHWM, reset before
+// the clients connect: peak-rss-MB). The clients are bare connections in
+// the same process (some 0.4 KB each), so this is almost all the server's.
 func BenchmarkHeldClients(b *testing.B) {
 	raiseNoFile()
 	const groups, size = 16, 512
 	for it := 0; it < b.N; it++ {
 		before, stackBefore := inUse()
+		resetPeakRSS()
+		stop := samplePeak()
 		srv := &Server{C: New(), Secret: testSecret}
 		addr, err := srv.ListenAndServe("127.0.0.1:0")
 		if err != nil {
@@ -43,18 +54,21 @@ func BenchmarkHeldClients(b *testing.B) {
 			}
 		}
 		deadline := time.Now().Add(60 * time.Second)
-		for registered(srv.C) < groups*size {
+		for parkedAll(srv.C) < groups*size {
 			if time.Now().After(deadline) {
-				b.Fatalf("after 60 s, %d of %d clients registered", registered(srv.C), groups*size)
+				b.Fatalf("after 60 s, %d of %d clients are held", parkedAll(srv.C), groups*size)
 			}
-			time.Sleep(50 * time.Millisecond)
+			time.Sleep(20 * time.Millisecond)
 		}
-		time.Sleep(200 * time.Millisecond) // every wait parks
+		peak := stop()
+		rss := peakRSS()
 		after, stackAfter := inUse()
 		held := after - before
 		b.ReportMetric(float64(stackAfter-stackBefore)/(1<<20), "stack-MB")
 		b.ReportMetric(float64(held)/(1<<20), "MB")
 		b.ReportMetric(float64(held)/1024/float64(groups*size), "KB/client")
+		b.ReportMetric(float64(peak)/(1<<20), "peak-MB")
+		b.ReportMetric(float64(rss)/(1<<20), "peak-rss-MB")
 		b.ReportMetric(float64(runtime.NumGoroutine()), "goroutines")
 		for _, c := range conns {
 			c.Close()
@@ -72,12 +86,63 @@ func inUse() (all, stacks int64) {
 	return int64(m.HeapInuse + m.StackInuse), int64(m.StackInuse)
 }
 
-func registered(c *Coordinator) int {
+// samplePeak samples heap in use plus goroutine stacks every 5 ms until
+// the returned function is called; that returns the largest sample.
+func samplePeak() func() uint64 {
+	s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}, {Name: "/memory/classes/heap/unused:bytes"},
+		{Name: "/memory/classes/heap/stacks:bytes"}}
+	var peak atomic.Uint64
+	done, stopped := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(stopped)
+		t := time.NewTicker(5 * time.Millisecond)
+		defer t.Stop()
+		for {
+			metrics.Read(s)
+			if v := s[0].Value.Uint64() + s[1].Value.Uint64() + s[2].Value.Uint64(); v > peak.Load() {
+				peak.Store(v)
+			}
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return func() uint64 {
+		close(done)
+		<-stopped
+		return peak.Load()
+	}
+}
+
+// resetPeakRSS resets the process's VmHWM to its current resident set.
+func resetPeakRSS() { _ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) }
+
+// peakRSS is the process's VmHWM in bytes (0 where /proc does not say).
+func peakRSS() int64 {
+	f, err := os.Open("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
+}
+
+// parkedAll is how many held requests the coordinator has parked.
+func parkedAll(c *Coordinator) int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	n := 0
 	for _, g := range c.groups {
-		n += len(g.clients)
+		n += len(g.parked)
 	}
 	return n
 }

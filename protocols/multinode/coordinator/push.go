@@ -3,7 +3,6 @@ package coordinator
 import (
 	"context"
 	"fmt"
-	"net"
 	"reflect"
 	"strings"
 	"time"
@@ -52,12 +51,16 @@ func (c *Coordinator) WaitFrom(ctx context.Context, p Peer, req Request) (Reply,
 // step answers req once, under the lock. While the answer is "wait" it also
 // returns the channel closed at the group's next change, the group's failed
 // peers (not for clear_group), and again when the request itself changed
-// the group (ask again at once); with park, the connection is woken (its
-// read deadline set in the past) at the group's next change.
-func (c *Coordinator) step(p Peer, req Request, park net.Conn) (r Reply, ch <-chan struct{}, failed []string, again bool) {
+// the group (ask again at once); with park, the request is parked: the
+// group's next change answers it (settle).
+func (c *Coordinator) step(p Peer, req Request, park *parked) (r Reply, ch <-chan struct{}, failed []string, again bool) {
+	c.lock()
+	defer c.unlock()
+	return c.stepLocked(p, req, park)
+}
+
+func (c *Coordinator) stepLocked(p Peer, req Request, park *parked) (r Reply, ch <-chan struct{}, failed []string, again bool) {
 	name := str(req, "group_name")
-	c.mu.Lock()
-	defer c.mu.Unlock()
 	var before chan struct{}
 	if g := c.groups[name]; g != nil {
 		before = g.changed
@@ -78,9 +81,10 @@ func (c *Coordinator) step(p Peer, req Request, park net.Conn) (r Reply, ch <-ch
 	}
 	if park != nil && len(failed) == 0 {
 		if g.parked == nil {
-			g.parked = map[net.Conn]struct{}{}
+			g.parked = map[*parked]struct{}{}
 		}
 		g.parked[park] = struct{}{}
+		park.g = g
 	}
 	return r, g.changed, failed, false
 }
@@ -88,8 +92,8 @@ func (c *Coordinator) step(p Peer, req Request, park net.Conn) (r Reply, ch <-ch
 // answer is HandleFrom for the server: the reply, and its frame if the
 // group has it encoded (group_data; the reply is then shared: read only).
 func (c *Coordinator) answer(p Peer, req Request) (Reply, []byte) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
+	c.lock()
+	defer c.unlock()
 	r := c.handleLogged(p, req)
 	return r, c.frameLocked(req, r)
 }
@@ -99,8 +103,8 @@ func (c *Coordinator) frameOf(req Request, r Reply) []byte {
 	if r["response"] != "group_data" {
 		return nil
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
+	c.lock()
+	defer c.unlock()
 	return c.frameLocked(req, r)
 }
 
@@ -114,15 +118,6 @@ func (c *Coordinator) frameLocked(req Request, r Reply) []byte {
 		return g.dataFrame
 	}
 	return nil
-}
-
-// unpark forgets a parked connection (woken or not).
-func (c *Coordinator) unpark(name string, conn net.Conn) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if g := c.groups[name]; g != nil {
-		delete(g.parked, conn)
-	}
 }
 
 // PeerError is a wait that cannot succeed because a peer failed.

@@ -146,15 +146,33 @@ func (s *Server) serveConn(conn net.Conn) {
 	case h.watch:
 		s.watch(conn, h.req, h.peer)
 	default:
-		s.push(conn, h.req, h.peer)
+		s.push(conn, h.req, h.peer, h.timeout)
 	}
 }
 
 // held is a request that holds its connection.
 type held struct {
-	req   Request
-	peer  Peer
-	watch bool
+	req     Request
+	peer    Peer
+	watch   bool
+	timeout time.Duration // push_timeout
+}
+
+// heldFields are the fields of a request the coordinator reads to answer
+// it (HandleFrom, Missing, the log line); a held request keeps only these.
+var heldFields = [...]string{"request", "group_name", "client_name", "role", "hostname", "group_size", "messageID", "waitrole",
+	"message", "reason"}
+
+// heldRequest is req with only heldFields: a small map (8,192 requests
+// may be held at once).
+func heldRequest(req Request) Request {
+	r := make(Request, 8)
+	for _, k := range heldFields {
+		if v, ok := req[k]; ok {
+			r[k] = v
+		}
+	}
+	return r
 }
 
 // request reads, authenticates and answers one request; it returns the
@@ -190,7 +208,7 @@ func (s *Server) request(conn net.Conn) *held {
 	case request == "lavacore_watch":
 		return &held{req: req, peer: peer, watch: true}
 	case req["push"] == true:
-		return &held{req: req, peer: peer}
+		return &held{req: heldRequest(req), peer: peer, timeout: time.Duration(num(req, "push_timeout")) * time.Second}
 	default:
 		r, frame := s.C.answer(peer, req)
 		s.reply(conn, r, frame)
@@ -219,11 +237,12 @@ func (s *Server) authenticate(peer *Peer, req Request) error {
 }
 
 // push holds a request until its answer is not "wait", the client's
-// push_timeout passes or HoldTimeout does. The held connection costs one
-// goroutine parked in a read: the group's next change wakes it (a read
-// deadline in the past) to ask again; the read also sees the client go.
-func (s *Server) push(conn net.Conn, req Request, peer Peer) {
-	timeout := time.Duration(num(req, "push_timeout")) * time.Second
+// push_timeout passes or HoldTimeout does. The held request is parked: the
+// goroutine that changes its group answers it and writes the answer (see
+// parked); this goroutine sleeps in a read, which also sees the client go,
+// and wakes to close the connection, to write a large answer, or every few
+// seconds to ask again itself.
+func (s *Server) push(conn net.Conn, req Request, peer Peer, timeout time.Duration) {
 	if timeout <= 0 {
 		timeout = 10 * time.Minute
 	}
@@ -232,15 +251,16 @@ func (s *Server) push(conn net.Conn, req Request, peer Peer) {
 		timeout = s.HoldTimeout
 	}
 	end := time.Now().Add(timeout)
+	w := &parked{conn: conn, req: req, peer: peer, timeout: s.ReadTimeout}
 	var b [1]byte
 	for {
-		// The deadline first: a change after step wakes the read below.
+		// The deadline first: deliver may wake the read below.
 		wake := time.Now().Add(5 * time.Second) // a periodic re-check
 		if end.Before(wake) {
 			wake = end
 		}
 		_ = conn.SetReadDeadline(wake)
-		r, _, failed, again := s.C.step(peer, req, conn)
+		r, _, failed, again := s.C.step(peer, req, w)
 		switch {
 		case r["response"] != "wait":
 			s.reply(conn, r, s.C.frameOf(req, r))
@@ -252,7 +272,10 @@ func (s *Server) push(conn net.Conn, req Request, peer Peer) {
 			continue
 		}
 		_, err := conn.Read(b[:])
-		s.C.unpark(str(req, "group_name"), conn)
+		if s.C.unpark(w) {
+			w.finish()
+			return
+		}
 		if !isTimeout(err) {
 			return // the client went away, or broke the protocol (it sends nothing more)
 		}
@@ -337,8 +360,8 @@ func (s *Server) watch(conn net.Conn, req Request, peer Peer) {
 // watch counts the open watch connections of a group (a watched group is
 // not idle).
 func (c *Coordinator) watch(group string, delta int) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
+	c.lock()
+	defer c.unlock()
 	c.watchers[group] += delta
 	if c.watchers[group] <= 0 {
 		delete(c.watchers, group)
@@ -348,8 +371,8 @@ func (c *Coordinator) watch(group string, delta int) {
 // dropped marks a client failed if its group still exists, it registered
 // from peer and it has not cleared.
 func (c *Coordinator) dropped(group, client string, peer Peer, why string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
+	c.lock()
+	defer c.unlock()
 	g := c.groups[group]
 	if g == nil {
 		return

@@ -41,7 +41,6 @@ package coordinator
 
 import (
 	"fmt"
-	"net"
 	"sort"
 	"strconv"
 	"strings"
@@ -124,9 +123,10 @@ type group struct {
 	failed    map[string]string // client → why (lavacore extension)
 	cleared   map[string]bool   // clients that sent clear_group
 	changed   chan struct{}
-	parked    map[net.Conn]struct{} // held push connections, woken at the next change
-	data      Reply                 // the group_data answer, once the group is full (never changed)
-	dataFrame []byte                // data, encoded (what the server writes)
+	parked    map[*parked]struct{} // held push requests, asked again at the next change
+	woken     *[]*parked           // the coordinator's: where bump puts them (settle asks them)
+	data      Reply                // the group_data answer, once the group is full (never changed)
+	dataFrame []byte               // data, encoded (what the server writes)
 
 	authenticated bool      // created by an authenticated client: admits only those
 	bytes         int64     // charged against Limits (g.cost())
@@ -140,13 +140,14 @@ type group struct {
 func (g *group) bump() {
 	close(g.changed)
 	g.changed = make(chan struct{})
-	for conn := range g.parked {
-		_ = conn.SetReadDeadline(wakeNow) // Server.push: its Read returns
+	for w := range g.parked {
+		w.g = nil
+		*g.woken = append(*g.woken, w)
 	}
 	clear(g.parked)
 }
 
-// wakeNow is a read deadline in the past: it wakes a parked connection.
+// wakeNow is a read deadline in the past: it wakes a parked connection's goroutine.
 var wakeNow = time.Unix(1, 0)
 
 // Coordinator holds every group. It is safe for concurrent use.
@@ -164,6 +165,7 @@ type Coordinator struct {
 	bytes    int64
 	swept    time.Time
 	watchers map[string]int // group → open watch connections
+	woken    []*parked      // push requests whose group changed (bump), asked again before the lock is released
 }
 
 // New returns an empty coordinator with DefaultLimits.
@@ -209,8 +211,8 @@ func (c *Coordinator) Handle(req Request) Reply { return c.HandleFrom(InProcess,
 // coordinator would crash on (missing group_name, unknown waitrole) are
 // nacks here. A refused request creates nothing.
 func (c *Coordinator) HandleFrom(p Peer, req Request) Reply {
-	c.mu.Lock()
-	defer c.mu.Unlock()
+	c.lock()
+	defer c.unlock()
 	return own(c.handleLogged(p, req))
 }
 
@@ -289,7 +291,7 @@ func (c *Coordinator) handle(p Peer, req Request) (Reply, *group) {
 		g = &group{name: name, count: size, clients: map[string]string{}, roleOf: map[string]string{},
 			roles: map[string][]string{}, origin: map[string]string{}, messages: map[string]map[string]map[string]any{},
 			waits: map[string]map[string]any{}, sizes: map[string]map[string]int64{}, syncs: map[string]map[string]int{},
-			syncLeft: map[string]int{}, failed: map[string]string{}, cleared: map[string]bool{}, changed: make(chan struct{}),
+			syncLeft: map[string]int{}, failed: map[string]string{}, cleared: map[string]bool{}, changed: make(chan struct{}), woken: &c.woken,
 			authenticated: p.Authenticated, bytes: int64(groupCost + len(name))}
 	}
 	if r := c.join(g, p, client, role, host, fresh); r != nil {
@@ -427,8 +429,8 @@ func copyAny(m map[string]any) map[string]any {
 // Missing says who a wait is still waiting for: the group's clients (and,
 // for a sync, those that have not arrived) that are not yet there.
 func (c *Coordinator) Missing(groupName string, req Request) string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
+	c.lock()
+	defer c.unlock()
 	g := c.groups[groupName]
 	if g == nil {
 		return "the group does not exist (yet, or any more)"
@@ -481,8 +483,8 @@ func (g *group) failedPeers(me string) []string {
 // changedCh returns the channel closed at the group's next change, and the
 // group's failed peers now (nil group: the group does not exist).
 func (c *Coordinator) changedCh(name, me string) (<-chan struct{}, []string, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
+	c.lock()
+	defer c.unlock()
 	g := c.groups[name]
 	if g == nil {
 		return nil, nil, false
