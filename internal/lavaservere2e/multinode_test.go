@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"gopkg.in/yaml.v3"
 )
 
 // multiNodeQemuJob is a MultiNode job of two roles, each on a qemu device, booting the lab's
@@ -153,11 +155,13 @@ func (w *worker) setCoordinator(t *testing.T, addr string) {
 	}
 }
 
-// submitGroup submits a MultiNode job: the ids of its sub-jobs, as the server numbers them.
+// submitGroup submits a MultiNode job: the ids of its n sub-jobs. The server answers with their
+// sub_ids ("28.0", "28.1": the first sub-job's id, a dot, the sub_id); the ids are those of the
+// jobs of the first one's target_group.
 func submitGroup(t *testing.T, s *server, definition string, n int) []int {
 	t.Helper()
 	var sub struct {
-		JobIDs []int `json:"job_ids"`
+		JobIDs []string `json:"job_ids"`
 	}
 	if err := s.api("POST", "/api/v0.2/jobs/", map[string]string{"definition": definition}, &sub); err != nil {
 		t.Fatalf("submit: %v", err)
@@ -165,7 +169,45 @@ func submitGroup(t *testing.T, s *server, definition string, n int) []int {
 	if len(sub.JobIDs) != n {
 		t.Fatalf("submit: %d sub-jobs %v, want %d", len(sub.JobIDs), sub.JobIDs, n)
 	}
-	return sub.JobIDs
+	first, _, _ := strings.Cut(sub.JobIDs[0], ".")
+	// the API does not show target_group, the sub-job's definition has it
+	var parent struct {
+		Definition  string `json:"definition"`
+		TargetGroup string `json:"-"`
+	}
+	if err := s.api("GET", "/api/v0.2/jobs/"+first+"/", nil, &parent); err != nil {
+		t.Fatal(err)
+	}
+	var def struct {
+		Protocols struct {
+			MultiNode struct {
+				TargetGroup string `yaml:"target_group"`
+			} `yaml:"lava-multinode"`
+		} `yaml:"protocols"`
+	}
+	if err := yaml.Unmarshal([]byte(parent.Definition), &def); err != nil || def.Protocols.MultiNode.TargetGroup == "" {
+		t.Fatalf("job %s (sub-jobs %v): no target_group in its definition (%v):\n%s", first, sub.JobIDs, err, parent.Definition)
+	}
+	parent.TargetGroup = def.Protocols.MultiNode.TargetGroup
+	var page struct {
+		Results []struct {
+			ID    int    `json:"id"`
+			SubID string `json:"sub_id"`
+		} `json:"results"`
+	}
+	if err := s.api("GET", "/api/v0.2/jobs/?target_group="+parent.TargetGroup, nil, &page); err != nil {
+		t.Fatal(err)
+	}
+	var ids []int
+	for _, r := range page.Results {
+		ids = append(ids, r.ID)
+	}
+	sort.Ints(ids)
+	if len(ids) != n {
+		t.Fatalf("target_group %s: jobs %v, want %d (sub-jobs %v)", parent.TargetGroup, ids, n, sub.JobIDs)
+	}
+	t.Logf("submitted sub-jobs %v: job ids %v, target_group %s", sub.JobIDs, ids, parent.TargetGroup)
+	return ids
 }
 
 // deviceWorker is the worker a device belongs to, in /api/v0.2/devices/NAME/.
