@@ -19,7 +19,9 @@ import (
 // multiNodeQemuJob is a MultiNode job of two roles, each on a qemu device, booting the lab's
 // fast x86 kernel and busybox ramdisk (TCG) with lavacore's overlay drive: the sender's test
 // shell sends a message the receiver waits for, and both meet at a sync, through the
-// coordinator, so neither can finish alone.
+// coordinator, so neither can finish alone. The context is the roles' own: LAVA's server does
+// not copy a MultiNode submission's top-level context into the sub-jobs (only a role's), and
+// renders each device with its sub-job's.
 const multiNodeQemuJob = `job_name: MultiNode over two workers (lava-server end to end, %s)
 timeouts:
   job:
@@ -30,23 +32,24 @@ timeouts:
     minutes: 2
 priority: medium
 visibility: public
-context:
-  arch: amd64
-  no_kvm: true
-  memory: 256
-  guestfs_size: 16
-  guestfs_interface: virtio
 protocols:
   lava-multinode:
     roles:
       sender:
         device_type: qemu
         count: 1
+        context: &ctx
+          arch: amd64
+          no_kvm: true
+          memory: 256
+          guestfs_size: 16
+          guestfs_interface: virtio
         timeout:
           minutes: 8
       receiver:
         device_type: qemu
         count: 1
+        context: *ctx
         timeout:
           minutes: 8
 actions:
