@@ -55,6 +55,11 @@ type DispatcherConfig struct {
 	// it): lava_version, allowed_file_dirs.
 	LavaVersion     string
 	AllowedFileDirs []string
+	// Coordinator is lavacore.coordinator, host:port of the MultiNode
+	// coordinator this worker's sub-jobs use instead of the one in
+	// lava-coordinator.conf (LAVA has a single file per machine; several
+	// workers on one machine may each want their own).
+	Coordinator string
 	// Unused are keys LAVA honours that lavacore does not, sorted.
 	Unused []string
 }
@@ -138,7 +143,7 @@ func (c *DispatcherConfig) lavacoreBlock(path string, v any) error {
 	}
 	m, ok := v.(map[string]any)
 	if !ok {
-		return fmt.Errorf("%s: lavacore: expected a mapping (lava_version, allowed_file_dirs)", path)
+		return fmt.Errorf("%s: lavacore: expected a mapping (lava_version, allowed_file_dirs, coordinator)", path)
 	}
 	for k, v := range m {
 		switch k {
@@ -160,8 +165,18 @@ func (c *DispatcherConfig) lavacoreBlock(path string, v any) error {
 				}
 				c.AllowedFileDirs = append(c.AllowedFileDirs, filepath.Clean(s))
 			}
+		case "coordinator":
+			s, ok := v.(string)
+			if !ok {
+				return fmt.Errorf("%s: lavacore.coordinator: expected host:port", path)
+			}
+			addr, err := hostPort(s)
+			if err != nil {
+				return fmt.Errorf("%s: lavacore.coordinator: %w", path, err)
+			}
+			c.Coordinator = addr
 		default:
-			return fmt.Errorf("%s: lavacore.%s: unknown key (lava_version, allowed_file_dirs)", path, k)
+			return fmt.Errorf("%s: lavacore.%s: unknown key (lava_version, allowed_file_dirs, coordinator)", path, k)
 		}
 	}
 	return nil
@@ -294,6 +309,23 @@ func Coordinator(conf string) (string, error) {
 		port = s.Port.String()
 	}
 	return net.JoinHostPort(host, port), nil
+}
+
+// hostPort checks a coordinator's host:port (a TCP port, a host name or
+// address without spaces or options).
+func hostPort(s string) (string, error) {
+	host, port, err := net.SplitHostPort(s)
+	if err != nil {
+		return "", fmt.Errorf("%q is not host:port", s)
+	}
+	n, err := strconv.Atoi(port)
+	if err != nil || n <= 0 || n > 65535 {
+		return "", fmt.Errorf("%q: port %s is not a TCP port", s, port)
+	}
+	if host == "" || strings.HasPrefix(host, "-") || strings.ContainsAny(host, " \t\n/") {
+		return "", fmt.Errorf("%q: %q is not a host name or address", s, host)
+	}
+	return net.JoinHostPort(host, strconv.Itoa(n)), nil
 }
 
 // DefaultRouteIP returns the source address the kernel picks for the

@@ -119,3 +119,33 @@ func TestCoordinator(t *testing.T) {
 		})
 	}
 }
+
+// TestDispatcherCoordinator reads lavacore.coordinator, the worker's own
+// MultiNode coordinator (lava-coordinator.conf is one per machine).
+func TestDispatcherCoordinator(t *testing.T) {
+	tests := []struct{ name, yaml, want, wantErr string }{
+		{"none: lava-coordinator.conf decides", "dispatcher_ip: 192.0.2.1\n", "", ""},
+		{"host and port", "lavacore:\n  coordinator: lava-server.example:3080\n", "lava-server.example:3080", ""},
+		{"IPv6", "lavacore:\n  coordinator: '[::1]:3079'\n", "[::1]:3079", ""},
+		{"no port", "lavacore:\n  coordinator: lava-server.example\n", "", "is not host:port"},
+		{"port out of range", "lavacore:\n  coordinator: localhost:70000\n", "", "is not a TCP port"},
+		{"an option as host", "lavacore:\n  coordinator: '-oProxyCommand=x:1'\n", "", "is not a host name or address"},
+		{"not a string", "lavacore:\n  coordinator: [a]\n", "", "lavacore.coordinator: expected host:port"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "dispatcher.yaml")
+			os.WriteFile(path, []byte(tt.yaml), 0o644)
+			c, err := ReadDispatcher(path)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("error %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil || c.Coordinator != tt.want {
+				t.Errorf("got %q, %v; want %q", c.Coordinator, err, tt.want)
+			}
+		})
+	}
+}

@@ -291,7 +291,10 @@ func run(ctx context.Context, opts Options, env Env, sink report.Sink, cancel fu
 		return fail(sdk.Configuration, "%v", err)
 	}
 	coord := ""
-	if _, ok := j.Protocols["lava-multinode"]; ok {
+	if _, ok := j.Protocols["lava-multinode"]; ok && disp.Coordinator != "" {
+		coord = disp.Coordinator
+		log.Debugf("MultiNode coordinator %s (dispatcher.yaml lavacore.coordinator)", coord)
+	} else if ok {
 		if coord, err = Coordinator(env.Places.CoordinatorConf); err != nil {
 			return fail(sdk.Infrastructure, "%v", err)
 		}

@@ -21,13 +21,25 @@ type Identity struct {
 	Signer      ssh.Signer
 }
 
+// LavaDispatcherDir is Debian's lava-dispatcher package directory: LAVA resolves
+// a relative identity_file (its default, dynamic_vm_keys/lava: the key pair every
+// LAVA worker ships) against it.
+const LavaDispatcherDir = "/usr/lib/python3/dist-packages/lava_dispatcher"
+
 // IdentityOf returns the device type's ssh identity (deploy "ssh" identity_file,
-// or the ssh_identity_file variable) when it is an existing file, else the
-// dispatcher's own key (created on first use).
-func IdentityOf(d sdk.Device) (Identity, error) {
+// or the ssh_identity_file variable; a relative path under LavaDispatcherDir, as
+// LAVA's) when it is an existing file, else the dispatcher's own key (created on
+// first use). With LAVA's default and lava-dispatcher installed, that is LAVA's
+// shared pair: a host that one worker authorized lets in another worker's guests.
+func IdentityOf(d sdk.Device) (Identity, error) { return identityOf(d, LavaDispatcherDir) }
+
+func identityOf(d sdk.Device, lavaDir string) (Identity, error) {
 	path := Str(d.Methods["deploy/ssh"], "identity_file")
 	if v := d.Vars["ssh_identity_file"]; v != "" {
 		path = v
+	}
+	if path != "" && !filepath.IsAbs(path) && lavaDir != "" {
+		path = filepath.Join(lavaDir, path)
 	}
 	if path != "" && filepath.IsAbs(path) {
 		if b, err := os.ReadFile(path); err == nil {
