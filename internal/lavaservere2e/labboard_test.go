@@ -16,9 +16,9 @@ import (
 )
 
 // labUp makes sure the virtual lab runs with board-01 (`lavacore lab up --boards 1 --image
-// fast` when it is down, and `lab down` at the end then; a lab already up is left up) and
-// returns its directory.
-func labUp(t *testing.T, bin string) string {
+// IMAGE` when it is down, and `lab down` at the end then; a lab already up is left up) and
+// returns its directory. image: "fast" (kernel and ramdisk) or "all" (also the NFS root).
+func labUp(t *testing.T, bin, image string) string {
 	t.Helper()
 	dir := strings.TrimSpace(run(t, time.Minute, os.Environ(), bin, "lab", "dir"))
 	var st struct {
@@ -44,7 +44,7 @@ func labUp(t *testing.T, bin string) string {
 			t.Errorf("lavacore lab down: %v\n%s", err, out)
 		}
 	})
-	run(t, 30*time.Minute, os.Environ(), bin, "lab", "up", "--boards", "1", "--image", "fast")
+	run(t, 30*time.Minute, os.Environ(), bin, "lab", "up", "--boards", "1", "--image", image)
 	return dir
 }
 
@@ -120,7 +120,7 @@ func TestLavaServerLabBoardDebianAndLavacore(t *testing.T) {
 	s := startServer(t)
 	prefix := lavacorePrefix(t, s)
 	bin := filepath.Join(prefix, "bin", "lavacore")
-	labDir := labUp(t, bin)
+	labDir := labUp(t, bin, "fast")
 
 	// Both lava-runs put the job's TFTP files under tftpd-hpa's TFTP_DIRECTORY: the lab's
 	// TFTP root, which the lab's dnsmasq serves to the board.

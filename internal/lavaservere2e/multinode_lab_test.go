@@ -1,8 +1,6 @@
 package lavaservere2e
 
 import (
-	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -32,61 +30,6 @@ func mnNeed(t *testing.T, ok bool, msg string) {
 	t.Skip(msg)
 }
 
-// mnLabUp makes sure the virtual lab runs with board-01 and the images the founding job
-// needs (`lavacore lab up --boards 1 --image all` when it is down, `lab down` at the end
-// then; a lab already up is left up): its directory.
-func mnLabUp(t *testing.T, bin string) string {
-	t.Helper()
-	dir := strings.TrimSpace(run(t, time.Minute, os.Environ(), bin, "lab", "dir"))
-	var st struct {
-		State  string `json:"state"`
-		Boards []struct {
-			Name string `json:"name"`
-		} `json:"boards"`
-	}
-	if err := json.Unmarshal([]byte(run(t, time.Minute, os.Environ(), bin, "lab", "status", "--output", "json")), &st); err != nil {
-		t.Fatalf("lavacore lab status --output json: %v", err)
-	}
-	for _, b := range st.Boards {
-		if st.State == "up" && b.Name == "board-01" {
-			t.Logf("the lab in %s is up already: left up", dir)
-			return dir
-		}
-	}
-	t.Cleanup(func() {
-		cmd := exec.Command(bin, "lab", "down")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Errorf("lavacore lab down: %v\n%s", err, out)
-		}
-	})
-	run(t, 30*time.Minute, os.Environ(), bin, "lab", "up", "--boards", "1", "--image", "all")
-	return dir
-}
-
-// mnReplaceFile writes text to file for the test's duration; what was there (or nothing) is
-// put back at the end.
-func mnReplaceFile(t *testing.T, file, text string) {
-	t.Helper()
-	old, err := os.ReadFile(file)
-	existed := err == nil
-	if err != nil && !errors.Is(err, os.ErrNotExist) {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(file, []byte(text), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if existed {
-			err = os.WriteFile(file, old, 0o644)
-		} else {
-			err = os.Remove(file)
-		}
-		if err != nil {
-			t.Errorf("putting %s back: %v", file, err)
-		}
-	})
-}
-
 // mnBindLavaTmp makes LAVA's /var/lib/lava/dispatcher/tmp (where lava-run extracts NFS roots)
 // a directory of the lab's NFS export for the test's duration: <lab>/nfs/lava-run/var/lib/lava/
 // dispatcher/tmp, bind-mounted. The board's nfsroot is then that path's prefix
@@ -110,14 +53,6 @@ func mnBindLavaTmp(t *testing.T, labDir string) string {
 		os.RemoveAll(prefix)
 	})
 	return prefix
-}
-
-// writeDispatcherYAML sets the dispatcher.yaml the server gives w's jobs.
-func (w *worker) writeDispatcherYAML(t *testing.T, text string) {
-	t.Helper()
-	if err := os.WriteFile(filepath.Join("/etc/lava-server/dispatcher.d", w.name, "dispatcher.yaml"), []byte(text), 0o644); err != nil {
-		t.Fatal(err)
-	}
 }
 
 // foundingJobOnDevices is examples/jobs/mustang-ssh-guest.yaml (the founding job, pointed at
@@ -155,9 +90,7 @@ func foundingJobOnDevices(t *testing.T, name string, guests int) string {
 // lava-coordinator, lavacore being lava-run on both workers. Every sub-job ends Complete in
 // the server with the founding job's results, and nothing is left running.
 func TestLavaServerMultiNodeLabBoardSSHGuests(t *testing.T) {
-	if os.Getenv("LAVACORE_LAVA_SERVER") != "1" {
-		t.Skip("needs root and `make deps-lava-server`; set LAVACORE_LAVA_SERVER=1")
-	}
+	requireServerTests(t)
 	mnNeed(t, os.Getenv("LAVACORE_LAB") == "1", "needs the virtual lab too: set LAVACORE_LAB=1")
 	_, err := os.Stat("/etc/default/tftpd-hpa")
 	mnNeed(t, err == nil, "lava-run's TFTP root comes from tftpd-hpa's /etc/default/tftpd-hpa (make deps installs tftpd-hpa)")
@@ -166,26 +99,25 @@ func TestLavaServerMultiNodeLabBoardSSHGuests(t *testing.T) {
 	const guests = 3
 
 	s := startServer(t)
-	prefix := filepath.Join(s.dir, "prefix")
-	installLavacore(t, prefix)
+	prefix := lavacorePrefix(t, s)
 	bin := filepath.Join(prefix, "bin", "lavacore")
-	labDir := mnLabUp(t, bin)
+	labDir := labUp(t, bin, "all")
 
 	// lava-run puts the job's TFTP files under tftpd-hpa's TFTP_DIRECTORY: the lab's TFTP root
 	// (the lab's dnsmasq serves it to the board); its NFS roots under /var/lib/lava/dispatcher/tmp.
-	mnReplaceFile(t, "/etc/default/tftpd-hpa", "# lavacore's internal/lavaservere2e: the lab's TFTP root, for the test's duration\n"+
+	replaceFile(t, "/etc/default/tftpd-hpa", "# lavacore's internal/lavaservere2e: the lab's TFTP root, for the test's duration\n"+
 		"TFTP_USERNAME=\"tftp\"\nTFTP_DIRECTORY=\""+filepath.Join(labDir, "tftp")+"\"\nTFTP_ADDRESS=\":69\"\nTFTP_OPTIONS=\"--secure\"\n")
 	nfsPrefix := mnBindLavaTmp(t, labDir)
 	tmpl, err := lab.LavaTemplate()
 	if err != nil {
 		t.Fatal(err)
 	}
-	mnReplaceFile(t, filepath.Join("/etc/lava-server/dispatcher-config/device-types", lab.LavaDeviceType+".jinja2"), string(tmpl))
+	replaceFile(t, filepath.Join("/etc/lava-server/dispatcher-config/device-types", lab.LavaDeviceType+".jinja2"), string(tmpl))
 	coord := startCoordinator(t, s)
 
 	// worker A: the board; the lab's services (TFTP, NFS, HTTP) are at lab.ServerIP
-	wa := startWorker(t, s, "e2e-mnhost-"+s.suffix, filepath.Join(prefix, "bin"))
-	wa.writeDispatcherYAML(t, fmt.Sprintf("dispatcher_ip: %s\nlavacore:\n  coordinator: '%s'\n", lab.ServerIP, coord))
+	wa := startWorker(t, s, s.unique("e2e-mnhost"), filepath.Join(prefix, "bin"))
+	wa.setDispatcher(t, fmt.Sprintf("dispatcher_ip: %s\nlavacore:\n  coordinator: '%s'\n", lab.ServerIP, coord))
 	var dict strings.Builder
 	for _, l := range strings.SplitAfter(run(t, time.Minute, os.Environ(), bin, "lab", "lava-dictionary", "board-01"), "\n") {
 		if !strings.HasPrefix(l, "{% extends") && !strings.Contains(l, "set ssh_identity_file") {
@@ -194,15 +126,15 @@ func TestLavaServerMultiNodeLabBoardSSHGuests(t *testing.T) {
 	}
 	// LAVA's default key pair (the lab's dictionary names the lab's own)
 	fmt.Fprintf(&dict, "{%% set lab_nfsroot_prefix = '%s' %%}\n", nfsPrefix)
-	board := "e2e-mnboard-" + s.suffix
+	board := s.unique("e2e-mnboard")
 	addDevice(t, wa, lab.LavaDeviceType, board, dict.String())
 
 	// worker B: the guests' ssh devices, pointing at the board
-	wb := startWorker(t, s, "e2e-mnguests-"+s.suffix, filepath.Join(prefix, "bin"))
-	wb.writeDispatcherYAML(t, fmt.Sprintf("lavacore:\n  coordinator: '%s'\n", coord))
+	wb := startWorker(t, s, s.unique("e2e-mnguests"), filepath.Join(prefix, "bin"))
+	wb.setDispatcher(t, fmt.Sprintf("lavacore:\n  coordinator: '%s'\n", coord))
 	devs := map[string]string{board: wa.name}
 	for i := range guests {
-		d := fmt.Sprintf("e2e-mnssh%d-%s", i, s.suffix)
+		d := s.unique(fmt.Sprintf("e2e-mnssh%d", i))
 		addDevice(t, wb, "ssh", d, fmt.Sprintf("{%% set ssh_host = '%s' %%}\n", lab.BoardIP(1)))
 		devs[d] = wb.name
 	}

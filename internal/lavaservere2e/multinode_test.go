@@ -4,8 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"sort"
@@ -112,21 +110,6 @@ actions:
           - lava-test-case got-greeting --shell grep -q word=%[3]s /tmp/lava_multi_node_cache.txt
           - lava-sync both-done
 `
-
-// needLabImages is labImages(), or skips (fails under CI=true, where a missing image is a
-// broken set-up, not an optional test).
-func needLabImages(t *testing.T) string {
-	t.Helper()
-	images := labImages()
-	if images == "" {
-		msg := "no lab images: `lavacore lab up` builds /var/cache/lavacore/fast-*/{vmlinuz,ramdisk.cpio.gz} (or set LAVACORE_LAB_IMAGES)"
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	return images
-}
 
 // startCoordinator starts Debian's lava-coordinator on a free port (its own configuration
 // file, so the machine's /etc/lava-coordinator is left alone): host:port.
@@ -251,22 +234,15 @@ func hasCase(cases []testCase, name, result string) bool {
 // lava-coordinator (lava-send / lava-wait / lava-sync). Both end Complete in the server with
 // the MultiNode results, and nothing they started is left running.
 func TestLavaServerMultiNodeTwoWorkers(t *testing.T) {
-	if os.Getenv("LAVACORE_LAVA_SERVER") != "1" {
-		t.Skip("needs root and `make deps-lava-server`; set LAVACORE_LAVA_SERVER=1")
-	}
-	images := needLabImages(t)
-	files := httptest.NewServer(http.FileServer(http.Dir(images)))
-	t.Cleanup(files.Close)
-	s := startServer(t)
-	prefix := filepath.Join(s.dir, "prefix")
-	installLavacore(t, prefix)
+	requireServerTests(t)
+	s, prefix, files := serveLabImages(t)
 	coord := startCoordinator(t, s)
 
 	devs := map[string]string{} // device: worker
 	for i, mac := range []string{"52:54:00:12:34:5a", "52:54:00:12:34:5b"} {
-		w := startWorker(t, s, fmt.Sprintf("e2e-mn%c-%s", 'a'+i, s.suffix), filepath.Join(prefix, "bin"))
+		w := startWorker(t, s, s.unique(fmt.Sprintf("e2e-mn%c", 'a'+i)), filepath.Join(prefix, "bin"))
 		w.setCoordinator(t, coord)
-		dev := fmt.Sprintf("e2e-mnqemu%c-%s", 'a'+i, s.suffix)
+		dev := s.unique(fmt.Sprintf("e2e-mnqemu%c", 'a'+i))
 		addDevice(t, w, "qemu", dev, fmt.Sprintf("{%% set arch = 'amd64' %%}\n{%% set no_kvm = True %%}\n{%% set mac_addr = '%s' %%}\n{%% set memory = 512 %%}\n", mac))
 		devs[dev] = w.name
 	}

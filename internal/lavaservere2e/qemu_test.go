@@ -85,11 +85,10 @@ func logSpan(log string) time.Duration {
 	return b.Sub(a)
 }
 
-// qemuSetup gets the server and the installed lavacore, starts a worker whose jobs find
-// lavacore's lava-run first and registers a qemu device on it; the lab's images are served over
-// HTTP. Without the lab's images the test is skipped, except under CI (CI=true), where they are
+// serveLabImages gets the server and the installed lavacore and serves the lab's fast images
+// over HTTP. Without the images the test is skipped, except under CI (CI=true), where they are
 // built (`lavacore lab build --image fast`) or the test fails.
-func qemuSetup(t *testing.T) (s *server, w *worker, prefix, filesURL string) {
+func serveLabImages(t *testing.T) (s *server, prefix string, files *httptest.Server) {
 	t.Helper()
 	images := labImages()
 	if images == "" && os.Getenv("CI") != "true" {
@@ -103,8 +102,18 @@ func qemuSetup(t *testing.T) (s *server, w *worker, prefix, filesURL string) {
 			t.Fatal("`lavacore lab build --image fast` left no /var/cache/lavacore/fast-*/{vmlinuz,ramdisk.cpio.gz}")
 		}
 	}
-	files := httptest.NewServer(http.FileServer(http.Dir(images)))
+	files = httptest.NewServer(http.FileServer(http.Dir(images)))
 	t.Cleanup(files.Close)
+	return s, prefix, files
+}
+
+// qemuSetup gets the server and the installed lavacore, starts a worker whose jobs find
+// lavacore's lava-run first and registers a qemu device on it; the lab's images are served over
+// HTTP. Without the lab's images the test is skipped, except under CI (CI=true), where they are
+// built (`lavacore lab build --image fast`) or the test fails.
+func qemuSetup(t *testing.T) (s *server, w *worker, prefix, filesURL string) {
+	t.Helper()
+	s, prefix, files := serveLabImages(t)
 	w = startWorker(t, s, s.unique("e2e-qworker"), filepath.Join(prefix, "bin"))
 	addDevice(t, w, "qemu", s.unique("e2e-qemu"), "{% set arch = 'amd64' %}\n{% set no_kvm = True %}\n{% set mac_addr = '52:54:00:12:34:59' %}\n{% set memory = 512 %}\n")
 	return s, w, prefix, files.URL
