@@ -230,6 +230,9 @@ func (c *Console) search(res []*pattern) (sdk.Match, bool) {
 		}
 		known := c.memo[i] - c.base
 		known = max(0, min(known, int64(len(buf))))
+		if int(known) >= limit && p.starts != nil {
+			continue // no start literal before limit (what find would say)
+		}
 		loc, none := p.find(buf, limit, int(known), c.locs[i])
 		c.memo[i] = c.base + int64(none)
 		if loc == nil {
@@ -244,7 +247,8 @@ func (c *Console) search(res []*pattern) (sdk.Match, bool) {
 		return sdk.Match{}, false
 	}
 	bs, be := bloc[0], bloc[1]
-	m := sdk.Match{Index: best, Before: string(buf[:bs]), Text: string(buf[bs:be])}
+	whole := string(buf[:be]) // one allocation for Before and Text
+	m := sdk.Match{Index: best, Before: whole[:bs], Text: whole[bs:]}
 	if n := res[best].re.NumSubexp(); n > 0 {
 		// Groups lie within the match: slices of Text, no copies.
 		m.Groups = make([]string, n)
