@@ -25,7 +25,11 @@
 // bounded whatever the device prints), and a match consumes the output up
 // to its end. Data is not lost when nobody waits: the reader keeps up to
 // 4 MiB unread, then stops reading (back-pressure on the device) until the
-// next Expect.
+// next Expect. On a pty or a socket an Expect with nothing left to search
+// reads the transport itself (its read bounded by the timeout, a
+// cancellation interrupts it) rather than wait for the reader goroutine's
+// hand-off; the reader goroutine reads again once no Expect has read for
+// 5 ms (see direct.go).
 //
 // The search is exact but avoids running the regexp engine where it can:
 // a pattern whose matches all begin with one of a few literals (most LAVA

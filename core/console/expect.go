@@ -46,6 +46,7 @@ func (c *Console) Expect(ctx context.Context, patterns []string, timeout time.Du
 		c.xmu.Lock()
 	}
 	defer c.xmu.Unlock()
+	defer c.release()
 	res, err := c.compile(patterns)
 	if err != nil {
 		return sdk.Match{}, err
@@ -70,6 +71,12 @@ func (c *Console) Expect(ctx context.Context, patterns []string, timeout time.Du
 	if d, ok := ctx.Deadline(); ok && (deadline.IsZero() || d.Before(deadline)) {
 		deadline = d
 	}
+	var stopWatch func() bool // ends the ctx watch of a direct read
+	defer func() {
+		if stopWatch != nil {
+			stopWatch()
+		}
+	}()
 	search := false
 	for {
 		if search {
@@ -93,6 +100,24 @@ func (c *Console) Expect(ctx context.Context, patterns []string, timeout time.Du
 					return sdk.Match{}, &sdk.Error{Type: sdk.Canceled, Msg: "canceled while waiting for " + quoteList(patterns), Err: ctx.Err()}
 				}
 				return sdk.Match{}, c.timeoutError(ctx, patterns, start, deadline)
+			}
+			continue
+		}
+		if c.rerr == nil && c.dl != nil && c.readDirect(ctx, deadline, &stopWatch) {
+			// Read here (c.mu released): or the deadline, or a cancellation.
+			if ctx.Err() != nil {
+				if errors.Is(ctx.Err(), context.Canceled) {
+					return sdk.Match{}, &sdk.Error{Type: sdk.Canceled, Msg: "canceled while waiting for " + quoteList(patterns), Err: ctx.Err()}
+				}
+				return sdk.Match{}, c.timeoutError(ctx, patterns, start, deadline)
+			}
+			if !deadline.IsZero() && !time.Now().Before(deadline) {
+				c.mu.Lock()
+				more := c.pendN > 0
+				c.mu.Unlock()
+				if !more {
+					return sdk.Match{}, c.timeoutError(ctx, patterns, start, deadline)
+				}
 			}
 			continue
 		}
@@ -124,7 +149,11 @@ func (c *Console) timeoutError(ctx context.Context, patterns []string, start, de
 	if !deadline.IsZero() && deadline.Sub(start) < after {
 		after = deadline.Sub(start) // the limit that applied, not the scheduler's lateness
 	}
-	te := &TimeoutError{Patterns: patterns, Wait: after, LastLines: c.Tail(), Err: ctx.Err()}
+	cerr := ctx.Err()
+	if d, ok := ctx.Deadline(); ok && cerr == nil && !time.Now().Before(d) {
+		cerr = context.DeadlineExceeded // the transport's deadline was ctx's, a moment before ctx ended
+	}
+	te := &TimeoutError{Patterns: patterns, Wait: after, LastLines: c.Tail(), Err: cerr}
 	return &sdk.Error{Type: sdk.Job, Msg: te.Error(), Err: te}
 }
 
@@ -201,6 +230,9 @@ func (c *Console) search(res []*pattern) (sdk.Match, bool) {
 		}
 		known := c.memo[i] - c.base
 		known = max(0, min(known, int64(len(buf))))
+		if int(known) >= limit && p.starts != nil {
+			continue // no start literal before limit (what find would say)
+		}
 		loc, none := p.find(buf, limit, int(known), c.locs[i])
 		c.memo[i] = c.base + int64(none)
 		if loc == nil {
@@ -215,7 +247,8 @@ func (c *Console) search(res []*pattern) (sdk.Match, bool) {
 		return sdk.Match{}, false
 	}
 	bs, be := bloc[0], bloc[1]
-	m := sdk.Match{Index: best, Before: string(buf[:bs]), Text: string(buf[bs:be])}
+	whole := string(buf[:be]) // one allocation for Before and Text
+	m := sdk.Match{Index: best, Before: whole[:bs], Text: whole[bs:]}
 	if n := res[best].re.NumSubexp(); n > 0 {
 		// Groups lie within the match: slices of Text, no copies.
 		m.Groups = make([]string, n)
