@@ -77,6 +77,23 @@ func BenchmarkExpectThroughput(b *testing.B) {
 	}
 }
 
+// BenchmarkExpectLists: BenchmarkExpectThroughput for each pattern list of
+// the pty benchmarks.
+func BenchmarkExpectLists(b *testing.B) {
+	data, signals := consoleLog(benchlog.Lines)
+	for _, l := range benchLists {
+		b.Run(l.name, func(b *testing.B) {
+			b.SetBytes(int64(len(data)))
+			b.ReportAllocs()
+			for b.Loop() {
+				c, _ := New(&sliceConn{data: data, n: 32 << 10}, Options{})
+				drainWith(b, c, l.patterns, signals)
+				c.Close()
+			}
+		})
+	}
+}
+
 // BenchmarkExpectThroughputLogged adds line logging and the transcript.
 func BenchmarkExpectThroughputLogged(b *testing.B) {
 	data, signals := consoleLog(benchlog.Lines)

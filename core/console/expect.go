@@ -186,8 +186,11 @@ func (c *Console) compile(ps []string) ([]*pattern, error) {
 func newLocs(res []*pattern) [][]int {
 	locs := make([][]int, len(res))
 	for i, p := range res {
-		if p.simple != nil {
+		switch {
+		case p.simple != nil:
 			locs[i] = make([]int, 2+2*p.simple.ncap)
+		case p.dfa != nil:
+			locs[i] = make([]int, 2)
 		}
 	}
 	return locs
@@ -274,12 +277,12 @@ const maxAnchoredTries = 8
 // matcher fills room (when long enough) instead of allocating.
 func (p *pattern) find(b []byte, limit, known int, room []int) (loc []int, none int) {
 	subs := p.re.NumSubexp() > 0
-	exec := func(re *regexp.Regexp, from int) []int {
+	exec := func(re *regexp.Regexp, from, to int) []int {
 		var loc []int
 		if subs {
-			loc = re.FindSubmatchIndex(b[from:])
+			loc = re.FindSubmatchIndex(b[from:to])
 		} else {
-			loc = re.FindIndex(b[from:])
+			loc = re.FindIndex(b[from:to])
 		}
 		if loc == nil || from+loc[0] >= limit {
 			return nil
@@ -292,7 +295,7 @@ func (p *pattern) find(b []byte, limit, known int, room []int) (loc []int, none 
 		return loc
 	}
 	if p.starts == nil {
-		return exec(p.re, 0), 0
+		return exec(p.re, 0, len(b)), 0
 	}
 	pos := known
 	none = -1
@@ -332,9 +335,25 @@ func (p *pattern) find(b []byte, limit, known int, room []int) (loc []int, none 
 			continue
 		}
 		if tries >= maxAnchoredTries {
-			return exec(p.re, q), none
+			return exec(p.re, q, len(b)), none
 		}
-		if loc := exec(p.anch, q); loc != nil {
+		end := len(b)
+		if p.stopN >= 0 {
+			end = boundEnd(b, q, p.stop, p.stopN) // what the try can need (bound.go)
+		}
+		if p.dfa != nil {
+			switch e := p.dfa.run(b[q:end]); {
+			case e == dfaNone:
+				pos = q + 1
+				continue
+			case e >= 0 && !subs && len(room) >= 2:
+				room[0], room[1] = q, q+e
+				return room[:2], none
+			case e >= 0:
+				end = q + e // the submatches: the regexp on the match alone
+			}
+		}
+		if loc := exec(p.anch, q, end); loc != nil {
 			return loc, none
 		}
 		pos = q + 1
