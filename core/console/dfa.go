@@ -23,8 +23,8 @@ import (
 const (
 	maxDFAStates = 256  // more: no DFA for this pattern
 	maxDFAInsts  = 1000 // a larger program: no DFA (building one costs states × 128 × program)
-	dfaNone      = -1  // no match
-	dfaUnknown   = -2  // a byte the DFA does not cover: ask the regexp
+	dfaNone      = -1   // no match
+	dfaUnknown   = -2   // a byte the DFA does not cover: ask the regexp
 )
 
 type asciiDFA struct {

@@ -34,11 +34,11 @@ func TestASCIIDFA_LeftmostFirstAsRegexp(t *testing.T) {
 			"<LAVA_MULTI_NODE>", "<LAVA_MULTI_NODE> x>", "<LAVA_MULTI_NODEX>", "<LAVA_MULTI>", "<LAVA_>", "<LAVA_M",
 			"<LAVA_TEST_RUNNER EXIT>\r\n", "<LAVA_SIGNAL_X\r\n noise > more>",
 		}},
-		{`a|ab`, []string{"ab", "a", "b"}},           // first alternative wins though shorter
-		{`ab|a`, []string{"ab", "ac"}},               // longer first
-		{`a*?b|a+`, []string{"aaab", "aaa", "b"}},    // non-greedy
-		{`(a+)(b*)c|a`, []string{"aabbc", "aabb"}},   // falls back to the second
-		{`x(?:y|yz)*w`, []string{"xyzyw", "xyyzw"}},  // loops through alternations
+		{`a|ab`, []string{"ab", "a", "b"}},          // first alternative wins though shorter
+		{`ab|a`, []string{"ab", "ac"}},              // longer first
+		{`a*?b|a+`, []string{"aaab", "aaa", "b"}},   // non-greedy
+		{`(a+)(b*)c|a`, []string{"aabbc", "aabb"}},  // falls back to the second
+		{`x(?:y|yz)*w`, []string{"xyzyw", "xyyzw"}}, // loops through alternations
 		{`(?i)login:|Password`, []string{"LOGIN:", "Password", "password"}},
 		{`.+>`, []string{"abc>def>", "abc\n>", ">"}}, // . stops at \n
 		{`(?s).+>`, []string{"abc\n>x>"}},
