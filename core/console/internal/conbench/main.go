@@ -24,6 +24,8 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"runtime/pprof"
+	"runtime/trace"
 	"slices"
 	"strings"
 	"syscall"
@@ -48,7 +50,29 @@ func main() {
 	busy := flag.Int("busy", 0, "busy loops to run beside the comparison")
 	pexpect := flag.String("pexpect", "", "pexpect_cat.py, to compare with pexpect too")
 	write := flag.String("write", "", "write the standard benchmark log to FILE first")
+	profile := flag.String("cpuprofile", "", "write a CPU profile of the whole run here")
+	tracef := flag.String("trace", "", "write an execution trace of the whole run here")
 	flag.Parse()
+	if *tracef != "" {
+		f, err := os.Create(*tracef)
+		if err != nil {
+			fail(err)
+		}
+		if err := trace.Start(f); err != nil {
+			fail(err)
+		}
+		defer trace.Stop()
+	}
+	if *profile != "" {
+		f, err := os.Create(*profile)
+		if err != nil {
+			fail(err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fail(err)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	if flag.NArg() != 1 {
 		fmt.Fprintln(os.Stderr, "usage: conbench [-raw] [-log DIR] [-patterns LIST] [-runs N [-busy K] [-pexpect SCRIPT]] [-write] FILE")
 		os.Exit(2)
@@ -126,16 +150,16 @@ func expect(path string, patterns []string, logDir string) (matches, n int, err 
 	}
 }
 
-// sample is one measurement: wall time and CPU time (this process and the
-// children it waited for: cat, python3).
-type sample struct{ wall, cpu time.Duration }
+// sample is one measurement: wall time, CPU time (this process and the
+// children it waited for: cat, python3) and this process's own CPU time.
+type sample struct{ wall, cpu, self time.Duration }
 
 func measure(f func() error) sample {
-	c0, t0 := cpuTime(), time.Now()
+	c0, s0, t0 := cpuTime(), selfTime(), time.Now()
 	if err := f(); err != nil {
 		fail(err)
 	}
-	return sample{time.Since(t0), cpuTime() - c0}
+	return sample{time.Since(t0), cpuTime() - c0, selfTime() - s0}
 }
 
 func compare(path string, patterns []string, runs, busy int, script, list string) {
@@ -196,19 +220,20 @@ func compare(path string, patterns []string, runs, busy int, script, list string
 				})
 			}
 			all[name] = append(all[name], s)
-			line = append(line, fmt.Sprintf("%s %.1f ms (cpu %.1f)", name, ms(s.wall), ms(s.cpu)))
+			line = append(line, fmt.Sprintf("%s %.1f ms (cpu %.1f, self %.1f)", name, ms(s.wall), ms(s.cpu), ms(s.self)))
 		}
 		fmt.Printf("run %d: %s; load %s\n", r+1, strings.Join(line, ", "), loadavg())
 	}
 	med := map[string]float64{}
 	for _, name := range names {
-		var w, c []float64
+		var w, c, o []float64
 		for _, s := range all[name] {
 			w = append(w, ms(s.wall))
 			c = append(c, ms(s.cpu))
+			o = append(o, ms(s.self))
 		}
 		med[name] = median(w)
-		fmt.Printf("median %s: %.1f ms wall, %.1f ms cpu\n", name, med[name], median(c))
+		fmt.Printf("median %s: %.1f ms wall, %.1f ms cpu (%.1f ms of it this process's)\n", name, med[name], median(c), median(o))
 	}
 	var ratios []float64
 	for i := range all["cat"] {
@@ -237,6 +262,13 @@ func cpuTime() time.Duration {
 	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &self)
 	_ = syscall.Getrusage(syscall.RUSAGE_CHILDREN, &kids)
 	return time.Duration(self.Utime.Nano() + self.Stime.Nano() + kids.Utime.Nano() + kids.Stime.Nano())
+}
+
+// selfTime is the CPU time (user and system) of this process.
+func selfTime() time.Duration {
+	var self syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &self)
+	return time.Duration(self.Utime.Nano() + self.Stime.Nano())
 }
 
 // loadavg is the first three fields of /proc/loadavg.
