@@ -182,7 +182,9 @@ func New(conn Conn, opts Options) (*Console, error) {
 		// one wake-up of a waiting Expect instead of one per read.
 		c.read = br.ReadBurst
 	}
-	if d, ok := conn.(deadliner); ok {
+	if d, ok := conn.(deadliner); ok && d.SetReadDeadline(time.Time{}) == nil {
+		// Deadlines work (a descriptor Go's poller does not manage says
+		// so with an error): Expect may read itself (direct.go).
 		c.dl = d
 	}
 	go c.readLoop()

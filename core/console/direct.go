@@ -108,7 +108,10 @@ func (c *Console) readDirect(ctx context.Context, deadline time.Time, cancelWatc
 	if *cancelWatch == nil && ctx.Done() != nil {
 		*cancelWatch = context.AfterFunc(ctx, c.interrupt)
 	}
-	n, err := c.read(c.rbuf)
+	// A plain read: a burst read (ReadBurst) saves hand-offs between the
+	// reader goroutine and Expect, none here, and would cost a read more
+	// (the one that finds nothing left) for each burst.
+	n, err := c.conn.Read(c.rbuf)
 	c.mu.Lock()
 	c.xreading = false
 	c.mu.Unlock()
@@ -172,10 +175,14 @@ func (c *Console) graceCheck() {
 	if c.xreading {
 		return // its release arms the check again
 	}
-	if c.xgen != c.graceGen {
+	if c.xgen != c.graceGen || !c.xmu.TryLock() {
+		// Expect read or returned since the last check, or one is running
+		// (searching: a busy machine may have stopped its thread for
+		// longer than graceIdle).
 		c.armGrace()
 		return
 	}
+	c.xmu.Unlock()
 	c.role = roleNone
 	c.wakeReader()
 }

@@ -1,0 +1,222 @@
+package console
+
+import (
+	"context"
+	"errors"
+	"net"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lavacore/lavacore/sdk"
+)
+
+// The direct path (direct.go): an Expect with nothing left to search reads
+// a transport with read deadlines (here net.Pipe, as a pty or socket)
+// itself. Waits are on events, bounded by 10 s.
+
+// expectAsync runs Expect in a goroutine; the result arrives on the channel.
+type expectResult struct {
+	m   sdk.Match
+	err error
+}
+
+func expectAsync(c *Console, ctx context.Context, patterns []string, timeout time.Duration) <-chan expectResult {
+	ch := make(chan expectResult, 1)
+	go func() {
+		m, err := c.Expect(ctx, patterns, timeout)
+		ch <- expectResult{m, err}
+	}()
+	return ch
+}
+
+func waitResult(t *testing.T, ch <-chan expectResult, what string) expectResult {
+	t.Helper()
+	select {
+	case r := <-ch:
+		return r
+	case <-time.After(10 * time.Second):
+		t.Fatalf("timed out after 10s waiting for %s", what)
+	}
+	return expectResult{}
+}
+
+// waitFor polls cond (under c.mu) until it holds, for at most 10 s.
+func waitFor(t *testing.T, c *Console, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		c.mu.Lock()
+		ok := cond()
+		c.mu.Unlock()
+		if ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after 10s waiting for %s", what)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// writeAsync writes s from the device side (net.Pipe writes block until read).
+func writeAsync(dev net.Conn, s string) <-chan error {
+	ch := make(chan error, 1)
+	go func() { _, err := dev.Write([]byte(s)); ch <- err }()
+	return ch
+}
+
+// A pattern split over two reads that Expect makes itself is matched whole,
+// and Expect holds the read role while it waits.
+func TestDirect_PatternAcrossReads(t *testing.T) {
+	c, dev := newFake(t, Options{})
+	res := expectAsync(c, context.Background(), []string{`<LAVA_SIGNAL_(\S+) ([^>]+)>`}, 0)
+	// The reader goroutine gives way: Expect reads.
+	waitFor(t, c, "Expect to read the transport itself", func() bool { return c.role == roleExpect && c.xreading })
+	if err := <-writeAsync(dev, "x <LAVA_SIGNAL_TEST"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, c, "Expect to read again after the first part", func() bool { return c.xreading && c.pendN == 0 && len(c.buf) > 0 })
+	if err := <-writeAsync(dev, "CASE id=a>\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	r := waitResult(t, res, "the match")
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	if r.m.Before != "x " || r.m.Text != "<LAVA_SIGNAL_TESTCASE id=a>" || strings.Join(r.m.Groups, "|") != "TESTCASE|id=a" {
+		t.Fatalf("got %+v", r.m)
+	}
+}
+
+// A timeout ends Expect's own read (the transport's deadline interrupts it):
+// the typed timeout error, with the lines read before.
+func TestDirect_DeadlineInterruptsOwnRead(t *testing.T) {
+	c, dev := newFake(t, Options{})
+	res := expectAsync(c, context.Background(), []string{"login:"}, 200*time.Millisecond)
+	waitFor(t, c, "Expect to read the transport itself", func() bool { return c.role == roleExpect && c.xreading })
+	if err := <-writeAsync(dev, "U-Boot 2024.01\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	r := waitResult(t, res, "the timeout")
+	var te *sdk.TimeoutError
+	if !errors.As(r.err, &te) || !errors.Is(r.err, ErrTimeout) {
+		t.Fatalf("got %v, want a console timeout", r.err)
+	}
+	if strings.Join(te.LastLines, "|") != "U-Boot 2024.01" {
+		t.Fatalf("last lines %q", te.LastLines)
+	}
+	// The console goes on: the next Expect reads what comes after.
+	w := writeAsync(dev, "login: ")
+	m, err := c.Expect(ctxT(t, 10*time.Second), []string{"login:"}, 0)
+	if err != nil || m.Text != "login:" {
+		t.Fatalf("after the timeout: %+v, %v", m, err)
+	}
+	if err := <-w; err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A cancelled context interrupts Expect's own read at once: Canceled.
+func TestDirect_CancelInterruptsOwnRead(t *testing.T) {
+	c, _ := newFake(t, Options{})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	res := expectAsync(c, ctx, []string{"login:"}, 0)
+	waitFor(t, c, "Expect to read the transport itself", func() bool { return c.role == roleExpect && c.xreading })
+	cancel()
+	r := waitResult(t, res, "the cancellation")
+	var se *sdk.Error
+	if !errors.As(r.err, &se) || se.Type != sdk.Canceled || !errors.Is(r.err, context.Canceled) {
+		t.Fatalf("got %v, want Canceled", r.err)
+	}
+}
+
+// Once no Expect waits, the reader goroutine reads again: the output is
+// logged while nobody expects anything.
+func TestDirect_ReaderReadsAgainWhenIdle(t *testing.T) {
+	var sink logSink
+	c, dev := newFake(t, Options{Log: sink.log})
+	w := writeAsync(dev, "login: ")
+	if _, err := c.Expect(ctxT(t, 10*time.Second), []string{"login:"}, 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-w; err != nil {
+		t.Fatal(err)
+	}
+	// No Expect now: this write only completes if the reader goroutine reads.
+	if err := waitErr(t, writeAsync(dev, "Last login: today\r\n"), "the reader goroutine to read"); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(strings.Join(sink.get(), "\n"), "target: login: Last login: today") {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after 10s waiting for the line in the log: %q", sink.get())
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+func waitErr(t *testing.T, ch <-chan error, what string) error {
+	t.Helper()
+	select {
+	case err := <-ch:
+		return err
+	case <-time.After(10 * time.Second):
+		t.Fatalf("timed out after 10s waiting for %s", what)
+	}
+	return nil
+}
+
+// The idle check leaves the read role with the Expect side while an Expect
+// runs (it may be searching on a thread a busy machine has stopped for
+// longer than graceIdle), and gives it back once none runs.
+func TestGraceCheck_KeepsRoleWhileExpectRuns(t *testing.T) {
+	c, _ := newFake(t, Options{})
+	c.mu.Lock()
+	c.role = roleExpect // as an Expect that read leaves it
+	c.graceGen = c.xgen
+	c.mu.Unlock()
+	c.xmu.Lock() // an Expect runs, neither reading nor returning
+	c.graceCheck()
+	c.mu.Lock()
+	role := c.role
+	c.mu.Unlock()
+	c.xmu.Unlock()
+	if role != roleExpect {
+		t.Fatalf("role %d while an Expect runs, want roleExpect", role)
+	}
+	c.mu.Lock()
+	c.graceGen = c.xgen // nothing since the last check
+	c.mu.Unlock()
+	c.graceCheck()
+	waitFor(t, c, "the reader goroutine to read again", func() bool { return c.role == roleReader })
+}
+
+// noDeadlineConn has SetReadDeadline but deadlines do not work on it (a
+// descriptor Go's poller does not manage: os.ErrNoDeadline).
+type noDeadlineConn struct{ net.Conn }
+
+func (noDeadlineConn) String() string                  { return "no deadline" }
+func (noDeadlineConn) SetReadDeadline(time.Time) error { return os.ErrNoDeadline }
+
+// A transport whose deadlines do not work is read by the reader goroutine
+// alone: an Expect's timeout still ends the wait (it would otherwise block
+// in a read nothing interrupts).
+func TestNew_DeadlinesThatDoNotWork(t *testing.T) {
+	a, dev := net.Pipe()
+	defer dev.Close()
+	c, err := New(noDeadlineConn{a}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	// Twice: the second Expect would find the read role with the Expect side.
+	for i := 0; i < 2; i++ {
+		r := waitResult(t, expectAsync(c, context.Background(), []string{"login:"}, 50*time.Millisecond), "the timeout")
+		if !errors.Is(r.err, ErrTimeout) {
+			t.Fatalf("Expect %d: got %v, want a timeout", i, r.err)
+		}
+	}
+}
