@@ -51,6 +51,7 @@ func main() {
 	pexpect := flag.String("pexpect", "", "pexpect_cat.py, to compare with pexpect too")
 	write := flag.String("write", "", "write the standard benchmark log to FILE first")
 	profile := flag.String("cpuprofile", "", "write a CPU profile of the whole run here")
+	timeout := flag.Duration("timeout", time.Minute, "each Expect's timeout (0: none)")
 	tracef := flag.String("trace", "", "write an execution trace of the whole run here")
 	flag.Parse()
 	if *tracef != "" {
@@ -89,7 +90,7 @@ func main() {
 		fail(fmt.Errorf("no pattern list %q", *list))
 	}
 	if *runs > 0 {
-		compare(path, patterns, *runs, *busy, *pexpect, *list)
+		compare(path, patterns, *timeout, *runs, *busy, *pexpect, *list)
 		return
 	}
 	start := time.Now()
@@ -98,7 +99,7 @@ func main() {
 	if *raw {
 		n, err = readRaw(path)
 	} else {
-		matches, n, err = expect(path, patterns, *logDir)
+		matches, n, err = expect(path, patterns, *timeout, *logDir)
 	}
 	if err != nil {
 		fail(err)
@@ -126,7 +127,7 @@ func readRaw(path string) (int, error) {
 }
 
 // expect waits for patterns through `cat path` until the connection ends.
-func expect(path string, patterns []string, logDir string) (matches, n int, err error) {
+func expect(path string, patterns []string, timeout time.Duration, logDir string) (matches, n int, err error) {
 	ctx := context.Background()
 	opts := console.Options{Name: "bench", Dir: logDir}
 	if logDir != "" {
@@ -138,7 +139,7 @@ func expect(path string, patterns []string, logDir string) (matches, n int, err 
 	}
 	defer c.Close()
 	for {
-		m, err := c.Expect(ctx, patterns, time.Minute)
+		m, err := c.Expect(ctx, patterns, timeout)
 		if err != nil {
 			if err.Error() != "Connection closed" {
 				return 0, 0, err
@@ -152,17 +153,27 @@ func expect(path string, patterns []string, logDir string) (matches, n int, err 
 
 // sample is one measurement: wall time, CPU time (this process and the
 // children it waited for: cat, python3) and this process's own CPU time.
-type sample struct{ wall, cpu, self time.Duration }
+// sw counts this process's context switches (voluntary: it waited;
+// involuntary: it was preempted).
+type sample struct {
+	wall, cpu, self time.Duration
+	sw, isw         int64
+}
 
 func measure(f func() error) sample {
+	var r0, r1 syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &r0)
 	c0, s0, t0 := cpuTime(), selfTime(), time.Now()
 	if err := f(); err != nil {
 		fail(err)
 	}
-	return sample{time.Since(t0), cpuTime() - c0, selfTime() - s0}
+	s := sample{time.Since(t0), cpuTime() - c0, selfTime() - s0, 0, 0}
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &r1)
+	s.sw, s.isw = r1.Nvcsw-r0.Nvcsw, r1.Nivcsw-r0.Nivcsw
+	return s
 }
 
-func compare(path string, patterns []string, runs, busy int, script, list string) {
+func compare(path string, patterns []string, timeout time.Duration, runs, busy int, script, list string) {
 	var loops []*exec.Cmd
 	for range busy {
 		cmd := exec.Command("sh", "-c", "while :; do :; done")
@@ -201,7 +212,7 @@ func compare(path string, patterns []string, runs, busy int, script, list string
 				s = measure(func() error { _, err := readRaw(path); return err })
 			case "console":
 				s = measure(func() error {
-					m, n, err := expect(path, patterns, "")
+					m, n, err := expect(path, patterns, timeout, "")
 					if err == nil {
 						want = fmt.Sprintf("matches %d bytes %d\n", m, n)
 					}
@@ -220,7 +231,7 @@ func compare(path string, patterns []string, runs, busy int, script, list string
 				})
 			}
 			all[name] = append(all[name], s)
-			line = append(line, fmt.Sprintf("%s %.1f ms (cpu %.1f, self %.1f)", name, ms(s.wall), ms(s.cpu), ms(s.self)))
+			line = append(line, fmt.Sprintf("%s %.1f ms (cpu %.1f, self %.1f, switches %d+%d)", name, ms(s.wall), ms(s.cpu), ms(s.self), s.sw, s.isw))
 		}
 		fmt.Printf("run %d: %s; load %s\n", r+1, strings.Join(line, ", "), loadavg())
 	}
