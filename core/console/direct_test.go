@@ -3,9 +3,11 @@ package console
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -219,4 +221,76 @@ func TestNew_DeadlinesThatDoNotWork(t *testing.T) {
 			t.Fatalf("Expect %d: got %v, want a timeout", i, r.err)
 		}
 	}
+}
+
+// deadlineSliceConn is a sliceConn whose reads a read deadline interrupts
+// (a deadline that has passed: os.ErrDeadlineExceeded at once), so that
+// Expect reads it itself; it never blocks, so nothing waits on a clock.
+// Its data is not guarded: two parties reading at once is a race -race
+// reports.
+type deadlineSliceConn struct {
+	sliceConn
+	mu sync.Mutex
+	dl time.Time
+}
+
+func (s *deadlineSliceConn) SetReadDeadline(t time.Time) error {
+	s.mu.Lock()
+	s.dl = t
+	s.mu.Unlock()
+	return nil
+}
+
+func (s *deadlineSliceConn) Read(p []byte) (int, error) {
+	s.mu.Lock()
+	dl := s.dl
+	s.mu.Unlock()
+	if !dl.IsZero() && !dl.After(time.Now()) {
+		return 0, os.ErrDeadlineExceeded
+	}
+	return s.sliceConn.Read(p)
+}
+
+// FuzzExpectDirect runs whole streams through Expect on a transport with
+// read deadlines (the reader goroutine and Expect hand the reading over)
+// and compares with naiveRun: the transport hands out whole multiples of
+// MaxRead, so that every search step is MaxRead bytes, whoever read them.
+func FuzzExpectDirect(f *testing.F) {
+	sig := "<LAVA_SIGNAL_TESTCASE TEST_CASE_ID=a RESULT=pass>\r\nnoise BUG: x\r\n"
+	f.Add([]byte(strings.Repeat(sig, 40)+"<LAVA_TEST_RUNNER EXIT>"), `<LAVA_TEST_RUNNER EXIT>`, `<LAVA_SIGNAL_(\S+) ([^>]+)>`, `(kernel BUG at|BUG:)`, uint16(64), uint16(30), uint8(1))
+	f.Add([]byte("aaa login: bbb # login: #"), `# `, `login:`, `[Ll]ogin`, uint16(8), uint16(3), uint8(0))
+	f.Fuzz(func(t *testing.T, data []byte, p1, p2, p3 string, window, maxRead uint16, k uint8) {
+		ps := []string{p1, p2, p3}
+		if _, err := compilePatterns(ps); err != nil {
+			return
+		}
+		w := int(window)%4096 + 1
+		mr := int(maxRead)%w + 1
+		if len(data) > maxFuzzData || (len(data)/mr+1)*w > 2<<20 {
+			return // as FuzzExpectStream
+		}
+		want := naiveRun(data, ps, w, mr)
+		c, err := New(&deadlineSliceConn{sliceConn: sliceConn{data: data, n: mr * (int(k)%4 + 1)}}, Options{Window: w, MaxRead: mr})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		var got []string
+		for len(got) <= len(want) {
+			m, err := c.Expect(context.Background(), ps, 0)
+			if err != nil {
+				if err.Error() != "Connection closed" {
+					t.Fatal(err)
+				}
+				break
+			}
+			got = append(got, fmt.Sprintf("%d %q %q", m.Index, m.Before, m.Text))
+			if m.Text == "" {
+				break
+			}
+		}
+		if strings.Join(got, "\n") != strings.Join(want, "\n") {
+			t.Fatalf("got:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+		}
+	})
 }
