@@ -37,8 +37,12 @@
 // bytes.Index, and remembered across searches of the same stream); a
 // pattern made of literals and repeated classes that cannot run into the
 // next literal (<LAVA_SIGNAL_(\S+) ([^>]+)>) is matched by a one-pass
-// matcher. Differential fuzz targets check both against plain regexp search
-// and a naive pexpect loop.
+// matcher; another one (the test shell's signals.Pattern, an alternation)
+// is tried with a DFA over ASCII bytes built once per pattern (dfa.go:
+// regexp's own leftmost-first semantics; the regexp where a byte is not
+// ASCII and for the submatches), on input cut where no match can reach
+// (bound.go). Differential fuzz targets check them against plain regexp
+// search and a naive pexpect loop.
 //
 // Patterns are Go regular expressions (RE2), matched against the raw bytes
 // (windows and sizes are in bytes, LAVA's in characters). RE2 has no
