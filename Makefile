@@ -25,7 +25,7 @@ LDFLAGS   := $(STRIP) -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 BUILDFLAGS ?= -trimpath
 
 
-.PHONY: all build plugins proto test unit lint bench fuzz deps deps-lava-server demo clean install uninstall-lava-run
+.PHONY: all build plugins proto test unit lint bench bench-lava fuzz deps deps-lava-server demo clean install uninstall-lava-run
 
 all: build
 
@@ -63,6 +63,13 @@ lint:
 
 bench: build
 	LAVACORE_BIN=$(abspath $(BIN)) $(GO) test -run '^$$' -bench . -benchmem -count 5 ./... | tee $(BIN)/bench.txt
+
+# Debian's lava-run and lavacore alternately on the virtual lab's board-01, the single-node ramdisk
+# and NFS jobs, cold and warm cache, BENCH_N repetitions: wall, board and overhead time, peak memory,
+# medians and ratios (scripts/bench-lava.sh; root; LAB_LOCK=/work/lab.lock on a shared machine).
+BENCH_N ?= 2
+bench-lava: build
+	bash scripts/bench-lava.sh -n $(BENCH_N)
 
 # Runs every FuzzXxx target for FUZZTIME each; a failure fails (scripts/fuzz.sh says how).
 fuzz:

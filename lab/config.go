@@ -62,8 +62,8 @@ device %q {
 		cmd("on"), cmd("off"), cmd("reset"), InterruptPrompt, l.path("keys", "id_ed25519"))
 }
 
-// writeConfig writes lab.hcl, devices/board-NN.hcl for x86 boards 1..n and
-// devices/arm-NN.hcl for ARM boards 1..arm.
+// writeConfig writes lab.hcl, devices/board-NN.hcl for x86 boards 1..n,
+// devices/arm-NN.hcl for ARM boards 1..arm and lava/ (lavadict.go).
 func (l *Lab) writeConfig(n, arm int) error {
 	if err := os.WriteFile(l.path("lab.hcl"), []byte(l.LabHCL()), 0o644); err != nil {
 		return err
@@ -76,6 +76,9 @@ func (l *Lab) writeConfig(n, arm int) error {
 		if err := os.WriteFile(l.path("devices", BoardName(i)+".hcl"), []byte(text), 0o644); err != nil {
 			return err
 		}
+	}
+	if err := l.writeLava(n); err != nil {
+		return fmt.Errorf("LAVA device dictionaries: %w", err)
 	}
 	return l.writeQemuDevice()
 }

@@ -8,6 +8,9 @@
 #   scripts/treemem.sh bin/lavacore run job.yaml --lab DIR
 #   TREEMEM_OUT=mem.txt scripts/treemem.sh bin/lavacore describe job.yaml --lab examples/lab
 #
+# TREEMEM_EXCLUDE=REGEX leaves out the processes whose command line matches
+# (e.g. '^qemu-system' for a board the command powers on).
+#
 # Processes that live shorter than the sampling period may be missed, and a
 # peak reached in a process's last milliseconds may be under-counted: it is a
 # lower bound, close for long-lived processes such as lavacore and its plugins.
@@ -15,6 +18,7 @@ set -uo pipefail
 [ $# -gt 0 ] || { echo "usage: $0 COMMAND [ARG...]" >&2; exit 2; }
 out=${TREEMEM_OUT:-/dev/stderr}
 period=${TREEMEM_PERIOD:-0.005}
+exclude=${TREEMEM_EXCLUDE:-}
 
 "$@" &
 root=$!
@@ -33,6 +37,7 @@ while kill -0 "$root" 2>/dev/null; do
 		if [ -z "${hwm[$p]:-}" ] || [ "$kb" -gt "${hwm[$p]}" ]; then hwm[$p]=$kb; fi
 		[ -n "${name[$p]:-}" ] || name[$p]=$(tr '\0' ' ' </proc/"$p"/cmdline 2>/dev/null | cut -c1-80)
 		[ -n "${name[$p]:-}" ] || name[$p]=$(cat /proc/"$p"/comm 2>/dev/null)
+		if [ -n "$exclude" ] && [[ ${name[$p]} =~ $exclude ]]; then unset "hwm[$p]"; continue; fi
 	done
 	sleep "$period"
 done

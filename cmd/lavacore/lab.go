@@ -40,8 +40,8 @@ func newLabCmd() *cobra.Command {
 	var o labOptions
 	def := lab.Default()
 	c := &cobra.Command{
-		Use:   "lab up|down|status|dir|build|power|check",
-		Short: "the built-in virtual lab: up, down, status, dir, build, power, check",
+		Use:   "lab up|down|status|dir|build|power|check|lava-dictionary",
+		Short: "the built-in virtual lab: up, down, status, dir, build, power, check, lava-dictionary",
 		Long:  labLong,
 		Args:  groupArgs,
 		RunE:  groupRun,
@@ -91,6 +91,7 @@ func newLabCmd() *cobra.Command {
 		sub("check BOARD", "power-cycle BOARD, wait for GRUB's (U-Boot's) prompt, switch it off", exactArgs(1, "one BOARD"), func(f *pflag.FlagSet) {
 			f.DurationVar(&o.timeout, "timeout", 2*time.Minute, "how long a board may take from power-on to its firmware's prompt")
 		}),
+		sub("lava-dictionary BOARD", "print an x86 board's LAVA device dictionary (for lava/"+lab.LavaDeviceType+".jinja2)", exactArgs(1, "one BOARD"), nil),
 		relay, serve,
 	)
 	return c
@@ -137,6 +138,16 @@ func runLab(ctx context.Context, o labOptions, sub string, pos []string, stdout,
 		var d time.Duration
 		if d, err = l.Check(ctx, n, o.timeout); err == nil {
 			fmt.Fprintf(stdout, "%s: %s's prompt %s after power-on\n", lab.BoardName(n), lab.Firmware(n), d.Round(100*time.Millisecond))
+		}
+	case "lava-dictionary":
+		var n int
+		if n, err = lab.ParseBoard(pos[0]); err != nil {
+			fmt.Fprintf(stderr, "lavacore lab lava-dictionary: %v\n", err)
+			return exitInvalid
+		}
+		var text string
+		if text, err = l.LavaDictionary(n); err == nil {
+			fmt.Fprint(stdout, text)
 		}
 	case "relay":
 		err = (&lab.Relay{Socket: o.socket, Listen: o.listen, Pty: o.ptyLink}).Run(ctx)

@@ -163,3 +163,48 @@ func TestUEFIMenuSelectorWalksTheMenu(t *testing.T) {
 		t.Errorf("an absent item: %v", err)
 	}
 }
+
+// A device file LAVA rendered has no uses_menu: the uefi-menu method's
+// menu_options names the sequence. The lab board's (lab/lava) is empty: wait
+// for GRUB's banner and select nothing; a non-empty one is walked.
+func TestGrubEFIMenuSelectorOnLAVARenderedDevice(t *testing.T) {
+	lab := map[string]any{"menu_options": "pxe-grub", "interrupt_prompt": "Start PXE over IPv4", "interrupt_string": "",
+		"item_markup": []any{"[", "]"}, "item_class": "0-9", "separator": " ", "bootloader_prompt": "Welcome to GRUB!",
+		"pxe-grub": []any{}}
+	withItem := map[string]any{"menu_options": "pxe-grub", "interrupt_prompt": "x", "interrupt_string": " ",
+		"item_markup": []any{"[", "]"}, "item_class": "0-9", "separator": " ", "bootloader_prompt": "Start:",
+		"pxe-grub": []any{map[string]any{"select": map[string]any{"items": []any{"LAVA PXE Grub"}}}}}
+	for _, tc := range []struct {
+		name    string
+		menu    map[string]any
+		console string
+		steps   []sdktest.Step
+		sent    int
+		err     string
+	}{
+		{name: "empty sequence", menu: lab, console: "Start PXE over IPv4.\nWelcome to GRUB!\n"},
+		{name: "one item", menu: withItem, console: "[1] Shell\n[2] LAVA PXE Grub\nStart: ",
+			steps: []sdktest.Step{{Expect: `^2\r\n$`, Reply: "GRUB"}}, sent: 1},
+		{name: "no menu_options", menu: map[string]any{"bootloader_prompt": "Start:"}, console: "Start:", err: "Missing entry for menu item"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			grub := map[string]any{"bootloader_prompt": "grub>"}
+			req := bootReq("grub-efi", grub, map[string]any{"commands": "ramdisk"}, false)
+			req.Device.Methods["boot/uefi-menu"] = tc.menu
+			h := sdktest.NewHost(tc.console, tc.steps...)
+			err := New().Run(context.Background(), sdk.Call{Request: req, Action: "grub-efi-menu-selector", Level: "2.5"}, h)
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("error %v, want %q", err, tc.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(h.Sent) != tc.sent {
+				t.Errorf("sent %q", h.Sent)
+			}
+		})
+	}
+}

@@ -214,14 +214,19 @@ func substitutions(call sdk.Call, host sdk.Host) (map[string]string, error) {
 
 var menuItemRE = regexp.MustCompile(`\[([0-9]+)\] ([a-zA-Z0-9\s\:]*)`)
 
-// selectMenu picks the UEFI menu entry named by the grub-efi block's uses_menu.
+// selectMenu picks the UEFI menu entry named by the grub-efi block's uses_menu
+// (an HCL device type), or walks the uefi-menu sequence its menu_options names
+// (a device file rendered by LAVA, see selectLAVAMenu).
 func selectMenu(ctx context.Context, call sdk.Call, host sdk.Host) error {
+	menu := call.Device.Methods["boot/uefi-menu"]
+	ref := bootflow.Str(call.Device.Method, "uses_menu")
+	if ref == "" {
+		return selectLAVAMenu(ctx, host, menu)
+	}
 	con, err := host.Console(ctx)
 	if err != nil {
 		return err
 	}
-	menu := call.Device.Methods["boot/uefi-menu"]
-	ref := bootflow.Str(call.Device.Method, "uses_menu")
 	name := ref[strings.LastIndex(ref, "/")+1:]
 	menus, _ := menu["menu"].(map[string]any)
 	entry, _ := menus[name].(map[string]any)
@@ -246,6 +251,31 @@ func selectMenu(ctx context.Context, call sdk.Call, host sdk.Host) error {
 		}
 	}
 	return sdk.InfraErrorf("grub-efi-menu-selector: menu item %q not found in the UEFI menu", items[0])
+}
+
+// selectLAVAMenu is LAVA's GrubMenuSelector on a device file LAVA rendered:
+// the uefi-menu method's menu_options names its sequence (pxe-grub: a list of
+// select steps); wait for the menu's bootloader_prompt, walk the sequence, no
+// boot_message. An empty sequence only waits (a board without a UEFI menu,
+// such as the virtual lab's: lab/lava/lavacore-lab-x86.jinja2).
+func selectLAVAMenu(ctx context.Context, host sdk.Host, menu map[string]any) error {
+	name := bootflow.Str(menu, "menu_options")
+	if name == "" {
+		return sdk.ConfigErrorf("grub-efi-menu-selector: Missing entry for menu item to use for uefi-menu")
+	}
+	steps, err := menuSteps(menu, name)
+	if err != nil {
+		return sdk.ConfigErrorf("grub-efi-menu-selector: %v", err)
+	}
+	sel, err := newMenuSelector(menu)
+	if err != nil {
+		return err
+	}
+	sep := "\r\n"
+	if bootflow.Str(menu, "line_separator") == "unix" {
+		sep = "\n"
+	}
+	return walkMenu(ctx, host, "grub-efi-menu-selector", menu, sel, steps, sep, "")
 }
 
 func firstNonEmpty(vs ...string) string {

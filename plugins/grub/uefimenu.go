@@ -272,6 +272,12 @@ func uefiMenuSelector(ctx context.Context, call sdk.Call, host sdk.Host) error {
 	if firstNonEmpty(bootflow.Str(call.Block.Params, "line_separator"), bootflow.Str(dm, "line_separator")) == "unix" {
 		sep = "\n"
 	}
+	return walkMenu(ctx, host, "uefi-menu-selector", dm, sel, steps, sep, bootflow.Str(dm, "boot_message"))
+}
+
+// walkMenu waits for the menu's bootloader_prompt, walks steps (selects each
+// item, escapes, enters text, waits) and then waits for bootMessage, if any.
+func walkMenu(ctx context.Context, host sdk.Host, action string, dm map[string]any, sel menuSelector, steps []menuStep, sep, bootMessage string) error {
 	con, err := host.Console(ctx)
 	if err != nil {
 		return err
@@ -279,7 +285,7 @@ func uefiMenuSelector(ctx context.Context, call sdk.Call, host sdk.Host) error {
 	prompt := bootflow.Str(dm, "bootloader_prompt")
 	m, err := con.Expect(ctx, []string{regexp.QuoteMeta(prompt)}, 0)
 	if err != nil {
-		return sdk.InfraErrorf("uefi-menu-selector: waiting for %q: %w", prompt, err)
+		return sdk.InfraErrorf("%s: waiting for %q: %w", action, prompt, err)
 	}
 	menuText := m.Before
 	wait := func(s menuStep) error {
@@ -288,7 +294,7 @@ func uefiMenuSelector(ctx context.Context, call sdk.Call, host sdk.Host) error {
 		}
 		m, err := con.Expect(ctx, []string{regexp.QuoteMeta(s.Wait)}, 0)
 		if err != nil {
-			return sdk.JobErrorf("uefi-menu-selector: wait for prompt %q timed out: %v", s.Wait, err)
+			return sdk.JobErrorf("%s: wait for prompt %q timed out: %v", action, s.Wait, err)
 		}
 		menuText = m.Before
 		return nil
@@ -329,9 +335,9 @@ func uefiMenuSelector(ctx context.Context, call sdk.Call, host sdk.Host) error {
 			}
 		}
 	}
-	if msg := bootflow.Str(dm, "boot_message"); msg != "" {
-		if _, err := con.Expect(ctx, []string{regexp.QuoteMeta(msg)}, 0); err != nil {
-			return sdk.JobErrorf("uefi-menu-selector: waiting for %q: %v", msg, err)
+	if bootMessage != "" {
+		if _, err := con.Expect(ctx, []string{regexp.QuoteMeta(bootMessage)}, 0); err != nil {
+			return sdk.JobErrorf("%s: waiting for %q: %v", action, bootMessage, err)
 		}
 	}
 	return nil

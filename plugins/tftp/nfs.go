@@ -4,7 +4,6 @@ import (
 	"context"
 	"maps"
 	"os"
-	"path/filepath"
 
 	"github.com/lavacore/lavacore/sdk"
 	"github.com/lavacore/lavacore/sdk/actionspec"
@@ -114,7 +113,7 @@ func (nfsDeploy) Cleanup(ctx context.Context, call sdk.Call, host sdk.Host) erro
 	if call.Dispatcher.NFSRoot == "" || call.Job.ID == "" || os.Getenv("LAVACORE_KEEP") != "" {
 		return nil
 	}
-	if err := os.RemoveAll(filepath.Join(call.Dispatcher.NFSRoot, call.Job.ID, "extract-nfsrootfs")); err != nil {
+	if err := os.RemoveAll(nfsDir(call)); err != nil {
 		return sdk.InfraErrorf("nfs-deploy cleanup: %v", err)
 	}
 	return nil

@@ -24,10 +24,13 @@ var (
 	keyRamdiskD = [3]string{"extract-overlay-ramdisk", "extracted_ramdisk", "directory"}
 )
 
-func fileKey(key string) [3]string  { return [3]string{"download-action", key, "file"} }
-func relKey(key string) [3]string   { return [3]string{"download-action", "file", key} }
-func compKey(key string) [3]string  { return [3]string{"download-action", key, "compression"} }
-func metaKey(name string) [3]string { return [3]string{"extract-overlay-ramdisk", "meta", name} }
+func fileKey(key string) [3]string { return [3]string{"download-action", key, "file"} }
+func relKey(key string) [3]string  { return [3]string{"download-action", "file", key} }
+func compKey(key string) [3]string { return [3]string{"download-action", key, "compression"} }
+
+// extractedKey is where a download streamed its archive (Spec.ExtractDir).
+func extractedKey(key string) [3]string { return [3]string{"download-action", key, "extracted"} }
+func metaKey(name string) [3]string     { return [3]string{"extract-overlay-ramdisk", "meta", name} }
 
 // actions is the code of every action tftp-deploy's tree declares.
 func actions() sdk.Actions {
@@ -85,9 +88,15 @@ func parsePersistentNFS(ctx context.Context, call sdk.Call, host sdk.Host) error
 func (tftpDeploy) Cleanup(ctx context.Context, call sdk.Call, host sdk.Host) error {
 	var errs []string
 	rd := bootflow.Reader{H: host}
-	tftpDir, nfsRoot := rd.String(keyTFTPDir), rd.String(bootflow.KeyNFSRoot)
+	tftpDir, nfsRoot, ramdiskD := rd.String(keyTFTPDir), rd.String(bootflow.KeyNFSRoot), rd.String(keyRamdiskD)
 	if rd.Err != nil {
 		return rd.Err
+	}
+	if strings.HasPrefix(ramdiskD, memoryDir+"/") {
+		// an unpacked ramdisk left in memory by a job that failed before compress-ramdisk
+		if err := os.RemoveAll(ramdiskD); err != nil {
+			errs = append(errs, err.Error())
+		}
 	}
 	if d := tftpDir; d != "" && os.Getenv("LAVACORE_KEEP") == "" {
 		if err := os.RemoveAll(filepath.Dir(d)); err != nil {
@@ -174,13 +183,27 @@ func (f fetcher) Run(ctx context.Context, call sdk.Call, host sdk.Host) error {
 		dest = filepath.Join(call.Dispatcher.WorkDir, "downloads", call.Job.ID)
 	}
 	ds := download.ArtefactSpec(key, spec.URL, res, call.Dispatcher)
-	if key == "nfsrootfs" {
-		// Extracted later by tar, which detects compression itself: keep the file as it is.
+	if key == "nfsrootfs" || key == "modules" {
+		// Extracted by package archive, which detects the compression and
+		// decompresses as it extracts: no decompressed copy is written.
 		ds.Compression = ""
+	}
+	if key == "nfsrootfs" && call.Dispatcher.NFSRoot != "" && call.Job.ID != "" {
+		// Streamed: download, hashes, decompression and extraction in one
+		// pass, straight into the directory extract-nfsrootfs exports.
+		ds.Archive, ds.ExtractDir = "tar", nfsDir(call)
+		ds.ArchiveLog = func(msg string) { host.Log(sdk.LevelWarning, msg) }
 	}
 	r, err := download.FetchForAction(ctx, call, host, ds, dest)
 	if err != nil {
 		return err
+	}
+	if r.Dir != "" {
+		if err := bootflow.SetString(host, extractedKey(key), r.Dir); err != nil {
+			return err
+		}
+		x := r.Extracted
+		host.Log(sdk.LevelDebug, fmt.Sprintf("%s: extracted while downloading: %d members, %d bytes (%s)", key, x.Entries, x.Bytes, orNone(x.Compression)))
 	}
 	if err := bootflow.SetString(host, fileKey(key), r.Path); err != nil {
 		return err
@@ -202,21 +225,30 @@ func (f fetcher) Run(ctx context.Context, call sdk.Call, host sdk.Host) error {
 	return host.Result(download.ActionResult(call, r))
 }
 
-// extractNFS unpacks nfsrootfs under the lab's NFS root: <nfs_root>/<job_id>/extract-nfsrootfs/.
+// nfsDir is where the nfsrootfs is unpacked: <nfs_root>/<job_id>/extract-nfsrootfs.
+func nfsDir(call sdk.Call) string {
+	return filepath.Join(call.Dispatcher.NFSRoot, call.Job.ID, "extract-nfsrootfs")
+}
+
+// extractNFS unpacks nfsrootfs under the lab's NFS root: <nfs_root>/<job_id>/extract-nfsrootfs/
+// (done already when the download streamed it there).
 func extractNFS(ctx context.Context, call sdk.Call, host sdk.Host) error {
-	tarball, err := bootflow.GetString(host, fileKey("nfsrootfs"))
-	if err != nil || tarball == "" {
-		return err
+	data := bootflow.Reader{H: host}
+	tarball, streamed := data.String(fileKey("nfsrootfs")), data.String(extractedKey("nfsrootfs"))
+	if data.Err != nil || (tarball == "" && streamed == "") {
+		return data.Err
 	}
 	if call.Dispatcher.NFSRoot == "" {
 		return sdk.ConfigErrorf("the lab has no nfs_root to export the nfsrootfs from")
 	}
-	dir := filepath.Join(call.Dispatcher.NFSRoot, call.Job.ID, "extract-nfsrootfs")
-	if err := os.RemoveAll(dir); err != nil {
-		return sdk.InfraErrorf("extract-nfsrootfs: %v", err)
-	}
-	if err := untar(ctx, host, tarball, dir, 0); err != nil {
-		return sdk.InfraErrorf("extract-nfsrootfs: %v", err)
+	dir := nfsDir(call)
+	if streamed != dir {
+		if err := os.RemoveAll(dir); err != nil {
+			return sdk.InfraErrorf("extract-nfsrootfs: %v", err)
+		}
+		if err := untar(ctx, host, tarball, dir, 0); err != nil {
+			return sdk.InfraErrorf("extract-nfsrootfs: %v", err)
+		}
 	}
 	root := dir
 	if res, ok := call.Block.Params["nfsrootfs"].(map[string]any); ok {
@@ -291,7 +323,7 @@ func extractRamdisk(ctx context.Context, call sdk.Call, host sdk.Host) error {
 	if !needModules && !needOverlay {
 		return nil
 	}
-	dir := filepath.Join(call.Dispatcher.WorkDir, "ramdisk-"+call.Job.ID)
+	dir := ramdiskDir(call.Dispatcher.WorkDir, call.Job.ID, path)
 	_ = os.RemoveAll(dir)
 	res, _ := call.Block.Params["ramdisk"].(map[string]any)
 	info, err := ramdisk.UnpackWith(ctx, path, dir, ramdisk.Options{UBootHeader: bootflow.Str(res, "header") == "u-boot"})

@@ -18,6 +18,8 @@ units_of() {
 	nfs-ganesha) echo nfs-ganesha.service ;;
 	rpcbind) echo rpcbind.socket rpcbind.service ;;
 	openssh-server) echo ssh.service ;;
+	tftpd-hpa) echo tftpd-hpa.service ;;
+	lava-dispatcher) echo lava-worker.service ;;
 	esac
 }
 for pkg in $(sort -u "$state"); do

@@ -35,9 +35,10 @@
 //     data is read, so a small compressed file claiming gigabytes is refused at
 //     once.
 //
-// Compression is detected by magic bytes: gzip and bzip2 (Go's standard
-// library), xz (github.com/ulikunitz/xz) and zstd (github.com/klauspost/compress),
-// all in process. Errors name the archive and the member:
+// Compression is detected by magic bytes: gzip (github.com/klauspost/pgzip,
+// inflating ahead on its own goroutine), bzip2 (Go's standard library), xz
+// (github.com/ulikunitz/xz) and zstd (github.com/klauspost/compress, on
+// several goroutines), all in process. Errors name the archive and the member:
 //
 //	modules.tar.xz: lib/modules/x: refused: symbolic link target "../../.." leaves the extraction root
 package archive

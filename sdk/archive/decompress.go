@@ -4,11 +4,12 @@ import (
 	"bufio"
 	"bytes"
 	"compress/bzip2"
-	"compress/gzip"
 	"fmt"
 	"io"
+	"runtime"
 
 	"github.com/klauspost/compress/zstd"
+	"github.com/klauspost/pgzip"
 	"github.com/ulikunitz/xz"
 )
 
@@ -38,13 +39,25 @@ func Detect(head []byte) string {
 // archives need 2 GiB; nothing lavacore reads does).
 const zstdMaxWindow = 512 << 20
 
+// Decompression runs on goroutines of its own, beside the extractor: gzip
+// with pgzip (one goroutine inflates ahead in gzipBlocks blocks of
+// gzipBlockSize while another checks the CRC; 4 MiB of memory), zstd with
+// up to zstdConcurrency decoders. xz (ulikunitz/xz) decodes in the reader.
+const (
+	gzipBlockSize = 1 << 20
+	gzipBlocks    = 4
+)
+
+// zstdConcurrency is how many goroutines decode a zstd stream.
+func zstdConcurrency() int { return min(runtime.GOMAXPROCS(0), 4) }
+
 // decompress returns the tar stream inside br and the compression it found.
 func decompress(br *bufio.Reader) (string, io.ReadCloser, error) {
 	head, _ := br.Peek(6)
 	comp := Detect(head)
 	switch comp {
 	case "gz":
-		zr, err := gzip.NewReader(br)
+		zr, err := pgzip.NewReaderN(br, gzipBlockSize, gzipBlocks)
 		if err != nil {
 			return comp, nil, fmt.Errorf("gzip: %w", err)
 		}
@@ -58,7 +71,7 @@ func decompress(br *bufio.Reader) (string, io.ReadCloser, error) {
 		}
 		return comp, io.NopCloser(zr), nil
 	case "zstd":
-		zr, err := zstd.NewReader(br, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxWindow(zstdMaxWindow))
+		zr, err := zstd.NewReader(br, zstd.WithDecoderConcurrency(zstdConcurrency()), zstd.WithDecoderMaxWindow(zstdMaxWindow))
 		if err != nil {
 			return comp, nil, fmt.Errorf("zstd: %w", err)
 		}

@@ -26,6 +26,7 @@ type extractor struct {
 	dirs    []dirMeta // directories written, for their modes and times at the end
 	links   []string  // symbolic links written, checked again at the end
 	buf     []byte
+	parents map[string]*parentDir // open directories members are created in
 }
 
 type dirMeta struct {
@@ -51,6 +52,7 @@ func (x *extractor) log(format string, a ...any) {
 // run extracts every member of the tar stream, then checks the links again and
 // applies the directories' modes and times.
 func (x *extractor) run(r io.Reader) error {
+	defer x.closeParents()
 	tr := tar.NewReader(r)
 	for {
 		if err := x.ctx.Err(); err != nil {
@@ -164,16 +166,14 @@ func (x *extractor) entry(h *tar.Header, data io.Reader) error {
 		x.res.Skipped = append(x.res.Skipped, name)
 		return nil
 	}
-	// The parent directory: reached inside the tree, then created.
-	if dir := path.Dir(name); dir != "." {
-		if _, lerr := resolve(x.root, dir, true); lerr != nil {
-			return refused("%s", lerr.Error())
-		}
-		if err := x.root.MkdirAll(dir, 0o755); err != nil {
-			return err
-		}
+	// The parent directory: reached inside the tree, then created (once: it
+	// stays open for the members that follow).
+	dir, base := split(name)
+	pd, err := x.parent(dir)
+	if err != nil {
+		return err
 	}
-	existing, err := x.root.Lstat(name)
+	existing, err := pd.lstat(base)
 	if err == nil {
 		if h.Typeflag == tar.TypeDir {
 			keep, err := x.keepDir(name, existing)
@@ -182,30 +182,35 @@ func (x *extractor) entry(h *tar.Header, data io.Reader) error {
 			}
 			if keep && existing.IsDir() {
 				x.dirs = append(x.dirs, dirMeta{name, x.mode(h, name, true), h.ModTime})
-				return x.own(name, h)
+				return x.ownAt(pd, base, h)
 			}
 			if keep {
 				return nil
 			}
 		}
 		// Replace what is there (never write into it: it may be a hard link).
-		if err := x.root.Remove(name); err != nil {
+		// A name may now lead elsewhere: the open directories are forgotten.
+		if err := pd.remove(base); err != nil {
 			return fmt.Errorf("replace the existing %s: %w", existing.Mode().Type(), err)
+		}
+		x.closeParents()
+		if pd, err = x.parent(dir); err != nil {
+			return err
 		}
 	}
 	switch h.Typeflag {
 	case tar.TypeDir:
-		if err := x.root.Mkdir(name, 0o755); err != nil {
+		if err := pd.mkdir(base); err != nil {
 			return err
 		}
 		x.dirs = append(x.dirs, dirMeta{name, x.mode(h, name, true), h.ModTime})
-		return x.own(name, h)
+		return x.ownAt(pd, base, h)
 	case tar.TypeSymlink:
-		return x.symlink(name, h)
+		return x.symlink(pd, name, h)
 	case tar.TypeLink:
 		return x.hardlink(name, h)
 	}
-	return x.file(name, h, data)
+	return x.file(pd, name, h, data)
 }
 
 // keepDir decides what a directory member does with what is already at its name:
@@ -229,7 +234,7 @@ func (x *extractor) keepDir(name string, fi fs.FileInfo) (bool, error) {
 	return false, nil
 }
 
-func (x *extractor) symlink(name string, h *tar.Header) error {
+func (x *extractor) symlink(pd *parentDir, name string, h *tar.Header) error {
 	if h.Linkname == "" {
 		return refused("symbolic link with an empty target")
 	}
@@ -238,19 +243,16 @@ func (x *extractor) symlink(name string, h *tar.Header) error {
 			return refused("symbolic link target %q leaves the extraction root", h.Linkname)
 		}
 	}
-	if err := x.root.Symlink(h.Linkname, name); err != nil {
+	base := path.Base(name)
+	if err := pd.symlink(h.Linkname, base); err != nil {
 		return err
 	}
 	x.links = append(x.links, name)
-	if x.owners {
-		if err := x.root.Lchown(name, h.Uid, h.Gid); err != nil {
-			return err
-		}
+	if err := x.ownAt(pd, base, h); err != nil {
+		return err
 	}
-	return x.atParent(name, func(fd int, base string) error {
-		t := unix.NsecToTimespec(h.ModTime.UnixNano())
-		return unix.UtimesNanoAt(fd, base, []unix.Timespec{t, t}, unix.AT_SYMLINK_NOFOLLOW)
-	})
+	t := unix.NsecToTimespec(h.ModTime.UnixNano())
+	return unix.UtimesNanoAt(pd.fd, base, []unix.Timespec{t, t}, unix.AT_SYMLINK_NOFOLLOW)
 }
 
 func (x *extractor) hardlink(name string, h *tar.Header) error {
@@ -277,8 +279,8 @@ func (x *extractor) hardlink(name string, h *tar.Header) error {
 	return x.root.Link(old, name)
 }
 
-func (x *extractor) file(name string, h *tar.Header, data io.Reader) error {
-	f, err := x.root.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+func (x *extractor) file(pd *parentDir, name string, h *tar.Header, data io.Reader) error {
+	f, err := pd.create(path.Base(name))
 	if err != nil {
 		return err
 	}
@@ -314,30 +316,61 @@ func (x *extractor) own(name string, h *tar.Header) error {
 	return x.root.Lchown(name, h.Uid, h.Gid)
 }
 
-// atParent runs fn with a descriptor of name's directory, opened inside the root.
-func (x *extractor) atParent(name string, fn func(fd int, base string) error) error {
-	d, err := x.root.Open(path.Dir(name))
-	if err != nil {
-		return err
+// ownAt applies a member's owner (when root) to base in pd, never through a link.
+func (x *extractor) ownAt(pd *parentDir, base string, h *tar.Header) error {
+	if !x.owners {
+		return nil
 	}
-	defer d.Close()
-	return fn(int(d.Fd()), path.Base(name))
+	return pd.lchown(base, h.Uid, h.Gid)
 }
 
 // finish applies directory modes and times, deepest (latest) first.
 func (x *extractor) finish() error {
 	for i := len(x.dirs) - 1; i >= 0; i-- {
 		d := x.dirs[i]
-		fi, err := x.root.Lstat(d.name)
-		if err != nil || !fi.IsDir() {
-			continue // replaced later in the archive
-		}
-		if err := x.root.Chmod(d.name, d.mode); err != nil {
+		if err := x.finishDir(d); err != nil {
 			return x.fail(d.name, err)
 		}
-		if err := x.root.Chtimes(d.name, d.mtime, d.mtime); err != nil {
-			return x.fail(d.name, err)
+	}
+	return nil
+}
+
+// finishDir sets a directory's mode and time, if it is still a directory
+// (a later member may have replaced it).
+func (x *extractor) finishDir(d dirMeta) error {
+	if d.name == "." {
+		if fi, err := x.root.Lstat("."); err != nil || !fi.IsDir() {
+			return nil
 		}
+		if err := x.root.Chmod(".", d.mode); err != nil {
+			return err
+		}
+		return x.root.Chtimes(".", d.mtime, d.mtime)
+	}
+	up, base := split(d.name)
+	if _, ok := x.parents[up]; !ok {
+		// never made here: only a directory that is still there is opened
+		if fi, err := x.root.Stat(up); err != nil || !fi.IsDir() {
+			return nil
+		}
+	}
+	pd, err := x.parent(up)
+	if err != nil {
+		return nil // not there any more
+	}
+	if fi, err := pd.lstat(base); err != nil || !fi.IsDir() {
+		return nil
+	}
+	mode := uint32(d.mode.Perm())
+	if d.mode&fs.ModeSticky != 0 {
+		mode |= unix.S_ISVTX
+	}
+	if err := unix.Fchmodat(pd.fd, base, mode, 0); err != nil {
+		return &fs.PathError{Op: "chmod", Path: d.name, Err: err}
+	}
+	t := unix.NsecToTimespec(d.mtime.UnixNano())
+	if err := unix.UtimesNanoAt(pd.fd, base, []unix.Timespec{t, t}, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+		return &fs.PathError{Op: "chtimes", Path: d.name, Err: err}
 	}
 	return nil
 }

@@ -2,10 +2,11 @@ package archive
 
 import (
 	"fmt"
-	"io/fs"
 	"os"
 	"path"
 	"strings"
+
+	"golang.org/x/sys/unix"
 )
 
 // maxHops is how many symbolic links one resolution follows (Linux's MAXSYMLINKS).
@@ -37,6 +38,8 @@ func (e *linkError) Error() string {
 // followLast false a link in the last component is not followed. A link with an
 // absolute target, a ".." above the root and a loop stop it with a *linkError.
 func resolve(root *os.Root, p string, followLast bool) (string, *linkError) {
+	w := walker{root: root}
+	defer w.close()
 	todo := strings.Split(p, "/")
 	var cur []string
 	hops := 0
@@ -52,6 +55,7 @@ func resolve(root *os.Root, p string, followLast bool) (string, *linkError) {
 				return "", &linkError{link: via, target: viaTarget}
 			}
 			cur = cur[:len(cur)-1]
+			w.up(len(cur))
 			continue
 		}
 		cand := path.Join(append(cur, c)...)
@@ -59,13 +63,8 @@ func resolve(root *os.Root, p string, followLast bool) (string, *linkError) {
 			cur = append(cur, c)
 			break
 		}
-		fi, err := root.Lstat(cand)
-		if err != nil || fi.Mode()&fs.ModeSymlink == 0 {
-			cur = append(cur, c)
-			continue
-		}
-		target, err := root.Readlink(cand)
-		if err != nil {
+		target, isLink := w.link(len(cur), cur, c)
+		if !isLink {
 			cur = append(cur, c)
 			continue
 		}
@@ -82,6 +81,75 @@ func resolve(root *os.Root, p string, followLast bool) (string, *linkError) {
 		return ".", nil
 	}
 	return path.Join(cur...), nil
+}
+
+// walker looks at one path's components from their open parent directories
+// (what root.Lstat and root.Readlink of every prefix found, without a walk
+// from the root for each). Its path never holds a link: resolve replaces
+// every link by its target.
+type walker struct {
+	root *os.Root
+	fds  []int // fds[i]: the directory cur[:i] (-1: none there)
+	base *os.File
+}
+
+// dir returns the open directory of cur[:depth], opening what is missing.
+func (w *walker) dir(depth int, cur []string) int {
+	if w.base == nil {
+		f, err := w.root.Open(".")
+		if err != nil {
+			return -1
+		}
+		w.base = f
+		w.fds = []int{int(f.Fd())}
+	}
+	for len(w.fds) <= depth {
+		i := len(w.fds)
+		fd := -1
+		if up := w.fds[i-1]; up >= 0 {
+			if d, err := unix.Openat(up, cur[i-1], unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0); err == nil {
+				fd = d
+			}
+		}
+		w.fds = append(w.fds, fd)
+	}
+	return w.fds[depth]
+}
+
+// up forgets the directories below cur[:depth].
+func (w *walker) up(depth int) {
+	for len(w.fds) > depth+1 {
+		if fd := w.fds[len(w.fds)-1]; fd >= 0 {
+			unix.Close(fd)
+		}
+		w.fds = w.fds[:len(w.fds)-1]
+	}
+}
+
+// link reports whether c in cur[:depth] is a symbolic link, and its target.
+func (w *walker) link(depth int, cur []string, c string) (string, bool) {
+	w.up(depth)
+	fd := w.dir(depth, cur)
+	if fd < 0 {
+		return "", false
+	}
+	var st unix.Stat_t
+	if err := unix.Fstatat(fd, c, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil || st.Mode&unix.S_IFMT != unix.S_IFLNK {
+		return "", false
+	}
+	buf := make([]byte, 4096)
+	n, err := unix.Readlinkat(fd, c, buf)
+	if err != nil {
+		return "", false
+	}
+	return string(buf[:n]), true
+}
+
+func (w *walker) close() {
+	w.up(0)
+	if w.base != nil {
+		w.base.Close()
+	}
 }
 
 // Resolve returns the path that rel (a relative, slash-separated path) reaches

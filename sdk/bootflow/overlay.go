@@ -235,7 +235,7 @@ func (a CompressOverlay) Run(ctx context.Context, call sdk.Call, host sdk.Host) 
 		return sdk.InfraErrorf("compress-overlay: %v", err)
 	}
 	began := time.Now()
-	ov, err := overlay.Build(opts)
+	ov, err := overlay.BuildContext(ctx, opts)
 	if err != nil {
 		return sdk.JobErrorf("%v", err)
 	}

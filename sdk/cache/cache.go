@@ -69,11 +69,14 @@ type Entry struct {
 	SHA512 string `json:"sha512,omitempty"`
 	Size   int64  `json:"size"`
 	// ETag and LastModified are the server's validators ("" when it gave none).
-	ETag         string    `json:"etag,omitempty"`
-	LastModified string    `json:"last_modified,omitempty"`
-	Stored       time.Time `json:"stored"`
-	LastUsed     time.Time `json:"last_used"`
-	Hits         int64     `json:"hits"`
+	ETag         string `json:"etag,omitempty"`
+	LastModified string `json:"last_modified,omitempty"`
+	// Verified is the object's file status when its bytes were hashed (nil:
+	// never; every hit hashes them again).
+	Verified *Stamp    `json:"verified,omitempty"`
+	Stored   time.Time `json:"stored"`
+	LastUsed time.Time `json:"last_used"`
+	Hits     int64     `json:"hits"`
 }
 
 // Options are Open's optional settings.

@@ -65,9 +65,11 @@ var errGone = errors.New("cached file is gone")
 // concurrent fetches of one URL download it once): an entry for the URL is
 // revalidated with a conditional GET (If-None-Match / If-Modified-Since);
 // 304, or a 200 with the entry's strong ETag and size, is a hit: the cached
-// bytes are copied to dest through the same checks as a download, hashed
-// again on the way, and a file that no longer has its sha256 is dropped and
-// downloaded again. Anything else is a miss: the body is downloaded into
+// bytes go to dest (or into the extractor) through the same checks as a
+// download; an object whose file changed since it was hashed (its Stamp) is
+// hashed again on the way, and one that no longer has its sha256 is dropped
+// and downloaded again. A job's checksum that the cached file does not have
+// fails the job and drops the entry. Anything else is a miss: the body is downloaded into
 // dest and, when every check passed, kept in the cache.
 func fetchCached(ctx context.Context, c *cache.Cache, spec Spec, dest string, opts *Options) (Result, error) {
 	lock, err := lockURL(ctx, c, spec.URL)
@@ -88,6 +90,18 @@ func fetchCached(ctx context.Context, c *cache.Cache, spec Spec, dest string, op
 		}
 		if hit {
 			res, useErr := useEntry(ctx, c, spec, dest, e, lock, opts)
+			if errors.Is(useErr, errMismatch) {
+				// The job's checksum is not the cached file's: the deploy
+				// fails, and the entry goes (the next run downloads again).
+				if l, err := lockURL(ctx, c, spec.URL); err == nil {
+					if cur, ok := c.Lookup(spec.URL); ok && cur.SHA256 == e.SHA256 {
+						_ = c.Drop(cur)
+						opts.logf("cache: %s: dropped (sha256 %s), the job's checksum does not match it", spec.URL, e.SHA256)
+					}
+					l.Release()
+				}
+				return res, useErr
+			}
 			if !errors.Is(useErr, errCorrupt) && !errors.Is(useErr, errGone) {
 				return res, useErr
 			}
@@ -190,9 +204,12 @@ func useEntry(ctx context.Context, c *cache.Cache, spec Spec, dest string, e cac
 		opts.logf("cache: %s: %v", spec.URL, err)
 	}
 	lock.Release()
+	// An object unchanged since it was hashed is used as it is: copied
+	// in the kernel, or streamed into the extractor, without hashing it again.
+	trusted := obj.Verified(e)
 	opts.logf("cache hit: %s (sha256 %s, %s)", spec.URL, e.SHA256, cache.FormatSize(e.Size))
-	res, err := install(ctx, spec, dest, obj, transfer{expected: e.Size, maxMode: 0o644, progress: opts.progress(),
-		known: &cachedSums{md5: e.MD5, sha256: e.SHA256, sha512: e.SHA512}})
+	res, err := install(ctx, spec, dest, obj.File, transfer{expected: e.Size, maxMode: 0o644, progress: opts.progress(),
+		known: &cachedSums{md5: e.MD5, sha256: e.SHA256, sha512: e.SHA512}, trusted: trusted})
 	if errors.Is(err, errCorrupt) {
 		opts.logf("cache: %s: the cached file (sha256 %s) fails its checksum: dropped, downloading it again", spec.URL, e.SHA256)
 	}
@@ -242,7 +259,8 @@ func miss(ctx context.Context, c *cache.Cache, spec Spec, dest string, opts *Opt
 	}
 	now := c.Now()
 	e := cache.Entry{URL: spec.URL, SHA256: res.SHA256, MD5: res.MD5, SHA512: res.SHA512, Size: res.Size,
-		ETag: resp.Header.Get("ETag"), LastModified: resp.Header.Get("Last-Modified"), Stored: now, LastUsed: now}
+		ETag: resp.Header.Get("ETag"), LastModified: resp.Header.Get("Last-Modified"), Stored: now, LastUsed: now,
+		Verified: c.ObjectStamp(res.SHA256)}
 	if err := c.Record(e); err != nil {
 		opts.logf("cache: %s not stored: %v", spec.URL, err)
 		return res, nil

@@ -251,8 +251,10 @@ func TestFetchCached_JobChecksumMismatchIsJobErrorAndCachesNothing(t *testing.T)
 			dir := t.TempDir()
 			_, err := cachedFetch(t, dir, u, tc.spec, nil)
 			var se *sdk.Error
-			if !errors.As(err, &se) || se.Type != sdk.Job || se.Msg != fmt.Sprintf("%s for '%s' does not match.", tc.algo, u) {
-				t.Fatalf("err = %v, want the Job error %q", err, tc.algo+" for '"+u+"' does not match.")
+			// LAVA's sentence, then the artefact and both sums.
+			want := fmt.Sprintf("%s for '%s' does not match. (artefact rootfs: expected %s, got ", tc.algo, u, strings.ToLower(tc.spec.SHA256+tc.spec.MD5))
+			if !errors.As(err, &se) || se.Type != sdk.Job || !strings.HasPrefix(se.Msg, want) {
+				t.Fatalf("err = %v, want the Job error %q…", err, want)
 			}
 			for _, sub := range []string{"objects", "entries", "tmp"} {
 				if names, _ := os.ReadDir(filepath.Join(dir, sub)); len(names) != 0 {

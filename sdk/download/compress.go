@@ -5,13 +5,16 @@ import (
 	"compress/bzip2"
 	"compress/gzip"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os/exec"
+	"runtime"
 	"strings"
-	"sync"
 	"time"
+
+	"github.com/klauspost/compress/zstd"
+	"github.com/klauspost/pgzip"
+	"github.com/ulikunitz/xz"
 
 	"github.com/lavacore/lavacore/sdk"
 )
@@ -20,14 +23,15 @@ import (
 // "zip" is accepted too but, as in LAVA, left as it is.
 var decompressable = map[string]bool{"gz": true, "bz2": true, "xz": true, "zstd": true}
 
-// tools run as child processes, with the Debian package that has them.
-var tools = map[string]struct{ decompress, compress []string }{
-	"xz":   {[]string{"unxz"}, []string{"xz", "--check=crc32", "-c"}},
-	"zstd": {[]string{"unzstd", "-q"}, []string{"zstd", "-T0", "-q", "-c"}},
-	"bz2":  {nil, []string{"bzip2", "-c"}},
+// tools compress as child processes (Compress), with the Debian package that
+// has them; decompression is all in Go.
+var tools = map[string]struct{ compress []string }{
+	"xz":   {[]string{"xz", "--check=crc32", "-c"}},
+	"zstd": {[]string{"zstd", "-T0", "-q", "-c"}},
+	"bz2":  {[]string{"bzip2", "-c"}},
 }
 
-var debianPackage = map[string]string{"unxz": "xz-utils", "xz": "xz-utils", "unzstd": "zstd", "zstd": "zstd", "bzip2": "bzip2"}
+var debianPackage = map[string]string{"xz": "xz-utils", "zstd": "zstd", "bzip2": "bzip2"}
 
 // NormalizeCompression maps the spellings LAVA accepts in its various places
 // (gz/gzip, bz2/bzip2, xz, zstd) to gz, bz2, xz, zstd; "" stays "".
@@ -51,98 +55,40 @@ func lookTool(name string) (string, error) {
 	return p, nil
 }
 
-// Decompress returns the decompressed bytes of r. gz and bz2 are decoded in Go
-// (concatenated members included, as gunzip does); xz and zstd are piped through
-// unxz and unzstd child processes, which are killed when ctx ends or the reader is
-// closed early. A decoding failure surfaces as a Read error; compression "" returns r.
+// Decompress returns the decompressed bytes of r, all in Go and beside the
+// caller's goroutine where the format allows: gz with pgzip (inflating ahead
+// on a goroutine of its own, concatenated members included, as gunzip
+// does), xz with ulikunitz/xz, zstd with klauspost/compress on up to four
+// goroutines (a window of at most 512 MiB), bz2 with the standard library.
+// A decoding failure surfaces as a Read error; compression "" returns r.
+// Close stops the goroutines. ctx is not needed by any decoder (the
+// caller's reader stops on its own context).
 func Decompress(ctx context.Context, compression string, r io.Reader) (io.ReadCloser, error) {
 	switch NormalizeCompression(compression) {
 	case "":
 		return io.NopCloser(r), nil
 	case "gz":
-		zr, err := gzip.NewReader(r)
+		zr, err := pgzip.NewReaderN(r, 1<<20, 4)
 		if err != nil {
 			return nil, fmt.Errorf("gzip: %w", err)
 		}
 		return zr, nil
 	case "bz2":
 		return io.NopCloser(bzip2.NewReader(r)), nil
-	case "xz", "zstd":
-		argv := tools[NormalizeCompression(compression)].decompress
-		return startDecompressor(ctx, argv, r)
+	case "xz":
+		zr, err := xz.NewReader(r)
+		if err != nil {
+			return nil, fmt.Errorf("xz: %w", err)
+		}
+		return io.NopCloser(zr), nil
+	case "zstd":
+		zr, err := zstd.NewReader(r, zstd.WithDecoderConcurrency(min(runtime.GOMAXPROCS(0), 4)), zstd.WithDecoderMaxWindow(512<<20))
+		if err != nil {
+			return nil, fmt.Errorf("zstd: %w", err)
+		}
+		return zr.IOReadCloser(), nil
 	}
 	return nil, sdk.JobErrorf("Unknown 'compression' format '%s'", compression)
-}
-
-// procReader reads a child's stdout; at EOF it waits for the child and turns a
-// failed exit into the Read error.
-type procReader struct {
-	cmd    *exec.Cmd
-	out    io.ReadCloser
-	stderr *bytes.Buffer
-	once   sync.Once
-	err    error
-	eof    bool
-}
-
-func startDecompressor(ctx context.Context, argv []string, r io.Reader) (io.ReadCloser, error) {
-	path, err := lookTool(argv[0])
-	if err != nil {
-		return nil, err
-	}
-	cmd := exec.CommandContext(ctx, path, argv[1:]...)
-	cmd.Stdin = r
-	cmd.WaitDelay = 5 * time.Second
-	var stderr bytes.Buffer
-	cmd.Stderr = &limitedBuffer{buf: &stderr, max: 4096}
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		return nil, err
-	}
-	if err := cmd.Start(); err != nil {
-		return nil, sdk.InfraErrorf("start %s: %w", argv[0], err)
-	}
-	return &procReader{cmd: cmd, out: out, stderr: &stderr}, nil
-}
-
-func (p *procReader) wait() error {
-	p.once.Do(func() {
-		if err := p.cmd.Wait(); err != nil {
-			msg := strings.TrimSpace(p.stderr.String())
-			if msg == "" {
-				msg = err.Error()
-			}
-			p.err = fmt.Errorf("%s: %s", p.cmd.Args[0], msg)
-		}
-	})
-	return p.err
-}
-
-func (p *procReader) Read(b []byte) (int, error) {
-	if p.eof {
-		// The pipe is closed once the child is reaped: keep answering EOF (or its error).
-		if p.err != nil {
-			return 0, p.err
-		}
-		return 0, io.EOF
-	}
-	n, err := p.out.Read(b)
-	if errors.Is(err, io.EOF) {
-		p.eof = true
-		if werr := p.wait(); werr != nil {
-			return n, werr
-		}
-	}
-	return n, err
-}
-
-// Close stops the child if it is still running and reaps it.
-func (p *procReader) Close() error {
-	if p.cmd.ProcessState == nil && p.cmd.Process != nil {
-		p.cmd.Process.Kill()
-	}
-	p.wait()
-	return nil
 }
 
 type limitedBuffer struct {

@@ -52,7 +52,16 @@ type Spec struct {
 	MD5         string // md5sum:, hex
 	SHA256      string // sha256sum:, hex
 	SHA512      string // sha512sum:, hex
-	Archive     string // "" or "tar": untar into <destDir>/<key>/<key> (LAVA's layout) with package archive
+	// Archive "tar" unpacks the artefact as it arrives, with package
+	// archive, into ExtractDir ("": <destDir>/<key>/<key>, LAVA's layout),
+	// which is emptied first: download, hashes, decompression and extraction
+	// are one pass, and no file is kept (Result.Path is ""). The directory is
+	// removed again if the download or a checksum fails.
+	Archive    string
+	ExtractDir string
+	// ArchiveLog, if not nil, gets the extractor's lines (skipped device
+	// nodes, dropped setuid bits).
+	ArchiveLog func(msg string)
 	// Size is the size Validate reported. 0 takes it from the transfer itself
 	// (Content-Length, or the file's size); negative means unknown: no size check.
 	Size int64
@@ -71,8 +80,11 @@ type Spec struct {
 type Result struct {
 	Key  string
 	Path string // the file: <destDir>/<key>/<name>
-	// Dir is where an archive was extracted (<destDir>/<key>/<key>), "" otherwise.
+	// Dir is where an archive was extracted (Spec.ExtractDir or
+	// <destDir>/<key>/<key>), "" otherwise; Path is then "".
 	Dir string
+	// Extracted is the extractor's account of an archive.
+	Extracted *archive.Result
 	// Size is the number of bytes downloaded (before decompression).
 	Size int64
 	// MD5, SHA256 and SHA512 are the hex cachedSums of the bytes downloaded (LAVA
@@ -253,11 +265,13 @@ func Fetch(ctx context.Context, spec Spec, destDir string, opts *Options) (Resul
 	if err := checkSpec(spec); err != nil {
 		return Result{}, err
 	}
-	if fi, err := os.Stat(dest); err == nil && fi.IsDir() {
-		return Result{}, sdk.JobErrorf("Download '%s' is a directory, not a file", dest)
-	}
-	if err := os.MkdirAll(filepath.Dir(dest), 0o755); err != nil {
-		return Result{}, sdk.InfraErrorf("Unable to create %s: %w", filepath.Dir(dest), err)
+	if spec.Archive != "tar" {
+		if fi, err := os.Stat(dest); err == nil && fi.IsDir() {
+			return Result{}, sdk.JobErrorf("Download '%s' is a directory, not a file", dest)
+		}
+		if err := os.MkdirAll(filepath.Dir(dest), 0o755); err != nil {
+			return Result{}, sdk.InfraErrorf("Unable to create %s: %w", filepath.Dir(dest), err)
+		}
 	}
 
 	began := time.Now()
@@ -272,17 +286,6 @@ func Fetch(ctx context.Context, spec Spec, destDir string, opts *Options) (Resul
 		return Result{}, err
 	}
 	res.Duration = time.Since(began)
-	if spec.Archive == "tar" {
-		// The cachedSums are checked before anything is unpacked (LAVA untars first).
-		dir := filepath.Join(filepath.Dir(dest), spec.Key)
-		if _, err := archive.ExtractFile(ctx, dest, dir, archive.Options{MaxBytes: spec.ArchiveMaxBytes}); err != nil {
-			if errors.Is(err, archive.ErrRefused) || errors.Is(err, archive.ErrNotArchive) {
-				return res, sdk.JobErrorf("Unable to extract '%s': %v", spec.URL, err)
-			}
-			return res, sdk.InfraErrorf("Unable to extract '%s': %w", spec.URL, err)
-		}
-		res.Dir = dir
-	}
 	return res, nil
 }
 
@@ -307,6 +310,9 @@ type transfer struct {
 	// known, if not nil, are the cachedSums of the body as the cache recorded them:
 	// only sha256 is computed, and a body that does not match is errCorrupt.
 	known *cachedSums
+	// trusted: the cache vouches that the body still has known's sums (its
+	// file is unchanged since they were computed): nothing is hashed.
+	trusted bool
 }
 
 type cachedSums struct{ md5, sha256, sha512 string }
@@ -314,14 +320,25 @@ type cachedSums struct{ md5, sha256, sha512 string }
 // errCorrupt is a cached object that no longer has its recorded sha256.
 var errCorrupt = errors.New("cached file does not match its sha256")
 
-// install copies body through the hashes and the decompressor into dest
-// (through a temporary file renamed once every check has passed).
-func install(ctx context.Context, spec Spec, dest string, body io.Reader, tr transfer) (Result, error) {
-	src := &source{ctx: ctx, r: body, total: tr.expected, progress: tr.progress, sha256: sha256.New(), tee: tr.tee}
+// newSource is the body of tr, hashed as tr says.
+func newSource(ctx context.Context, body io.Reader, tr transfer) *source {
+	src := &source{ctx: ctx, r: body, total: tr.expected, progress: tr.progress, tee: tr.tee}
+	if !tr.trusted {
+		src.sha256 = sha256.New()
+	}
 	if tr.known == nil {
 		src.md5, src.sha512 = md5.New(), sha512.New()
 	}
+	return src
+}
 
+// install copies body through the hashes and the decompressor into dest
+// (through a temporary file renamed once every check has passed).
+func install(ctx context.Context, spec Spec, dest string, body io.Reader, tr transfer) (Result, error) {
+	if spec.Archive == "tar" {
+		return installTree(ctx, spec, dest, body, tr)
+	}
+	src := newSource(ctx, body, tr)
 	tmp, err := os.CreateTemp(filepath.Dir(dest), "."+filepath.Base(dest)+".part-*")
 	if err != nil {
 		return Result{}, sdk.InfraErrorf("Unable to open %s: %w", dest, err)
@@ -339,56 +356,17 @@ func install(ctx context.Context, spec Spec, dest string, body io.Reader, tr tra
 	if decompresses(spec) {
 		comp = NormalizeCompression(spec.Compression)
 	}
-	copyErr := copyThrough(ctx, comp, src, tmp)
-	if copyErr == nil || (tr.known != nil && src.err == nil) {
-		// A decompressor may stop at the end of its stream: the rest still
-		// counts (and a cached file is hashed to its end whatever happened).
-		_, err := io.Copy(io.Discard, src)
-		if copyErr == nil {
-			copyErr = err
-		}
-	}
-	if tr.progress != nil {
-		tr.progress(src.n, tr.expected)
-	}
-	if err := ctx.Err(); err != nil {
-		return Result{}, ctxError(ctx, spec.URL)
-	}
-	got := cachedSums{sha256: hex.EncodeToString(src.sha256.Sum(nil))}
-	if tr.known != nil {
-		if src.err == nil && got.sha256 != tr.known.sha256 {
-			return Result{}, errCorrupt
-		}
-		got.md5, got.sha512 = tr.known.md5, tr.known.sha512
+	var copyErr error
+	if f, ok := body.(*os.File); ok && tr.trusted && comp == "" && tr.tee == nil {
+		// A cached file the cache vouches for: copied in the kernel
+		// (copy_file_range), nothing to hash.
+		copyErr = kernelCopy(ctx, tmp, f, src)
 	} else {
-		got.md5, got.sha512 = hex.EncodeToString(src.md5.Sum(nil)), hex.EncodeToString(src.sha512.Sum(nil))
+		copyErr = copyThrough(ctx, comp, src, tmp)
 	}
-	switch {
-	case src.err != nil && errors.Is(src.err, io.ErrUnexpectedEOF) && tr.expected > 0:
-		// The server closed the connection before Content-Length bytes: a short body.
-		return Result{}, sizeError(src.n, tr.expected)
-	case src.err != nil:
-		return Result{}, sdk.InfraErrorf("Unable to download '%s': %w", spec.URL, src.err)
-	case copyErr != nil:
-		var typed *sdk.Error
-		if errors.As(copyErr, &typed) {
-			return Result{}, copyErr
-		}
-		var pathErr *fs.PathError
-		if errors.As(copyErr, &pathErr) && pathErr.Path == tmpName {
-			return Result{}, sdk.InfraErrorf("Unable to write %s: %w", dest, copyErr)
-		}
-		return Result{}, sdk.JobErrorf("Unable to decompress '%s' as %s: %v. Make sure the 'compression' is corresponding to the image file type.", spec.URL, comp, copyErr)
-	}
-	if tr.expected > 0 && src.n != tr.expected {
-		return Result{}, sizeError(src.n, tr.expected)
-	}
-	for _, c := range []struct{ algo, want, got string }{
-		{"md5", spec.MD5, got.md5}, {"sha256", spec.SHA256, got.sha256}, {"sha512", spec.SHA512, got.sha512},
-	} {
-		if c.want != "" && !strings.EqualFold(c.got, strings.TrimSpace(c.want)) {
-			return Result{}, sdk.JobErrorf("%s for '%s' does not match.", c.algo, spec.URL)
-		}
+	got, err := finishSource(ctx, spec, src, tr, copyErr)
+	if err != nil {
+		return Result{}, copyError(spec, err, tmpName, dest, comp)
 	}
 	if err := tmp.Chmod(0o644 & tr.maxMode); err != nil {
 		return Result{}, sdk.InfraErrorf("Unable to write %s: %w", dest, err)
@@ -401,6 +379,89 @@ func install(ctx context.Context, spec Spec, dest string, body io.Reader, tr tra
 	}
 	keep = true
 	return Result{Key: spec.Key, Path: dest, Size: src.n, MD5: got.md5, SHA256: got.sha256, SHA512: got.sha512, Decompressed: comp != ""}, nil
+}
+
+// consumerError is the error of what consumed the body (the decompressor and
+// the file, or the extractor), for copyError to word.
+type consumerError struct{ err error }
+
+func (e consumerError) Error() string { return e.err.Error() }
+func (e consumerError) Unwrap() error { return e.err }
+
+// finishSource reads what the consumer of src left (a decompressor may stop
+// at the end of its stream: the rest still counts, and a cached file is
+// hashed to its end whatever happened), then checks the transfer: the
+// network, the consumer (returned as a consumerError), the size and the
+// job's checksums. It returns the body's sums.
+func finishSource(ctx context.Context, spec Spec, src *source, tr transfer, copyErr error) (cachedSums, error) {
+	if copyErr == nil || (tr.known != nil && !tr.trusted && src.err == nil) {
+		_, err := io.Copy(io.Discard, src)
+		if copyErr == nil {
+			copyErr = err
+		}
+	}
+	if tr.progress != nil {
+		tr.progress(src.n, tr.expected)
+	}
+	if err := ctx.Err(); err != nil {
+		return cachedSums{}, ctxError(ctx, spec.URL)
+	}
+	var got cachedSums
+	if src.sha256 != nil {
+		got.sha256 = hex.EncodeToString(src.sha256.Sum(nil))
+	}
+	if tr.known != nil {
+		if tr.trusted {
+			got.sha256 = tr.known.sha256
+		} else if src.err == nil && got.sha256 != tr.known.sha256 {
+			return cachedSums{}, errCorrupt
+		}
+		got.md5, got.sha512 = tr.known.md5, tr.known.sha512
+	} else {
+		got.md5, got.sha512 = hex.EncodeToString(src.md5.Sum(nil)), hex.EncodeToString(src.sha512.Sum(nil))
+	}
+	switch {
+	case src.err != nil && errors.Is(src.err, io.ErrUnexpectedEOF) && tr.expected > 0:
+		// The server closed the connection before Content-Length bytes: a short body.
+		return cachedSums{}, sizeError(src.n, tr.expected)
+	case src.err != nil:
+		return cachedSums{}, sdk.InfraErrorf("Unable to download '%s': %w", spec.URL, src.err)
+	case copyErr != nil:
+		var typed *sdk.Error
+		if errors.As(copyErr, &typed) {
+			return cachedSums{}, copyErr
+		}
+		return cachedSums{}, consumerError{copyErr}
+	}
+	if tr.expected > 0 && src.n != tr.expected {
+		return cachedSums{}, sizeError(src.n, tr.expected)
+	}
+	for _, c := range []struct{ algo, want, got string }{
+		{"md5", spec.MD5, got.md5}, {"sha256", spec.SHA256, got.sha256}, {"sha512", spec.SHA512, got.sha512},
+	} {
+		if want := strings.ToLower(strings.TrimSpace(c.want)); want != "" && c.got != want {
+			return cachedSums{}, &sdk.Error{Type: sdk.Job, Err: errMismatch,
+				Msg: fmt.Sprintf("%s for '%s' does not match. (artefact %s: expected %s, got %s)", c.algo, spec.URL, orNone(spec.Key), want, c.got)}
+		}
+	}
+	return got, nil
+}
+
+// errMismatch is wrapped by the error of a job's checksum that does not match.
+var errMismatch = errors.New("checksum mismatch")
+
+// copyError words a consumerError of install: the file could not be
+// written (Infrastructure), or the body could not be decompressed (Job).
+func copyError(spec Spec, err error, tmpName, dest, comp string) error {
+	var ce consumerError
+	if !errors.As(err, &ce) {
+		return err
+	}
+	var pathErr *fs.PathError
+	if errors.As(ce.err, &pathErr) && pathErr.Path == tmpName {
+		return sdk.InfraErrorf("Unable to write %s: %w", dest, ce.err)
+	}
+	return sdk.JobErrorf("Unable to decompress '%s' as %s: %v. Make sure the 'compression' is corresponding to the image file type.", spec.URL, comp, ce.err)
 }
 
 func sizeError(got, want int64) error {
@@ -489,7 +550,7 @@ type source struct {
 	r                   io.Reader
 	n, total, lastShown int64
 	progress            func(done, total int64)
-	md5, sha256, sha512 hash.Hash // md5 and sha512 may be nil
+	md5, sha256, sha512 hash.Hash // each may be nil
 	tee                 io.Writer // nil, or gets every byte (its errors are its own)
 	err                 error
 }
@@ -502,7 +563,9 @@ func (s *source) Read(p []byte) (int, error) {
 	n, err := s.r.Read(p)
 	if n > 0 {
 		b := p[:n]
-		s.sha256.Write(b)
+		if s.sha256 != nil {
+			s.sha256.Write(b)
+		}
 		if s.tee != nil {
 			_, _ = s.tee.Write(b)
 		}
@@ -540,6 +603,29 @@ func copyThrough(ctx context.Context, comp string, src io.Reader, dst io.Writer)
 		err = cerr
 	}
 	return err
+}
+
+// kernelCopy copies f to dst in 8 MiB steps through os.File.ReadFrom (the
+// kernel's copy_file_range: the bytes are not read into the process),
+// stopping between steps when ctx ends.
+func kernelCopy(ctx context.Context, dst, f *os.File, src *source) error {
+	for {
+		if err := ctx.Err(); err != nil {
+			src.err = err
+			return err
+		}
+		n, err := dst.ReadFrom(&io.LimitedReader{R: f, N: 8 << 20})
+		src.n += n
+		if err != nil {
+			return err
+		}
+		if src.progress != nil && n > 0 {
+			src.progress(src.n, src.total)
+		}
+		if n == 0 {
+			return nil
+		}
+	}
 }
 
 // writerOnly hides ReadFrom so CopyBuffer uses our buffer.

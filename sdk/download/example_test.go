@@ -35,6 +35,6 @@ func Example() {
 	rel, _ := filepath.Rel(tftpDir, res.Path)
 	fmt.Println(rel, res.Size, err)
 	// Output:
-	// Job sha256 for 'file://<src>' does not match.
+	// Job sha256 for 'file://<src>' does not match. (artefact kernel: expected 31d6a6e9f1f7d2d1ea0c1b4d0b7ec7a2f4a4e15bd0fd32d76fe0a0c4bd4c6d0f, got a8438c585bb5070930b9d66b141a05ef02bb7a326620ae09fc44f2d1f4e2a9a7)
 	// kernel/lavacore-example-Image 12 <nil>
 }

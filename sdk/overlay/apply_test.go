@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"bytes"
 	"compress/gzip"
+	"context"
 	"io"
 	"os"
 	"path/filepath"
@@ -130,16 +131,16 @@ func TestFetchURL_Archives(t *testing.T) {
 
 	dir := t.TempDir()
 	allowed := []string{src}
-	if err := fetchURL(good, dir, 1, allowed); err != nil {
+	if err := fetchURL(context.Background(), good, dir, 1, allowed); err != nil {
 		t.Fatal(err)
 	}
 	if b, err := os.ReadFile(filepath.Join(dir, "t.yaml")); err != nil || string(b) != "xxx" {
 		t.Errorf("stripped member: %q %v", b, err)
 	}
-	if err := fetchURL("file://"+plain, t.TempDir(), 0, allowed); err != nil {
+	if err := fetchURL(context.Background(), "file://"+plain, t.TempDir(), 0, allowed); err != nil {
 		t.Errorf("a plain file: %v", err)
 	}
-	err := fetchURL(evil, filepath.Join(t.TempDir(), "a", "b"), 0, allowed)
+	err := fetchURL(context.Background(), evil, filepath.Join(t.TempDir(), "a", "b"), 0, allowed)
 	if err == nil || !strings.Contains(err.Error(), `evil.tar.gz: l: refused: symbolic link target "../../.." leaves the extraction root`) {
 		t.Errorf("got %v", err)
 	}

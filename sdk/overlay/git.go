@@ -1,12 +1,14 @@
 package overlay
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"gopkg.in/yaml.v3"
 )
@@ -42,39 +44,44 @@ func (ov *Overlay) gitFetch(dir, repo string, d Definition) error {
 			args = append(args, "--branch="+d.Branch)
 		}
 		_ = os.RemoveAll(dir)
-		return git("", append(args, "--", repo, dir)...)
+		return git(ov.ctx, "", append(args, "--", repo, dir)...)
 	}
 	out, err := clone(d.Revision == "")
 	if err != nil && d.Revision == "" && strings.Contains(string(out), "shallow") {
 		out, err = clone(false) // dumb HTTP servers cannot serve shallow clones
 	}
+	if err != nil && ov.ctx.Err() != nil {
+		return fmt.Errorf("git clone %s: stopped: %w (the deploy action's timeout)", repo, ov.ctx.Err())
+	}
 	if err != nil {
 		return fmt.Errorf("git clone %s: %v: %s", repo, err, strings.TrimSpace(string(out)))
 	}
 	if d.Revision != "" {
-		out, err := git(dir, "rev-parse", "-q", "--verify", "--end-of-options", d.Revision+"^{commit}")
+		out, err := git(ov.ctx, dir, "rev-parse", "-q", "--verify", "--end-of-options", d.Revision+"^{commit}")
 		if err != nil {
 			return fmt.Errorf("git checkout %s: no such commit in %s", d.Revision, repo)
 		}
 		commit := strings.TrimSpace(string(out))
-		if out, err := git(dir, "checkout", "-q", "--detach", commit); err != nil {
+		if out, err := git(ov.ctx, dir, "checkout", "-q", "--detach", commit); err != nil {
 			return fmt.Errorf("git checkout %s: %v: %s", d.Revision, err, strings.TrimSpace(string(out)))
 		}
 	}
-	if out, err := git(dir, "rev-parse", "HEAD"); err == nil {
+	if out, err := git(ov.ctx, dir, "rev-parse", "HEAD"); err == nil {
 		ov.Commits[d.Name] = strings.TrimSpace(string(out))
 	}
 	return os.RemoveAll(filepath.Join(dir, ".git"))
 }
 
 // git runs git (in dir when it is not ""), without prompts and without the
-// ext:: transport, which runs a command named by the URL.
-func git(dir string, args ...string) ([]byte, error) {
+// ext:: transport, which runs a command named by the URL; it is killed when
+// ctx ends (and its output pipes closed a second later at most).
+func git(ctx context.Context, dir string, args ...string) ([]byte, error) {
 	pre := []string{"-c", "protocol.ext.allow=never", "-c", "advice.detachedHead=false"}
 	if dir != "" {
 		pre = append([]string{"-C", dir}, pre...)
 	}
-	cmd := exec.Command("git", append(pre, args...)...)
+	cmd := exec.CommandContext(ctx, "git", append(pre, args...)...)
+	cmd.WaitDelay = time.Second
 	cmd.Env = append(os.Environ(), "GIT_TERMINAL_PROMPT=0")
 	return cmd.CombinedOutput()
 }

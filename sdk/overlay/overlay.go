@@ -82,13 +82,21 @@ type Overlay struct {
 	Commits map[string]string
 	// Testdefs holds each definition's test definition, by "<idx>_<name>".
 	Testdefs map[string]map[string]any
+	// ctx bounds the git and url fetches (the deploy action's timeout).
+	ctx context.Context
 }
 
 // JobID is the job id the overlay was built for.
 func (ov *Overlay) JobID() string { return ov.opts.JobID }
 
-// Build builds the overlay tree in a new directory under opts.WorkDir.
-func Build(o Options) (*Overlay, error) {
+// Build builds the overlay tree in a new directory under opts.WorkDir, with
+// no bound on its fetches; BuildContext is the one to use within an action.
+func Build(o Options) (*Overlay, error) { return BuildContext(context.Background(), o) }
+
+// BuildContext builds the overlay tree in a new directory under
+// opts.WorkDir; ctx bounds every fetch (git clone, url download): when it
+// ends, the fetch is stopped and the error says which one and why.
+func BuildContext(ctx context.Context, o Options) (*Overlay, error) {
 	if o.JobID == "" {
 		return nil, fmt.Errorf("overlay: no job id")
 	}
@@ -116,7 +124,7 @@ func Build(o Options) (*Overlay, error) {
 		return nil, fmt.Errorf("overlay: lava_test_results_dir must be an absolute path without \"..\": %w", err)
 	}
 	ov := &Overlay{Root: root, Results: results, opts: o, Commits: map[string]string{},
-		Testdefs: map[string]map[string]any{}}
+		Testdefs: map[string]map[string]any{}, ctx: ctx}
 	for _, d := range []string{"bin", "tests", "results"} {
 		if err := os.MkdirAll(filepath.Join(ov.Results, d), 0o755); err != nil {
 			return nil, fmt.Errorf("overlay: %w", err)
@@ -297,7 +305,7 @@ func (ov *Overlay) writeDefinition(stage int, name string, d Definition) error {
 		}
 	case "url":
 		repo, _ := d.Repository.(string)
-		if err := fetchURL(repo, dir, d.StripComponents, ov.opts.AllowedFileDirs); err != nil {
+		if err := fetchURL(ov.ctx, repo, dir, d.StripComponents, ov.opts.AllowedFileDirs); err != nil {
 			return fmt.Errorf("url %s: %w", repo, err)
 		}
 		if err := readTestdef(dir, d.Path, repo, &testdef); err != nil {
@@ -513,7 +521,7 @@ func (ov *Overlay) WriteTarGz(w io.Writer) error {
 // unpacks it into dir: tarballs (compressed or not) with package archive
 // (sdk/archive: nothing lands outside dir), any other file as it is, under
 // its own name.
-func fetchURL(url, dir string, strip int, allowed []string) error {
+func fetchURL(ctx context.Context, url, dir string, strip int, allowed []string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
@@ -527,8 +535,12 @@ func fetchURL(url, dir string, strip int, allowed []string) error {
 	if strings.HasPrefix(url, "file://") {
 		src, err = download.OpenFileURL(strings.TrimPrefix(url, "file://"), allowed)
 	} else {
+		var req *http.Request
 		var resp *http.Response
-		resp, err = http.Get(url)
+		req, err = http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		if err == nil {
+			resp, err = http.DefaultClient.Do(req)
+		}
 		if err == nil && resp.StatusCode != http.StatusOK {
 			resp.Body.Close()
 			err = fmt.Errorf("Resource unavailable at '%s' (%d)", url, resp.StatusCode)
@@ -543,10 +555,13 @@ func fetchURL(url, dir string, strip int, allowed []string) error {
 	_, err = io.Copy(tmp, src)
 	src.Close()
 	if err != nil {
+		if ctx.Err() != nil {
+			return fmt.Errorf("download stopped: %w (the deploy action's timeout)", ctx.Err())
+		}
 		return err
 	}
 	tmp.Close()
-	_, err = archive.ExtractFile(context.Background(), tmp.Name(), dir, archive.Options{Name: path.Base(url),
+	_, err = archive.ExtractFile(ctx, tmp.Name(), dir, archive.Options{Name: path.Base(url),
 		StripComponents: strip, MaxBytes: testdefMaxBytes})
 	if errors.Is(err, archive.ErrNotArchive) {
 		// not a tarball: keep the file under its name
