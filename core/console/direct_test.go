@@ -175,24 +175,42 @@ func waitErr(t *testing.T, ch <-chan error, what string) error {
 // runs (it may be searching on a thread a busy machine has stopped for
 // longer than graceIdle), and gives it back once none runs.
 func TestGraceCheck_KeepsRoleWhileExpectRuns(t *testing.T) {
-	c, _ := newFake(t, Options{})
-	c.mu.Lock()
-	c.role = roleExpect // as an Expect that read leaves it
-	c.graceGen = c.xgen
-	c.mu.Unlock()
-	c.xmu.Lock() // an Expect runs, neither reading nor returning
+	c, dev := newFake(t, Options{})
+	// An Expect that read itself leaves the role with the Expect side (the
+	// reader goroutine parked); then one "runs": c.xmu held. The reader may
+	// have read the line itself, or the idle check may have fired already:
+	// then again.
+	for attempt := 0; ; attempt++ {
+		w := writeAsync(dev, "login: ")
+		if _, err := c.Expect(ctxT(t, 10*time.Second), []string{"login:"}, 0); err != nil {
+			t.Fatal(err)
+		}
+		if err := waitErr(t, w, "the write"); err != nil {
+			t.Fatal(err)
+		}
+		c.xmu.Lock()
+		c.mu.Lock()
+		held := c.role == roleExpect
+		c.graceGen = c.xgen // nothing since the last check
+		c.mu.Unlock()
+		if held {
+			break
+		}
+		c.xmu.Unlock()
+		if attempt == 1000 {
+			t.Fatal("no Expect read the transport itself in 1000 tries")
+		}
+	}
 	c.graceCheck()
 	c.mu.Lock()
 	role := c.role
+	c.graceGen = c.xgen
 	c.mu.Unlock()
 	c.xmu.Unlock()
 	if role != roleExpect {
 		t.Fatalf("role %d while an Expect runs, want roleExpect", role)
 	}
-	c.mu.Lock()
-	c.graceGen = c.xgen // nothing since the last check
-	c.mu.Unlock()
-	c.graceCheck()
+	c.graceCheck() // no Expect runs now
 	waitFor(t, c, "the reader goroutine to read again", func() bool { return c.role == roleReader })
 }
 
