@@ -8,62 +8,32 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/lavacore/lavacore/core/console/internal/benchlog"
 )
 
 // TestShellPatterns are the test shell's and kernel-message patterns:
 // ten patterns as LAVA waits for them while a test runs.
-var TestShellPatterns = []string{
-	`<LAVA_TEST_RUNNER EXIT>`,
-	`<LAVA_SIGNAL_(\S+) ([^>]+)>`,
-	`-\[ cut here \]`,
-	`Unhandled fault`,
-	`BUG: KASAN:`,
-	`Oops(?: -|:)`,
-	`Kernel panic - not syncing`,
-	`(kernel BUG at|BUG:)`,
-	`invalid opcode:`,
-	`root@lava:~# `,
-}
+var TestShellPatterns = benchlog.TestShellKernel
 
 // consoleLog returns a console log of n lines (about 67 bytes each), a
 // third of them LAVA signals, ending with the runner's exit.
-func consoleLog(n int) ([]byte, int) {
-	var b strings.Builder
-	signals := 0
-	for i := 0; i < n; i++ {
-		switch i % 3 {
-		case 0:
-			fmt.Fprintf(&b, "<LAVA_SIGNAL_TESTCASE TEST_CASE_ID=case-%06d RESULT=pass>\r\n", i)
-			signals++
-		case 1:
-			fmt.Fprintf(&b, "+ echo step %06d: /usr/bin/some-command --with-arguments here\r\n", i)
-		default:
-			fmt.Fprintf(&b, "[  %6d.123456] some output from the test on line %07d\r\n", i, i)
-		}
-	}
-	b.WriteString("<LAVA_TEST_RUNNER EXIT>\r\n")
-	return []byte(b.String()), signals + 1
-}
+func consoleLog(n int) ([]byte, int) { return benchlog.Log(n, "\r\n") }
 
 // RunPatterns is the list plugins/testshell/run.go waits for while the
 // test shell runs (sdk/overlay's PatternExit, PatternInstallFail,
 // PatternSignal, PatternMultiNode).
-var RunPatterns = []string{
-	`<LAVA_TEST_RUNNER EXIT>`,
-	`<LAVA_TEST_RUNNER INSTALL_FAIL>`,
-	`<LAVA_SIGNAL_(\S+) ([^>]*)>`,
-	`<LAVA_MULTI_NODE> <LAVA_(\S+) ([^>]+)>`,
-}
+var RunPatterns = benchlog.TestShell
 
 // benchLists are the pattern lists the pty benchmarks wait for.
 var benchLists = []struct {
 	name     string
 	patterns []string
 }{
+	{"signals", benchlog.Signals},
 	{"testshell", RunPatterns},
 	{"testshell+kernel", TestShellPatterns},
 }
@@ -97,7 +67,7 @@ func drainWith(tb testing.TB, c *Console, patterns []string, want int) int {
 // BenchmarkExpectThroughput: MB/s of console data scanned with ten
 // patterns, from memory (no transport cost).
 func BenchmarkExpectThroughput(b *testing.B) {
-	data, signals := consoleLog(100000)
+	data, signals := consoleLog(benchlog.Lines)
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
 	for b.Loop() {
@@ -107,9 +77,26 @@ func BenchmarkExpectThroughput(b *testing.B) {
 	}
 }
 
+// BenchmarkExpectLists: BenchmarkExpectThroughput for each pattern list of
+// the pty benchmarks.
+func BenchmarkExpectLists(b *testing.B) {
+	data, signals := consoleLog(benchlog.Lines)
+	for _, l := range benchLists {
+		b.Run(l.name, func(b *testing.B) {
+			b.SetBytes(int64(len(data)))
+			b.ReportAllocs()
+			for b.Loop() {
+				c, _ := New(&sliceConn{data: data, n: 32 << 10}, Options{})
+				drainWith(b, c, l.patterns, signals)
+				c.Close()
+			}
+		})
+	}
+}
+
 // BenchmarkExpectThroughputLogged adds line logging and the transcript.
 func BenchmarkExpectThroughputLogged(b *testing.B) {
-	data, signals := consoleLog(100000)
+	data, signals := consoleLog(benchlog.Lines)
 	dir := b.TempDir()
 	b.SetBytes(int64(len(data)))
 	for b.Loop() {
@@ -221,9 +208,8 @@ func reportCPU(b *testing.B, since time.Duration) {
 }
 
 func writeLog(b *testing.B) (string, []byte, int) {
-	data, signals := consoleLog(100000)
 	// cat through a pty turns \n into \r\n: write \n line ends.
-	data = []byte(strings.ReplaceAll(string(data), "\r\n", "\n"))
+	data, signals := benchlog.Log(benchlog.Lines, "\n")
 	path := filepath.Join(b.TempDir(), "console.log")
 	if err := os.WriteFile(path, data, 0o644); err != nil {
 		b.Fatal(err)

@@ -2,7 +2,9 @@ package console
 
 import (
 	"context"
+	"errors"
 	"io"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -17,6 +19,7 @@ const (
 	DefaultLineSep   = "\n"               // LAVA's sendline always sends "\n"
 	DefaultTailLines = 20                 // console lines quoted in a timeout error
 	chunkSize        = 32 << 10           // pending data is kept in chunks of this size
+	readSize         = 32 << 10           // bytes asked for per read
 	maxPending       = 4 << 20            // unread bytes held before the reader stops reading
 	closeWait        = 5 * time.Second    // how long Close waits for the reader
 	tailBytes        = 8 << 10            // output kept to quote in errors
@@ -70,6 +73,20 @@ type Console struct {
 	closed  bool
 	stop    chan struct{}
 	done    chan struct{} // the reader exited
+
+	// Who reads the transport (direct.go; c.mu).
+	read       func([]byte) (int, error)
+	dl         deadliner // the transport's read deadline: Expect reads itself; nil: only the reader goroutine reads
+	rbuf       []byte    // the role holder's read buffer
+	role       int       // roleNone, roleReader, roleExpect
+	xwant      bool      // an Expect waits for the reader to give the role up
+	xreading   bool      // an Expect is in a read
+	xgen       uint64    // Expect activity, for the idle check
+	graceGen   uint64
+	grace      *time.Timer // gives the role back to the reader once Expect is idle
+	graceArmed bool
+	roleFree   chan struct{} // closed (and replaced) when the reader may read again
+	dlAt       time.Time     // the deadline set on the transport
 
 	tmu      sync.Mutex // rx splitter and tail
 	rx       *LineSplitter
@@ -138,6 +155,9 @@ func New(conn Conn, opts Options) (*Console, error) {
 		stop:     make(chan struct{}),
 		done:     make(chan struct{}),
 		lastBack: make([]byte, 0, 2*tailBytes),
+		roleFree: make(chan struct{}),
+		rbuf:     make([]byte, readSize),
+		read:     conn.Read,
 		back:     make([]byte, 4*(opts.Window+opts.MaxRead)),
 	}
 	if c.log == nil {
@@ -157,6 +177,16 @@ func New(conn Conn, opts Options) (*Console, error) {
 		c.rx = NewLineSplitter(func(l string) { c.log(sdk.LevelTarget, l) })
 	}
 	c.tx = NewLineSplitter(func(l string) { c.log(sdk.LevelInput, l) })
+	if br, ok := conn.(burstReader); ok {
+		// A pty hands out 4 KiB a read: pass a burst on in one piece,
+		// one wake-up of a waiting Expect instead of one per read.
+		c.read = br.ReadBurst
+	}
+	if d, ok := conn.(deadliner); ok && d.SetReadDeadline(time.Time{}) == nil {
+		// Deadlines work (a descriptor Go's poller does not manage says
+		// so with an error): Expect may read itself (direct.go).
+		c.dl = d
+	}
 	go c.readLoop()
 	return c, nil
 }
@@ -169,58 +199,79 @@ func (c *Console) Conn() Conn { return c.conn }
 
 func (c *Console) readLoop() {
 	defer close(c.done)
-	b := make([]byte, 32<<10)
-	read := c.conn.Read
-	if br, ok := c.conn.(burstReader); ok {
-		// A pty hands out 4 KiB a read: pass a burst on in one piece,
-		// one wake-up of a waiting Expect instead of one per read.
-		read = br.ReadBurst
-	}
 	for {
-		n, err := read(b)
-		if n > 0 {
-			_ = c.rec.Record(DirRead, b[:n])
-			c.tmu.Lock()
-			if c.rx != nil {
-				c.rx.Write(b[:n])
-			}
-			c.keepLast(b[:n])
-			c.tmu.Unlock()
-			c.mu.Lock()
-			for c.pendN >= maxPending && !c.closed {
-				c.waiting = true
-				ch := c.drained
-				c.mu.Unlock()
-				select {
-				case <-ch:
-				case <-c.stop:
-				}
-				c.mu.Lock()
-			}
-			c.queue(b[:n])
-			if c.watched {
-				// Only a waiting Expect needs telling: one that is
-				// searching sees pend when it next takes the lock.
-				c.watched = false
-				close(c.changed)
-				c.changed = make(chan struct{})
-			}
-			c.mu.Unlock()
-		}
-		if err != nil {
-			if err == io.EOF {
-				_ = c.rec.Record(DirClose, []byte("EOF"))
-			} else {
-				_ = c.rec.Record(DirClose, []byte(err.Error()))
-			}
-			c.mu.Lock()
-			c.rerr = err
-			c.watched = false
-			close(c.changed)
-			c.changed = make(chan struct{})
-			c.mu.Unlock()
+		if !c.takeReaderRole() {
 			return
 		}
+		n, err := c.read(c.rbuf)
+		if n == 0 && c.dl != nil && errors.Is(err, os.ErrDeadlineExceeded) {
+			// An Expect interrupted the read to read itself (direct.go).
+			c.mu.Lock()
+			c.role = roleNone
+			c.notify()
+			c.mu.Unlock()
+			continue
+		}
+		c.deliver(c.rbuf[:n], err, true)
+		if err != nil {
+			return
+		}
+	}
+}
+
+// deliver passes what the role holder read on: to the transcript, the log
+// lines, the tail and the pending queue (waiting while it is full), and
+// tells a waiting Expect. The reader gives the role back here.
+func (c *Console) deliver(p []byte, err error, reader bool) {
+	if len(p) > 0 {
+		_ = c.rec.Record(DirRead, p)
+		c.tmu.Lock()
+		if c.rx != nil {
+			c.rx.Write(p)
+		}
+		c.keepLast(p)
+		c.tmu.Unlock()
+	}
+	if err != nil {
+		if err == io.EOF {
+			_ = c.rec.Record(DirClose, []byte("EOF"))
+		} else {
+			_ = c.rec.Record(DirClose, []byte(err.Error()))
+		}
+	}
+	c.mu.Lock()
+	if len(p) > 0 {
+		for c.pendN >= maxPending && !c.closed {
+			c.waiting = true
+			ch := c.drained
+			c.mu.Unlock()
+			select {
+			case <-ch:
+			case <-c.stop:
+			}
+			c.mu.Lock()
+		}
+		c.queue(p)
+	}
+	if reader {
+		c.role = roleNone
+	}
+	if err != nil {
+		c.rerr = err
+		c.watched = true // tell everyone
+		c.wakeReader()   // a parked reader exits
+	}
+	c.notify()
+	c.mu.Unlock()
+}
+
+// notify wakes a waiting Expect (c.mu held). Only a waiting Expect needs
+// telling: one that is searching sees pend when it next takes the lock.
+func (c *Console) notify() {
+	if c.watched {
+		c.watched = false
+		close(c.changed)
+		c.changed = make(chan struct{})
 	}
 }
 
@@ -275,6 +326,9 @@ func (c *Console) Close() error {
 		c.mu.Lock()
 		c.closed = true
 		close(c.stop)
+		if c.grace != nil {
+			c.grace.Stop()
+		}
 		c.mu.Unlock()
 		err = c.conn.Close()
 		select {

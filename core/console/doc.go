@@ -25,7 +25,11 @@
 // bounded whatever the device prints), and a match consumes the output up
 // to its end. Data is not lost when nobody waits: the reader keeps up to
 // 4 MiB unread, then stops reading (back-pressure on the device) until the
-// next Expect.
+// next Expect. On a pty or a socket an Expect with nothing left to search
+// reads the transport itself (its read bounded by the timeout, a
+// cancellation interrupts it) rather than wait for the reader goroutine's
+// hand-off; the reader goroutine reads again once no Expect has read for
+// 5 ms (see direct.go).
 //
 // The search is exact but avoids running the regexp engine where it can:
 // a pattern whose matches all begin with one of a few literals (most LAVA
@@ -33,8 +37,12 @@
 // bytes.Index, and remembered across searches of the same stream); a
 // pattern made of literals and repeated classes that cannot run into the
 // next literal (<LAVA_SIGNAL_(\S+) ([^>]+)>) is matched by a one-pass
-// matcher. Differential fuzz targets check both against plain regexp search
-// and a naive pexpect loop.
+// matcher; another one (the test shell's signals.Pattern, an alternation)
+// is tried with a DFA over ASCII bytes built once per pattern (dfa.go:
+// regexp's own leftmost-first semantics; the regexp where a byte is not
+// ASCII and for the submatches), on input cut where no match can reach
+// (bound.go). Differential fuzz targets check them against plain regexp
+// search and a naive pexpect loop.
 //
 // Patterns are Go regular expressions (RE2), matched against the raw bytes
 // (windows and sizes are in bytes, LAVA's in characters). RE2 has no

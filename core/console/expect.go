@@ -46,6 +46,7 @@ func (c *Console) Expect(ctx context.Context, patterns []string, timeout time.Du
 		c.xmu.Lock()
 	}
 	defer c.xmu.Unlock()
+	defer c.release()
 	res, err := c.compile(patterns)
 	if err != nil {
 		return sdk.Match{}, err
@@ -70,6 +71,12 @@ func (c *Console) Expect(ctx context.Context, patterns []string, timeout time.Du
 	if d, ok := ctx.Deadline(); ok && (deadline.IsZero() || d.Before(deadline)) {
 		deadline = d
 	}
+	var stopWatch func() bool // ends the ctx watch of a direct read
+	defer func() {
+		if stopWatch != nil {
+			stopWatch()
+		}
+	}()
 	search := false
 	for {
 		if search {
@@ -93,6 +100,24 @@ func (c *Console) Expect(ctx context.Context, patterns []string, timeout time.Du
 					return sdk.Match{}, &sdk.Error{Type: sdk.Canceled, Msg: "canceled while waiting for " + quoteList(patterns), Err: ctx.Err()}
 				}
 				return sdk.Match{}, c.timeoutError(ctx, patterns, start, deadline)
+			}
+			continue
+		}
+		if c.rerr == nil && c.dl != nil && c.readDirect(ctx, deadline, &stopWatch) {
+			// Read here (c.mu released): or the deadline, or a cancellation.
+			if ctx.Err() != nil {
+				if errors.Is(ctx.Err(), context.Canceled) {
+					return sdk.Match{}, &sdk.Error{Type: sdk.Canceled, Msg: "canceled while waiting for " + quoteList(patterns), Err: ctx.Err()}
+				}
+				return sdk.Match{}, c.timeoutError(ctx, patterns, start, deadline)
+			}
+			if !deadline.IsZero() && !time.Now().Before(deadline) {
+				c.mu.Lock()
+				more := c.pendN > 0
+				c.mu.Unlock()
+				if !more {
+					return sdk.Match{}, c.timeoutError(ctx, patterns, start, deadline)
+				}
 			}
 			continue
 		}
@@ -124,7 +149,11 @@ func (c *Console) timeoutError(ctx context.Context, patterns []string, start, de
 	if !deadline.IsZero() && deadline.Sub(start) < after {
 		after = deadline.Sub(start) // the limit that applied, not the scheduler's lateness
 	}
-	te := &TimeoutError{Patterns: patterns, Wait: after, LastLines: c.Tail(), Err: ctx.Err()}
+	cerr := ctx.Err()
+	if d, ok := ctx.Deadline(); ok && cerr == nil && !time.Now().Before(d) {
+		cerr = context.DeadlineExceeded // the transport's deadline was ctx's, a moment before ctx ended
+	}
+	te := &TimeoutError{Patterns: patterns, Wait: after, LastLines: c.Tail(), Err: cerr}
 	return &sdk.Error{Type: sdk.Job, Msg: te.Error(), Err: te}
 }
 
@@ -157,8 +186,11 @@ func (c *Console) compile(ps []string) ([]*pattern, error) {
 func newLocs(res []*pattern) [][]int {
 	locs := make([][]int, len(res))
 	for i, p := range res {
-		if p.simple != nil {
+		switch {
+		case p.simple != nil:
 			locs[i] = make([]int, 2+2*p.simple.ncap)
+		case p.dfa != nil:
+			locs[i] = make([]int, 2)
 		}
 	}
 	return locs
@@ -201,6 +233,9 @@ func (c *Console) search(res []*pattern) (sdk.Match, bool) {
 		}
 		known := c.memo[i] - c.base
 		known = max(0, min(known, int64(len(buf))))
+		if int(known) >= limit && p.starts != nil {
+			continue // no start literal before limit (what find would say)
+		}
 		loc, none := p.find(buf, limit, int(known), c.locs[i])
 		c.memo[i] = c.base + int64(none)
 		if loc == nil {
@@ -215,7 +250,8 @@ func (c *Console) search(res []*pattern) (sdk.Match, bool) {
 		return sdk.Match{}, false
 	}
 	bs, be := bloc[0], bloc[1]
-	m := sdk.Match{Index: best, Before: string(buf[:bs]), Text: string(buf[bs:be])}
+	whole := string(buf[:be]) // one allocation for Before and Text
+	m := sdk.Match{Index: best, Before: whole[:bs], Text: whole[bs:]}
 	if n := res[best].re.NumSubexp(); n > 0 {
 		// Groups lie within the match: slices of Text, no copies.
 		m.Groups = make([]string, n)
@@ -241,12 +277,12 @@ const maxAnchoredTries = 8
 // matcher fills room (when long enough) instead of allocating.
 func (p *pattern) find(b []byte, limit, known int, room []int) (loc []int, none int) {
 	subs := p.re.NumSubexp() > 0
-	exec := func(re *regexp.Regexp, from int) []int {
+	exec := func(re *regexp.Regexp, from, to int) []int {
 		var loc []int
 		if subs {
-			loc = re.FindSubmatchIndex(b[from:])
+			loc = re.FindSubmatchIndex(b[from:to])
 		} else {
-			loc = re.FindIndex(b[from:])
+			loc = re.FindIndex(b[from:to])
 		}
 		if loc == nil || from+loc[0] >= limit {
 			return nil
@@ -259,7 +295,7 @@ func (p *pattern) find(b []byte, limit, known int, room []int) (loc []int, none 
 		return loc
 	}
 	if p.starts == nil {
-		return exec(p.re, 0), 0
+		return exec(p.re, 0, len(b)), 0
 	}
 	pos := known
 	none = -1
@@ -299,9 +335,25 @@ func (p *pattern) find(b []byte, limit, known int, room []int) (loc []int, none 
 			continue
 		}
 		if tries >= maxAnchoredTries {
-			return exec(p.re, q), none
+			return exec(p.re, q, len(b)), none
 		}
-		if loc := exec(p.anch, q); loc != nil {
+		end := len(b)
+		if p.stopN >= 0 {
+			end = boundEnd(b, q, p.stop, p.stopN) // what the try can need (bound.go)
+		}
+		if p.dfa != nil {
+			switch e := p.dfa.run(b[q:end]); {
+			case e == dfaNone:
+				pos = q + 1
+				continue
+			case e >= 0 && !subs && len(room) >= 2:
+				room[0], room[1] = q, q+e
+				return room[:2], none
+			case e >= 0:
+				end = q + e // the submatches: the regexp on the match alone
+			}
+		}
+		if loc := exec(p.anch, q, end); loc != nil {
 			return loc, none
 		}
 		pos = q + 1

@@ -16,8 +16,11 @@ type pattern struct {
 	starts []string       // every match begins with one of these (nil: unknown)
 	anch   *regexp.Regexp // \A(?:re): tries one start only (one-pass when it can)
 	simple *simpleMatcher // exact one-pass matcher for simple shapes, or nil
+	dfa    *asciiDFA      // otherwise an anchored DFA over ASCII (dfa.go), or nil
 	lits   [][]byte       // starts as bytes
 	maxLit int            // longest of starts
+	stop   byte           // no match holds more than stopN of this byte (bound.go)
+	stopN  int            // -1: no such byte
 }
 
 const maxCache = 1024
@@ -59,15 +62,21 @@ func compilePattern(p string, i int) (*pattern, error) {
 		}
 		return nil, sdk.TestErrorf("invalid expect pattern %d %q: %v%s", i, p, err, hint)
 	}
-	c = &pattern{src: p, re: re, starts: startLiterals(translate(p))}
+	c = &pattern{src: p, re: re, starts: startLiterals(translate(p)), stopN: -1}
 	if c.starts != nil {
 		c.simple = newSimpleMatcher(translate(p))
+		if c.simple == nil {
+			c.dfa = newASCIIDFA(translate(p))
+		}
 		for _, l := range c.starts {
 			c.lits = append(c.lits, []byte(l))
 			c.maxLit = max(c.maxLit, len(l))
 		}
 		if c.anch, err = regexp.Compile(`\A(?:` + translate(p) + `)`); err != nil {
 			c.starts = nil
+		}
+		if s, n, ok := stopByte(translate(p)); ok {
+			c.stop, c.stopN = s, n
 		}
 	}
 	cacheMu.Lock()
