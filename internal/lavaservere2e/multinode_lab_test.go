@@ -149,10 +149,7 @@ func TestLavaServerMultiNodeLabBoardSSHGuests(t *testing.T) {
 			smp.finish()
 		}
 	}()
-	states := make([]jobState, len(ids))
-	for i, id := range ids {
-		states[i] = wait(t, s, id, 30*time.Minute)
-	}
+	states := waitGroup(t, s, ids, 30*time.Minute)
 	roles := map[string]int{}
 	for i, js := range states {
 		log := jobLog(t, s, js.ID)

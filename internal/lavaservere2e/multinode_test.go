@@ -258,10 +258,7 @@ func TestLavaServerMultiNodeTwoWorkers(t *testing.T) {
 			smp.finish()
 		}
 	}()
-	states := make([]jobState, len(ids))
-	for i, id := range ids {
-		states[i] = wait(t, s, id, 10*time.Minute)
-	}
+	states := waitGroup(t, s, ids, 10*time.Minute)
 	workers := map[string]bool{}
 	var sender, receiver []testCase
 	for i, js := range states {
@@ -326,4 +323,44 @@ func listening(addr string) (bool, string) {
 	}
 	c.Close()
 	return true, "listening"
+}
+
+// waitGroup waits for every sub-job of a MultiNode group to be Finished. LAVA cancels the other
+// sub-jobs of a failed one only when its role is essential, so the others would wait for their
+// peers until their own timeouts: once a sub-job has ended other than Complete, the test cancels
+// the rest (the failure is then reported at once, with the failed sub-job's log).
+func waitGroup(t *testing.T, s *server, ids []int, timeout time.Duration) []jobState {
+	t.Helper()
+	states := make([]jobState, len(ids))
+	canceled := false
+	waitFor(t, fmt.Sprintf("MultiNode sub-jobs %v to be Finished", ids), timeout, time.Second, func() (bool, string) {
+		done, failed := 0, ""
+		var seen []string
+		for i, id := range ids {
+			if err := s.api("GET", fmt.Sprintf("/api/v0.2/jobs/%d/", id), nil, &states[i]); err != nil {
+				return false, err.Error()
+			}
+			js := states[i]
+			seen = append(seen, fmt.Sprintf("%d %s/%s", id, js.State, js.Health))
+			if js.State == "Finished" {
+				done++
+				if js.Health != "Complete" && failed == "" {
+					failed = fmt.Sprintf("%d %s", id, js.Health)
+				}
+			}
+		}
+		if failed != "" && !canceled {
+			canceled = true
+			t.Logf("sub-job %s: canceling the others of the group", failed)
+			for i, id := range ids {
+				if states[i].State != "Finished" {
+					if err := s.api("GET", fmt.Sprintf("/api/v0.2/jobs/%d/cancel/", id), nil, nil); err != nil {
+						t.Logf("cancel job %d: %v", id, err)
+					}
+				}
+			}
+		}
+		return done == len(ids), strings.Join(seen, ", ")
+	})
+	return states
 }
