@@ -72,6 +72,21 @@ func replaceFile(t *testing.T, file, text string) {
 	})
 }
 
+// labBoardDeviceType makes the lab's boards a device type of the server for the test's duration
+// (lab/lava's lavacore-lab-x86.jinja2 among the server's templates) and points tftpd-hpa's
+// TFTP_DIRECTORY, where both lava-runs put a job's TFTP files, at the lab's TFTP root (which the
+// lab's dnsmasq serves to the boards).
+func labBoardDeviceType(t *testing.T, labDir string) {
+	t.Helper()
+	replaceFile(t, "/etc/default/tftpd-hpa", "# lavacore's internal/lavaservere2e: the lab's TFTP root, for the test's duration\n"+
+		"TFTP_USERNAME=\"tftp\"\nTFTP_DIRECTORY=\""+filepath.Join(labDir, "tftp")+"\"\nTFTP_ADDRESS=\":69\"\nTFTP_OPTIONS=\"--secure\"\n")
+	tmpl, err := lab.LavaTemplate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	replaceFile(t, filepath.Join("/etc/lava-server/dispatcher-config/device-types", lab.LavaDeviceType+".jinja2"), string(tmpl))
+}
+
 // labJob is examples/jobs/single-node-ramdisk.yaml for the lab board under a server: device
 // type lavacore-lab-x86 and, for LAVA's lava-run, `shallow: false` on its git test definitions
 // (LAVA clones with --depth=1, which the lab's plain-HTTP git repository refuses).
@@ -122,15 +137,7 @@ func TestLavaServerLabBoardDebianAndLavacore(t *testing.T) {
 	bin := filepath.Join(prefix, "bin", "lavacore")
 	labDir := labUp(t, bin, "fast")
 
-	// Both lava-runs put the job's TFTP files under tftpd-hpa's TFTP_DIRECTORY: the lab's
-	// TFTP root, which the lab's dnsmasq serves to the board.
-	replaceFile(t, "/etc/default/tftpd-hpa", "# lavacore's internal/lavaservere2e: the lab's TFTP root, for the test's duration\n"+
-		"TFTP_USERNAME=\"tftp\"\nTFTP_DIRECTORY=\""+filepath.Join(labDir, "tftp")+"\"\nTFTP_ADDRESS=\":69\"\nTFTP_OPTIONS=\"--secure\"\n")
-	tmpl, err := lab.LavaTemplate()
-	if err != nil {
-		t.Fatal(err)
-	}
-	replaceFile(t, filepath.Join("/etc/lava-server/dispatcher-config/device-types", lab.LavaDeviceType+".jinja2"), string(tmpl))
+	labBoardDeviceType(t, labDir)
 
 	w := startWorker(t, s, s.unique("e2e-labworker"), "/usr/bin")
 	// the lab's services (TFTP, NFS, HTTP) are at 10.77.0.254, the board's {SERVER_IP}

@@ -103,16 +103,10 @@ func TestLavaServerMultiNodeLabBoardSSHGuests(t *testing.T) {
 	bin := filepath.Join(prefix, "bin", "lavacore")
 	labDir := labUp(t, bin, "all")
 
-	// lava-run puts the job's TFTP files under tftpd-hpa's TFTP_DIRECTORY: the lab's TFTP root
-	// (the lab's dnsmasq serves it to the board); its NFS roots under /var/lib/lava/dispatcher/tmp.
-	replaceFile(t, "/etc/default/tftpd-hpa", "# lavacore's internal/lavaservere2e: the lab's TFTP root, for the test's duration\n"+
-		"TFTP_USERNAME=\"tftp\"\nTFTP_DIRECTORY=\""+filepath.Join(labDir, "tftp")+"\"\nTFTP_ADDRESS=\":69\"\nTFTP_OPTIONS=\"--secure\"\n")
+	// lava-run puts the job's TFTP files under the lab's TFTP root, its NFS roots under
+	// /var/lib/lava/dispatcher/tmp.
+	labBoardDeviceType(t, labDir)
 	nfsPrefix := mnBindLavaTmp(t, labDir)
-	tmpl, err := lab.LavaTemplate()
-	if err != nil {
-		t.Fatal(err)
-	}
-	replaceFile(t, filepath.Join("/etc/lava-server/dispatcher-config/device-types", lab.LavaDeviceType+".jinja2"), string(tmpl))
 	coord := startCoordinator(t, s)
 
 	// worker A: the board; the lab's services (TFTP, NFS, HTTP) are at lab.ServerIP
