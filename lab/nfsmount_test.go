@@ -1,7 +1,10 @@
 package lab
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -61,5 +64,79 @@ func TestMountedAt(t *testing.T) {
 		if err != nil || ok != c.wantOK || got != c.want {
 			t.Errorf("mountedAt(%q) = %+v, %v, %v; want %+v, %v", c.dir, got, ok, err, c.want, c.wantOK)
 		}
+	}
+}
+
+// TestMountNFS mounts and unmounts tmpfs file systems on a temporary lab's
+// nfs/ (root only; no lab is started): a fresh lab, a stale tmpfs of ours, a
+// mount that is not ours, --nfs-on-disk.
+func TestMountNFS(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("mounting a tmpfs needs root")
+	}
+	for _, c := range []struct {
+		name       string
+		before     string // "", "ours" (a stale tmpfs of ours), "foreign"
+		onDisk     bool
+		wantSource string // after mountNFS ("" = no mount)
+		wantFile   bool   // the marker file written before mountNFS is still there
+		downSource string // after unmountNFS
+	}{
+		{"fresh", "", false, NFSTmpfsSource, false, ""},
+		{"stale tmpfs of ours replaced", "ours", false, NFSTmpfsSource, false, ""},
+		{"foreign mount kept", "foreign", false, "foreign-fs", true, "foreign-fs"},
+		{"on disk", "", true, "", true, ""},
+		{"on disk unmounts a stale tmpfs of ours", "ours", true, "", false, ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			l := &Lab{Dir: t.TempDir()}
+			dir := l.path("nfs")
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() {
+				for syscall.Unmount(dir, syscall.MNT_DETACH) == nil {
+				}
+			})
+			switch c.before {
+			case "ours":
+				if err := syscall.Mount(NFSTmpfsSource, dir, "tmpfs", 0, "size=1m"); err != nil {
+					t.Fatal(err)
+				}
+			case "foreign":
+				if err := syscall.Mount("foreign-fs", dir, "tmpfs", 0, "size=1m"); err != nil {
+					t.Fatal(err)
+				}
+			}
+			marker := filepath.Join(dir, "marker")
+			if err := os.WriteFile(marker, nil, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if err := l.mountNFS(c.onDisk); err != nil {
+				t.Fatalf("mountNFS: %v", err)
+			}
+			source := func() string {
+				m, ok, err := l.nfsMount()
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !ok {
+					return ""
+				}
+				return m.Source
+			}
+			if got := source(); got != c.wantSource {
+				t.Errorf("after mountNFS: mounted %q, want %q", got, c.wantSource)
+			}
+			if _, err := os.Stat(marker); (err == nil) != c.wantFile {
+				t.Errorf("after mountNFS: marker there = %v, want %v", err == nil, c.wantFile)
+			}
+			if err := l.unmountNFS(); err != nil {
+				t.Fatalf("unmountNFS: %v", err)
+			}
+			if got := source(); got != c.downSource {
+				t.Errorf("after unmountNFS: mounted %q, want %q", got, c.downSource)
+			}
+		})
 	}
 }
