@@ -66,6 +66,9 @@ type UpOptions struct {
 	Boards    int    // number of x86 boards; a running lab keeps the boards it has
 	ArmBoards int    // number of ARM boards with U-Boot (arm-01 ...): their images are built too
 	Image     string // x86 images to build: fast, real or all (arm64: none, only the ARM ones)
+	// NFSOnDisk keeps the NFS export (nfs/) on the lab directory's file
+	// system; by default a tmpfs is mounted on it (mountNFS).
+	NFSOnDisk bool
 }
 
 // Up builds what is missing and starts the lab with its boards (powered off:
@@ -138,7 +141,10 @@ func (l *Lab) Up(ctx context.Context, o UpOptions) error {
 	}
 	if !running {
 		l.logf("network namespace %s: bridge %s %s, veth %s %s", Netns, Bridge, ServerIP, VethRoot, DispatcherAddr)
-		err := l.network(ctx)
+		err := l.mountNFS(o.NFSOnDisk)
+		if err == nil {
+			err = l.network(ctx)
+		}
 		if err == nil {
 			err = l.startServices(ctx)
 		}
@@ -546,6 +552,9 @@ func (l *Lab) Down(ctx context.Context) error {
 		if _, err := run(ctx, "ip", "link", "del", VethRoot); err != nil {
 			return err
 		}
+	}
+	if err := l.unmountNFS(); err != nil {
+		return err
 	}
 	_ = filepath.WalkDir(l.path("run"), func(p string, d fs.DirEntry, err error) error {
 		if err == nil && !d.IsDir() && (strings.HasSuffix(p, ".pid") || strings.HasSuffix(p, ".sock") || strings.HasSuffix(p, ".fd") || strings.HasSuffix(p, ".pty")) {

@@ -11,9 +11,10 @@
 # board's dictionary (`lavacore lab lava-dictionary board-01`). lava-run's only difference:
 # lab_nfsroot_prefix, because LAVA extracts the NFS root under /var/lib/lava/dispatcher/tmp, which
 # is bind-mounted from <lab>/nfs/lava-run/var/lib/lava/dispatcher/tmp for the run (the lab exports
-# <lab>/nfs only). lava-run's TFTP deploy reads TFTP_DIRECTORY from /etc/default/tftpd-hpa: it is
-# pointed at the lab's TFTP root for the run and put back afterwards (the daemon is not used:
-# the lab's dnsmasq serves TFTP).
+# <lab>/nfs only; a tmpfs while the lab is up, so both dispatchers extract into memory).
+# lava-run's TFTP deploy reads TFTP_DIRECTORY from /etc/default/tftpd-hpa: it is pointed at the
+# lab's TFTP root for the run and put back afterwards (the daemon is not used: the lab's dnsmasq
+# serves TFTP).
 #
 # Per job, N repetitions of: cold (lavacore's artefact cache emptied with `lavacore cache prune
 # --all` first; LAVA has no cache) and warm (right after), each a lava-run then a lavacore run

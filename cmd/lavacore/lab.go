@@ -19,7 +19,9 @@ firmware (board-NN) and QEMU arm64 virt machines with U-Boot (arm-NN) in the
 network namespace lavacore-lab; their consoles are on 127.0.0.1:7001.. (arm:
 7101..), the lab's TFTP, NFS and HTTP (:8080) on 10.77.0.254, the root
 namespace is 10.77.0.1. Needs root and the Debian packages 'make deps'
-installs.
+installs. 'lab up' mounts a tmpfs of min(8 GiB, half of RAM) on the lab's
+NFS export (DIR/nfs), where jobs extract their NFS roots ('lab down'
+unmounts it, and what is in it goes); --nfs-on-disk keeps it on disk.
 
 Every subcommand takes --dir DIR (the lab directory; default
 $LAVACORE_LAB_DIR, else ` + lab.DefaultDir + `, which is also every other
@@ -34,6 +36,7 @@ type labOptions struct {
 	socket, listen, ptyLink, root string
 	timeout                       time.Duration
 	output                        string
+	nfsOnDisk                     bool
 }
 
 func newLabCmd() *cobra.Command {
@@ -81,6 +84,7 @@ func newLabCmd() *cobra.Command {
 		sub("up", "build what is missing, start the lab with N x86 boards (board-NN) and M ARM U-Boot boards (arm-NN)", noArgs, func(f *pflag.FlagSet) {
 			f.IntVar(&o.boards, "boards", 1, "number of x86 boards")
 			f.IntVar(&o.armBoards, "arm-boards", 0, "number of ARM boards with U-Boot")
+			f.BoolVar(&o.nfsOnDisk, "nfs-on-disk", false, "keep the NFS export (nfs/) on disk instead of a tmpfs of min(8 GiB, half of RAM)")
 			image(f)
 		}),
 		sub("down", "stop every process, remove the namespace and veth", noArgs, nil),
@@ -111,7 +115,7 @@ func runLab(ctx context.Context, o labOptions, sub string, pos []string, stdout,
 	}
 	switch sub {
 	case "up":
-		err = l.Up(ctx, lab.UpOptions{Boards: o.boards, ArmBoards: o.armBoards, Image: o.image})
+		err = l.Up(ctx, lab.UpOptions{Boards: o.boards, ArmBoards: o.armBoards, Image: o.image, NFSOnDisk: o.nfsOnDisk})
 		if err == nil {
 			fmt.Fprintf(stdout, "lab up in %s: run jobs with --lab %s\n", l.Dir, l.Dir)
 		}

@@ -3,7 +3,6 @@ package download
 import (
 	"bytes"
 	"compress/bzip2"
-	"compress/gzip"
 	"context"
 	"fmt"
 	"io"
@@ -107,7 +106,10 @@ func (l *limitedBuffer) Write(b []byte) (int, error) {
 	return len(b), nil
 }
 
-// Compress returns a writer that compresses into w: gz in Go, bz2/xz/zstd through
+// Compress returns a writer that compresses into w: gz in Go on every core
+// (pgzip: 1 MiB blocks deflated in parallel at gzip's default level, one valid
+// gzip member — LAVA runs a single-threaded `gzip`; the bytes differ, not what
+// the kernel unpacks), bz2/xz/zstd through
 // bzip2, `xz --check=crc32` (the check the kernel's decoder accepts) and `zstd -T0`,
 // as LAVA's compress-ramdisk does. Close flushes and, for a child, waits for it.
 // Compression "" (or "none") writes through unchanged.
@@ -116,7 +118,7 @@ func Compress(ctx context.Context, compression string, w io.Writer) (io.WriteClo
 	case "", "none":
 		return nopWriteCloser{w}, nil
 	case "gz":
-		return gzip.NewWriter(w), nil
+		return pgzip.NewWriter(w), nil
 	case "bz2", "xz", "zstd":
 		argv := tools[NormalizeCompression(compression)].compress
 		path, err := lookTool(argv[0])
