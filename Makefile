@@ -72,7 +72,7 @@ bench: build
 
 # Debian's lava-run and lavacore alternately on the virtual lab's board-01, the single-node ramdisk
 # and NFS jobs, cold and warm cache, BENCH_N repetitions: wall, board and overhead time, peak memory,
-# medians and ratios (scripts/bench-lava.sh; root; LAB_LOCK=/work/lab.lock on a shared machine).
+# medians and ratios (scripts/bench-lava.sh; root; LAB_LOCK=FILE: hold a shared machine's lab lock).
 BENCH_N ?= 2
 bench-lava: build
 	bash scripts/bench-lava.sh -n $(BENCH_N)

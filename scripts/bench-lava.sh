@@ -33,7 +33,7 @@
 #
 # The lab: brought up (`lavacore lab up --boards 1 --image all`) if it is down, and down again at
 # the end. On a machine shared with other users of the lab, hold its lock: set LAB_LOCK (e.g.
-# LAB_LOCK=/work/lab.lock make bench-lava) and the script re-runs itself under `flock $LAB_LOCK`.
+# LAB_LOCK=/run/lock/lab.lock make bench-lava) and the script re-runs itself under `flock $LAB_LOCK`.
 set -euo pipefail
 if [ -n "${LAB_LOCK:-}" ] && [ -z "${BENCH_LAVA_LOCKED:-}" ]; then
 	exec env BENCH_LAVA_LOCKED=1 flock "$LAB_LOCK" "$0" "$@"
