@@ -63,7 +63,12 @@ type Options struct {
 	Stages      [][]Definition
 	Environment map[string]string
 	Secrets     map[string]string
-	MultiNode   *MultiNode
+	// DUTEnvironment is the worker's DUT environment (lava-run --env-dut):
+	// appended to the secrets file after Secrets, one NAME=VALUE line each,
+	// the value shell-quoted; a name that is not a shell variable name or a
+	// value with a line break or NUL fails the build (CheckEnv).
+	DUTEnvironment map[string]string
+	MultiNode      *MultiNode
 	// AuthorizedKey, when set, becomes root/.ssh/authorized_keys (authorize: ssh).
 	AuthorizedKey string
 	// WorkDir holds clones and downloads (a temporary directory by default).
@@ -250,21 +255,7 @@ func (ov *Overlay) writeEnvironment() error {
 	if err := os.WriteFile(filepath.Join(ov.Results, "environment"), []byte(b.String()), 0o644); err != nil {
 		return fmt.Errorf("overlay: %w", err)
 	}
-	if len(ov.opts.Secrets) > 0 {
-		var s strings.Builder
-		keys = keys[:0]
-		for k := range ov.opts.Secrets {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			fmt.Fprintf(&s, "%s=%s\n", k, ov.opts.Secrets[k])
-		}
-		if err := os.WriteFile(filepath.Join(ov.Results, "secrets"), []byte(s.String()), 0o600); err != nil {
-			return fmt.Errorf("overlay: %w", err)
-		}
-	}
-	return nil
+	return ov.writeSecrets()
 }
 
 // writeDefinition fetches one definition into <stage>/tests/<idx>_<name>/ and
