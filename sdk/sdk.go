@@ -270,6 +270,10 @@ type JobInfo struct {
 	Protocols map[string]any
 	// Environment is exported in the test shell's environment file.
 	Environment map[string]string
+	// DUTEnvironment is the worker's DUT environment (lava-run --env-dut,
+	// LAVA's env_dut): appended to the overlay's secrets file after
+	// Secrets. Not secret: the log does not mask it.
+	DUTEnvironment map[string]string `json:",omitempty"`
 }
 
 // Request is what every Method call receives.

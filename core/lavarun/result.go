@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"sort"
 
 	"gopkg.in/yaml.v3"
 
@@ -95,25 +96,27 @@ func compatibility(jobFile string) (int, bool) {
 	return *top.Compatibility, true
 }
 
-// checkEnvDUT reads env-dut.yaml (LAVA: the DUT's environment, overrides
-// and removes applied to lava-run's own) and warns that lavacore does not
-// apply it yet. A file that is not YAML fails the job, as in LAVA.
-func checkEnvDUT(path string, log *report.Log) error {
+// loadEnvDUT reads env-dut.yaml and builds the DUT's environment from it
+// and environ (lava-run's own); no file, or an empty one, is none. A file
+// that is not valid fails the job, as in LAVA.
+func loadEnvDUT(path string, environ []string, log *report.Log) (map[string]string, error) {
 	if path == "" {
-		return nil
+		return nil, nil
 	}
 	b, err := readSmall(path)
 	if err != nil {
-		return fmt.Errorf("env-dut: %w", err)
+		return nil, fmt.Errorf("env-dut: %w", err)
 	}
-	var doc any
-	if err := yaml.Unmarshal(b, &doc); err != nil {
-		return fmt.Errorf("%s: %w", path, err)
+	e, err := ParseEnvDUT(path, b)
+	if err != nil || e == nil {
+		return nil, err
 	}
-	if m, ok := doc.(map[string]any); ok && len(m) > 0 {
-		log.Add("warning", fmt.Sprintf("%s: the DUT environment (overrides, removes, purge) is not applied by lavacore yet", path))
+	env, warnings := e.Environment(environ)
+	sort.Strings(warnings)
+	for _, w := range warnings {
+		log.Add("warning", w)
 	}
-	return nil
+	return env, nil
 }
 
 // ErrorHelp is lava-run's error_help line for each error type (lava_common/exceptions.py).

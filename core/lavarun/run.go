@@ -51,6 +51,9 @@ type Env struct {
 	// second signal ends it at once.
 	FlushTimeout time.Duration
 	UserAgent    string
+	// Environ is lava-run's environment, the base of the DUT environment
+	// of --env-dut (nil: os.Environ()).
+	Environ []string
 }
 
 // RunDir is the output directory's subdirectory lavacore's runner writes
@@ -287,7 +290,12 @@ func run(ctx context.Context, opts Options, env Env, sink report.Sink, cancel fu
 	for _, w := range warnings {
 		log.Add("warning", w)
 	}
-	if err := checkEnvDUT(opts.EnvDUT, log); err != nil {
+	environ := env.Environ
+	if environ == nil {
+		environ = os.Environ()
+	}
+	dutEnv, err := loadEnvDUT(opts.EnvDUT, environ, log)
+	if err != nil {
 		return fail(sdk.Configuration, "%v", err)
 	}
 	coord := ""
@@ -314,6 +322,7 @@ func run(ctx context.Context, opts Options, env Env, sink report.Sink, cancel fu
 		Job: j, Lab: lab, OutputDir: runDir, JobID: opts.JobID, SubID: -1, Device: dev.Name,
 		Coordinator: coord, Registry: reg, Protocols: pl.Protocol,
 		Sinks: []report.Sink{sink}, Stdout: term, Console: opts.Debug, Debug: opts.Debug,
+		DUTEnvironment: dutEnv,
 	})
 	if err != nil {
 		typ := sdk.TypeOf(err)

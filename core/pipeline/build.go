@@ -87,6 +87,15 @@ func (p *Pipeline) SetJobID(id string) {
 	}
 }
 
+// SetDUTEnvironment sets the DUT environment (lava-run --env-dut) every
+// method request carries; the overlay writes it to its secrets file.
+func (p *Pipeline) SetDUTEnvironment(env map[string]string) {
+	p.Info.DUTEnvironment = env
+	for _, r := range p.requests {
+		r.Job.DUTEnvironment = env
+	}
+}
+
 // Walk calls fn for every node, depth first, parents before children.
 func (p *Pipeline) Walk(fn func(n *Node) bool) {
 	var walk func(ns []*Node) bool

@@ -59,6 +59,9 @@ type Options struct {
 	// KeepWork keeps each sub-job's work directory (downloads, overlays
 	// with KeepOverlay) after the run; by default it is removed.
 	KeepWork bool
+	// DUTEnvironment is the worker's DUT environment (lava-run --env-dut),
+	// given to every method; the overlay appends it to its secrets file.
+	DUTEnvironment map[string]string
 }
 
 // SubOutcome is how one sub-job ended.
@@ -318,6 +321,7 @@ func runSubjob(ctx context.Context, o Options, view *report.View, sj pipeline.Su
 		return fail(err)
 	}
 	p.SetJobID(id)
+	p.SetDUTEnvironment(o.DUTEnvironment)
 	if f, err := os.Create(filepath.Join(dir, "description.yaml")); err == nil {
 		_ = p.WriteDescription(f)
 		f.Close()

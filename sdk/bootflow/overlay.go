@@ -7,6 +7,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -206,7 +207,7 @@ func (a CompressOverlay) Run(ctx context.Context, call sdk.Call, host sdk.Host) 
 	opts := overlay.Options{JobID: call.Job.ID, ResultsDir: results, Stages: stages,
 		Environment: map[string]string{"LAVA_DISPATCHER_IP": call.Dispatcher.IP, "LAVA_DEVICE_TYPE": call.Device.Type,
 			"LAVA_DEVICE_HOSTNAME": call.Device.Name},
-		Secrets: call.Job.Secrets, WorkDir: call.Dispatcher.WorkDir, AllowedFileDirs: call.Dispatcher.AllowedFileDirs}
+		Secrets: call.Job.Secrets, DUTEnvironment: call.Job.DUTEnvironment, WorkDir: call.Dispatcher.WorkDir, AllowedFileDirs: call.Dispatcher.AllowedFileDirs}
 	for k, v := range call.Job.Environment {
 		opts.Environment[k] = v
 	}
@@ -238,6 +239,9 @@ func (a CompressOverlay) Run(ctx context.Context, call sdk.Call, host sdk.Host) 
 	ov, err := overlay.BuildContext(ctx, opts)
 	if err != nil {
 		return sdk.JobErrorf("%v", err)
+	}
+	if err := logDUTEnvironment(host, ov, call.Job.DUTEnvironment); err != nil {
+		return err
 	}
 	if err := overlayResults(host, stages, ov, results, time.Since(began)); err != nil {
 		return err
@@ -278,4 +282,27 @@ func (a CompressOverlay) Run(ctx context.Context, call sdk.Call, host sdk.Host) 
 		}
 	}
 	return host.Log(sdk.LevelInfo, "overlay: "+out)
+}
+
+// logDUTEnvironment logs, as LAVA's overlay action does, that the DUT
+// environment went into the secrets file, and the name of each variable
+// (in the file's order; never the values).
+func logDUTEnvironment(host sdk.Host, ov *overlay.Overlay, env map[string]string) error {
+	if len(env) == 0 {
+		return nil
+	}
+	if err := host.Log(sdk.LevelDebug, fmt.Sprintf("Creating %s/secrets with env", ov.Results)); err != nil {
+		return err
+	}
+	names := make([]string, 0, len(env))
+	for k := range env {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		if err := host.Log(sdk.LevelDebug, "Handling "+k); err != nil {
+			return err
+		}
+	}
+	return nil
 }
