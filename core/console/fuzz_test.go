@@ -213,22 +213,29 @@ func FuzzExpectStream(f *testing.F) {
 		// reader is ahead of it; a reader behind it (a loaded machine, -race)
 		// makes smaller steps and other windows. Let it read the whole stream.
 		<-c.done // sliceConn ends: the reader stops at EOF
-		var got []string
-		for len(got) <= len(want) {
-			m, err := c.Expect(context.Background(), ps, 0)
-			if err != nil {
-				if err.Error() != "Connection closed" {
-					t.Fatal(err)
-				}
-				break
-			}
-			got = append(got, fmt.Sprintf("%d %q %q", m.Index, m.Before, m.Text))
-			if m.Text == "" {
-				break
-			}
-		}
-		if strings.Join(got, "\n") != strings.Join(want, "\n") {
-			t.Fatalf("got:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
-		}
+		expectAllAsNaive(t, c, ps, want)
 	})
+}
+
+// expectAllAsNaive runs Expect with ps until the stream ends (or one match more than want has)
+// and fails t unless the matches are want's, naiveRun's lines.
+func expectAllAsNaive(t *testing.T, c *Console, ps []string, want []string) {
+	t.Helper()
+	var got []string
+	for len(got) <= len(want) {
+		m, err := c.Expect(context.Background(), ps, 0)
+		if err != nil {
+			if err.Error() != "Connection closed" {
+				t.Fatal(err)
+			}
+			break
+		}
+		got = append(got, fmt.Sprintf("%d %q %q", m.Index, m.Before, m.Text))
+		if m.Text == "" {
+			break
+		}
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("got:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
 }
