@@ -134,15 +134,7 @@ func TestLavaServerMultiNodeLabBoardSSHGuests(t *testing.T) {
 	}
 
 	ids := submitGroup(t, s, foundingJobOnDevices(t, "founding job over two workers ("+s.suffix+")", guests), guests+1)
-	samplers := make([]*sampler, len(ids))
-	for i, id := range ids {
-		samplers[i] = newSampler(id)
-	}
-	defer func() {
-		for _, smp := range samplers {
-			smp.finish()
-		}
-	}()
+	samplers := sampleGroup(t, ids)
 	states := waitGroup(t, s, ids, 30*time.Minute)
 	roles := map[string]int{}
 	for i, js := range states {

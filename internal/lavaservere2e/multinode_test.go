@@ -249,15 +249,7 @@ func TestLavaServerMultiNodeTwoWorkers(t *testing.T) {
 
 	word := "w" + s.suffix
 	ids := submitGroup(t, s, fmt.Sprintf(multiNodeQemuJob, s.suffix, files.URL, word), 2)
-	samplers := make([]*sampler, len(ids))
-	for i, id := range ids {
-		samplers[i] = newSampler(id)
-	}
-	defer func() {
-		for _, smp := range samplers {
-			smp.finish()
-		}
-	}()
+	samplers := sampleGroup(t, ids)
 	states := waitGroup(t, s, ids, 10*time.Minute)
 	workers := map[string]bool{}
 	var sender, receiver []testCase

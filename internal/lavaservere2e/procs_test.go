@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"testing"
 	"time"
 )
 
@@ -48,6 +49,20 @@ func (s *sampler) loop() {
 		case <-tick.C:
 		}
 	}
+}
+
+// sampleGroup follows each job of a MultiNode group (newSampler) until the test ends.
+func sampleGroup(t *testing.T, ids []int) []*sampler {
+	samplers := make([]*sampler, len(ids))
+	for i, id := range ids {
+		samplers[i] = newSampler(id)
+	}
+	t.Cleanup(func() {
+		for _, smp := range samplers {
+			smp.finish()
+		}
+	})
+	return samplers
 }
 
 // finish stops sampling.
