@@ -18,7 +18,7 @@
 // Nothing is held in memory: the body is copied in chunks through the hashes and the
 // decompressor into a temporary file that is renamed into place once every check has
 // passed. The context bounds the whole transfer (the HTTP client has no timeout of
-// its own); cancelling it stops the copy and kills a decompressor child.
+// its own); cancelling it stops the copy (decompression runs in this process).
 package download
 
 import (
