@@ -107,9 +107,7 @@ func (l *Lab) armDTB(ctx context.Context) error {
 
 // ArmDeviceHCL is ARM board b's device file.
 func (l *Lab) ArmDeviceHCL(b int) string {
-	cmd := func(op string) string {
-		return fmt.Sprintf("%s lab power %s %s --dir %s", l.bin(), op, BoardName(b), l.Dir)
-	}
+	cmd := func(op string) string { return l.powerCommand(b, op) }
 	return fmt.Sprintf(`# written by lavacore lab up: QEMU's arm64 virt machine (cortex-a57, TCG, %d MiB)
 # with Debian's U-Boot; interrupt it, then dhcp + tftp + booti from the lab.
 #   console: 127.0.0.1:%d (relay of QEMU's serial port; also: telnet 127.0.0.1 %d)
@@ -129,7 +127,7 @@ device %q {
   }
 }
 `, ArmMemory, ConsolePort(b), ConsolePort(b), BoardMAC(b), BoardIP(b), HTTPBase, BoardName(b), ArmDeviceType,
-		fmt.Sprintf("socat -,raw,echo=0 TCP:127.0.0.1:%d", ConsolePort(b)),
+		consoleCommand(b),
 		cmd("on"), cmd("off"), cmd("reset"), ArmTFTPNotFound)
 }
 

@@ -36,9 +36,7 @@ lab {
 
 // DeviceHCL is board n's device file.
 func (l *Lab) DeviceHCL(n int) string {
-	cmd := func(op string) string {
-		return fmt.Sprintf("%s lab power %s %s --dir %s", l.bin(), op, BoardName(n), l.Dir)
-	}
+	cmd := func(op string) string { return l.powerCommand(n, op) }
 	return fmt.Sprintf(`# written by lavacore lab up: a QEMU x86_64 board (q35, OVMF UEFI, TCG) that
 # netboots GRUB over TFTP -- the same grub-efi flow as a mustang.
 #   console: 127.0.0.1:%d (relay of QEMU's serial port; also: telnet 127.0.0.1 %d)
@@ -58,7 +56,7 @@ device %q {
   }
 }
 `, ConsolePort(n), ConsolePort(n), BoardMAC(n), BoardIP(n), BoardIP(n), BoardName(n),
-		fmt.Sprintf("socat -,raw,echo=0 TCP:127.0.0.1:%d", ConsolePort(n)),
+		consoleCommand(n),
 		cmd("on"), cmd("off"), cmd("reset"), InterruptPrompt, l.path("keys", "id_ed25519"))
 }
 

@@ -86,6 +86,18 @@ func BoardMAC(n int) string {
 	return fmt.Sprintf("52:54:00:77:00:%02x", n)
 }
 
+// consoleCommand is board n's connection command (its device file's and its
+// LAVA device dictionary's): socat to the board's console relay.
+func consoleCommand(n int) string {
+	return fmt.Sprintf("socat -,raw,echo=0 TCP:127.0.0.1:%d", ConsolePort(n))
+}
+
+// powerCommand is the command that switches board n op (on, off, reset), as
+// its device file and its LAVA device dictionary give it.
+func (l *Lab) powerCommand(n int, op string) string {
+	return fmt.Sprintf("%s lab power %s %s --dir %s", l.bin(), op, BoardName(n), l.Dir)
+}
+
 // ConsolePort is the TCP port (on 127.0.0.1) of board n's console relay
 // (x86: 7001.., ARM: 7101..).
 func ConsolePort(n int) int { return consolePort0 + n }

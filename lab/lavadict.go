@@ -37,9 +37,7 @@ func (l *Lab) LavaDictionary(n int) (string, error) {
 	if IsArm(n) || n < 1 || n > MaxBoards {
 		return "", fmt.Errorf("%s: only the x86 boards (board-01 … board-%02d) have a LAVA device type (%s)", BoardName(n), MaxBoards, LavaDeviceType)
 	}
-	cmd := func(op string) string {
-		return fmt.Sprintf("%s lab power %s %s --dir %s", l.bin(), op, BoardName(n), l.Dir)
-	}
+	cmd := func(op string) string { return l.powerCommand(n, op) }
 	var b strings.Builder
 	fmt.Fprintf(&b, `{# %s: LAVA device dictionary of lavacore's virtual lab board %s
    (written by lavacore lab up / lavacore lab lava-dictionary %s; the same values as
@@ -47,7 +45,7 @@ func (l *Lab) LavaDictionary(n int) (string, error) {
 {%% extends '%s.jinja2' %%}
 `, BoardName(n)+".jinja2", BoardName(n), BoardName(n), BoardName(n), ConsolePort(n), BoardMAC(n), BoardIP(n), LavaDeviceType)
 	set := func(k, v string) { fmt.Fprintf(&b, "{%% set %s = %s %%}\n", k, v) }
-	set("connection_command", jinjaString(fmt.Sprintf("socat -,raw,echo=0 TCP:127.0.0.1:%d", ConsolePort(n))))
+	set("connection_command", jinjaString(consoleCommand(n)))
 	set("power_on_command", jinjaString(cmd("on")))
 	set("power_off_command", jinjaString(cmd("off")))
 	set("hard_reset_command", jinjaString(cmd("reset")))
